@@ -1,0 +1,279 @@
+"""The project inventory: which files Kaizen analyses, and why it skips the others.
+
+Honours ``.gitignore`` files at every level (git's semantics: the deepest match wins, and
+negations re-include), plus built-in ignores. Bad files are skipped with a reason, never a
+crash: binary, too large, unreadable, broken symlinks and symlink loops.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import stat
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from analysis.languages import language_for_path
+from suggestions.model import content_hash
+
+__all__ = [
+    "BUILTIN_IGNORES",
+    "IgnoreMatcher",
+    "Inventory",
+    "SkippedFile",
+    "SourceFile",
+    "SourceText",
+    "read_source",
+    "scan_inventory",
+]
+
+BUILTIN_IGNORES = (
+    ".git/", ".hg/", ".svn/", ".kaizen/", "__pycache__/", "node_modules/", ".venv/", "venv/",
+    ".env/", "env/", ".tox/", ".nox/", ".mypy_cache/", ".pytest_cache/", ".ruff_cache/",
+    "build/", "dist/", "*.egg-info/", "target/", ".eggs/", ".idea/", ".vscode/",
+    # Editor temp and swap files
+    "*.swp", "*.swo", "*.swx", "*~", ".#*", "#*#", "*.tmp", "4913", ".*.kate-swp",
+)
+
+DEFAULT_MAX_SIZE = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str  # project-relative, POSIX separators
+    language: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """A file's text and the UTF-8 bytes that parsers and edits work on."""
+
+    text: str
+    data: bytes  # text encoded as UTF-8
+    raw_hash: str  # hash of the bytes on disk: what patches are pinned to
+    encoding: str  # how the bytes on disk were decoded
+    fallback: bool  # True when the file was not UTF-8 and a fallback decoding was used
+    bom: bool = False
+
+
+@dataclass
+class Inventory:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def by_path(self) -> dict[str, SourceFile]:
+        return {f.path: f for f in self.files}
+
+
+def _is_virtualenv(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+
+
+class IgnoreMatcher:
+    """Decides whether a project-relative path is ignored (shared by inventory and watcher)."""
+
+    def __init__(self, root: Path, extra: Iterable[str] = ()) -> None:
+        self.root = Path(root)
+        self._builtin = pathspec.GitIgnoreSpec.from_lines([*BUILTIN_IGNORES, *extra])
+        self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
+        self._lock = threading.Lock()
+
+    def _spec(self, reldir: str) -> pathspec.GitIgnoreSpec | None:
+        with self._lock:
+            if reldir in self._specs:
+                return self._specs[reldir]
+        path = self.root / reldir / ".gitignore" if reldir else self.root / ".gitignore"
+        spec = None
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        except OSError:
+            pass
+        with self._lock:
+            self._specs[reldir] = spec
+        return spec
+
+    def invalidate(self, reldir: str | None = None) -> None:
+        """Forget cached .gitignore files (all, or the one in ``reldir``)."""
+        with self._lock:
+            if reldir is None:
+                self._specs.clear()
+            else:
+                self._specs.pop(reldir, None)
+
+    def is_ignored(self, relpath: str, is_dir: bool = False) -> bool:
+        """True when git (or Kaizen's built-in list) would ignore ``relpath``.
+
+        Parents are checked too, since a file under an ignored folder is ignored.
+        """
+        parts = relpath.split("/")
+        for i in range(1, len(parts) + 1):
+            last = i == len(parts)
+            if self._ignored_here("/".join(parts[:i]), is_dir if last else True):
+                return True
+        return False
+
+    def _ignored_here(self, relpath: str, is_dir: bool) -> bool:
+        """Whether this path itself matches (its parents are assumed not ignored)."""
+        candidate = relpath + "/" if is_dir else relpath
+        name = candidate.rsplit("/", 2 if is_dir else 1)[-2 if is_dir else -1]
+        if self._builtin.match_file(name + ("/" if is_dir else "")) or self._builtin.match_file(candidate):
+            return True
+        result: bool | None = None
+        parts = relpath.split("/")
+        for depth in range(len(parts)):  # root .gitignore first; deeper ones override
+            reldir = "/".join(parts[:depth])
+            spec = self._spec(reldir)
+            if spec is None:
+                continue
+            sub = "/".join(parts[depth:]) + ("/" if is_dir else "")
+            check = spec.check_file(sub)
+            if check.include is not None:
+                result = check.include
+        return bool(result)
+
+
+def scan_inventory(
+    root: Path | str, max_size: int = DEFAULT_MAX_SIZE, extra_ignores: Iterable[str] = ()
+) -> Inventory:
+    """Every source file under ``root`` that Kaizen should analyse, and what it skipped."""
+    root = Path(root).resolve()
+    inv = Inventory(root)
+    matcher = IgnoreMatcher(root, extra_ignores)
+    seen_dirs: set[tuple[int, int]] = set()
+    for entry in _walk(root, "", matcher, seen_dirs, inv.skipped):
+        rel, st = entry
+        lang = language_for_path(rel)
+        if lang is None:
+            continue
+        if st.st_size > max_size:
+            inv.skipped.append(SkippedFile(rel, f"too large ({st.st_size:,} bytes > {max_size:,})"))
+            continue
+        inv.files.append(SourceFile(rel, lang, st.st_size, st.st_mtime_ns))
+    inv.files.sort(key=lambda f: f.path)
+    return inv
+
+
+def _walk(
+    root: Path,
+    reldir: str,
+    matcher: IgnoreMatcher,
+    seen: set[tuple[int, int]],
+    skipped: list[SkippedFile],
+) -> Iterator[tuple[str, os.stat_result]]:
+    absdir = os.path.join(root, reldir) if reldir else str(root)
+    try:
+        st = os.stat(absdir)
+    except OSError as exc:
+        skipped.append(SkippedFile(reldir or ".", f"unreadable folder ({exc.strerror})"))
+        return
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        skipped.append(SkippedFile(reldir, "symlink loop (folder already visited)"))
+        return
+    seen.add(key)
+    try:
+        entries = sorted(os.scandir(absdir), key=lambda e: e.name)
+    except OSError as exc:
+        skipped.append(SkippedFile(reldir or ".", f"unreadable folder ({exc.strerror})"))
+        return
+    for e in entries:
+        rel = f"{reldir}/{e.name}" if reldir else e.name
+        try:
+            is_dir = e.is_dir()  # follows symlinks
+        except OSError:
+            is_dir = False
+        if matcher._ignored_here(rel, is_dir):
+            continue
+        if is_dir:
+            if _is_virtualenv(e.path):
+                continue
+            yield from _walk(root, rel, matcher, seen, skipped)
+            continue
+        try:
+            st = e.stat()
+        except OSError as exc:
+            if e.is_symlink():
+                reason = "symlink loop" if exc.errno == 40 else "broken symlink"
+            else:
+                reason = f"unreadable ({exc.strerror})"
+            if language_for_path(rel):
+                skipped.append(SkippedFile(rel, reason))
+            continue
+        if stat.S_ISREG(st.st_mode):
+            yield rel, st
+
+
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    """PEP 263: a coding cookie on one of the first two lines."""
+    for line in data.split(b"\n", 2)[:2]:
+        m = _CODING.match(line)
+        if m:
+            try:
+                return codecs.lookup(m.group(1).decode("ascii")).name
+            except (LookupError, UnicodeDecodeError):
+                return None
+    return None
+
+
+def decode_source(raw: bytes) -> tuple[str, str, bool, bool]:
+    """(text, encoding, fallback, bom). Raises ValueError for binary content."""
+    if b"\0" in raw[:8192]:
+        raise ValueError("binary file")
+    bom = raw.startswith(codecs.BOM_UTF8)
+    body = raw[3:] if bom else raw
+    declared = _declared_encoding(body)
+    if declared and declared not in ("utf-8", "utf_8"):
+        try:
+            return body.decode(declared), declared, False, bom
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return body.decode("utf-8"), "utf-8", False, bom
+    except UnicodeDecodeError:
+        pass
+    for enc in ("cp1252", "latin-1"):
+        try:
+            return body.decode(enc), enc, True, bom
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def encode_source(text: str, encoding: str, bom: bool) -> bytes:
+    """The inverse of :func:`decode_source`, byte for byte."""
+    data = text.encode(encoding)
+    return codecs.BOM_UTF8 + data if bom else data
+
+
+def read_source(path: Path | str, max_size: int = DEFAULT_MAX_SIZE) -> SourceText:
+    """Read and decode a source file. Raises ``ValueError`` with a reason for unusable files."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(max_size + 1)
+    except IsADirectoryError:
+        raise ValueError("is a folder") from None
+    except OSError as exc:
+        raise ValueError(f"unreadable ({exc.strerror})") from None
+    if len(raw) > max_size:
+        raise ValueError(f"too large (> {max_size:,} bytes)")
+    text, encoding, fallback, bom = decode_source(raw)
+    data = text.encode("utf-8", "surrogatepass")
+    return SourceText(text, data, content_hash(raw), encoding, fallback, bom)

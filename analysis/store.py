@@ -1,0 +1,324 @@
+"""The project's state in ``<project>/.kaizen/kaizen.db``: SQLite in WAL mode.
+
+Each component owns its tables and migrations: it calls :meth:`Store.ensure_schema` with
+its name and an append-only list of SQL steps, and the store applies the steps it has not
+applied yet (tracked per component in ``schema_versions``). So the trace store, the audit
+log or the ranker can each evolve their tables without a central list.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from suggestions.model import Decision, DecisionAction, Suggestion
+
+__all__ = ["CORE_MIGRATIONS", "FileRecord", "Store", "StoreError", "state_dir"]
+
+STATE_DIR = ".kaizen"
+
+
+class StoreError(Exception):
+    pass
+
+
+def state_dir(root: Path) -> Path:
+    """``<root>/.kaizen``, created on first use, ignoring itself for git."""
+    d = Path(root) / STATE_DIR
+    d.mkdir(parents=True, exist_ok=True)
+    gi = d / ".gitignore"
+    if not gi.exists():
+        gi.write_text("# Kaizen's own state; never committed.\n*\n", encoding="utf-8")
+    return d
+
+
+CORE_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        language TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        encoding TEXT NOT NULL DEFAULT 'utf-8',
+        fallback INTEGER NOT NULL DEFAULT 0,
+        parse_errors INTEGER NOT NULL DEFAULT 0,
+        analyzed_at REAL NOT NULL
+    );
+    CREATE TABLE skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL);
+    CREATE TABLE symbols (
+        path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        definition INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        col INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        container TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX symbols_path ON symbols(path);
+    CREATE INDEX symbols_name ON symbols(name);
+    CREATE TABLE suggestions (
+        fingerprint TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        code TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX suggestions_path ON suggestions(path);
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        fingerprint TEXT NOT NULL,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at REAL NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        code TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX decisions_fp ON decisions(fingerprint);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+
+class FileRecord(tuple[str, str, str, int, int, str, bool, int]):
+    """(path, language, hash, size, mtime_ns, encoding, fallback, parse_errors)."""
+
+    __slots__ = ()
+
+    @property
+    def path(self) -> str:
+        return self[0]
+
+    @property
+    def hash(self) -> str:
+        return self[2]
+
+
+class Store:
+    """A connection to one project's database, safe to share between threads."""
+
+    def __init__(self, root: Path | str, *, path: Path | None = None) -> None:
+        self.root = Path(root)
+        self.path = path or state_dir(self.root) / "kaizen.db"
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+            )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open Kaizen's database ({exc})") from None
+        self.ensure_schema("core", CORE_MIGRATIONS)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._db.execute(sql, params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.transaction() as db:
+            db.executemany(sql, rows)
+
+    def schema_version(self, component: str) -> int:
+        rows = self.execute("SELECT version FROM schema_versions WHERE component=?", (component,))
+        return int(rows[0][0]) if rows else 0
+
+    def ensure_schema(self, component: str, steps: Sequence[str]) -> None:
+        """Apply the migration steps of ``component`` that this database has not seen yet."""
+        with self._lock:
+            current = self.schema_version(component)
+            if current > len(steps):
+                raise StoreError(
+                    f"{self.path}: '{component}' schema v{current} is newer than this Kaizen (v{len(steps)})"
+                )
+            for version, sql in enumerate(steps[current:], start=current + 1):
+                with self.transaction() as db:
+                    for statement in _statements(sql):
+                        db.execute(statement)
+                    db.execute(
+                        "INSERT INTO schema_versions(component, version) VALUES(?, ?) "
+                        "ON CONFLICT(component) DO UPDATE SET version=excluded.version",
+                        (component, version),
+                    )
+
+    # --- meta -------------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self.execute("SELECT value FROM meta WHERE key=?", (key,))
+        return str(rows[0][0]) if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
+    # --- files and symbols ------------------------------------------------------------------
+
+    def file_hashes(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.execute("SELECT path, hash FROM files")}
+
+    def files(self) -> list[FileRecord]:
+        return [FileRecord(tuple(r)) for r in self.execute(
+            "SELECT path, language, hash, size, mtime_ns, encoding, fallback, parse_errors FROM files ORDER BY path"
+        )]
+
+    def skipped(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.execute("SELECT path, reason FROM skipped ORDER BY path")}
+
+    def update_files(
+        self,
+        records: Iterable[tuple[str, str, str, int, int, str, bool, int]],
+        symbols: dict[str, list[tuple[str, str, bool, int, int, int, str]]] | None = None,
+        skipped: dict[str, str] | None = None,
+        removed: Iterable[str] = (),
+    ) -> None:
+        """Record analysed files (and their symbols), skipped files and removed paths at once."""
+        now = time.time()
+        removed = list(removed)
+        with self.transaction() as db:
+            for path in removed:
+                db.execute("DELETE FROM files WHERE path=?", (path,))
+                db.execute("DELETE FROM symbols WHERE path=?", (path,))
+                db.execute("DELETE FROM skipped WHERE path=?", (path,))
+            for rec in records:
+                db.execute(
+                    "INSERT OR REPLACE INTO files(path, language, hash, size, mtime_ns, encoding, fallback,"
+                    " parse_errors, analyzed_at) VALUES(?,?,?,?,?,?,?,?,?)",
+                    (*rec, now),
+                )
+                db.execute("DELETE FROM skipped WHERE path=?", (rec[0],))
+            for path, syms in (symbols or {}).items():
+                db.execute("DELETE FROM symbols WHERE path=?", (path,))
+                db.executemany(
+                    "INSERT INTO symbols(path, name, kind, definition, line, col, end_line, container)"
+                    " VALUES(?,?,?,?,?,?,?,?)",
+                    [(path, *s) for s in syms],
+                )
+            for path, reason in (skipped or {}).items():
+                db.execute("DELETE FROM files WHERE path=?", (path,))
+                db.execute("DELETE FROM symbols WHERE path=?", (path,))
+                db.execute("INSERT OR REPLACE INTO skipped(path, reason) VALUES(?, ?)", (path, reason))
+
+    def symbols(self, path: str | None = None, name: str | None = None) -> list[sqlite3.Row]:
+        sql = "SELECT path, name, kind, definition, line, col, end_line, container FROM symbols"
+        where, params = [], []
+        if path is not None:
+            where.append("path=?")
+            params.append(path)
+        if name is not None:
+            where.append("name=?")
+            params.append(name)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self.execute(sql + " ORDER BY path, line", params)
+
+    # --- suggestions ------------------------------------------------------------------------
+
+    def replace_suggestions(self, paths: Iterable[str], suggestions: Iterable[Suggestion]) -> None:
+        """Make the stored suggestions for ``paths`` exactly ``suggestions`` (others untouched)."""
+        now = time.time()
+        with self.transaction() as db:
+            created = {
+                r[0]: r[1]
+                for path in paths
+                for r in db.execute("SELECT fingerprint, created_at FROM suggestions WHERE path=?", (path,))
+            }
+            for path in {p for p in paths}:
+                db.execute("DELETE FROM suggestions WHERE path=?", (path,))
+            db.executemany(
+                "INSERT OR REPLACE INTO suggestions(fingerprint, path, code, line, data, created_at, updated_at)"
+                " VALUES(?,?,?,?,?,?,?)",
+                [
+                    (s.fingerprint, s.path, s.code, s.line, json.dumps(s.to_dict()),
+                     created.get(s.fingerprint, now), now)
+                    for s in suggestions
+                ],
+            )
+
+    def put_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
+        """Insert or update single suggestions (e.g. after validation or re-scoring)."""
+        now = time.time()
+        self.executemany(
+            "INSERT INTO suggestions(fingerprint, path, code, line, data, created_at, updated_at)"
+            " VALUES(?,?,?,?,?,?,?) ON CONFLICT(fingerprint) DO UPDATE SET path=excluded.path,"
+            " code=excluded.code, line=excluded.line, data=excluded.data, updated_at=excluded.updated_at",
+            [(s.fingerprint, s.path, s.code, s.line, json.dumps(s.to_dict()), now, now) for s in suggestions],
+        )
+
+    def suggestions(self, path: str | None = None) -> list[Suggestion]:
+        if path is None:
+            rows = self.execute("SELECT data FROM suggestions ORDER BY path, line")
+        else:
+            rows = self.execute("SELECT data FROM suggestions WHERE path=? ORDER BY line", (path,))
+        return [Suggestion.from_dict(json.loads(r[0])) for r in rows]
+
+    def suggestion(self, handle: str) -> Suggestion | None:
+        """By fingerprint or by its short id (a unique prefix)."""
+        rows = self.execute(
+            "SELECT data FROM suggestions WHERE fingerprint LIKE ? LIMIT 2", (handle.lower() + "%",)
+        )
+        if len(rows) != 1:
+            return None
+        return Suggestion.from_dict(json.loads(rows[0][0]))
+
+    # --- decisions --------------------------------------------------------------------------
+
+    def add_decision(self, decision: Decision) -> None:
+        self.execute(
+            "INSERT INTO decisions(fingerprint, action, actor, at, reason, code, path) VALUES(?,?,?,?,?,?,?)",
+            (decision.fingerprint, decision.action.value, decision.actor, decision.at, decision.reason,
+             decision.code, decision.path),
+        )
+
+    def decisions(self, fingerprint: str | None = None) -> list[Decision]:
+        sql = "SELECT fingerprint, action, actor, at, reason, code, path FROM decisions"
+        rows = (
+            self.execute(sql + " WHERE fingerprint=? ORDER BY id", (fingerprint,))
+            if fingerprint
+            else self.execute(sql + " ORDER BY id")
+        )
+        return [Decision(r[0], DecisionAction(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+    def latest_decisions(self) -> dict[str, Decision]:
+        """The last decision on each fingerprint."""
+        return {d.fingerprint: d for d in self.decisions()}
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]

@@ -1,0 +1,45 @@
+"""The command line: one module per subcommand, discovered by walking this package.
+
+A command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``. Errors a user can cause raise :class:`CommandError`; ``main.py``
+prints them as one line on stderr and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["CommandError", "commands", "project_root"]
+
+
+class CommandError(Exception):
+    """A usage or input error: one line for stderr, exit code 2."""
+
+
+def commands() -> dict[str, ModuleType]:
+    found: dict[str, ModuleType] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "run"):
+            found[module.NAME] = module
+    return dict(sorted(found.items()))
+
+
+def project_root(path: str | Path) -> Path:
+    """The project folder named on the command line, checked."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise CommandError(f"{path}: no such folder")
+    if not p.is_dir():
+        raise CommandError(f"{path}: not a folder")
+    return p.resolve()
+
+
+def add_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH", help="the project folder")

@@ -1,0 +1,63 @@
+"""``kaizen scan PATH``: analyse the whole project once and report what was found."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analysis.config import load_config
+from analysis.store import Store
+from suggestions.commands import add_path, project_root
+from suggestions.report import to_json, to_sarif, to_text
+from suggestions.scan import scan_project
+
+NAME = "scan"
+HELP = "analyse the whole project and report findings (exit 1 when there are any)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path(parser)
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--select", default="", help="comma-separated codes or prefixes to run")
+    parser.add_argument("--ignore", default="", help="comma-separated codes or prefixes to skip")
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    parser.add_argument("--diff", action="store_true", help="show each fix as a diff (text format)")
+    parser.add_argument("--no-store", action="store_true", help="do not record results in .kaizen/")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = project_root(args.path)
+    config = load_config(root)
+    top = config.values[""]
+    if args.select:
+        top["select"] = [c.strip() for c in args.select.split(",") if c.strip()]
+    if args.ignore:
+        top["ignore"] = [*top["ignore"], *(c.strip() for c in args.ignore.split(",") if c.strip())]
+    result = scan_project(root, config, jobs=args.jobs or None)
+    suggestions = result.suggestions
+    if not args.no_store:
+        with Store(root) as store:
+            store.update_files(
+                [f.record for f in result.files if f.record],
+                symbols={f.path: f.symbols for f in result.files if f.record},
+                skipped=result.skipped,
+                removed=set(store.file_hashes()) - {f.path for f in result.files if f.record},
+            )
+            store.replace_suggestions({f.path for f in result.files} | set(store.file_hashes()), suggestions)
+    if args.format == "json":
+        print(to_json(suggestions))
+    elif args.format == "sarif":
+        print(to_sarif(suggestions))
+    else:
+        text = to_text(suggestions, show_diff=args.diff)
+        if text:
+            print(text)
+        fixable = sum(1 for s in suggestions if s.patch is not None)
+        print(
+            f"{len(suggestions)} finding(s) ({fixable} fixable) in {len(result.files)} file(s); "
+            f"{len(result.skipped)} skipped; {result.seconds:.2f}s",
+            file=sys.stderr,
+        )
+        for path, reason in sorted(result.skipped.items())[:20]:
+            print(f"  skipped {path}: {reason}", file=sys.stderr)
+    return 1 if suggestions else 0

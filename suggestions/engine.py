@@ -1,0 +1,206 @@
+"""Runs the selected rules over one parsed file and turns findings into suggestions.
+
+Every rule's query for a language is folded into one compiled query, run once per file;
+matches go back to the rule that owns the pattern. Selection (``select``/``ignore``/
+``per-file-ignores``) and ``# kaizen: ignore[...]`` suppressions are applied here, so
+rules never think about them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import tree_sitter
+
+from analysis.languages import ts_language
+from analysis.parsing import ParsedFile
+from suggestions.diff import patch_diff
+from suggestions.framework import Category, Context, Finding, Rule, all_rules, rules_for
+from suggestions.model import (
+    Applicability,
+    Patch,
+    Source,
+    Span,
+    Suggestion,
+    fingerprint_of,
+)
+
+__all__ = ["SYNTAX_CODE", "Analyzer", "Selection"]
+
+SYNTAX_CODE = "KZ001"
+_SUPPRESS = re.compile(rb"#\s*kaizen:\s*ignore(?:\[([A-Za-z0-9_, ]*)\])?")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which codes run, globally and per file."""
+
+    select: tuple[str, ...] = ("KZ",)
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def from_config(cls, values: dict[str, Any]) -> Selection:
+        root = values.get("", values)
+        return cls(
+            tuple(root.get("select", ("KZ",))),
+            tuple(root.get("ignore", ())),
+            tuple((k, tuple(v)) for k, v in root.get("per-file-ignores", {}).items()),
+        )
+
+    def enabled(self, code: str) -> bool:
+        return _matches(code, self.select) and not _matches(code, self.ignore)
+
+    def enabled_in(self, code: str, path: str) -> bool:
+        for pattern, codes in self.per_file_ignores:
+            if _path_matches(path, pattern) and _matches(code, codes):
+                return False
+        return True
+
+
+def _matches(code: str, prefixes: Iterable[str]) -> bool:
+    return any(code.startswith(p) or fnmatch.fnmatchcase(code, p) or p in ("ALL", "*") for p in prefixes)
+
+
+def _path_matches(path: str, pattern: str) -> bool:
+    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern.rstrip("/") + "/*") or (
+        "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+    )
+
+
+class Analyzer:
+    """The static analysis engine for a fixed rule selection. Thread-safe."""
+
+    def __init__(
+        self,
+        selection: Selection | None = None,
+        settings: dict[str, Any] | None = None,
+        rules: Sequence[type[Rule]] | None = None,
+    ) -> None:
+        self.selection = selection or Selection()
+        self.settings = settings or {}
+        self.rules = [r() for r in (rules if rules is not None else all_rules()) if self.selection.enabled(r.code)]
+        self._queries: dict[str, tuple[tree_sitter.Query, list[Rule]] | None] = {}
+        self._lock = threading.Lock()
+
+    def _query_for(self, language: str) -> tuple[tree_sitter.Query, list[Rule]] | None:
+        with self._lock:
+            if language in self._queries:
+                return self._queries[language]
+            owners: list[Rule] = []
+            sources: list[str] = []
+            lang = ts_language(language)
+            for rule in self.rules:
+                if rule.query and language in rule.languages:
+                    n = tree_sitter.Query(lang, rule.query).pattern_count
+                    owners.extend([rule] * n)
+                    sources.append(rule.query)
+            compiled = (tree_sitter.Query(lang, "\n".join(sources)), owners) if sources else None
+            self._queries[language] = compiled
+            return compiled
+
+    def findings(self, ctx: Context) -> list[tuple[Rule, Finding]]:
+        """Raw findings of every enabled rule, before suppression."""
+        out: list[tuple[Rule, Finding]] = []
+        compiled = self._query_for(ctx.language)
+        if compiled is not None:
+            query, owners = compiled
+            cursor = tree_sitter.QueryCursor(query)
+            for pattern, captures in cursor.matches(ctx.root):
+                rule = owners[pattern]
+                out.extend((rule, f) for f in rule.on_match(ctx, captures))
+        for rule in self.rules:
+            if type(rule).has_check() and (ctx.language in rule.languages or "*" in rule.languages):
+                out.extend((rule, f) for f in rule.check(ctx))
+        return out
+
+    def analyze(self, parsed: ParsedFile, base_hash: str) -> list[Suggestion]:
+        """Suggestions for one file. ``base_hash`` pins fixes to the file's content on disk."""
+        path, source = parsed.path, parsed.source
+        ctx = Context(path, parsed.language, source, parsed.tree, self.settings)
+        suppressed = _suppressions(source)
+        results: list[Suggestion] = []
+        occurrences: dict[tuple[str, str], int] = defaultdict(int)
+        if parsed.has_errors and self.selection.enabled(SYNTAX_CODE) and self.selection.enabled_in(SYNTAX_CODE, path):
+            for issue in parsed.issues[:5]:
+                key = (SYNTAX_CODE, issue.message)
+                occ = occurrences[key]
+                occurrences[key] += 1
+                results.append(
+                    Suggestion(
+                        fingerprint=fingerprint_of(SYNTAX_CODE, path, issue.message, occ),
+                        code=SYNTAX_CODE,
+                        title=issue.message.capitalize(),
+                        rationale="The parser could not read this code; analysis around it is less precise.",
+                        path=path,
+                        span=Span(issue.line, issue.col, issue.end_line, issue.end_col),
+                        patch=None,
+                        applicability=Applicability.DISPLAY_ONLY,
+                        confidence=1.0,
+                        category=Category.CORRECTNESS.value,
+                    )
+                )
+        per_file_off = {r.code for r in self.rules if not self.selection.enabled_in(r.code, path)}
+        findings = self.findings(ctx) if len(per_file_off) < len(self.rules) else []
+        for rule, f in findings:
+            if rule.code in per_file_off:
+                continue
+            line = f.node.start_point[0] + 1
+            codes = suppressed.get(line)
+            if codes is not None and (not codes or rule.code in codes):
+                continue
+            target_text = ctx.text(f.target or f.node)
+            key = (rule.code, target_text)
+            occ = occurrences[key]
+            occurrences[key] += 1
+            applicability = f.applicability or rule.applicability
+            patch = Patch(path, base_hash, tuple(f.edits)) if f.edits else None
+            if patch is None:
+                applicability = Applicability.DISPLAY_ONLY
+            rationale = rule.summary()
+            if f.rationale:
+                rationale = f"{f.rationale} {rationale}"
+            (sr, sc), (er, ec) = f.node.start_point, f.node.end_point
+            results.append(
+                Suggestion(
+                    fingerprint=fingerprint_of(rule.code, path, target_text, occ),
+                    code=rule.code,
+                    title=f.message,
+                    rationale=rationale,
+                    path=path,
+                    span=Span(sr + 1, sc, er + 1, ec, f.node.start_byte, f.node.end_byte),
+                    patch=patch,
+                    applicability=applicability,
+                    confidence=rule.confidence,
+                    source=Source.STATIC,
+                    category=rule.category.value,
+                    diff=patch_diff(patch, source) if patch else "",
+                    evidence={"severity": rule.severity, **f.evidence},
+                )
+            )
+        results.sort(key=lambda s: (s.span.start_line, s.span.start_col, s.code))
+        return results
+
+
+def _suppressions(source: bytes) -> dict[int, frozenset[str]]:
+    """Line -> codes suppressed there (empty set: every code)."""
+    if b"kaizen:" not in source:
+        return {}
+    out: dict[int, frozenset[str]] = {}
+    for m in _SUPPRESS.finditer(source):
+        line = source.count(b"\n", 0, m.start()) + 1
+        codes = m.group(1)
+        out[line] = (
+            frozenset(c.strip() for c in codes.decode().split(",") if c.strip()) if codes is not None else frozenset()
+        )
+    return out
+
+
+def rules_by_language(language: str) -> list[type[Rule]]:
+    return list(rules_for(language, all_rules()))

@@ -1,0 +1,305 @@
+"""Kaizen's core data model: plain, typed, frozen dataclasses that round-trip through JSON.
+
+Offsets in :class:`Edit` and :class:`Span` are byte offsets into the UTF-8 encoding of the
+file's decoded text (for UTF-8 files that is the file itself), the same offsets tree-sitter
+reports, so a rule can turn a node into an edit without conversion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+__all__ = [
+    "Applicability",
+    "Decision",
+    "DecisionAction",
+    "Edit",
+    "Patch",
+    "ScoreTerm",
+    "Source",
+    "Span",
+    "Suggestion",
+    "Validation",
+    "ValidationStatus",
+    "content_hash",
+    "fingerprint_of",
+]
+
+
+class Applicability(enum.StrEnum):
+    """How safe a suggestion's fix is."""
+
+    SAFE = "safe"  # keeps the exact meaning
+    UNSAFE = "unsafe"  # may change behaviour
+    DISPLAY_ONLY = "display-only"  # advice, no fix
+
+
+class Source(enum.StrEnum):
+    STATIC = "static"
+    RUNTIME = "runtime"
+    LLM = "llm"
+
+
+class ValidationStatus(enum.StrEnum):
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class DecisionAction(enum.StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    AUTO_APPLIED = "auto-applied"
+    UNDONE = "undone"
+
+
+def content_hash(data: bytes) -> str:
+    """The hash Kaizen uses to pin a patch to the exact file content it was made for."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace bytes ``[start, end)`` with ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"invalid edit range {self.start}..{self.end}")
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """Non-overlapping edits to one file, made for the content whose hash is ``base_hash``."""
+
+    path: str
+    base_hash: str
+    edits: tuple[Edit, ...]
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.edits, key=lambda e: (e.start, e.end)))
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError(f"overlapping edits in {self.path}: {a} and {b}")
+        object.__setattr__(self, "edits", ordered)
+
+    def apply(self, data: bytes) -> bytes:
+        """Apply the edits to ``data`` (UTF-8 bytes); later edits never shift earlier ones."""
+        out: list[bytes] = []
+        pos = 0
+        for e in self.edits:
+            if e.end > len(data):
+                raise ValueError(f"edit {e.start}..{e.end} past end of {self.path}")
+            out.append(data[pos : e.start])
+            out.append(e.replacement.encode("utf-8"))
+            pos = e.end
+        out.append(data[pos:])
+        return b"".join(out)
+
+    def merged(self, other: Patch) -> Patch:
+        """One patch holding both patches' edits (same file, same base)."""
+        if other.path != self.path or other.base_hash != self.base_hash:
+            raise ValueError("can only merge patches for the same file and base")
+        return Patch(self.path, self.base_hash, self.edits + other.edits)
+
+    def changed_lines(self, data: bytes) -> int:
+        """Lines touched on either side: a measure of the diff's size."""
+        n = 0
+        for e in self.edits:
+            old = data[e.start : e.end]
+            n += max(old.count(b"\n"), e.replacement.count("\n")) + 1
+        return n
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a suggestion points: 1-based lines, 0-based columns, byte offsets."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    start_byte: int = 0
+    end_byte: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    status: ValidationStatus = ValidationStatus.PENDING
+    tests_run: tuple[str, ...] = ()
+    failed_tests: tuple[str, ...] = ()
+    duration_s: float | None = None
+    time_before_s: float | None = None
+    time_after_s: float | None = None
+    speedup: float | None = None
+    log: str = ""
+    base_hash: str = ""  # the file content the validation was run against
+    at: float | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status is not ValidationStatus.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTerm:
+    """One factor of a suggestion's rank and the words that explain it."""
+
+    name: str
+    value: float
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    fingerprint: str
+    code: str
+    title: str
+    rationale: str
+    path: str  # project-relative, POSIX separators
+    span: Span
+    patch: Patch | None
+    applicability: Applicability
+    confidence: float
+    source: Source = Source.STATIC
+    category: str = ""
+    diff: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    validation: Validation = field(default_factory=Validation)
+    score: float = 0.0
+    score_breakdown: tuple[ScoreTerm, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """A short handle for the CLI; derived from the fingerprint, so just as stable."""
+        return self.fingerprint[:10]
+
+    @property
+    def line(self) -> int:
+        return self.span.start_line
+
+    def replace(self, **changes: Any) -> Suggestion:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_json(self)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Suggestion:
+        return _from_json(cls, data)
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The flat shape of ``--json`` output (DESIGN.md): stable field names."""
+        return {
+            "id": self.id,
+            "fingerprint": self.fingerprint,
+            "code": self.code,
+            "title": self.title,
+            "path": self.path,
+            "line": self.line,
+            "column": self.span.start_col + 1,
+            "end_line": self.span.end_line,
+            "applicability": self.applicability.value,
+            "confidence": self.confidence,
+            "source": self.source.value,
+            "category": self.category,
+            "score": round(self.score, 4),
+            "validation": _to_json(self.validation),
+            "rationale": self.rationale,
+            "evidence": dict(self.evidence),
+            "diff": self.diff,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    fingerprint: str
+    action: DecisionAction
+    actor: str  # "user" or the name of an auto-apply rule
+    at: float
+    reason: str = ""
+    code: str = ""
+    path: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_json(self)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        return _from_json(cls, data)
+
+
+_WS = re.compile(r"\s+")
+
+
+def fingerprint_of(code: str, path: str, target_text: str, occurrence: int = 0) -> str:
+    """A fingerprint that survives line shifts: rule, file and the normalized target text.
+
+    ``occurrence`` tells apart identical targets in one file (the n-th such text).
+    """
+    normalized = _WS.sub(" ", target_text).strip()
+    raw = f"{code}\0{path}\0{normalized}\0{occurrence}"
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+
+# --- JSON round-trip -------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _to_json(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, Mapping):
+        return {str(k): _to_json(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_to_json(v) for v in obj]
+    return obj
+
+
+def _from_json(cls: type[T], data: Any) -> T:
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    return cls(**kwargs)
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    import types
+    import typing
+
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(args[0], value) if len(args) == 1 else value
+    if origin is tuple:
+        (item,) = typing.get_args(tp)[:1]
+        return tuple(_convert(item, v) for v in value)
+    if origin in (Mapping, dict):
+        return dict(value)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(value)
+    if dataclasses.is_dataclass(tp):
+        return _from_json(tp, value)  # type: ignore[arg-type]
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value

@@ -1,0 +1,175 @@
+"""Whole-project analysis: inventory, parse, symbols, rules — on every core.
+
+:func:`analyze_file` is the unit of work shared by the cold scan, the watcher's service
+and validation; :func:`scan_project` fans it out over processes for large projects.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.config import Config, load_config
+from analysis.inventory import Inventory, SourceText, read_source, scan_inventory
+from analysis.parsing import ParseCache, ParsedFile
+from analysis.symbols import extract_symbols
+from suggestions.engine import Analyzer, Selection
+from suggestions.model import Suggestion
+
+__all__ = ["FileResult", "ScanResult", "analyze_file", "analyzer_for", "scan_project"]
+
+# Below this many files a scan runs in-process: starting workers would cost more.
+PARALLEL_THRESHOLD = 150
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    path: str
+    language: str
+    record: tuple[str, str, str, int, int, str, bool, int] | None  # None when skipped
+    symbols: list[tuple[str, str, bool, int, int, int, str]]
+    suggestions: list[Suggestion]
+    skipped: str = ""  # the reason, when the file could not be analysed
+    seconds: float = 0.0
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    files: list[FileResult] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    jobs: int = 1
+
+    @property
+    def suggestions(self) -> list[Suggestion]:
+        return [s for f in self.files for s in f.suggestions]
+
+    @property
+    def parse_errors(self) -> int:
+        return sum(1 for f in self.files if f.record is not None and f.record[7])
+
+
+def analyzer_for(config: Config) -> Analyzer:
+    return Analyzer(Selection.from_config(config.values), settings=_settings(config))
+
+
+def _settings(config: Config) -> dict[str, Any]:
+    out: dict[str, Any] = {f"thresholds.{k}": v for k, v in config.section("thresholds").items()}
+    out["target-version"] = config.get("target-version")
+    return out
+
+
+def analyze_file(
+    root: Path,
+    path: str,
+    language: str,
+    analyzer: Analyzer,
+    cache: ParseCache | None = None,
+    max_size: int = 2_000_000,
+    text: SourceText | None = None,
+) -> FileResult:
+    """Read, parse and analyse one file. Never raises for bad input: skips with a reason."""
+    t0 = time.perf_counter()
+    abspath = root / path
+    if text is None:
+        try:
+            text = read_source(abspath, max_size)
+        except ValueError as exc:
+            return FileResult(path, language, None, [], [], skipped=str(exc))
+    parsed: ParsedFile = (
+        cache.parse(path, language, text.data) if cache is not None else _parse_once(path, language, text.data)
+    )
+    try:
+        st = os.stat(abspath)
+        size, mtime = st.st_size, st.st_mtime_ns
+    except OSError:
+        size, mtime = len(text.data), 0
+    symbols = [s.row() for s in extract_symbols(language, parsed.tree, parsed.source)]
+    suggestions = analyzer.analyze(parsed, text.raw_hash)
+    record = (path, language, text.raw_hash, size, mtime, text.encoding, text.fallback, len(parsed.issues))
+    return FileResult(path, language, record, symbols, suggestions, seconds=time.perf_counter() - t0)
+
+
+def _parse_once(path: str, language: str, data: bytes) -> ParsedFile:
+    from analysis.parsing import parse
+
+    return ParsedFile(path, language, data, parse(language, data))
+
+
+# --- parallel scan -----------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(root: str) -> None:
+    config = load_config(Path(root))
+    _worker["root"] = Path(root)
+    _worker["analyzer"] = analyzer_for(config)
+    _worker["max_size"] = config.get("max-file-size")
+
+
+def _run_chunk(items: Sequence[tuple[str, str]]) -> list[FileResult]:
+    root, analyzer, max_size = _worker["root"], _worker["analyzer"], _worker["max_size"]
+    return [analyze_file(root, p, lang, analyzer, max_size=max_size) for p, lang in items]
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def scan_project(
+    root: Path | str,
+    config: Config | None = None,
+    jobs: int | None = None,
+    inventory: Inventory | None = None,
+    only: Iterable[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScanResult:
+    """Analyse every file of the project (or the paths in ``only``)."""
+    t0 = time.perf_counter()
+    root = Path(root).resolve()
+    config = config or load_config(root)
+    max_size = int(config.get("max-file-size"))
+    inventory = inventory or scan_inventory(root, max_size, config.get("exclude"))
+    result = ScanResult(root, skipped={s.path: s.reason for s in inventory.skipped})
+    items = [(f.path, f.language) for f in inventory.files]
+    if only is not None:
+        wanted = set(only)
+        items = [i for i in items if i[0] in wanted]
+    jobs = jobs or default_jobs()
+    done = 0
+    if jobs == 1 or len(items) < PARALLEL_THRESHOLD:
+        analyzer = analyzer_for(config)
+        for p, lang in items:
+            result.files.append(analyze_file(root, p, lang, analyzer, max_size=max_size))
+            done += 1
+            if progress and done % 50 == 0:
+                progress(done, len(items))
+        result.jobs = 1
+    else:
+        # Interleave large and small files so chunks cost about the same.
+        sizes = {f.path: f.size for f in inventory.files}
+        items.sort(key=lambda i: -sizes.get(i[0], 0))
+        n_chunks = max(jobs * 8, len(items) // 40)
+        chunks = [items[i::n_chunks] for i in range(n_chunks)]
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(str(root),)) as pool:
+            for chunk_result in pool.map(_run_chunk, [c for c in chunks if c]):
+                result.files.extend(chunk_result)
+                done += len(chunk_result)
+                if progress:
+                    progress(done, len(items))
+        result.files.sort(key=lambda f: f.path)
+        result.jobs = jobs
+    for f in result.files:
+        if f.skipped:
+            result.skipped[f.path] = f.skipped
+    result.seconds = time.perf_counter() - t0
+    return result
