@@ -245,7 +245,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(f"invalid TOML: {exc}", path=path, line=int(m.group(1)) if m else 0) from None
+        line = int(m.group(1)) if m else text.count("\n") + (not text.endswith("\n"))
+        raise ConfigError(f"invalid TOML: {exc}", path=path, line=max(line, 1)) from None
 
 
 def validate(raw: Mapping[str, Any], path: Path | None = None) -> dict[str, Any]:
@@ -254,23 +255,25 @@ def validate(raw: Mapping[str, Any], path: Path | None = None) -> dict[str, Any]
     out = defaults()
     prefix = "tool.kaizen." if path is not None and path.name == "pyproject.toml" else ""
 
-    def fail(msg: str, key: str) -> ConfigError:
-        return ConfigError(msg, path=path, key=key, line=_line_of(text, key))
+    def fail(msg: str, key: str, section: str = "") -> ConfigError:
+        return ConfigError(msg, path=path, key=key, line=_line_of(text, key, prefix + section))
 
     def check_table(section: Section, table: Mapping[str, Any], dotted: str) -> dict[str, Any]:
         values = {o.name: copy.deepcopy(o.default) for o in section.options}
         for key, value in table.items():
             full = f"{dotted}.{key}" if dotted else key
-            if isinstance(value, dict) and f"{dotted}.{key}".lstrip(".") in _SECTIONS:
+            if isinstance(value, dict | list) and f"{dotted}.{key}".lstrip(".") in _SECTIONS:
                 continue  # a nested section, handled on its own
             opt = section.option(key)
+            if opt is None and isinstance(value, dict):
+                raise fail(f"unknown section '{prefix}{full}'", key, dotted)
             if opt is None:
                 known = ", ".join(o.name for o in section.options)
-                raise fail(f"unknown key '{prefix}{full}' (known here: {known})", key)
-            values[key] = _coerce(opt, value, lambda m, k=key: fail(m, k), prefix + full)
+                raise fail(f"unknown key '{prefix}{full}' (known here: {known})", key, dotted)
+            values[key] = _coerce(opt, value, lambda m, k=key: fail(m, k, dotted), prefix + full)
         for req in section.required:
             if not table.get(req):
-                raise fail(f"'{prefix}{dotted}' entry needs '{req}'", dotted.rpartition(".")[2])
+                raise fail(f"'{prefix}{dotted}' entry needs '{req}'", dotted, "")
         return values
 
     def walk(table: Mapping[str, Any], dotted: str) -> None:
@@ -349,10 +352,18 @@ def _safe_text(path: Path | None) -> str:
         return ""
 
 
-def _line_of(text: str, key: str) -> int:
+def _line_of(text: str, key: str, section: str = "") -> int:
+    """Best-effort line of ``key`` (searched after its section's header when there is one)."""
     if not text or not key:
         return 0
-    m = re.search(rf'^\s*(?:"{re.escape(key)}"|{re.escape(key)})\s*=|^\s*\[+[^\]]*\b{re.escape(key)}\]', text, re.M)
+    start = 0
+    if section:
+        header = re.search(rf"^[ \t]*\[+[ \t]*{re.escape(section)}[ \t]*\]+", text, re.M)
+        if header:
+            start = header.end()
+    k = re.escape(key)
+    pattern = rf'^[ \t]*(?:"{k}"|{k})[ \t]*=|^[ \t]*\[+[^\]\n]*\b{k}[ \t]*\]'
+    m = re.compile(pattern, re.M).search(text, start) or re.compile(pattern, re.M).search(text)
     return text.count("\n", 0, m.start()) + 1 if m else 0
 
 

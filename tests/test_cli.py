@@ -1,0 +1,112 @@
+"""The command line, run the way a user runs it: `python main.py ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.e2e
+
+
+def kaizen(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True, text=True, cwd=cwd or ROOT, timeout=120,
+    )
+
+
+@pytest.fixture
+def sample(project: Path) -> Path:
+    return write(project, {
+        "pkg/__init__.py": "",
+        "pkg/core.py": "def add(item, items=[]):\n    items.append(item)\n    return items\n",
+        "pkg/clean.py": "def ok(x):\n    return x\n",
+        "pkg/broken.py": "def f(:\n    pass\n",
+        "web/app.ts": "export function f(a: number): number { return a + 1; }\n",
+        "notes.txt": "not source\n",
+    })
+
+
+def test_help_lists_every_command() -> None:
+    out = kaizen("--help")
+    assert out.returncode == 0
+    for command in ("scan", "gui"):
+        assert command in out.stdout
+
+
+def test_scan_text_reports_findings_and_exits_1(sample: Path) -> None:
+    out = kaizen("scan", str(sample))
+    assert out.returncode == 1, out.stderr
+    assert "pkg/core.py:1:" in out.stdout and "KZ101" in out.stdout
+    assert "pkg/broken.py:1:" in out.stdout and "KZ001" in out.stdout
+    assert "finding(s)" in out.stderr
+    assert (sample / ".kaizen" / "kaizen.db").exists()
+
+
+def test_scan_json_fields(sample: Path) -> None:
+    out = kaizen("scan", str(sample), "--format", "json")
+    assert out.returncode == 1
+    items = json.loads(out.stdout)
+    assert {i["code"] for i in items} >= {"KZ101", "KZ001"}
+    required = {"id", "fingerprint", "code", "title", "path", "line", "applicability",
+                "confidence", "source", "score", "validation", "diff"}
+    for item in items:
+        assert required <= set(item)
+        assert item["validation"]["status"] == "pending"
+
+
+def test_scan_clean_project_exits_0(project: Path) -> None:
+    write(project, {"a.py": "def f(x):\n    return x\n"})
+    out = kaizen("scan", str(project), "--format", "json")
+    assert out.returncode == 0
+    assert json.loads(out.stdout) == []
+
+
+def test_scan_select_and_ignore(sample: Path) -> None:
+    items = json.loads(kaizen("scan", str(sample), "--format", "json", "--ignore", "KZ001").stdout)
+    assert {i["code"] for i in items} == {"KZ101"}
+    items = json.loads(kaizen("scan", str(sample), "--format", "json", "--select", "KZ001").stdout)
+    assert {i["code"] for i in items} == {"KZ001"}
+
+
+def test_sarif_is_2_1_0_shaped(sample: Path) -> None:
+    out = kaizen("scan", str(sample), "--format", "sarif")
+    doc = json.loads(out.stdout)
+    assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    for result in run["results"]:
+        assert result["ruleId"] in ids
+        assert ids[result["ruleIndex"]] == result["ruleId"]
+        assert result["level"] in ("none", "note", "warning", "error")
+        loc = result["locations"][0]["physicalLocation"]
+        assert not loc["artifactLocation"]["uri"].startswith("/")
+        assert loc["region"]["startLine"] >= 1 and loc["region"]["startColumn"] >= 1
+        assert result["message"]["text"]
+
+
+def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
+    out = kaizen("scan", str(tmp_path / "missing"))
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "no such folder" in out.stderr
+    bad = write(tmp_path / "bad", {"kaizen.toml": "[validation]\ntimeout = 'x'\n"})
+    out = kaizen("scan", str(bad))
+    assert out.returncode == 2
+    assert "kaizen.toml:2" in out.stderr and "validation.timeout" in out.stderr
+    out = kaizen("scan")
+    assert out.returncode == 2
+
+
+def test_console_script_is_installed() -> None:
+    exe = Path(sys.executable).parent / "kaizen"
+    assert exe.exists()
+    out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("kaizen ")

@@ -1,0 +1,120 @@
+"""The SQLite store: WAL, per-component migrations, suggestions and decisions round-trip."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis.store import Store, StoreError
+from suggestions.model import (
+    Applicability,
+    Decision,
+    DecisionAction,
+    Edit,
+    Patch,
+    Span,
+    Suggestion,
+    fingerprint_of,
+)
+
+
+def make(path: str = "a.py", code: str = "KZ101", text: str = "x=[]") -> Suggestion:
+    return Suggestion(
+        fingerprint=fingerprint_of(code, path, text),
+        code=code,
+        title="t",
+        rationale="r",
+        path=path,
+        span=Span(1, 0, 1, 4, 0, 4),
+        patch=Patch(path, "h", (Edit(0, 4, "x=None"),)),
+        applicability=Applicability.SAFE,
+        confidence=0.9,
+        evidence={"share": 0.4},
+    )
+
+
+def test_state_dir_ignores_itself(project: Path) -> None:
+    with Store(project) as store:
+        assert store.path == project / ".kaizen" / "kaizen.db"
+    assert (project / ".kaizen" / ".gitignore").read_text().strip().endswith("*")
+    mode = sqlite3.connect(project / ".kaizen" / "kaizen.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_component_migrations_apply_once_and_in_order(project: Path) -> None:
+    steps = ("CREATE TABLE t (a INTEGER);", "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x';")
+    with Store(project) as store:
+        store.ensure_schema("demo", steps[:1])
+        store.execute("INSERT INTO t(a) VALUES (1)")
+        assert store.schema_version("demo") == 1
+    with Store(project) as store:  # a newer Kaizen adds a step; data survives
+        store.ensure_schema("demo", steps)
+        assert store.schema_version("demo") == 2
+        assert [tuple(r) for r in store.execute("SELECT a, b FROM t")] == [(1, "x")]
+        store.ensure_schema("demo", steps)  # idempotent
+        assert store.schema_version("core") >= 1
+
+
+def test_newer_schema_is_refused(project: Path) -> None:
+    with Store(project) as store:
+        store.ensure_schema("demo", ("CREATE TABLE t (a);", "CREATE TABLE u (a);"))
+    with Store(project) as store, pytest.raises(StoreError, match="newer"):
+        store.ensure_schema("demo", ("CREATE TABLE t (a);",))
+
+
+def test_failed_migration_rolls_back(project: Path) -> None:
+    with Store(project) as store:
+        with pytest.raises(sqlite3.OperationalError):
+            store.ensure_schema("bad", ("CREATE TABLE ok (a); CREATE TABLE broken (;",))
+        assert store.schema_version("bad") == 0
+        assert not store.execute("SELECT name FROM sqlite_master WHERE name='ok'")
+
+
+def test_corrupt_database_is_a_clear_error(project: Path) -> None:
+    (project / ".kaizen").mkdir()
+    (project / ".kaizen" / "kaizen.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(project)
+
+
+def test_suggestions_round_trip_and_replace(project: Path) -> None:
+    a, b, c = make("a.py", text="1"), make("a.py", text="2"), make("b.py", text="3")
+    with Store(project) as store:
+        store.replace_suggestions(["a.py", "b.py"], [a, b, c])
+        assert {s.fingerprint for s in store.suggestions()} == {a.fingerprint, b.fingerprint, c.fingerprint}
+        assert store.suggestion(a.id) == a
+        store.replace_suggestions(["a.py"], [b])
+        assert {s.fingerprint for s in store.suggestions()} == {b.fingerprint, c.fingerprint}
+        assert store.suggestions("b.py") == [c]
+
+
+def test_files_symbols_and_decisions(project: Path) -> None:
+    with Store(project) as store:
+        store.update_files(
+            [("a.py", "python", "h1", 10, 1, "utf-8", False, 0)],
+            symbols={"a.py": [("f", "function", True, 1, 0, 2, "")]},
+            skipped={"big.py": "too large"},
+        )
+        assert store.file_hashes() == {"a.py": "h1"}
+        assert store.skipped() == {"big.py": "too large"}
+        assert store.symbols(name="f")[0]["kind"] == "function"
+        store.update_files([], removed=["a.py"])
+        assert store.file_hashes() == {} and store.symbols() == []
+        d = Decision("fp", DecisionAction.REJECT, "user", time.time(), "false positive", "KZ101", "a.py")
+        store.add_decision(d)
+        assert store.decisions("fp") == [d]
+        assert store.latest_decisions()["fp"] == d
+
+
+def test_json_round_trip_of_the_model() -> None:
+    import json
+
+    s = make()
+    assert Suggestion.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+    with pytest.raises(ValueError, match="overlapping"):
+        Patch("a.py", "h", (Edit(0, 5, "x"), Edit(3, 6, "y")))
+    p = Patch("a.py", "h", (Edit(6, 7, "B"), Edit(0, 1, "A")))
+    assert p.apply(b"abcdefgh") == b"AbcdefBh"
