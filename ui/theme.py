@@ -1,0 +1,60 @@
+"""Light and dark themes that follow the system palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+ICONS = RESOURCES / "icons"
+
+
+def is_dark() -> bool:
+    app = QGuiApplication.instance()
+    if app is None:
+        return False
+    hints = QGuiApplication.styleHints()
+    scheme = getattr(hints, "colorScheme", None)
+    if scheme is not None:
+        s = scheme()
+        if s == Qt.ColorScheme.Dark:
+            return True
+        if s == Qt.ColorScheme.Light:
+            return False
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def icon(name: str) -> QIcon:
+    """An SVG icon from resources/icons (sharp at any DPI)."""
+    path = ICONS / f"{name}.svg"
+    return QIcon(str(path)) if path.exists() else QIcon()
+
+
+def colors() -> dict[str, str]:
+    if is_dark():
+        return {"add": "#1f3d2b", "del": "#4a2226", "add_strong": "#2f6b45", "del_strong": "#8a3a41",
+                "muted": "#9aa4ae", "text": "#e6e6e6", "bg": "#1e2227", "accent": "#4da3ff",
+                "hunk": "#2a3340", "bar": "#4da3ff", "ok": "#5cc98b", "bad": "#ff7b7b", "warn": "#e5c07b"}
+    return {"add": "#e6ffec", "del": "#ffebe9", "add_strong": "#abf2bc", "del_strong": "#ffb3ad",
+            "muted": "#57606a", "text": "#1f2328", "bg": "#ffffff", "accent": "#0969da",
+            "hunk": "#ddf4ff", "bar": "#0969da", "ok": "#1a7f37", "bad": "#cf222e", "warn": "#9a6700"}
+
+
+def apply_theme(app) -> None:
+    """Load the stylesheet matching the system palette."""
+    dark = is_dark()
+    if dark:
+        pal = QPalette()
+        for role, c in ((QPalette.ColorRole.Window, "#23272e"), (QPalette.ColorRole.Base, "#1e2227"),
+                        (QPalette.ColorRole.AlternateBase, "#262b33"), (QPalette.ColorRole.Text, "#e6e6e6"),
+                        (QPalette.ColorRole.WindowText, "#e6e6e6"), (QPalette.ColorRole.Button, "#2c313a"),
+                        (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#2f5d8a"),
+                        (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#2c313a"),
+                        (QPalette.ColorRole.ToolTipText, "#e6e6e6"), (QPalette.ColorRole.PlaceholderText, "#8a929b")):
+            pal.setColor(role, QColor(c))
+        app.setPalette(pal)
+    qss = RESOURCES / ("dark.qss" if dark else "light.qss")
+    if qss.exists():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
