@@ -110,3 +110,13 @@ def test_console_script_is_installed() -> None:
     assert exe.exists()
     out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("kaizen ")
+
+
+def test_config_command_checks_and_documents(project: Path) -> None:
+    write(project, {"kaizen.toml": "[thresholds]\ncomplexity = 7\n"})
+    out = kaizen("config", str(project), "--json")
+    assert out.returncode == 0 and json.loads(out.stdout)["thresholds"]["complexity"] == 7
+    write(project, {"kaizen.toml": "[thresholds]\ncomplexty = 7\n"})
+    out = kaizen("config", str(project))
+    assert out.returncode == 2 and "kaizen.toml:2: unknown key 'thresholds.complexty'" in out.stderr
+    assert "`complexity`" in kaizen("config", "--doc").stdout
