@@ -270,10 +270,17 @@ def _to_json(obj: Any) -> Any:
     return obj
 
 
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _from_json(cls: type[T], data: Any) -> T:
     import typing
 
-    hints = typing.get_type_hints(cls)
+    # get_type_hints re-evaluates annotations on each call (~0.5 ms); loading a project's
+    # stored suggestions decodes thousands of them, so remember the answer per class.
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in data:
