@@ -1,0 +1,130 @@
+"""Helpers shared by the Python rules: loop context, statement deletion, name occurrences.
+
+Not a rule module (the leading underscore keeps discovery away). Everything here is cheap
+on purpose: parent walks are short, and name questions are answered by a regex over the
+bytes first, touching the tree only for the rare candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import tree_sitter
+
+from suggestions.framework import Context
+from suggestions.model import Edit
+
+__all__ = [
+    "LOOPS",
+    "SCOPES",
+    "delete_statement",
+    "enclosing_scope",
+    "in_loop",
+    "is_simple_literal",
+    "own_lines",
+    "word_positions",
+]
+
+# Scope-creating nodes: a loop outside them does not repeat code inside them.
+SCOPES = frozenset({"function_definition", "class_definition", "lambda", "module"})
+LOOPS = frozenset(
+    {
+        "for_statement",
+        "while_statement",
+        "list_comprehension",
+        "set_comprehension",
+        "dictionary_comprehension",
+        "generator_expression",
+    }
+)
+_LITERALS = frozenset({"integer", "float", "string", "true", "false", "none", "concatenated_string"})
+
+
+def in_loop(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The innermost loop whose repeated part holds ``node`` (same scope), else None.
+
+    The iterable of a ``for`` is evaluated once, so a node there is not "in" that loop.
+    """
+    child = node
+    parent = node.parent
+    while parent is not None and parent.type not in SCOPES:
+        if parent.type == "for_statement":
+            if child != parent.child_by_field_name("right") and child != parent.child_by_field_name("left"):
+                return parent
+        elif parent.type == "while_statement":
+            return parent
+        elif parent.type in LOOPS:
+            return parent
+        child, parent = parent, parent.parent
+    return None
+
+
+def enclosing_scope(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The innermost function, class, lambda or module around ``node``."""
+    parent = node.parent
+    while parent is not None and parent.type not in SCOPES:
+        parent = parent.parent
+    return parent
+
+
+def is_simple_literal(node: tree_sitter.Node) -> bool:
+    """A constant with no side effects: number, plain string (no f-string), bool, None."""
+    if node.type == "string":
+        return not any(c.type == "interpolation" for c in node.children)
+    if node.type == "concatenated_string":
+        return all(is_simple_literal(c) for c in node.named_children)
+    if node.type == "unary_operator":
+        arg = node.child_by_field_name("argument")
+        return arg is not None and arg.type in ("integer", "float")
+    return node.type in _LITERALS
+
+
+def own_lines(ctx: Context, node: tree_sitter.Node) -> tuple[int, int] | None:
+    """Byte range of the whole lines ``node`` occupies, if nothing else shares them.
+
+    A trailing comment on the last line belongs to the statement and goes with it.
+    Returns None when code sits before the node or after it on its lines (``a; b``).
+    """
+    src = ctx.source
+    start = src.rfind(b"\n", 0, node.start_byte) + 1
+    if src[start : node.start_byte].strip():
+        return None
+    nl = src.find(b"\n", node.end_byte)
+    end = len(src) if nl < 0 else nl + 1
+    rest = src[node.end_byte : end].strip()
+    if rest and not rest.startswith(b"#"):
+        return None
+    return start, end
+
+
+def delete_statement(ctx: Context, stmt: tree_sitter.Node) -> Edit | None:
+    """An edit removing a statement, or replacing it with ``pass`` when it is alone in its block."""
+    span = own_lines(ctx, stmt)
+    if span is None:
+        return None
+    parent = stmt.parent
+    siblings = [c for c in parent.named_children if c.type != "comment"] if parent is not None else []
+    if parent is not None and parent.type == "block" and len(siblings) == 1:
+        return Edit(stmt.start_byte, stmt.end_byte, "pass")
+    if parent is not None and parent.type == "module" and len(siblings) == 1:
+        return Edit(span[0], span[1], "")
+    return Edit(span[0], span[1], "")
+
+
+def word_positions(data: bytes, name: str, start: int = 0, end: int | None = None) -> Iterator[int]:
+    """Byte offsets where ``name`` occurs as a whole word in ``data[start:end]``."""
+    pattern = _word_re(name)
+    yield from (m.start() for m in pattern.finditer(data, start, len(data) if end is None else end))
+
+
+_WORD_CACHE: dict[str, re.Pattern[bytes]] = {}
+
+
+def _word_re(name: str) -> re.Pattern[bytes]:
+    pat = _WORD_CACHE.get(name)
+    if pat is None:
+        if len(_WORD_CACHE) > 4096:
+            _WORD_CACHE.clear()
+        pat = _WORD_CACHE[name] = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"(?!\w)")
+    return pat

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import tree_sitter
+
+from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.model import Applicability
+from suggestions.rules._compare import comparisons, operand_pattern
+
+
+class NoneComparison(Rule):
+    """Comparison to ``None`` with ``==`` or ``!=``.
+
+    What it does:
+        Flags ``x == None`` and ``x != None`` (either side).
+
+    Why is this bad?
+        ``None`` is a singleton; identity is what the test means. ``==`` calls the
+        operand's ``__eq__``, which may be overridden (NumPy arrays, ORM columns) and
+        return something other than a plain ``bool``, and it is slower than ``is``.
+
+    Example:
+        ```python bad
+        def empty(value):
+            return value == None
+        ```
+        ```python good
+        def empty(value):
+            return value is None
+        ```
+
+    Fix safety:
+        Safe: rewrites ``==`` to ``is`` and ``!=`` to ``is not``. Only an object whose
+        ``__eq__`` claims equality with ``None`` would behave differently, and such an
+        object is the bug this rule exists to surface.
+    """
+
+    code = "KZ103"
+    name = "Comparison to None with =="
+    category = Category.CORRECTNESS
+    applicability = Applicability.SAFE
+    confidence = 0.95
+    severity = 0.4
+    query = operand_pattern('"==" "!="', "(none)")
+
+    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+        for cmp, op, _lit in comparisons(ctx, "KZ103.seen", captures):
+            new = "is" if op.type == "==" else "is not"
+            yield Finding(
+                cmp, f"Comparison to None with `{ctx.text(op)}`: use `{new}`", edits=[ctx.replace(op, new)]
+            )

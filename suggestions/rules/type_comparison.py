@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import tree_sitter
+
+from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.model import Applicability
+
+# Tests a builtin type name directly (``type(x) == int``); other classes get advice only.
+_BUILTIN_TYPES = frozenset(
+    "int float complex str bytes bytearray bool list tuple dict set frozenset type object range".split()
+)
+
+
+class TypeComparison(Rule):
+    """``type(x) == T`` instead of ``isinstance(x, T)``.
+
+    What it does:
+        Flags ``type(x) == T``, ``type(x) != T``, ``type(x) is T`` and ``type(x) is not T``
+        where ``T`` is a class name.
+
+    Why is this bad?
+        An exact type test rejects subclasses, which is rarely intended: a ``bool`` is an
+        ``int``, an ``OrderedDict`` is a ``dict``. ``isinstance`` states the usual intent
+        and also accepts virtual subclasses registered with an ABC.
+
+    Example:
+        ```python bad
+        if type(value) == dict:
+            merge(value)
+        ```
+        ```python good
+        if isinstance(value, dict):
+            merge(value)
+        ```
+
+    Fix safety:
+        Unsafe: subclasses now pass the test (``isinstance(True, int)`` is true, while
+        ``type(True) == int`` is false), which is exactly the behaviour change the fix is
+        for, but code may rely on the exact test. Only offered when ``T`` is a plain name or
+        dotted name.
+    """
+
+    code = "KZ111"
+    name = "Type comparison instead of isinstance"
+    category = Category.CORRECTNESS
+    applicability = Applicability.UNSAFE
+    confidence = 0.7
+    severity = 0.4
+    query = """
+    (comparison_operator
+      . (call function: (identifier) @fn arguments: (argument_list . (_) @arg .)) @call
+      . operators: ["==" "!=" "is" "is not"] @op
+      . [(identifier) (attribute)] @cls .
+      (#eq? @fn "type")) @cmp
+    """
+
+    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+        cmp, arg, op, cls = captures["cmp"][0], captures["arg"][0], captures["op"][0], captures["cls"][0]
+        if arg.type in ("list_splat", "dictionary_splat", "keyword_argument", "parenthesized_expression") or (
+            cls.type == "identifier" and cls.text is not None and cls.text.decode() in ("None",)
+        ):
+            return
+        negate = op.type in ("!=", "is not")
+        call = f"isinstance({ctx.text(arg)}, {ctx.text(cls)})"
+        new = f"not {call}" if negate else call
+        if negate and cmp.parent is not None and cmp.parent.type in ("comparison_operator", "binary_operator", "unary_operator", "attribute", "subscript", "call"):
+            new = f"({new})"
+        yield Finding(
+            cmp,
+            f"`{ctx.text(cmp)}` rejects subclasses: use `{call if not negate else 'not ' + call}`",
+            edits=[ctx.replace(cmp, new)],
+        )
