@@ -99,16 +99,24 @@ def own_lines(ctx: Context, node: tree_sitter.Node) -> tuple[int, int] | None:
 
 
 def delete_statement(ctx: Context, stmt: tree_sitter.Node) -> Edit | None:
-    """An edit removing a statement, or replacing it with ``pass`` when it is alone in its block."""
+    """An edit removing a statement, or ``pass`` in its place when its block would be empty.
+
+    Rules that delete statements register them per block on the context, so when several
+    fixes in one file delete every statement of a block, the last one leaves ``pass`` and
+    the merged patch still parses.
+    """
     span = own_lines(ctx, stmt)
     if span is None:
         return None
     parent = stmt.parent
-    siblings = [c for c in parent.named_children if c.type != "comment"] if parent is not None else []
-    if parent is not None and parent.type == "block" and len(siblings) == 1:
-        return Edit(stmt.start_byte, stmt.end_byte, "pass")
-    if parent is not None and parent.type == "module" and len(siblings) == 1:
+    if parent is None or parent.type != "block":
         return Edit(span[0], span[1], "")
+    deleted: dict[int, set[int]] = ctx.shared("deleted_statements", lambda _ctx: {})
+    gone = deleted.setdefault(parent.start_byte, set())
+    others = [c.start_byte for c in parent.named_children if c.type != "comment" and c != stmt]
+    gone.add(stmt.start_byte)
+    if all(o in gone for o in others):
+        return Edit(stmt.start_byte, stmt.end_byte, "pass")
     return Edit(span[0], span[1], "")
 
 

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import tree_sitter
+
+from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.model import Applicability, Edit
+from suggestions.rules._common import delete_statement, enclosing_scope, is_simple_literal, word_positions
+
+# Candidate plain assignments at the start of a line: ``name = ...`` (not ``==``).
+_ASSIGN = re.compile(rb"^[ \t]*([A-Za-z]\w*)[ \t]*=(?!=)", re.M)
+# Any of these lets code read locals by name, so no local is provably unused.
+_DYNAMIC = re.compile(rb"\b(?:locals|vars|exec|eval)\s*\(|\bsys\._getframe\b")
+
+
+class UnusedVariable(Rule):
+    """Local variable assigned but never used.
+
+    What it does:
+        Flags a plain ``name = value`` inside a function when ``name`` appears nowhere
+        else in that function (no read, no ``global``/``nonlocal``, no nested function,
+        no string or f-string mentioning it).
+
+    Why is this bad?
+        The assignment does nothing: it is dead code, or (more often) the sign of a typo
+        or of a value the author forgot to use or return.
+
+    Example:
+        ```python bad
+        def total(prices):
+            count = len(prices)
+            return sum(prices)
+        ```
+        ```python good
+        def total(prices):
+            return sum(prices)
+        ```
+
+    Fix safety:
+        When the value is a constant or a plain name, the fix deletes the statement: safe.
+        Otherwise it keeps the expression and drops only ``name =``, which is unsafe: the
+        value is released right away instead of at function exit (a lock, a temporary
+        directory or a ``with``-less file would now be closed early). Names starting with
+        ``_``, tuple targets, annotated and augmented assignments, and functions that call
+        ``locals()``/``vars()``/``exec``/``eval`` are skipped.
+    """
+
+    code = "KZ109"
+    name = "Unused local variable"
+    category = Category.CORRECTNESS
+    applicability = Applicability.UNSAFE
+    confidence = 0.85
+    severity = 0.4
+    query = "(function_definition body: (block) @body) @fn"
+
+    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+        fn, body = captures["fn"][0], captures["body"][0]
+        src = ctx.source
+        candidates: dict[str, list[int]] = {}
+        # ``^`` only matches after a newline, so start at the first statement's line.
+        for m in _ASSIGN.finditer(src, src.rfind(b"\n", 0, body.start_byte) + 1, body.end_byte):
+            candidates.setdefault(m.group(1).decode(), []).append(m.start(1))
+        if not candidates or _DYNAMIC.search(src, fn.start_byte, fn.end_byte):
+            return
+        for name, stores in candidates.items():
+            store_set = set(stores)
+            if any(p not in store_set for p in word_positions(src, name, fn.start_byte, fn.end_byte)):
+                continue
+            found = [_assignment(ctx, fn, pos, name) for pos in stores]
+            if not all(found):
+                continue  # a store we cannot confirm (another scope, odd syntax): stay quiet
+            for left, assign in (f for f in found if f is not None):
+                yield self._finding(ctx, name, left, assign)
+
+    def _finding(self, ctx: Context, name: str, left: tree_sitter.Node, assign: tree_sitter.Node) -> Finding:
+        right = assign.child_by_field_name("right")
+        edits: list[Edit] | None = None
+        applicability = None
+        if right is not None and right.type not in ("assignment", "yield"):
+            stmt = assign.parent
+            if is_simple_literal(right) or right.type == "identifier":
+                edit = delete_statement(ctx, stmt) if stmt is not None else None
+                edits = [edit] if edit is not None else None
+                applicability = Applicability.SAFE
+            else:
+                edits = [Edit(left.start_byte, right.start_byte, "")]
+        return Finding(
+            left,
+            f"Local variable `{name}` is assigned but never used",
+            edits=edits,
+            target=assign,
+            applicability=applicability,
+        )
+
+
+def _assignment(
+    ctx: Context, fn: tree_sitter.Node, pos: int, name: str
+) -> tuple[tree_sitter.Node, tree_sitter.Node] | None:
+    """``(identifier, assignment)`` when ``pos`` is a plain statement ``name = value`` of ``fn``."""
+    node = ctx.root.descendant_for_byte_range(pos, pos + len(name.encode()))
+    if node is None or node.type != "identifier":
+        return None
+    assign = node.parent
+    if assign is None or assign.type != "assignment" or assign.child_by_field_name("left") != node:
+        return None
+    if assign.child_by_field_name("type") is not None:
+        return None
+    stmt = assign.parent
+    if stmt is None or stmt.type != "expression_statement" or stmt.named_child_count != 1:
+        return None
+    if enclosing_scope(stmt) != fn:
+        return None
+    return node, assign
