@@ -1,0 +1,868 @@
+"""Kaizen's in-process tracer (standard library only; Python 3.11+).
+
+Loaded by the ``sitecustomize`` in this folder when ``KAIZEN_TRACE_DIR`` is set. It records,
+for the project's own code only (files under ``KAIZEN_TRACE_ROOT`` that are not in a virtual
+environment or ``site-packages``):
+
+* per function (file, qualified name, first line): exact calls, total (inclusive) and own
+  time, callers (the nearest traced caller), sampled argument/return types and how often
+  the sampled hashable arguments repeated;
+* exceptions raised in project code (including those that only pass through it on their
+  way out of a library), per type and line, with how many were caught in project code;
+* line coverage, per test when pytest runs with the ``_kaizen_pytest`` plugin;
+* test outcomes and uncaught exceptions with their tracebacks.
+
+Python 3.12+ uses ``sys.monitoring``: code outside the project is switched off with
+``DISABLE`` after its first event and each line is reported once per test, so untraced
+code costs nothing. Python 3.11 uses ``sys.settrace`` with a global function that declines
+every frame outside the project (no C-call events, no line events there).
+
+Each process writes ``trace-<pid>.json`` (a snapshot, atomically replaced) and appends the
+coverage of every finished test to ``cov-<pid>.jsonl`` in ``KAIZEN_TRACE_DIR``. Data is
+flushed periodically from the traced threads, at exit, on SIGTERM (then the previous
+handler runs) and when a multiprocessing worker finishes, so a crash, Ctrl-C or a timeout
+keeps what was gathered. Threads keep their own accumulators (no lock on the hot path);
+they are merged at flush. Nothing is printed and the exit code is never touched.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from types import CodeType, FrameType
+from typing import Any
+
+FORMAT_VERSION = 1
+_now = time.perf_counter_ns
+
+# --- settings (from the environment; set by analysis/tracing.py) ---------------------------
+
+_OUTDIR = ""
+_ROOT = ""
+_LIVE = ""
+_LINES = True
+_TYPE_LIMIT = 8
+_FLUSH_NS = 2_000_000_000
+_CHECK_EVERY = 4096  # events between two looks at the clock for a periodic flush
+_SAMPLE_FIRST = 64  # calls sampled (types, argument hashes) before thinning out ...
+_SAMPLE_MASK = 63  # ... to one call in 64
+_EXCLUDED_DIRS = frozenset(
+    {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pypackages__", ".git",
+     ".kaizen", "node_modules", ".eggs"}
+)
+_GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+_SIMPLE = (int, float, str, bytes, bool, type(None), complex)
+
+# --- process state --------------------------------------------------------------------------
+
+_installed = False
+_mode = ""  # "monitoring" or "settrace"
+_tool = -1
+_pid = 0
+_started_wall = 0.0
+_started_ns = 0
+_last_flush_ns = 0
+_flush_lock = threading.Lock()
+_state_lock = threading.Lock()
+_states: list[_Thread] = []
+_tls = threading.local()
+_kinds: dict[CodeType, bool] = {}  # code -> is it project code?
+_meta: dict[CodeType, tuple[str, str, int, int]] = {}  # code -> (relpath, qualname, first, last)
+_files: dict[str, str | None] = {}  # co_filename -> project-relative path, or None
+_top_dirs: dict[str, bool] = {}  # first path component -> is it a virtual environment?
+_nlines: dict[CodeType, int] = {}  # settrace mode: distinct lines of a code object
+_gen_start: dict[CodeType, int] = {}  # settrace mode: f_lasti of a fresh generator frame
+_line_cache: dict[CodeType, list[tuple[int, int, int]]] = {}
+_cur_test = ""
+_cur_cov: dict[CodeType, set[int]] = {}
+_cov_pending: list[str] = []  # finished tests' coverage as JSON lines, not yet on disk
+_tests: list[dict[str, Any]] = []
+_uncaught: list[dict[str, Any]] = []
+_errors: list[str] = []
+_live_sent: dict[Any, tuple[int, ...]] = {}
+_prev_sigterm: Any = None
+_prev_excepthook: Any = None
+_prev_thread_hook: Any = None
+_DISABLE: Any = None
+
+
+class _Thread:
+    """One thread's accumulators; only that thread writes them."""
+
+    __slots__ = ("stack", "funcs", "samples", "excs", "unwound", "last_exc", "last_key", "pending", "ev")
+
+    def __init__(self) -> None:
+        # stack entries: [code, start_ns, child_ns, rec, sampled]
+        self.stack: list[list[Any]] = []
+        # rec: [calls, total_ns, own_ns, active, callers{code|None: n}]
+        self.funcs: dict[CodeType, list[Any]] = {}
+        self.samples: dict[CodeType, _Sample] = {}
+        self.excs: dict[tuple[CodeType, int, str], list[int]] = {}
+        self.unwound: BaseException | None = None
+        self.last_exc: BaseException | None = None
+        self.last_key: tuple[CodeType, int, str] | None = None
+        self.pending: tuple[FrameType, BaseException, tuple[CodeType, int, str]] | None = None
+        self.ev = 0
+
+
+class _Sample:
+    """Sampled argument and return types, and the repetition of hashable arguments."""
+
+    __slots__ = ("args", "returns", "hashable", "unhashable", "distinct", "n")
+
+    def __init__(self) -> None:
+        self.args: dict[str, dict[str, int]] = {}
+        self.returns: dict[str, int] = {}
+        self.hashable = 0
+        self.unhashable = 0
+        self.distinct: set[int] = set()
+        self.n = 0
+
+
+def _state() -> _Thread:
+    try:
+        st: _Thread = _tls.st
+        return st
+    except AttributeError:
+        st = _tls.st = _Thread()
+        with _state_lock:
+            _states.append(st)
+        return st
+
+
+# --- classification ------------------------------------------------------------------------
+
+
+def _relpath(filename: str) -> str | None:
+    """The project-relative POSIX path of a code file, or None when it is not project code."""
+    if not filename or filename[0] == "<":
+        return None
+    path = os.path.realpath(filename if os.path.isabs(filename) else os.path.join(_CWD, filename))
+    if not path.startswith(_ROOT):
+        return None
+    rel = path[len(_ROOT):]
+    parts = rel.split(os.sep)
+    if _EXCLUDED_DIRS.intersection(parts) or path.startswith(_PREFIXES):
+        return None
+    top = parts[0]
+    if len(parts) > 1:
+        is_env = _top_dirs.get(top)
+        if is_env is None:
+            is_env = _top_dirs[top] = os.path.exists(os.path.join(_ROOT, top, "pyvenv.cfg"))
+        if is_env:
+            return None
+    return "/".join(parts)
+
+
+def _classify(code: CodeType) -> bool:
+    filename = code.co_filename
+    try:
+        rel = _files[filename]
+    except KeyError:
+        rel = _files[filename] = _relpath(filename)
+    project = rel is not None
+    if project:
+        lines = {ln for _, _, ln in code.co_lines() if ln is not None}
+        _meta[code] = (rel or "", code.co_qualname, code.co_firstlineno, max(lines, default=code.co_firstlineno))
+        _nlines[code] = len(lines)
+        if _mode == "monitoring":
+            try:
+                sys.monitoring.set_local_events(_tool, code, _LOCAL_EVENTS)
+            except ValueError:
+                project = False
+    _kinds[code] = project
+    return project
+
+
+def _line_of(code: CodeType, offset: int) -> int:
+    table = _line_cache.get(code)
+    if table is None:
+        table = _line_cache[code] = [(s, e, ln if ln is not None else 0) for s, e, ln in code.co_lines()]
+    for start, end, line in table:
+        if start <= offset < end:
+            return line
+    return code.co_firstlineno
+
+
+# --- sampling --------------------------------------------------------------------------------
+
+
+def _tname(value: object, depth: int = 0) -> str:
+    t = type(value)
+    name = t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    if depth:
+        return name
+    try:
+        if t is list or t is set or t is frozenset:
+            if value:
+                return f"{name}[{_tname(next(iter(value)), 1)}]"  # type: ignore[call-overload]
+        elif t is dict:
+            if value:
+                k, v = next(iter(value.items()))  # type: ignore[attr-defined]
+                return f"dict[{_tname(k, 1)}, {_tname(v, 1)}]"
+        elif t is tuple:
+            items = value  # type: ignore[assignment]
+            if 0 < len(items) <= 4:  # type: ignore[arg-type]
+                return "tuple[" + ", ".join(_tname(x, 1) for x in items) + "]"  # type: ignore[attr-defined]
+            if items:
+                return f"tuple[{_tname(items[0], 1)}, ...]"  # type: ignore[index]
+    except Exception:  # noqa: BLE001 - odd containers must not break the program
+        pass
+    return name
+
+
+def _is_simple(value: object) -> bool:
+    t = type(value)
+    if t in _SIMPLE:
+        return True
+    if t is tuple or t is frozenset:
+        return all(type(x) in _SIMPLE for x in value)  # type: ignore[attr-defined]
+    return False
+
+
+def _sample_args(st: _Thread, code: CodeType, frame: FrameType) -> None:
+    try:
+        sample = st.samples.get(code)
+        if sample is None:
+            sample = st.samples[code] = _Sample()
+        sample.n += 1
+        nargs = code.co_argcount + code.co_kwonlyargcount
+        flags = code.co_flags
+        nargs += bool(flags & 0x04) + bool(flags & 0x08)
+        if not nargs:
+            sample.hashable += 1
+            sample.distinct.add(0)
+            return
+        f_locals = frame.f_locals
+        values = []
+        for name in code.co_varnames[:nargs]:
+            value = f_locals[name]
+            values.append(value)
+            seen = sample.args.get(name)
+            if seen is None:
+                seen = sample.args[name] = {}
+            tn = _tname(value)
+            if tn in seen or len(seen) < _TYPE_LIMIT:
+                seen[tn] = seen.get(tn, 0) + 1
+            else:
+                seen["..."] = seen.get("...", 0) + 1
+        if all(_is_simple(v) for v in values):
+            sample.hashable += 1
+            if len(sample.distinct) < 4096:
+                sample.distinct.add(hash(tuple(values)))
+        else:
+            sample.unhashable += 1
+    except Exception:  # noqa: BLE001 - a failing __repr__/f_locals must not leak out
+        pass
+
+
+def _sample_return(st: _Thread, code: CodeType, value: object) -> None:
+    sample = st.samples.get(code)
+    if sample is None:
+        return
+    tn = _tname(value)
+    if tn in sample.returns or len(sample.returns) < _TYPE_LIMIT:
+        sample.returns[tn] = sample.returns.get(tn, 0) + 1
+
+
+# --- shared bookkeeping for both modes --------------------------------------------------------
+
+
+def _enter(st: _Thread, code: CodeType, frame: FrameType | None, fresh: bool) -> None:
+    stack = st.stack
+    funcs = st.funcs
+    rec = funcs.get(code)
+    if rec is None:
+        rec = funcs[code] = [0, 0, 0, 0, {}]
+    sampled = False
+    if fresh:
+        n = rec[0] = rec[0] + 1
+        callers = rec[4]
+        caller = stack[-1][0] if stack else None
+        callers[caller] = callers.get(caller, 0) + 1
+        if n <= _SAMPLE_FIRST or not n & _SAMPLE_MASK:
+            sampled = True
+            _sample_args(st, code, frame if frame is not None else sys._getframe(2))
+    rec[3] += 1
+    stack.append([code, _now(), 0, rec, sampled])
+    st.ev += 1
+    if st.ev >= _CHECK_EVERY:
+        st.ev = 0
+        if _now() - _last_flush_ns > _FLUSH_NS:
+            flush()
+
+
+def _leave(st: _Thread, code: CodeType, retval: Any, returned: bool) -> None:
+    stack = st.stack
+    if not stack:
+        return
+    entry = stack.pop()
+    if entry[0] is not code:
+        # Out of step (a generator thrown into, a tracer swapped): unwind to the matching frame.
+        stack.append(entry)
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i][0] is code:
+                break
+        else:
+            return
+        now = _now()
+        while len(stack) > i + 1:
+            _close(stack, stack.pop(), now)
+        entry = stack.pop()
+    now = _now()
+    _close(stack, entry, now)
+    if returned and entry[4]:
+        _sample_return(st, code, retval)
+
+
+def _close(stack: list[list[Any]], entry: list[Any], now: int) -> None:
+    elapsed = now - entry[1]
+    rec = entry[3]
+    rec[2] += elapsed - entry[2]
+    rec[3] -= 1
+    if rec[3] <= 0:  # outermost activation: recursion is not counted twice
+        rec[3] = 0
+        rec[1] += elapsed
+    if stack:
+        stack[-1][2] += elapsed
+
+
+def _raised(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None:
+    if exc is st.unwound:  # the same exception coming out of a traced callee: not a new raise
+        st.unwound = None
+        return
+    key = (code, line, type(exc).__qualname__)
+    counts = st.excs.get(key)
+    if counts is None:
+        counts = st.excs[key] = [0, 0]
+    counts[0] += 1
+    st.last_exc = exc
+    st.last_key = key
+
+
+def _handled(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None:
+    st.unwound = None
+    if exc is st.last_exc and st.last_key is not None:
+        key = st.last_key
+    else:
+        key = (code, line, type(exc).__qualname__)
+    counts = st.excs.get(key)
+    if counts is None:
+        counts = st.excs[key] = [0, 0]
+    counts[1] += 1
+
+
+# --- Python 3.12+: sys.monitoring ---------------------------------------------------------------
+
+
+def _m_start(code: CodeType, offset: int) -> Any:
+    try:
+        project = _kinds[code]
+    except KeyError:
+        project = _classify(code)
+    if not project:
+        return _DISABLE
+    try:
+        st = _tls.st
+    except AttributeError:
+        st = _state()
+    _enter(st, code, None, True)
+    return None
+
+
+def _m_resume(code: CodeType, offset: int) -> Any:
+    if not _kinds.get(code):
+        return _DISABLE
+    try:
+        st = _tls.st
+    except AttributeError:
+        st = _state()
+    _enter(st, code, None, False)
+    return None
+
+
+def _m_return(code: CodeType, offset: int, retval: object) -> Any:
+    if not _kinds.get(code):
+        return _DISABLE
+    try:
+        st = _tls.st
+    except AttributeError:
+        return None
+    _leave(st, code, retval, True)
+    return None
+
+
+def _m_yield(code: CodeType, offset: int, retval: object) -> Any:
+    if not _kinds.get(code):
+        return _DISABLE
+    try:
+        st = _tls.st
+    except AttributeError:
+        return None
+    _leave(st, code, retval, False)
+    return None
+
+
+def _m_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
+    if not _kinds.get(code):
+        return
+    try:
+        st = _tls.st
+    except AttributeError:
+        return
+    _leave(st, code, None, False)
+    st.unwound = exc
+
+
+def _m_raise(code: CodeType, offset: int, exc: BaseException) -> None:
+    if not _kinds.get(code):
+        return
+    _raised(_state(), code, _line_of(code, offset), exc)
+
+
+def _m_handled(code: CodeType, offset: int, exc: BaseException) -> None:
+    if not _kinds.get(code):
+        return
+    _handled(_state(), code, _line_of(code, offset), exc)
+
+
+def _m_line(code: CodeType, line: int) -> Any:
+    lines = _cur_cov.get(code)
+    if lines is None:
+        lines = _cur_cov[code] = set()
+    lines.add(line)
+    return _DISABLE
+
+
+# --- Python 3.11: sys.settrace restricted to project frames -----------------------------------
+
+
+def _t_call(frame: FrameType, event: str, arg: Any) -> Any:
+    code = frame.f_code
+    try:
+        project = _kinds[code]
+    except KeyError:
+        project = _classify(code)
+    if not project:
+        return None
+    try:
+        st = _tls.st
+    except AttributeError:
+        st = _state()
+    fresh = True
+    if code.co_flags & _GEN_FLAGS:
+        start = _gen_start.get(code)
+        if start is None:
+            _gen_start[code] = frame.f_lasti
+        else:
+            fresh = frame.f_lasti == start
+    _enter(st, code, frame, fresh)
+    if _LINES:
+        lines = _cur_cov.get(code)
+        frame.f_trace_lines = lines is None or len(lines) < _nlines[code]
+    else:
+        frame.f_trace_lines = False
+    return _t_local
+
+
+def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
+    try:
+        st = _tls.st
+    except AttributeError:
+        return None
+    code = frame.f_code
+    if event == "line":
+        pending = st.pending
+        if pending is not None and pending[0] is frame:
+            st.pending = None
+            st.unwound = None
+            counts = st.excs.get(pending[2])
+            if counts is not None:
+                counts[1] += 1
+        if _LINES:
+            lines = _cur_cov.get(code)
+            if lines is None:
+                lines = _cur_cov[code] = set()
+            lines.add(frame.f_lineno)
+            if len(lines) >= _nlines[code]:
+                frame.f_trace_lines = False
+        else:
+            frame.f_trace_lines = False
+    elif event == "return":
+        pending = st.pending
+        if pending is not None and pending[0] is frame:
+            st.pending = None
+            st.unwound = pending[1]
+            _leave(st, code, None, False)
+            st.unwound = pending[1]
+        else:
+            _leave(st, code, arg, not (code.co_flags & _GEN_FLAGS))
+    elif event == "exception":
+        exc = arg[1]
+        if exc is st.unwound:
+            st.unwound = None
+            key = st.last_key if exc is st.last_exc else None
+        else:
+            _raised(st, code, frame.f_lineno, exc)
+            key = st.last_key
+        if key is not None:
+            st.pending = (frame, exc, key)
+            frame.f_trace_lines = True
+    return _t_local
+
+
+# --- tests, uncaught exceptions ------------------------------------------------------------------
+
+
+def set_test(test_id: str) -> None:
+    """Attribute the lines executed from now on to ``test_id`` ("" = outside any test)."""
+    global _cur_test, _cur_cov
+    if not _installed:
+        return
+    _finish_coverage()
+    _cur_test = test_id
+    os.environ["KAIZEN_TRACE_TEST"] = test_id  # subprocesses of this test inherit it
+    if _mode == "monitoring" and _LINES:
+        sys.monitoring.restart_events()
+
+
+def _finish_coverage() -> None:
+    global _cur_cov
+    cov, _cur_cov = _cur_cov, {}
+    if not cov:
+        return
+    files: dict[str, set[int]] = {}
+    for code, lines in list(cov.items()):
+        meta = _meta.get(code)
+        if meta is not None and lines:
+            files.setdefault(meta[0], set()).update(lines)
+    if files:
+        _cov_pending.append(json.dumps({"test": _cur_test, "files": {f: sorted(v) for f, v in files.items()}}))
+
+
+def test_outcome(test_id: str, outcome: str, duration: float, longrepr: str) -> None:
+    """Record a finished test (called by the pytest plugin)."""
+    if _installed:
+        _tests.append({"id": test_id, "outcome": outcome, "duration": duration, "longrepr": longrepr[:20000]})
+
+
+def _record_uncaught(exc_type: Any, exc: BaseException | None, tb: Any, thread: str = "") -> None:
+    try:
+        if exc_type is None or issubclass(exc_type, SystemExit):
+            return
+        import traceback
+
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        _uncaught.append({
+            "type": getattr(exc_type, "__qualname__", str(exc_type)),
+            "message": str(exc)[:2000] if exc is not None else "",
+            "traceback": text[-20000:],
+            "thread": thread,
+        })
+        flush()
+    except Exception as e:  # noqa: BLE001
+        _errors.append(f"uncaught hook: {e!r}")
+
+
+def _excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
+    _record_uncaught(exc_type, exc, tb)
+    _prev_excepthook(exc_type, exc, tb)
+
+
+def _thread_excepthook(args: Any) -> None:
+    _record_uncaught(args.exc_type, args.exc_value, args.exc_traceback, getattr(args.thread, "name", ""))
+    _prev_thread_hook(args)
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def _key(code: CodeType | None) -> str:
+    if code is None:
+        return ""
+    meta = _meta.get(code)
+    return f"{meta[0]}:{meta[1]}:{meta[2]}" if meta else ""
+
+
+def _snapshot(final: bool) -> dict[str, Any]:
+    now = _now()
+    funcs: dict[CodeType, list[Any]] = {}
+    samples: dict[CodeType, _Sample] = {}
+    excs: dict[tuple[CodeType, int, str], list[int]] = {}
+    with _state_lock:
+        states = list(_states)
+    for st in states:
+        for code, rec in list(st.funcs.items()):
+            m = funcs.get(code)
+            if m is None:
+                m = funcs[code] = [0, 0, 0, {}]
+            m[0] += rec[0]
+            m[1] += rec[1]
+            m[2] += rec[2]
+            for caller, n in list(rec[4].items()):
+                m[3][caller] = m[3].get(caller, 0) + n
+        if not final:
+            # Frames still running count up to now (a timeout kill must not lose main()).
+            stack = list(st.stack)
+            seen: set[CodeType] = set()
+            for i, entry in enumerate(stack):
+                code = entry[0]
+                m = funcs.get(code)
+                if m is None:
+                    continue
+                nxt = stack[i + 1][1] if i + 1 < len(stack) else now
+                m[2] += max(0, nxt - entry[1] - entry[2])
+                if code not in seen:
+                    seen.add(code)
+                    m[1] += now - entry[1]
+        for code, sample in list(st.samples.items()):
+            s = samples.get(code)
+            if s is None:
+                s = samples[code] = _Sample()
+            s.n += sample.n
+            s.hashable += sample.hashable
+            s.unhashable += sample.unhashable
+            s.distinct |= sample.distinct
+            for name, types in list(sample.args.items()):
+                d = s.args.setdefault(name, {})
+                for tn, n in list(types.items()):
+                    d[tn] = d.get(tn, 0) + n
+            for tn, n in list(sample.returns.items()):
+                s.returns[tn] = s.returns.get(tn, 0) + n
+        for key, counts in list(st.excs.items()):
+            e = excs.get(key)
+            if e is None:
+                e = excs[key] = [0, 0]
+            e[0] += counts[0]
+            e[1] += counts[1]
+    functions = []
+    for code, (calls, total, own, callers) in funcs.items():
+        rel, qual, first, last = _meta[code]
+        s = samples.get(code)
+        functions.append({
+            "file": rel, "name": qual, "line": first, "end": last, "calls": calls,
+            "total": total / 1e9, "own": own / 1e9,
+            "callers": {_key(c) or "<external>": n for c, n in callers.items()},
+            "args": s.args if s else {}, "returns": s.returns if s else {},
+            "sampled": s.n if s else 0, "hashable": s.hashable if s else 0,
+            "unhashable": s.unhashable if s else 0, "distinct": len(s.distinct) if s else 0,
+        })
+    exceptions = []
+    for (code, line, tname), (raised, caught) in excs.items():
+        rel, qual, _, _ = _meta[code]
+        exceptions.append({"type": tname, "file": rel, "line": line, "function": qual,
+                           "raised": raised, "caught": caught})
+    return {
+        "version": FORMAT_VERSION, "pid": _pid, "ppid": os.getppid(), "argv": list(sys.argv),
+        "python": sys.version.split()[0], "implementation": sys.implementation.name,
+        "executable": sys.executable, "mode": _mode, "calls": "exact",
+        "started": _started_wall, "elapsed": (now - _started_ns) / 1e9, "final": final,
+        "test": _cur_test, "functions": functions, "exceptions": exceptions,
+        "tests": list(_tests), "uncaught": list(_uncaught), "errors": list(_errors[:20]),
+    }
+
+
+def flush(final: bool = False) -> None:
+    """Write this process's data so far (never raises; skips if a flush is running)."""
+    global _last_flush_ns
+    if not _installed or os.getpid() != _pid:
+        return
+    if not _flush_lock.acquire(blocking=final):
+        return
+    try:
+        _last_flush_ns = _now()
+        if final:
+            _finish_coverage()
+        snap = _snapshot(final)
+        if snap["functions"] or snap["tests"] or snap["uncaught"] or snap["exceptions"]:
+            path = os.path.join(_OUTDIR, f"trace-{_pid}.json")
+            tmp = f"{path}.{threading.get_ident()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(snap, fh, separators=(",", ":"))
+            os.replace(tmp, path)
+        if _cov_pending:
+            lines = _cov_pending[:]
+            del _cov_pending[: len(lines)]
+            with open(os.path.join(_OUTDIR, f"cov-{_pid}.jsonl"), "a", encoding="utf-8") as fh:
+                fh.write("\n".join(lines) + "\n")
+        if _LIVE:
+            _write_live(snap)
+    except Exception as exc:  # noqa: BLE001 - a full disk must not crash the program
+        if len(_errors) < 100:
+            _errors.append(f"flush: {exc!r}")
+    finally:
+        _flush_lock.release()
+
+
+def _write_live(snap: dict[str, Any]) -> None:
+    """Append what changed since the last flush as one JSON line (O_APPEND: one write)."""
+    funcs = []
+    for f in snap["functions"]:
+        key = (f["file"], f["name"], f["line"])
+        now = (f["calls"], int(f["total"] * 1e9), int(f["own"] * 1e9))
+        before = _live_sent.get(key, (0, 0, 0))
+        if now != before:
+            _live_sent[key] = now
+            funcs.append({**{k: f[k] for k in ("file", "name", "line", "end")},
+                          "calls": now[0] - before[0], "total": (now[1] - before[1]) / 1e9,
+                          "own": (now[2] - before[2]) / 1e9})
+    excs = []
+    for e in snap["exceptions"]:
+        key = ("exc", e["type"], e["file"], e["line"])
+        now = (e["raised"], e["caught"])
+        before = _live_sent.get(key, (0, 0))
+        if now != before:
+            _live_sent[key] = now
+            excs.append({**{k: e[k] for k in ("type", "file", "line", "function")},
+                         "raised": now[0] - before[0], "caught": now[1] - before[1]})
+    n_unc = _live_sent.get(("uncaught",), (0,))[0]
+    uncaught = snap["uncaught"][n_unc:]
+    _live_sent[("uncaught",)] = (len(snap["uncaught"]),)
+    if not (funcs or excs or uncaught or snap["final"]):
+        return
+    record = {"pid": _pid, "at": time.time(), "final": snap["final"], "functions": funcs,
+              "exceptions": excs, "uncaught": uncaught}
+    data = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+    fd = os.open(_LIVE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _live_loop() -> None:
+    interval = _FLUSH_NS / 1e9
+    while True:
+        time.sleep(interval)
+        flush()
+
+
+def _at_exit() -> None:
+    flush(final=True)
+    stop()
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    flush(final=True)
+    prev = _prev_sigterm
+    if callable(prev):
+        prev(signum, frame)
+        return
+    if prev == signal.SIG_IGN:
+        return
+    stop()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _after_fork() -> None:
+    """A forked child starts its own file with its own figures."""
+    global _pid, _started_ns, _started_wall, _states, _tls, _cur_cov, _last_flush_ns
+    _pid = os.getpid()
+    _started_ns = _last_flush_ns = _now()
+    _started_wall = time.time()
+    _states = []
+    _tls = threading.local()
+    _cur_cov = {}
+    _cov_pending.clear()
+    _tests.clear()
+    _uncaught.clear()
+    _live_sent.clear()
+    if _mode == "monitoring":
+        sys.monitoring.restart_events()  # lines seen by the parent must count again here
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:
+        # Pool workers leave through os._exit (no atexit); multiprocessing runs finalizers.
+        mp_util.Finalize(None, flush, args=(True,), exitpriority=-1000)
+
+
+# --- install / stop --------------------------------------------------------------------------
+
+_LOCAL_EVENTS = 0
+_CWD = ""
+_PREFIXES: tuple[str, ...] = ()
+
+
+def install() -> None:
+    """Start tracing this process according to the KAIZEN_TRACE_* environment."""
+    global _installed, _mode, _tool, _pid, _started_ns, _started_wall, _last_flush_ns
+    global _OUTDIR, _ROOT, _LIVE, _LINES, _TYPE_LIMIT, _FLUSH_NS, _CWD, _PREFIXES, _cur_test
+    global _prev_sigterm, _prev_excepthook, _prev_thread_hook, _DISABLE, _LOCAL_EVENTS
+    if _installed:
+        return
+    env = os.environ
+    _OUTDIR = env["KAIZEN_TRACE_DIR"]
+    if not os.path.isdir(_OUTDIR):
+        return
+    _ROOT = os.path.join(os.path.realpath(env.get("KAIZEN_TRACE_ROOT") or os.getcwd()), "")
+    _LIVE = env.get("KAIZEN_TRACE_LIVE", "")
+    _LINES = env.get("KAIZEN_TRACE_LINES", "1") != "0"
+    _TYPE_LIMIT = max(1, int(env.get("KAIZEN_TRACE_SAMPLES", "8") or 8))
+    _FLUSH_NS = int(float(env.get("KAIZEN_TRACE_FLUSH", "2") or 2) * 1e9)
+    _CWD = os.getcwd()
+    _cur_test = env.get("KAIZEN_TRACE_TEST", "")
+    prefixes = {os.path.join(os.path.realpath(p), "") for p in (sys.prefix, sys.exec_prefix)}
+    prefixes |= {os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(__file__))), "")}
+    _PREFIXES = tuple(p for p in prefixes if p.startswith(_ROOT) and p != _ROOT)
+    _pid = os.getpid()
+    _started_ns = _last_flush_ns = _now()
+    _started_wall = time.time()
+    wanted = env.get("KAIZEN_TRACE_MODE", "auto")
+    if hasattr(sys, "monitoring") and wanted != "settrace":
+        mon = sys.monitoring
+        for tool in (mon.PROFILER_ID, 4, 3):
+            if mon.get_tool(tool) is None:
+                _tool = tool
+                break
+    _installed = True
+    if _tool >= 0:
+        mon = sys.monitoring
+        ev = mon.events
+        _mode = "monitoring"
+        _DISABLE = mon.DISABLE
+        _LOCAL_EVENTS = ev.PY_RETURN | ev.PY_YIELD | ev.PY_RESUME | (ev.LINE if _LINES else 0)
+        mon.use_tool_id(_tool, "kaizen")
+        for event, fn in (
+            (ev.PY_START, _m_start), (ev.PY_RESUME, _m_resume), (ev.PY_RETURN, _m_return),
+            (ev.PY_YIELD, _m_yield), (ev.PY_UNWIND, _m_unwind), (ev.RAISE, _m_raise),
+            (ev.EXCEPTION_HANDLED, _m_handled), (ev.LINE, _m_line),
+        ):
+            mon.register_callback(_tool, event, fn)
+        mon.set_events(_tool, ev.PY_START | ev.PY_UNWIND | ev.RAISE | ev.EXCEPTION_HANDLED)
+    else:
+        _mode = "settrace"
+        threading.settrace(_t_call)
+        sys.settrace(_t_call)
+    atexit.register(_at_exit)
+    os.register_at_fork(after_in_child=_after_fork)
+    _prev_excepthook = sys.excepthook
+    sys.excepthook = _excepthook
+    _prev_thread_hook = threading.excepthook
+    threading.excepthook = _thread_excepthook
+    try:
+        if threading.current_thread() is threading.main_thread():
+            _prev_sigterm = signal.getsignal(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):
+        pass
+    if _LIVE:
+        threading.Thread(target=_live_loop, name="kaizen-trace-live", daemon=True).start()
+
+
+def stop() -> None:
+    """Stop tracing (data already gathered stays; used at exit)."""
+    if not _installed:
+        return
+    if _mode == "monitoring" and _tool >= 0:
+        try:
+            sys.monitoring.set_events(_tool, 0)
+        except Exception:  # noqa: BLE001
+            pass
+    elif _mode == "settrace":
+        sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
