@@ -1,0 +1,620 @@
+"""Validation: a candidate is applied in a sandbox, re-parsed and run against the tests.
+
+For each suggestion with a patch:
+
+1. take a synced sandbox from the pool and write the patched file into it;
+2. check that it still parses (tree-sitter, and ``ast.parse`` for Python);
+3. run the affected tests: those that executed the changed function according to the
+   latest trace (``TraceStore.tests_covering``), or the whole suite when there is no
+   per-test coverage or the change touches module-level code;
+4. tell the patch's failures from tests that already fail on the unchanged code (a
+   baseline run, cached per project state) and from flaky ones (a failing test is re-run
+   once before it counts);
+5. for performance suggestions, time the affected tests (or ``validation.benchmark-command``)
+   before and after, repeated, minimum taken, and require ``validation.min-speedup``.
+
+Test runs are subprocesses in their own session; a timeout or a cancel kills the whole
+process group. Results are stored on the suggestion (``Validation``) in the store.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tree_sitter
+
+from analysis.config import Config, load_config
+from analysis.inventory import decode_source, encode_source
+from analysis.languages import LANGUAGES, language_for_path
+from analysis.parsing import parse, syntax_issues
+from analysis.store import Store
+from suggestions.model import Suggestion, Validation, ValidationStatus
+from suggestions.sandbox import Sandbox, SandboxPool, default_pool_size
+
+__all__ = [
+    "Coverage",
+    "RunResult",
+    "TestCommand",
+    "Validator",
+    "affected_region",
+    "parse_pytest_report",
+    "validate_all",
+]
+
+# (path, start_line, end_line) -> test ids, or None when there is no per-test coverage.
+Coverage = Callable[[str, int, int], "set[str] | None"]
+Cancel = Callable[[], bool]
+
+LOG_LIMIT = 6000
+_FAILING = ("failed", "error")
+
+
+# --- running a test command -----------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """One run of the test command."""
+
+    returncode: int | None
+    duration: float
+    output: str
+    outcomes: dict[str, str] = field(default_factory=dict)  # test id -> passed/failed/error/...
+    timed_out: bool = False
+    cancelled: bool = False
+
+    @property
+    def failed(self) -> list[str]:
+        return sorted(t for t, o in self.outcomes.items() if o in _FAILING)
+
+    @property
+    def ok(self) -> bool:
+        return not self.timed_out and not self.cancelled and self.returncode in (0, 5) and not self.failed
+
+
+_REPORT_LINE = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS|SKIPPED)\s+(.+?)\s*$")
+
+
+def parse_pytest_report(output: str) -> dict[str, str]:
+    """Test outcomes from pytest's ``-rA`` short summary (``PASSED tests/x.py::test_a``)."""
+    outcomes: dict[str, str] = {}
+    for line in output.splitlines():
+        m = _REPORT_LINE.match(line)
+        if not m:
+            continue
+        kind, rest = m.group(1).lower(), m.group(2)
+        if rest.startswith("["):  # "SKIPPED [1] file:line: reason" names no test id
+            continue
+        test = rest.split(" - ", 1)[0].strip()
+        if not test:
+            continue
+        if kind == "error" and outcomes.get(test) == "passed":
+            kind = "error"  # an error in teardown after a pass still fails the test
+        outcomes[test] = kind
+    return outcomes
+
+
+class TestCommand:
+    """The project's test command (``validation.test-command``) in the project's interpreter."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, root: Path, command: str) -> None:
+        self.root = Path(root)
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise ValueError(f"validation.test-command is not a valid command line: {exc}") from None
+        if not argv:
+            raise ValueError("validation.test-command is empty")
+        self.argv = [self._program(argv[0]), *argv[1:]]
+        self.is_pytest = any(Path(a).name in ("pytest", "py.test") or a == "pytest" for a in argv[:3])
+
+    def _program(self, name: str) -> str:
+        venv = self.root / ".venv" / "bin"
+        if name in ("python", "python3"):
+            own = venv / "python"
+            return str(own) if own.exists() else sys.executable
+        if "/" not in name and (venv / name).exists():
+            return str(venv / name)
+        return name
+
+    def argv_for(self, tests: Sequence[str] | None) -> list[str]:
+        if not self.is_pytest:
+            return list(self.argv)
+        # -rA: a summary line per test, so outcomes can be read without a plugin.
+        return [*self.argv, "-rA", "-p", "no:cacheprovider", *(tests or ())]
+
+
+def run_command(
+    argv: Sequence[str],
+    cwd: Path,
+    timeout: float,
+    cancel: Cancel | None = None,
+    env: dict[str, str] | None = None,
+) -> RunResult:
+    """Run ``argv`` in its own session; on timeout or cancel its whole process group dies."""
+    with tempfile.TemporaryFile(mode="w+b") as out:
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.Popen(
+                list(argv), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, env=env,
+            )
+        except OSError as exc:
+            return RunResult(None, 0.0, f"cannot run {argv[0]}: {exc.strerror}")
+        deadline = t0 + timeout
+        timed_out = cancelled = False
+        while True:
+            try:
+                proc.wait(timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if time.perf_counter() > deadline:
+                timed_out = True
+            elif cancel is not None and cancel():
+                cancelled = True
+            if timed_out or cancelled:
+                _kill_group(proc)
+                break
+        duration = time.perf_counter() - t0
+        # Also reap anything the run left behind in its group (a daemonised helper, say).
+        _signal_group(proc.pid, signal.SIGKILL)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    if timed_out:
+        text += f"\n[kaizen] timed out after {timeout:g}s: process group killed\n"
+    return RunResult(
+        proc.returncode, duration, text, parse_pytest_report(text), timed_out=timed_out, cancelled=cancelled
+    )
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    _signal_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5.0)
+
+
+# --- what a patch touches -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """The code a patch changes: function line ranges, or module level."""
+
+    module_level: bool
+    functions: tuple[tuple[int, int], ...] = ()  # innermost enclosing function per edit, 1-based lines
+    outer: tuple[tuple[int, int], ...] = ()  # outermost enclosing function per edit
+    changed_lines: tuple[int, int] = (0, 0)
+
+
+def affected_region(language: str | None, tree: tree_sitter.Tree | None, data: bytes,
+                    edits: Sequence[tuple[int, int]]) -> Region:
+    """Which functions the edits fall in; module level when any edit is outside every function."""
+    first = min((data.count(b"\n", 0, s) + 1 for s, _e in edits), default=0)
+    last = max((data.count(b"\n", 0, e) + 1 for _s, e in edits), default=0)
+    spec = LANGUAGES.get(language or "")
+    if spec is None or tree is None or not spec.function_nodes:
+        return Region(True, changed_lines=(first, last))
+    inner: list[tuple[int, int]] = []
+    outer: list[tuple[int, int]] = []
+    for start, end in edits:
+        node = tree.root_node.descendant_for_byte_range(start, max(start, end - 1) if end > start else start)
+        found: list[tree_sitter.Node] = []
+        while node is not None:
+            if node.type in spec.function_nodes and node.start_byte <= start and end <= node.end_byte:
+                found.append(node)
+            node = node.parent
+        if not found:
+            return Region(True, changed_lines=(first, last))
+        inner.append((found[0].start_point[0] + 1, found[0].end_point[0] + 1))
+        outer.append((found[-1].start_point[0] + 1, found[-1].end_point[0] + 1))
+    return Region(False, tuple(inner), tuple(outer), (first, last))
+
+
+def _trace_coverage(store: Store) -> Coverage | None:
+    """``TraceStore(store).tests_covering`` when the trace package is installed."""
+    try:
+        from analysis.trace_store import TraceStore  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    try:
+        ts = TraceStore(store)
+    except Exception:  # a trace store that cannot open must not stop validation
+        return None
+    fn: Coverage = ts.tests_covering
+    return fn
+
+
+# --- the validator --------------------------------------------------------------------------
+
+
+class Cancelled(Exception):
+    pass
+
+
+class Validator:
+    """Validates candidate suggestions in sandboxes of ``root`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        root: Path | str,
+        config: Config | None = None,
+        store: Store | None = None,
+        *,
+        pool: SandboxPool | None = None,
+        coverage: Coverage | None = None,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.config = config or load_config(self.root)
+        self._own_store = store is None
+        self.store = store or Store(self.root)
+        v = self.config.section("validation")
+        self.timeout = float(v["timeout"])
+        self.repeats = int(v["repeats"])
+        self.min_speedup = float(v["min-speedup"])
+        self.command = TestCommand(self.root, str(v["test-command"]))
+        bench = str(v.get("benchmark-command") or "")
+        self.benchmark = TestCommand(self.root, bench) if bench else None
+        workers = int(v["workers"]) or default_pool_size()
+        self.pool = pool or SandboxPool(self.root, workers, extra_ignores=self.config.get("exclude"))
+        self.coverage = coverage if coverage is not None else _trace_coverage(self.store)
+        self._baseline: dict[tuple[str, str], str] = {}  # (project state, test) -> outcome
+        self._suite_done: dict[str, RunResult] = {}  # project state -> whole-suite baseline run
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._own_store:
+            self.store.close()
+
+    # --- public ----------------------------------------------------------------------------
+
+    def validate(
+        self,
+        suggestions: Sequence[Suggestion],
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | Cancel | None = None,
+    ) -> list[Suggestion]:
+        """Validate every suggestion that has a patch; store and return them (same order).
+
+        Suggestions without a patch, and ones not reached before ``cancel``, come back
+        unchanged.
+        """
+        is_cancelled = _as_cancel(cancel)
+        out = list(suggestions)
+        todo = [i for i, s in enumerate(out) if s.patch is not None and s.patch.edits]
+        total, done = len(todo), 0
+        if progress:
+            progress(0, total)
+        if not todo:
+            return out
+        with ThreadPoolExecutor(max_workers=min(self.pool.size, total), thread_name_prefix="kaizen-validate") as ex:
+            futures = {ex.submit(self._validate_guarded, out[i], is_cancelled): i for i in todo}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                result = fut.result()
+                if result is not None:
+                    out[i] = result
+                    self.store.put_suggestions([result])
+                done += 1
+                if progress:
+                    progress(done, total)
+        return out
+
+    def validate_one(self, suggestion: Suggestion, cancel: threading.Event | Cancel | None = None) -> Suggestion:
+        result = self.validate([suggestion], cancel=cancel)
+        return result[0]
+
+    # --- one candidate ---------------------------------------------------------------------
+
+    def _validate_guarded(self, s: Suggestion, cancel: Cancel) -> Suggestion | None:
+        if cancel():
+            return None
+        t0 = time.perf_counter()
+        try:
+            with self.pool.acquire(cancel) as box:
+                v = self._validate_in(box, s, cancel)
+        except (Cancelled, InterruptedError):
+            return None
+        except Exception as exc:  # a validation must never take the caller down
+            v = Validation(ValidationStatus.ERROR, log=f"validation crashed: {type(exc).__name__}: {exc}")
+        v = _with(v, duration_s=round(time.perf_counter() - t0, 3), at=time.time(),
+                  base_hash=s.patch.base_hash if s.patch else "")
+        return s.replace(validation=v)
+
+    def _validate_in(self, box: Sandbox, s: Suggestion, cancel: Cancel) -> Validation:
+        assert s.patch is not None
+        rel = s.path
+        notes: list[str] = []
+        if box.hash_of(rel) != s.patch.base_hash:
+            return Validation(ValidationStatus.SKIPPED,
+                              log=f"{rel} changed since this suggestion was made; re-scan to re-compute it")
+        raw = (box.path / rel).read_bytes()
+        try:
+            text, encoding, _fb, bom = decode_source(raw)
+            data = text.encode("utf-8", "surrogatepass")
+            new_data = s.patch.apply(data)
+            new_raw = encode_source(new_data.decode("utf-8", "surrogatepass"), encoding, bom)
+        except (ValueError, UnicodeError) as exc:
+            return Validation(ValidationStatus.ERROR, log=f"the patch cannot be applied to {rel}: {exc}")
+
+        # 2. Does it still parse?
+        language = language_for_path(rel)
+        tree = parse(language, data) if language else None
+        problem = _parse_problem(language, tree, data, new_data)
+        if problem:
+            return Validation(ValidationStatus.FAILED, log=f"the patched {rel} does not parse: {problem}")
+
+        # 3. Which tests?
+        selection, why = self._select(rel, language, tree, data, [(e.start, e.end) for e in s.patch.edits], box)
+        notes.append(why)
+        env = _env(box.path)
+        if cancel():
+            raise Cancelled
+
+        # 4. Baseline on the unchanged code, then the patched run.
+        base = self._baseline_for(box, selection, env, cancel)
+        if base is not None and base.timed_out:
+            return Validation(ValidationStatus.ERROR, log=_log([*notes, "the tests time out on the unchanged code too; cannot judge the patch"], base.output))
+        with box.patched({rel: new_raw}):
+            run = self._run(box, selection, env, cancel)
+            if run.returncode == 4 and selection:  # stale test ids in the trace: use the suite
+                notes.append("the trace names tests that no longer exist; ran the whole suite")
+                selection = None
+                base = self._baseline_for(box, None, env, cancel)
+                run = self._run(box, None, env, cancel)
+            excused = {t for t in run.failed if self._baseline_outcome(box, t, base) in _FAILING}
+            suspects = [t for t in run.failed if t not in excused]
+            flaky: list[str] = []
+            if suspects and not run.timed_out and self.command.is_pytest:
+                again = self._run(box, suspects, env, cancel)
+                flaky = [t for t in suspects if again.outcomes.get(t) == "passed"]
+                suspects = [t for t in suspects if t not in flaky]
+        if run.cancelled:
+            raise Cancelled
+        tests_run = tuple(sorted(run.outcomes))
+        if excused:
+            notes.append("already failing without the patch (not blamed on it): " + ", ".join(sorted(excused)))
+        if flaky:
+            notes.append("flaky (failed, then passed on a re-run; not blamed on the patch): " + ", ".join(flaky))
+        if run.timed_out:
+            return Validation(ValidationStatus.FAILED, tests_run, tuple(suspects),
+                              log=_log([*notes, f"the tests timed out after {self.timeout:g}s with the patch"],
+                                       run.output))
+        if suspects:
+            notes.append("broken by the patch: " + ", ".join(suspects))
+            return Validation(ValidationStatus.FAILED, tests_run, tuple(suspects), log=_log(notes, run.output))
+        base_rc = base.returncode if base is not None else 0
+        if run.returncode not in (0, 5) and not run.failed and base_rc in (0, 5):
+            notes.append(f"the test command failed with exit code {run.returncode} (it passed without the patch)")
+            return Validation(ValidationStatus.FAILED, tests_run, (), log=_log(notes, run.output))
+        if run.returncode == 5 or (self.command.is_pytest and not tests_run):
+            notes.append("no tests ran")
+            return Validation(ValidationStatus.SKIPPED, tests_run, log=_log(notes, run.output))
+        notes.append(f"{len(tests_run)} test(s) passed" if self.command.is_pytest else "the test command passed")
+
+        # 5. Performance claims are timed.
+        if s.category == "performance":
+            return self._time(box, s, rel, new_raw, selection, env, cancel, tests_run, notes)
+        return Validation(ValidationStatus.PASSED, tests_run, log=_log(notes, ""))
+
+    # --- pieces ----------------------------------------------------------------------------
+
+    def _select(self, rel: str, language: str | None, tree: tree_sitter.Tree | None, data: bytes,
+                edits: list[tuple[int, int]], box: Sandbox) -> tuple[list[str] | None, str]:
+        if not self.command.is_pytest:
+            return None, "ran the configured test command (not pytest: no test selection)"
+        region = affected_region(language, tree, data, edits)
+        if region.module_level:
+            a, b = region.changed_lines
+            return None, f"whole suite: the change touches module-level code (lines {a}-{b})"
+        if self.coverage is None:
+            return None, "whole suite: no per-test coverage (run `kaizen trace` to enable test selection)"
+        tests: set[str] = set()
+        for ranges in (region.functions, region.outer):
+            tests = set()
+            for a, b in ranges:
+                try:
+                    found = self.coverage(rel, a, b)
+                except Exception as exc:  # a broken trace must not stop validation
+                    return None, f"whole suite: the trace could not be read ({exc})"
+                if found is None:
+                    return None, "whole suite: the latest trace has no per-test coverage"
+                tests |= found
+            if tests:
+                break
+        if not tests:
+            return None, "whole suite: no test in the latest trace executed the changed function"
+        present = sorted(t for t in tests if (box.path / t.split("::", 1)[0]).exists())
+        if not present:
+            return None, "whole suite: the tests named by the trace no longer exist"
+        lines = ", ".join(f"{a}-{b}" for a, b in region.functions)
+        return present, f"{len(present)} test(s) selected: they executed lines {lines} of {rel} in the latest trace"
+
+    def _run(self, box: Sandbox, tests: Sequence[str] | None, env: dict[str, str], cancel: Cancel,
+             command: TestCommand | None = None) -> RunResult:
+        cmd = command or self.command
+        result = run_command(cmd.argv_for(tests), box.path, self.timeout, cancel, env)
+        if result.cancelled:
+            raise Cancelled
+        return result
+
+    def _baseline_for(self, box: Sandbox, tests: list[str] | None, env: dict[str, str],
+                      cancel: Cancel) -> RunResult | None:
+        """Outcomes on the unchanged code, run once per project state and test."""
+        state = box.state
+        with self._lock:
+            if tests is None:
+                if state in self._suite_done:
+                    return self._suite_done[state]
+                missing: list[str] | None = None
+            else:
+                if state in self._suite_done:
+                    return None
+                missing = [t for t in tests if (state, t) not in self._baseline]
+                if not missing:
+                    return None
+        run = self._run(box, missing, env, cancel)
+        with self._lock:
+            for t, o in run.outcomes.items():
+                self._baseline[(state, t)] = o
+            if missing is not None:
+                for t in missing:  # a test that did not report (crash, timeout) counts as failing
+                    self._baseline.setdefault((state, t), "error" if not run.ok else "passed")
+            elif not run.timed_out:
+                self._suite_done[state] = run
+        return run
+
+    def _baseline_outcome(self, box: Sandbox, test: str, base: RunResult | None) -> str | None:
+        with self._lock:
+            found = self._baseline.get((box.state, test))
+        if found is None and base is not None:
+            found = base.outcomes.get(test)
+        return found
+
+    def _time(self, box: Sandbox, s: Suggestion, rel: str, new_raw: bytes, selection: list[str] | None,
+              env: dict[str, str], cancel: Cancel, tests_run: tuple[str, ...], notes: list[str]) -> Validation:
+        cmd = self.benchmark or self.command
+        what = "the benchmark command" if self.benchmark else "the affected tests"
+        tests = None if self.benchmark else selection
+
+        def timed() -> float:
+            r = self._run(box, tests, env, cancel, cmd)
+            if not r.ok and not (r.returncode == 0 and self.benchmark):
+                raise RuntimeError(r.output[-2000:])
+            return r.duration
+
+        try:
+            self._run(box, tests, env, cancel, cmd)  # warm-up: imports, bytecode, disk cache
+            before = min(timed() for _ in range(self.repeats))
+            with box.patched({rel: new_raw}):
+                self._run(box, tests, env, cancel, cmd)
+                after = min(timed() for _ in range(self.repeats))
+        except RuntimeError as exc:
+            return Validation(ValidationStatus.FAILED, tests_run,
+                              log=_log([*notes, f"{what} failed while being timed"], str(exc)))
+        speedup = before / after if after > 0 else 1.0
+        notes.append(
+            f"timed {what}: best of {self.repeats}: {before:.3f}s before, {after:.3f}s after "
+            f"(speed-up x{speedup:.2f}; required x{self.min_speedup:.2f})"
+        )
+        status = ValidationStatus.PASSED if speedup >= self.min_speedup else ValidationStatus.FAILED
+        if status is ValidationStatus.FAILED:
+            notes.append("not validated: the measured speed-up is below the requirement")
+        return Validation(status, tests_run, time_before_s=round(before, 4), time_after_s=round(after, 4),
+                          speedup=round(speedup, 3), log=_log(notes, ""))
+
+
+def _parse_problem(language: str | None, tree: tree_sitter.Tree | None, data: bytes, new_data: bytes) -> str:
+    if language is None:
+        return ""
+    new_tree = parse(language, new_data)
+    if new_tree.root_node.has_error and not (tree is not None and tree.root_node.has_error):
+        issues = syntax_issues(new_tree, new_data)
+        return f"line {issues[0].line}: {issues[0].message}" if issues else "syntax error"
+    if language == "python":
+        try:
+            ast.parse(data)
+        except (SyntaxError, ValueError):
+            return ""  # the original does not compile either; nothing to compare against
+        try:
+            ast.parse(new_data)
+        except (SyntaxError, ValueError) as exc:
+            return f"line {getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)}"
+    return ""
+
+
+def _env(sandbox: Path) -> dict[str, str]:
+    """The environment of a test run: the sandbox's code first on the import path.
+
+    A project installed in editable mode would otherwise import the real project's modules
+    (``src/`` layouts especially), and the patch would not be what gets tested.
+    """
+    env = dict(os.environ)
+    for var in ("PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "COV_CORE_SOURCE"):
+        env.pop(var, None)
+    first = [str(sandbox)]
+    if (sandbox / "src").is_dir():
+        first.insert(0, str(sandbox / "src"))
+    old = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.pathsep.join([*first, *(p for p in old.split(os.pathsep) if p)])
+    return env
+
+
+def _log(notes: Sequence[str], output: str) -> str:
+    """Notes first, then the part of the output that explains failures (bounded)."""
+    text = "\n".join(n for n in notes if n)
+    excerpt = _excerpt(output)
+    if excerpt:
+        text += "\n\n" + excerpt
+    return text[:LOG_LIMIT]
+
+
+def _excerpt(output: str) -> str:
+    if not output:
+        return ""
+    lines = output.splitlines()
+    start = next((i for i, line in enumerate(lines) if re.match(r"^=+ (FAILURES|ERRORS) =+$", line)), None)
+    summary = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    tail = [line for line in lines[-3:] if line.strip()]
+    body = lines[start:] if start is not None else lines[-40:]
+    body = [line for line in body if not line.startswith("PASSED ")]
+    text = "\n".join(body)
+    if len(text) > LOG_LIMIT - 1500:
+        text = text[: LOG_LIMIT - 2000] + "\n[…]\n" + "\n".join(summary + tail)
+    return text
+
+
+def _with(v: Validation, **kw: object) -> Validation:
+    import dataclasses
+
+    return dataclasses.replace(v, **kw)  # type: ignore[arg-type]
+
+
+def _as_cancel(cancel: threading.Event | Cancel | None) -> Cancel:
+    if cancel is None:
+        return lambda: False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set
+    return cancel
+
+
+def validate_all(
+    root: Path | str,
+    config: Config | None,
+    store: Store | None,
+    suggestions: Sequence[Suggestion],
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | Cancel | None = None,
+) -> list[Suggestion]:
+    """One-shot: validate ``suggestions`` (results stored) and return them."""
+    validator = Validator(root, config, store)
+    try:
+        return validator.validate(suggestions, progress=progress, cancel=cancel)
+    finally:
+        validator.close()
