@@ -1,0 +1,196 @@
+"""Helpers for the simplification, modernization and style rules (KZ4xx-KZ6xx).
+
+Not a rule module (the leading underscore keeps discovery away). Questions about the
+whole file (is ``list`` rebound anywhere? is ``typing`` imported?) are answered by one
+regex over the bytes, cached on the :class:`Context`, so a rule pays for them only when
+its pattern already matched.
+"""
+
+from __future__ import annotations
+
+import re
+
+import tree_sitter
+
+from suggestions.framework import Context
+from suggestions.model import Edit
+
+__all__ = [
+    "LOW_PRECEDENCE",
+    "PRIMARY",
+    "dedent_edits",
+    "imports_module",
+    "imports_from",
+    "in_annotation",
+    "is_simple_expr",
+    "line_start",
+    "paren",
+    "rebound",
+    "target_version",
+]
+
+# Expressions that bind looser than ``and``/``or``/``not``: wrap them before combining.
+LOW_PRECEDENCE = frozenset({"conditional_expression", "lambda", "named_expression", "expression_list"})
+# Expressions that never need parentheses as an operand.
+PRIMARY = frozenset(
+    {
+        "identifier",
+        "attribute",
+        "call",
+        "subscript",
+        "parenthesized_expression",
+        "list",
+        "tuple",
+        "dictionary",
+        "set",
+        "string",
+        "concatenated_string",
+        "integer",
+        "float",
+        "true",
+        "false",
+        "none",
+        "list_comprehension",
+        "set_comprehension",
+        "dictionary_comprehension",
+        "generator_expression",
+    }
+)
+
+_BINDING = re.compile(
+    rb"(?:\b(?:def|class)\s+(\w+))"  # def NAME / class NAME
+    rb"|(?:\bas\s+(\w+))"  # import x as NAME, with ... as NAME, except E as NAME
+    rb"|(?:\bimport\s+([\w\s,]+))"  # from x import NAME, NAME2
+    rb"|(?:^[ \t]*(\w+)\s*(?::[^=\n]*)?=(?!=))"  # NAME = ..., NAME: T = ...
+    rb"|(?:\bfor\s+([\w\s,]+?)\s+in\b)"  # for NAME in
+    rb"|(?:\bglobal\s+([\w\s,]+))"  # global NAME
+    rb"|(?:(\w+)\s*:=)",  # NAME := ...
+    re.M,
+)
+
+
+def _bound_names(ctx: Context) -> frozenset[str]:
+    names: set[str] = set()
+    for m in _BINDING.finditer(ctx.source):
+        for group in m.groups():
+            if group:
+                names.update(w for w in re.split(r"[\s,]+", group.decode("utf-8", "replace")) if w)
+    return frozenset(names)
+
+
+def rebound(ctx: Context, name: str) -> bool:
+    """True when the file may bind ``name`` itself (so a builtin of that name is not sure).
+
+    Deliberately coarse: any ``def``/``class``/assignment/import/``for``/``as`` of the name
+    anywhere in the file counts, even in another scope. A rule then skips its fix.
+    """
+    names: frozenset[str] = ctx.shared("pyfix.bound", _bound_names)
+    return name in names
+
+
+def imports_module(ctx: Context, module: str) -> bool:
+    """``import module`` (plain, not aliased) appears in the file."""
+    pattern = rb"^[ \t]*import\s+(?:[\w.]+\s*,\s*)*" + re.escape(module.encode()) + rb"\s*(?:,|#|$)"
+    return re.search(pattern, ctx.source, re.M) is not None
+
+
+def imports_from(ctx: Context, module: str, name: str) -> bool:
+    """``from module import ... name ...`` (unaliased) appears in the file."""
+    key = f"pyfix.from.{module}"
+
+    def compute(c: Context) -> frozenset[str]:
+        out: set[str] = set()
+        pat = rb"^[ \t]*from\s+" + re.escape(module.encode()) + rb"\s+import\s+(\([^)]*\)|[^\n#]*)"
+        for m in re.finditer(pat, c.source, re.M):
+            for part in m.group(1).strip(b"()").split(b","):
+                words = part.split()
+                if len(words) == 1:
+                    out.add(words[0].decode("utf-8", "replace"))
+        return frozenset(out)
+
+    names: frozenset[str] = ctx.shared(key, compute)
+    return name in names
+
+
+def target_version(ctx: Context) -> tuple[int, int]:
+    """The project's oldest supported Python, from ``target-version`` (default 3.11)."""
+    raw = str(ctx.setting("target-version", "3.11") or "3.11")
+    m = re.match(r"\D*(\d+)\.(\d+)", raw) or re.match(r"\D*(\d)(\d+)", raw)
+    return (int(m.group(1)), int(m.group(2))) if m else (3, 11)
+
+
+def in_annotation(node: tree_sitter.Node) -> bool:
+    """True when ``node`` is inside a type annotation (parameter, return, variable)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "type":
+            return True
+        if parent.type.endswith(("statement", "definition", "_clause")) or parent.type in ("block", "module"):
+            return False
+        parent = parent.parent
+    return False
+
+
+def is_simple_expr(node: tree_sitter.Node) -> bool:
+    """A name or a dotted attribute chain of names: cheap and free of calls."""
+    while node.type == "attribute":
+        obj = node.child_by_field_name("object")
+        if obj is None:
+            return False
+        node = obj
+    return node.type == "identifier"
+
+
+def paren(ctx: Context, node: tree_sitter.Node, loose: frozenset[str] = LOW_PRECEDENCE) -> str:
+    """The node's text, parenthesized when its type binds looser than the context allows."""
+    text = ctx.text(node)
+    return f"({text})" if node.type in loose else text
+
+
+def line_start(source: bytes, offset: int) -> int:
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+def dedent_edits(ctx: Context, block: tree_sitter.Node, outer: str, unit: str) -> list[Edit] | None:
+    """Edits that turn the indentation ``outer + unit`` into ``outer`` on every line of ``block``.
+
+    None when that would change meaning or cannot be done exactly: a line inside a
+    multi-line string or after a backslash continuation, or a code line that does not
+    start with the expected indentation.
+    """
+    src = ctx.source
+    text = src[block.start_byte : block.end_byte]
+    if b'"""' in text or b"'''" in text or b"\\\n" in text or b"\\\r\n" in text:
+        return None
+    base = line_start(src, block.start_byte)
+    if src[base : block.start_byte].strip():
+        return None  # the block starts on the line of its header (inline body)
+    full = (outer + unit).encode()
+    skip, width = len(outer.encode()), len(unit.encode())
+    edits: list[Edit] = []
+    pos = base
+    end = block.end_byte
+    depth = 0  # bracket depth, so continuation lines inside (...) may be indented freely
+    while pos < end:
+        nl = src.find(b"\n", pos)
+        nl = len(src) if nl < 0 else nl
+        line = src[pos:nl]
+        if line.strip():
+            if line.startswith(full):
+                edits.append(Edit(pos + skip, pos + skip + width, ""))
+            elif depth == 0 and not line.lstrip().startswith(b"#"):
+                return None
+            depth += _bracket_delta(line)
+        pos = nl + 1
+    return edits
+
+
+def _bracket_delta(line: bytes) -> int:
+    # Strings were ruled out above only for the multi-line kind; brackets inside one-line
+    # strings may miscount, which only makes dedent_edits more conservative.
+    code = line.split(b"#", 1)[0]
+    return sum(code.count(c) for c in (b"(", b"[", b"{")) - sum(code.count(c) for c in (b")", b"]", b"}"))
+
+
+def indent_of(ctx: Context, node: tree_sitter.Node) -> str:
+    return ctx.line_indent(node)
