@@ -92,7 +92,7 @@ class _Printer:
             self.done.set()
             return
         if kind in (EventKind.OPENED, EventKind.STATUS, EventKind.CONFIG, EventKind.ERROR):
-            obj = {"event": kind.value, "message": event.message, "level": event.level}
+            obj: dict[str, Any] = {"event": kind.value, "message": event.message, "level": event.level}
             if event.stats:
                 obj["stats"] = dict(event.stats)
             self._emit(obj, f"kaizen: {event.message}", err=event.level != "info")
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     done = threading.Event()
     printer = _Printer(args.json, done)
     service = ProjectService(root)
-    previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {}
+    previous: dict[signal.Signals, Callable[[int, FrameType | None], Any] | int | None] = {}
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         done.set()
