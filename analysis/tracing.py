@@ -1,0 +1,318 @@
+"""Run a command under Kaizen's collector and merge what every traced process wrote.
+
+The command runs as given (``pytest -q``, ``.venv/bin/python prog.py``) in the project
+folder, in the user's own interpreter: the collector arrives through ``PYTHONPATH`` (its
+``sitecustomize``) and ``PYTEST_PLUGINS``, so nothing is installed anywhere. Output is not
+captured: the command writes straight to our stdout/stderr, byte for byte. It runs in its
+own process group so that a timeout stops it and every process it started (SIGTERM first,
+which makes each collector flush, then SIGKILL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.collector import COLLECTOR_DIR, FORMAT_VERSION, PLUGIN_MODULE
+from analysis.store import state_dir
+
+__all__ = [
+    "ExceptionStats",
+    "FunctionStats",
+    "TraceError",
+    "TraceResult",
+    "collector_env",
+    "default_command",
+    "merge_dir",
+    "run_traced",
+]
+
+TIMEOUT_EXIT = 124  # like coreutils `timeout`
+KILL_GRACE_S = 5.0
+
+
+class TraceError(Exception):
+    """The command could not be started (not found, not executable, bad quoting)."""
+
+
+@dataclass
+class FunctionStats:
+    """One project function's figures, summed over every traced process and thread."""
+
+    path: str
+    name: str
+    line: int
+    end_line: int
+    calls: int = 0
+    total: float = 0.0
+    own: float = 0.0
+    callers: dict[str, int] = field(default_factory=dict)
+    arg_types: dict[str, dict[str, int]] = field(default_factory=dict)
+    return_types: dict[str, int] = field(default_factory=dict)
+    sampled: int = 0
+    hashable: int = 0
+    unhashable: int = 0
+    distinct: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.path, self.name, self.line)
+
+
+@dataclass
+class ExceptionStats:
+    type: str
+    path: str
+    line: int
+    function: str
+    raised: int = 0
+    caught: int = 0
+
+
+@dataclass
+class TraceResult:
+    command: list[str]
+    started: float
+    duration: float
+    exit_code: int
+    status: str  # ok | failed | timeout | interrupted
+    interpreter: str = ""
+    mode: str = ""
+    calls: str = "exact"
+    processes: list[dict[str, Any]] = field(default_factory=list)
+    functions: list[FunctionStats] = field(default_factory=list)
+    exceptions: list[ExceptionStats] = field(default_factory=list)
+    coverage: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    uncaught: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def process_seconds(self) -> float:
+        """Summed lifetime of the traced processes: the denominator of time shares."""
+        return sum(float(p.get("elapsed", 0.0)) for p in self.processes) or self.duration
+
+    @property
+    def has_test_coverage(self) -> bool:
+        return any(test for test in self.coverage)
+
+
+def default_command(root: Path, configured: str) -> list[str]:
+    """The configured command; a leading ``python`` becomes the project's own interpreter."""
+    words = shlex.split(configured)
+    if words and words[0] in ("python", "python3"):
+        for candidate in (root / ".venv" / "bin" / "python", root / "venv" / "bin" / "python"):
+            if candidate.exists():
+                words[0] = str(candidate)
+                break
+        else:
+            if shutil.which(words[0]) is None:
+                words[0] = sys.executable
+    return words
+
+
+def collector_env(
+    root: Path,
+    outdir: Path,
+    base: Mapping[str, str] | None = None,
+    *,
+    lines: bool = True,
+    live: Path | None = None,
+    type_samples: int = 8,
+    flush_s: float = 2.0,
+    mode: str = "auto",
+) -> dict[str, str]:
+    """The environment that makes every Python process started with it trace itself."""
+    env = dict(os.environ if base is None else base)
+    old = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(COLLECTOR_DIR) + (os.pathsep + old if old else "")
+    plugins = [p for p in env.get("PYTEST_PLUGINS", "").split(",") if p.strip()]
+    if PLUGIN_MODULE not in plugins:
+        plugins.append(PLUGIN_MODULE)
+    env["PYTEST_PLUGINS"] = ",".join(plugins)
+    env["KAIZEN_TRACE_DIR"] = str(outdir)
+    env["KAIZEN_TRACE_ROOT"] = str(root)
+    env["KAIZEN_TRACE_LINES"] = "1" if lines else "0"
+    env["KAIZEN_TRACE_SAMPLES"] = str(type_samples)
+    env["KAIZEN_TRACE_FLUSH"] = str(flush_s)
+    env["KAIZEN_TRACE_MODE"] = mode
+    env.pop("KAIZEN_TRACE_TEST", None)
+    if live is not None:
+        env["KAIZEN_TRACE_LIVE"] = str(live)
+    else:
+        env.pop("KAIZEN_TRACE_LIVE", None)
+    return env
+
+
+@contextlib.contextmanager
+def _foreground(pgid: int) -> Iterator[None]:
+    """Give the terminal to the command's process group (so Ctrl-C and tty reads reach it)."""
+    fd = -1
+    try:
+        if sys.stdin.isatty() and os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp():
+            fd = sys.stdin.fileno()
+            os.tcsetpgrp(fd, pgid)
+    except (OSError, ValueError, AttributeError):
+        fd = -1
+    try:
+        yield
+    finally:
+        if fd >= 0:
+            old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+            try:
+                os.tcsetpgrp(fd, os.getpgrp())
+            except OSError:
+                pass
+            finally:
+                signal.signal(signal.SIGTTOU, old)
+
+
+def _kill_group(proc: subprocess.Popen[bytes], first: int) -> None:
+    """Signal the whole process group, then SIGKILL whatever is left after a grace period."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, first)
+    try:
+        proc.wait(KILL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # grandchildren may outlive the leader
+    proc.wait()
+
+
+def run_traced(
+    root: Path | str,
+    command: Sequence[str] | str,
+    *,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+    lines: bool = True,
+    live: Path | None = None,
+    type_samples: int = 8,
+    mode: str = "auto",
+    stdout: Any = None,
+    stderr: Any = None,
+    keep_dir: bool = False,
+) -> TraceResult:
+    """Run ``command`` in ``root`` with the collector injected; return the merged trace."""
+    root = Path(root).resolve()
+    argv = shlex.split(command) if isinstance(command, str) else list(command)
+    if not argv:
+        raise TraceError("no command to trace")
+    outdir = state_dir(root) / "traces" / f"run-{int(time.time() * 1000)}-{os.getpid()}"
+    outdir.mkdir(parents=True, exist_ok=True)
+    run_env = collector_env(root, outdir, env, lines=lines, live=live, type_samples=type_samples, mode=mode)
+    started = time.time()
+    t0 = time.perf_counter()
+    status = "ok"
+    try:
+        proc = subprocess.Popen(argv, cwd=root, env=run_env, stdout=stdout, stderr=stderr, process_group=0)
+    except OSError as exc:
+        shutil.rmtree(outdir, ignore_errors=True)
+        raise TraceError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+    with _foreground(proc.pid):
+        try:
+            code = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            status = "timeout"
+            _kill_group(proc, signal.SIGTERM)
+            code = TIMEOUT_EXIT
+        except KeyboardInterrupt:
+            status = "interrupted"
+            _kill_group(proc, signal.SIGINT)
+            code = 130
+    duration = time.perf_counter() - t0
+    if code < 0:  # killed by a signal: report it the way a shell does
+        code = 128 - code
+    if status == "ok" and code != 0:
+        status = "failed"
+    result = TraceResult(command=argv, started=started, duration=duration, exit_code=code, status=status)
+    merge_dir(outdir, result, leader=proc.pid)
+    if not keep_dir:
+        shutil.rmtree(outdir, ignore_errors=True)
+    return result
+
+
+def merge_dir(outdir: Path, result: TraceResult, leader: int = 0) -> TraceResult:
+    """Fold every ``trace-<pid>.json`` and ``cov-<pid>.jsonl`` of ``outdir`` into ``result``."""
+    functions: dict[tuple[str, str, int], FunctionStats] = {}
+    exceptions: dict[tuple[str, str, int], ExceptionStats] = {}
+    for path in sorted(outdir.glob("trace-*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            result.errors.append(f"{path.name}: unreadable ({exc})")
+            continue
+        if data.get("version") != FORMAT_VERSION:
+            result.errors.append(f"{path.name}: format {data.get('version')} not understood")
+            continue
+        proc = {k: data.get(k) for k in ("pid", "ppid", "argv", "python", "implementation", "executable",
+                                         "mode", "started", "elapsed", "final")}
+        result.processes.append(proc)
+        if data.get("pid") == leader or (not result.interpreter and data.get("ppid") == leader):
+            result.interpreter = f"{data.get('implementation', 'cpython')} {data.get('python')} ({data.get('executable')})"
+            result.mode = str(data.get("mode", ""))
+        for f in data.get("functions", []):
+            key = (f["file"], f["name"], int(f["line"]))
+            fs = functions.get(key)
+            if fs is None:
+                fs = functions[key] = FunctionStats(f["file"], f["name"], int(f["line"]), int(f.get("end", f["line"])))
+            fs.calls += int(f["calls"])
+            fs.total += float(f["total"])
+            fs.own += float(f["own"])
+            for caller, n in f.get("callers", {}).items():
+                fs.callers[caller] = fs.callers.get(caller, 0) + int(n)
+            for arg, types in f.get("args", {}).items():
+                slot = fs.arg_types.setdefault(arg, {})
+                for tn, n in types.items():
+                    slot[tn] = slot.get(tn, 0) + int(n)
+            for tn, n in f.get("returns", {}).items():
+                fs.return_types[tn] = fs.return_types.get(tn, 0) + int(n)
+            fs.sampled += int(f.get("sampled", 0))
+            fs.hashable += int(f.get("hashable", 0))
+            fs.unhashable += int(f.get("unhashable", 0))
+            fs.distinct += int(f.get("distinct", 0))
+        for e in data.get("exceptions", []):
+            ekey = (e["type"], e["file"], int(e["line"]))
+            es = exceptions.get(ekey)
+            if es is None:
+                es = exceptions[ekey] = ExceptionStats(e["type"], e["file"], int(e["line"]), e.get("function", ""))
+            es.raised += int(e["raised"])
+            es.caught += int(e["caught"])
+        result.tests.extend(data.get("tests", []))
+        for u in data.get("uncaught", []):
+            result.uncaught.append({**u, "pid": data.get("pid")})
+        result.errors.extend(f"pid {data.get('pid')}: {e}" for e in data.get("errors", []))
+    for path in sorted(outdir.glob("cov-*.jsonl")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            result.errors.append(f"{path.name}: unreadable ({exc})")
+            continue
+        for line in text.splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a kill
+            per_test = result.coverage.setdefault(str(rec.get("test", "")), {})
+            for file, lines in rec.get("files", {}).items():
+                per_test.setdefault(file, set()).update(int(n) for n in lines)
+    if not result.mode and result.processes:
+        result.mode = str(result.processes[0].get("mode", ""))
+    if not result.interpreter and result.processes:
+        p = result.processes[0]
+        result.interpreter = f"{p.get('implementation', 'cpython')} {p.get('python')} ({p.get('executable')})"
+    result.functions = sorted(functions.values(), key=lambda f: -f.own)
+    result.exceptions = sorted(exceptions.values(), key=lambda e: -e.raised)
+    return result

@@ -1,0 +1,75 @@
+"""``kaizen trace PATH -- COMMAND…``: run a command under the collector and store the trace."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analysis.config import load_config
+from analysis.store import Store
+from analysis.trace_store import TraceStore
+from analysis.tracing import TraceError, TraceResult, default_command, run_traced
+from suggestions.commands import CommandError, add_path, project_root
+
+NAME = "trace"
+HELP = "run COMMAND (default: the configured test command) under the tracer and store the trace"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path(parser)
+    parser.add_argument("--timeout", type=float, default=None, help="seconds before the command is stopped")
+    parser.add_argument("--no-lines", action="store_true", help="skip line coverage (cheaper)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no summary after the run")
+    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND…",
+                        help="the command to run (after --)")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = project_root(args.path)
+    config = load_config(root)
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        command = default_command(root, str(config.get("trace.command")))
+    if not command:
+        raise CommandError("no command to trace (give one after --, or set trace.command)")
+    timeout = args.timeout if args.timeout is not None else float(config.get("trace.timeout"))
+    if timeout <= 0:
+        raise CommandError("--timeout must be positive")
+    try:
+        result = run_traced(root, command, timeout=timeout, lines=not args.no_lines,
+                            type_samples=int(config.get("trace.type-samples")) or 1)
+    except TraceError as exc:
+        raise CommandError(str(exc)) from None
+    with Store(root) as store:
+        trace_id = TraceStore(store).add(result)
+    if not args.quiet:
+        print(summary(result, trace_id), file=sys.stderr)
+    return result.exit_code
+
+
+def summary(result: TraceResult, trace_id: int) -> str:
+    """A few lines for the terminal: what ran, what it cost, the top functions."""
+    lines = [
+        f"kaizen: trace #{trace_id} {result.status} (exit {result.exit_code}) in {result.duration:.2f}s; "
+        f"{len(result.processes)} process(es), {result.interpreter or 'no Python process traced'}",
+    ]
+    if result.functions:
+        calls = sum(f.calls for f in result.functions)
+        raised = sum(e.raised for e in result.exceptions)
+        lines.append(f"  {len(result.functions)} project function(s), {calls} call(s) (exact), "
+                     f"{raised} exception(s) raised")
+        denominator = result.process_seconds or 1e-9
+        for f in result.functions[:5]:
+            lines.append(f"  {100 * f.own / denominator:5.1f}% own  {f.calls:>8} calls  {f.path}:{f.line} {f.name}")
+    if result.tests:
+        failed = sum(1 for t in result.tests if t.get("outcome") in ("failed", "error"))
+        lines.append(f"  {len(result.tests)} test(s), {failed} failed; per-test coverage "
+                     f"{'recorded' if result.has_test_coverage else 'not recorded'}")
+    if result.uncaught:
+        lines.append(f"  {len(result.uncaught)} uncaught exception(s): "
+                     + ", ".join(sorted({str(u.get('type')) for u in result.uncaught})))
+    for err in result.errors[:3]:
+        lines.append(f"  collector: {err}")
+    return "\n".join(lines)
