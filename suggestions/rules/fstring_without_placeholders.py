@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import tree_sitter
+
+from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.model import Applicability, Edit
+
+
+class FstringWithoutPlaceholders(Rule):
+    """f-string without any placeholder.
+
+    What it does:
+        Flags an ``f"..."`` literal that has no ``{...}`` replacement field.
+
+    Why is this bad?
+        The ``f`` prefix promises interpolation; without a field it is a plain string that
+        makes the reader look for a missing ``{name}`` (often a real bug: the braces were
+        forgotten).
+
+    Example:
+        ```python bad
+        def banner():
+            return f"Welcome!"
+        ```
+        ```python good
+        def banner():
+            return "Welcome!"
+        ```
+
+    Fix safety:
+        Safe: removes the ``f`` and turns the escaped braces ``{{``/``}}`` back into single
+        ones, which gives the same string value.
+    """
+
+    code = "KZ601"
+    name = "f-string without placeholders"
+    category = Category.STYLE
+    applicability = Applicability.SAFE
+    confidence = 0.9
+    severity = 0.2
+    query = """
+    (string (string_start) @start (#match? @start "^[rRbBuU]*[fF]")) @string
+    """
+
+    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+        string, start = captures["string"][0], captures["start"][0]
+        edits: list[Edit] = []
+        for child in string.children:
+            if child.type == "interpolation":
+                return
+            if child.type == "string_content":
+                for part in child.children:
+                    if part.type == "escape_interpolation":
+                        edits.append(Edit(part.start_byte, part.end_byte, ctx.text(part)[0]))
+                    elif part.type == "interpolation":
+                        return
+        prefix = ctx.text(start)
+        at = next(i for i, c in enumerate(prefix) if c in "fF")
+        edits.append(Edit(start.start_byte + at, start.start_byte + at + 1, ""))
+        yield Finding(string, "f-string without placeholders", edits=edits)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import tree_sitter
+
+from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.model import Applicability, Edit
+from suggestions.rules._pyfix import line_start
+
+
+class RedundantPass(Rule):
+    """``pass`` in a block that has other statements.
+
+    What it does:
+        Flags ``pass`` where the block already contains another statement (a docstring
+        counts).
+
+    Why is this bad?
+        ``pass`` only exists to fill an otherwise empty block; next to real statements it
+        is leftover scaffolding.
+
+    Example:
+        ```python bad
+        class Config:
+            \"\"\"Settings.\"\"\"
+            pass
+        ```
+        ```python good
+        class Config:
+            \"\"\"Settings.\"\"\"
+        ```
+
+    Fix safety:
+        Safe: ``pass`` does nothing. The whole line is removed only when ``pass`` is
+        alone on it (a trailing comment keeps the line, and the finding is display-only).
+    """
+
+    code = "KZ602"
+    name = "Unnecessary pass"
+    category = Category.STYLE
+    applicability = Applicability.SAFE
+    confidence = 0.95
+    severity = 0.05
+    query = """
+    (block (pass_statement) @pass) @block
+    """
+
+    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+        node, block = captures["pass"][0], captures["block"][0]
+        statements = [c for c in block.named_children if c.type != "comment"]
+        if len(statements) < 2:
+            return
+        src = ctx.source
+        start = line_start(src, node.start_byte)
+        nl = src.find(b"\n", node.end_byte)
+        end = len(src) if nl < 0 else nl + 1
+        edits = None
+        if not src[start : node.start_byte].strip() and not src[node.end_byte : end].strip():
+            edits = [Edit(start, end, "")]
+        yield Finding(node, "Unnecessary `pass`", edits=edits)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import tree_sitter
+
+from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.model import Applicability
+from suggestions.rules._pyfix import imports_from, imports_module, in_annotation, rebound, target_version
+
+BUILTIN = {"List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset", "Tuple": "tuple", "Type": "type"}
+_NAMES = " ".join(f'"{n}"' for n in BUILTIN)
+
+
+class TypingAlias(Rule):
+    """Deprecated ``typing`` alias in an annotation.
+
+    What it does:
+        Flags ``List``, ``Dict``, ``Set``, ``FrozenSet``, ``Tuple`` and ``Type`` (bare or
+        ``typing.``-qualified) in annotations when ``target-version`` is 3.9 or later.
+
+    Why is this bad?
+        Since Python 3.9 the builtins are generic themselves (PEP 585); the ``typing``
+        aliases are deprecated and need an import for nothing.
+
+    Example:
+        ```python bad
+        from typing import List
+
+        def names(rows: List[str]) -> List[str]:
+            return rows
+        ```
+        ```python good
+        def names(rows: list[str]) -> list[str]:
+            return rows
+        ```
+
+    Fix safety:
+        Safe for type checkers and for ``typing.get_type_hints`` users in all but identity:
+        ``list[int]`` and ``typing.List[int]`` compare equal in meaning, not with ``is``.
+        Only annotations are rewritten, only when the alias really comes from ``typing``
+        and the file does not rebind the builtin. The ``typing`` import is left in place
+        (the unused-import rule removes it when nothing else uses it).
+    """
+
+    code = "KZ504"
+    name = "Deprecated typing alias"
+    category = Category.MODERNIZATION
+    applicability = Applicability.SAFE
+    confidence = 0.9
+    severity = 0.1
+    query = f"""
+    (type (identifier) @name (#any-of? @name {_NAMES}))
+    (generic_type (identifier) @name (#any-of? @name {_NAMES}))
+    (subscript value: (identifier) @name (#any-of? @name {_NAMES}))
+    (attribute object: (identifier) @module attribute: (identifier) @name (#eq? @module "typing") (#any-of? @name {_NAMES})) @qualified
+    """
+
+    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+        if target_version(ctx) < (3, 9):
+            return
+        name = captures["name"][0]
+        node = captures["qualified"][0] if "qualified" in captures else name
+        alias = ctx.text(name)
+        if "qualified" in captures:
+            if not imports_module(ctx, "typing"):
+                return
+        elif not imports_from(ctx, "typing", alias) or (name.parent is not None and name.parent.type == "attribute"):
+            return
+        if not in_annotation(node) or rebound(ctx, BUILTIN[alias]):
+            return
+        new = BUILTIN[alias]
+        yield Finding(node, f"`{ctx.text(node)}` is deprecated: use `{new}`", edits=[ctx.replace(node, new)])
