@@ -169,6 +169,12 @@ class Store:
                 )
             for version, sql in enumerate(steps[current:], start=current + 1):
                 with self.transaction() as db:
+                    # Another connection (process) may have applied this step meanwhile.
+                    row = db.execute(
+                        "SELECT version FROM schema_versions WHERE component=?", (component,)
+                    ).fetchone()
+                    if row is not None and int(row[0]) >= version:
+                        continue
                     for statement in _statements(sql):
                         db.execute(statement)
                     db.execute(
