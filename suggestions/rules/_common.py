@@ -23,6 +23,7 @@ __all__ = [
     "in_loop",
     "is_simple_literal",
     "own_lines",
+    "simple_bindings",
     "word_positions",
 ]
 
@@ -38,7 +39,9 @@ LOOPS = frozenset(
         "generator_expression",
     }
 )
-_LITERALS = frozenset({"integer", "float", "string", "true", "false", "none", "concatenated_string"})
+_LITERALS = frozenset(
+    {"integer", "float", "string", "true", "false", "none", "concatenated_string"}
+)
 
 
 def in_loop(node: tree_sitter.Node) -> tree_sitter.Node | None:
@@ -50,11 +53,11 @@ def in_loop(node: tree_sitter.Node) -> tree_sitter.Node | None:
     parent = node.parent
     while parent is not None and parent.type not in SCOPES:
         if parent.type == "for_statement":
-            if child != parent.child_by_field_name("right") and child != parent.child_by_field_name("left"):
+            if child != parent.child_by_field_name("right") and child != parent.child_by_field_name(
+                "left"
+            ):
                 return parent
-        elif parent.type == "while_statement":
-            return parent
-        elif parent.type in LOOPS:
+        elif parent.type == "while_statement" or parent.type in LOOPS:
             return parent
         child, parent = parent, parent.parent
     return None
@@ -136,3 +139,26 @@ def _word_re(name: str) -> re.Pattern[bytes]:
             _WORD_CACHE.clear()
         pat = _WORD_CACHE[name] = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"(?!\w)")
     return pat
+
+
+def simple_bindings(ctx: Context, scope: tree_sitter.Node, name: str) -> list[tuple[int, bytes]]:
+    """``(line, first bytes of the value)`` for each ``name = value`` line binding ``name``.
+
+    Looks in ``scope`` first, then (when a function never binds the name) at module level,
+    where only unindented assignments count. Regex-based and conservative: callers treat
+    any binding they do not recognise as "unknown". Cached per file.
+    """
+    cache: dict[tuple[int, str], list[tuple[int, bytes]]] = ctx.shared("bindings", lambda _ctx: {})
+    key = (scope.start_byte, name)
+    if key not in cache:
+        esc = re.escape(name.encode())
+        src = ctx.source
+        start = src.rfind(b"\n", 0, scope.start_byte) + 1
+        tail = rb"[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(.{0,16})"
+        found = list(
+            re.compile(rb"^[ \t]*" + esc + tail, re.M).finditer(src, start, scope.end_byte)
+        )
+        if not found and scope.type != "module":
+            found = list(re.compile(rb"^" + esc + tail, re.M).finditer(src))
+        cache[key] = [(src.count(b"\n", 0, m.start()) + 1, m.group(1)) for m in found]
+    return cache[key]

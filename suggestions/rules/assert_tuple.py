@@ -43,12 +43,21 @@ class AssertTuple(Rule):
     severity = 0.8
     query = "(assert_statement . (tuple) @tuple) @stmt"
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         tup, stmt = captures["tuple"][0], captures["stmt"][0]
         items = [c for c in tup.named_children if c.type != "comment"]
         if not items:
             return
         edits = None
-        if len(items) == 2 and stmt.named_child_count == 1 and items[0].type not in ("list_splat", "parenthesized_list_splat") and items[1].type != "list_splat":
+        if (
+            len(items) == 2
+            and stmt.named_child_count == 1
+            and items[0].type not in ("list_splat", "parenthesized_list_splat")
+            and items[1].type != "list_splat"
+        ):
             edits = [ctx.replace(tup, f"{ctx.text(items[0])}, {ctx.text(items[1])}")]
-        yield Finding(stmt, "`assert` on a non-empty tuple is always true", edits=edits, target=stmt)
+        yield Finding(
+            stmt, "`assert` on a non-empty tuple is always true", edits=edits, target=stmt
+        )

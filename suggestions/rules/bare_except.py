@@ -49,12 +49,18 @@ class BareExcept(Rule):
     (except_clause . "except" @kw . ":")  @clause
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         clause, kw = captures["clause"][0], captures["kw"][0]
         body = clause.named_children[-1] if clause.named_children else None
         if body is not None and body.type == "block":
             last = body.named_children[-1] if body.named_children else None
             if last is not None and last.type == "raise_statement" and last.named_child_count == 0:
                 return  # cleanup-and-reraise: catching everything is the point
-        yield Finding(kw, "Bare `except:` also catches KeyboardInterrupt and SystemExit",
-                      edits=[Edit(kw.end_byte, kw.end_byte, " Exception")], target=clause)
+        yield Finding(
+            kw,
+            "Bare `except:` also catches KeyboardInterrupt and SystemExit",
+            edits=[Edit(kw.end_byte, kw.end_byte, " Exception")],
+            target=clause,
+        )

@@ -44,7 +44,9 @@ class BoolComparison(Rule):
     severity = 0.3
     query = operand_pattern('"==" "!="', "(true) (false)")
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         for cmp, op, lit in comparisons(ctx, "KZ104.seen", captures):
             new = "is" if op.type == "==" else "is not"
             yield Finding(

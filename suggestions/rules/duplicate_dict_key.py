@@ -43,7 +43,9 @@ class DuplicateDictKey(Rule):
     severity = 0.7
     query = "(dictionary (pair) (pair)) @dict"
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         d = captures["dict"][0]
         seen: dict[str, tree_sitter.Node] = {}
         children = d.named_children

@@ -48,7 +48,9 @@ class IsLiteral(Rule):
         '"is" "is not"', "(string) (integer) (float) (tuple) (concatenated_string) (unary_operator)"
     )
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         for cmp, op, lit in comparisons(ctx, "KZ105.seen", captures):
             if lit.type == "unary_operator":
                 arg = lit.child_by_field_name("argument")

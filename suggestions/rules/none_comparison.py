@@ -44,9 +44,13 @@ class NoneComparison(Rule):
     severity = 0.4
     query = operand_pattern('"==" "!="', "(none)")
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         for cmp, op, _lit in comparisons(ctx, "KZ103.seen", captures):
             new = "is" if op.type == "==" else "is not"
             yield Finding(
-                cmp, f"Comparison to None with `{ctx.text(op)}`: use `{new}`", edits=[ctx.replace(op, new)]
+                cmp,
+                f"Comparison to None with `{ctx.text(op)}`: use `{new}`",
+                edits=[ctx.replace(op, new)],
             )

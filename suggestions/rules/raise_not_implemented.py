@@ -45,7 +45,9 @@ class RaiseNotImplemented(Rule):
     (raise_statement . [(identifier) @name (call function: (identifier) @name)] (#eq? @name "NotImplemented")) @stmt
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         name = captures["name"][0]
         yield Finding(
             name,

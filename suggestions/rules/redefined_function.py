@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -64,7 +65,7 @@ class RedefinedFunction(Rule):
                 continue
             name = raw.decode()
             defs = [d for d in (_definition(ctx, p, len(raw)) for p in starts) if d is not None]
-            for first, second in zip(defs, defs[1:], strict=False):
+            for first, second in itertools.pairwise(defs):
                 if first.parent != second.parent:
                     continue
                 if any(True for _ in word_positions(src, name, first.end_byte, second.start_byte)):
@@ -90,9 +91,14 @@ def _definition(ctx: Context, pos: int, length: int) -> tree_sitter.Node | None:
         return None
     if parent.type == "module":
         return fn
-    if parent.type == "block" and parent.parent is not None and parent.parent.type in (
-        "class_definition",
-        "function_definition",
+    if (
+        parent.type == "block"
+        and parent.parent is not None
+        and parent.parent.type
+        in (
+            "class_definition",
+            "function_definition",
+        )
     ):
         return fn
     return None

@@ -9,7 +9,23 @@ from suggestions.model import Applicability
 
 # Tests a builtin type name directly (``type(x) == int``); other classes get advice only.
 _BUILTIN_TYPES = frozenset(
-    "int float complex str bytes bytearray bool list tuple dict set frozenset type object range".split()
+    [
+        "int",
+        "float",
+        "complex",
+        "str",
+        "bytes",
+        "bytearray",
+        "bool",
+        "list",
+        "tuple",
+        "dict",
+        "set",
+        "frozenset",
+        "type",
+        "object",
+        "range",
+    ]
 )
 
 
@@ -56,16 +72,38 @@ class TypeComparison(Rule):
       (#eq? @fn "type")) @cmp
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
-        cmp, arg, op, cls = captures["cmp"][0], captures["arg"][0], captures["op"][0], captures["cls"][0]
-        if arg.type in ("list_splat", "dictionary_splat", "keyword_argument", "parenthesized_expression") or (
-            cls.type == "identifier" and cls.text is not None and cls.text.decode() in ("None",)
-        ):
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
+        cmp, arg, op, cls = (
+            captures["cmp"][0],
+            captures["arg"][0],
+            captures["op"][0],
+            captures["cls"][0],
+        )
+        if arg.type in (
+            "list_splat",
+            "dictionary_splat",
+            "keyword_argument",
+            "parenthesized_expression",
+        ) or (cls.type == "identifier" and cls.text is not None and cls.text.decode() in ("None",)):
             return
         negate = op.type in ("!=", "is not")
         call = f"isinstance({ctx.text(arg)}, {ctx.text(cls)})"
         new = f"not {call}" if negate else call
-        if negate and cmp.parent is not None and cmp.parent.type in ("comparison_operator", "binary_operator", "unary_operator", "attribute", "subscript", "call"):
+        if (
+            negate
+            and cmp.parent is not None
+            and cmp.parent.type
+            in (
+                "comparison_operator",
+                "binary_operator",
+                "unary_operator",
+                "attribute",
+                "subscript",
+                "call",
+            )
+        ):
             new = f"({new})"
         yield Finding(
             cmp,

@@ -55,7 +55,9 @@ class UnusedImport(Rule):
     (import_from_statement) @stmt
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         stmt = captures["stmt"][0]
         module = stmt.child_by_field_name("module_name")
         if module is not None and ctx.text(module) == "__future__":
@@ -70,7 +72,9 @@ class UnusedImport(Rule):
             bound = _bound_name(ctx, item)
             if bound is None:
                 continue
-            if not any(p < stmt.start_byte or p >= stmt.end_byte for p in word_positions(ctx.source, bound)):
+            if not any(
+                p < stmt.start_byte or p >= stmt.end_byte for p in word_positions(ctx.source, bound)
+            ):
                 unused.append(i)
         if not unused:
             return
@@ -95,9 +99,17 @@ class UnusedImport(Rule):
 
 def _in_try_body(stmt: tree_sitter.Node) -> bool:
     node = stmt.parent
-    while node is not None and node.type not in ("function_definition", "class_definition", "module"):
+    while node is not None and node.type not in (
+        "function_definition",
+        "class_definition",
+        "module",
+    ):
         parent = node.parent
-        if parent is not None and parent.type == "try_statement" and node == parent.child_by_field_name("body"):
+        if (
+            parent is not None
+            and parent.type == "try_statement"
+            and node == parent.child_by_field_name("body")
+        ):
             return True
         node = parent
     return False

@@ -7,7 +7,12 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability, Edit
-from suggestions.rules._common import delete_statement, enclosing_scope, is_simple_literal, word_positions
+from suggestions.rules._common import (
+    delete_statement,
+    enclosing_scope,
+    is_simple_literal,
+    word_positions,
+)
 
 # Candidate plain assignments at the start of a line: ``name = ...`` (not ``==``).
 _ASSIGN = re.compile(rb"^[ \t]*([A-Za-z]\w*)[ \t]*=(?!=)", re.M)
@@ -55,7 +60,9 @@ class UnusedVariable(Rule):
     severity = 0.4
     query = "(function_definition body: (block) @body) @fn"
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         fn, body = captures["fn"][0], captures["body"][0]
         src = ctx.source
         candidates: dict[str, list[int]] = {}
@@ -66,7 +73,9 @@ class UnusedVariable(Rule):
             return
         for name, stores in candidates.items():
             store_set = set(stores)
-            if any(p not in store_set for p in word_positions(src, name, fn.start_byte, fn.end_byte)):
+            if any(
+                p not in store_set for p in word_positions(src, name, fn.start_byte, fn.end_byte)
+            ):
                 continue
             found = [_assignment(ctx, fn, pos, name) for pos in stores]
             if not all(found):
@@ -74,7 +83,9 @@ class UnusedVariable(Rule):
             for left, assign in (f for f in found if f is not None):
                 yield self._finding(ctx, name, left, assign)
 
-    def _finding(self, ctx: Context, name: str, left: tree_sitter.Node, assign: tree_sitter.Node) -> Finding:
+    def _finding(
+        self, ctx: Context, name: str, left: tree_sitter.Node, assign: tree_sitter.Node
+    ) -> Finding:
         right = assign.child_by_field_name("right")
         edits: list[Edit] | None = None
         applicability = None

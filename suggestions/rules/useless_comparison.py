@@ -43,7 +43,9 @@ class UselessComparison(Rule):
     (expression_statement . (comparison_operator operators: ["==" "!=" "<" ">" "<=" ">="]) @cmp .)
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         cmp = captures["cmp"][0]
         # The last expression of a doctest-like console session or a notebook cell prints
         # its value; in a module only the REPL would. Nothing to exempt in .py files.
