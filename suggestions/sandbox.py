@@ -116,6 +116,7 @@ class Sandbox:
         self._manifest: dict[str, list[object]] = {}
         self._loaded = False
         self._lock_fh: IO[str] | None = None
+        self._active: dict[str, bytes] = {}  # files patched right now: rel -> patched bytes
         self.last_sync: SyncStats | None = None
 
     # --- locking across processes ------------------------------------------------------------
@@ -169,13 +170,19 @@ class Sandbox:
         return str(entry[2]) if entry else None
 
     def sync(self) -> SyncStats:
-        """Make the sandbox an exact copy of the project's files again."""
+        """Make the sandbox an exact copy of the project's files again.
+
+        Files patched right now (inside :meth:`patched`) keep their patched content, so a
+        sync between two test runs of one validation repairs what the first run did.
+        """
         t0 = time.perf_counter()
         self.path.mkdir(parents=True, exist_ok=True)
         self._load_manifest()
         copied = unchanged = removed = 0
         current: dict[str, os.stat_result] = dict(project_files(self.root, self.extra_ignores))
         for rel, st in current.items():
+            if rel in self._active:
+                continue
             src = self.root / rel
             dst = self.path / rel
             old = self._manifest.get(rel)
@@ -200,12 +207,23 @@ class Sandbox:
             copied += 1
         # Files the project no longer has, or that a test run created in the sandbox.
         for rel, _st in list(project_files(self.path, self.extra_ignores)):
-            if rel not in current:
+            if rel not in current and rel not in self._active:
                 with contextlib.suppress(OSError):
                     os.unlink(self.path / rel)
                 removed += 1
         for rel in [r for r in self._manifest if r not in current]:
             del self._manifest[rel]
+        for rel, data in self._active.items():
+            dst = self.path / rel
+            try:
+                same = dst.read_bytes() == data
+            except OSError:
+                same = False
+            if not same:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_bytes(data)
+                _drop_bytecode(dst)
+                copied += 1
         self._save_manifest()
         stats = SyncStats(copied, removed, unchanged, time.perf_counter() - t0)
         self.last_sync = stats
@@ -227,9 +245,11 @@ class Sandbox:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 dst.write_bytes(data)
                 _drop_bytecode(dst)
+                self._active[rel] = data
             yield self.path
         finally:
             for rel, (old, st) in saved.items():
+                self._active.pop(rel, None)
                 dst = self.path / rel
                 if old is None:
                     with contextlib.suppress(OSError):

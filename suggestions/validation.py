@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import tree_sitter
 
@@ -268,7 +269,7 @@ class Validator:
         store: Store | None = None,
         *,
         pool: SandboxPool | None = None,
-        coverage: Coverage | None = None,
+        coverage: Coverage | None | Literal["trace"] = "trace",
     ) -> None:
         self.root = Path(root).resolve()
         self.config = config or load_config(self.root)
@@ -283,7 +284,8 @@ class Validator:
         self.benchmark = TestCommand(self.root, bench) if bench else None
         workers = int(v["workers"]) or default_pool_size()
         self.pool = pool or SandboxPool(self.root, workers, extra_ignores=self.config.get("exclude"))
-        self.coverage = coverage if coverage is not None else _trace_coverage(self.store)
+        # "trace": the latest trace's per-test coverage; None: always the whole suite.
+        self.coverage = _trace_coverage(self.store) if coverage == "trace" else coverage
         self._baseline: dict[tuple[str, str], str] = {}  # (project state, test) -> outcome
         self._suite_done: dict[str, RunResult] = {}  # project state -> whole-suite baseline run
         self._lock = threading.Lock()
@@ -459,6 +461,7 @@ class Validator:
     def _run(self, box: Sandbox, tests: Sequence[str] | None, env: dict[str, str], cancel: Cancel,
              command: TestCommand | None = None) -> RunResult:
         cmd = command or self.command
+        box.sync()  # undo what an earlier run's tests did to the sandbox's files
         result = run_command(cmd.argv_for(tests), box.path, self.timeout, cancel, env)
         if result.cancelled:
             raise Cancelled

@@ -1,0 +1,328 @@
+"""Validation against a real temporary project with a real pytest suite (real subprocesses)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis.config import load_config
+from analysis.store import Store
+from suggestions.model import ValidationStatus
+from suggestions.sandbox import Sandbox, SandboxPool
+from suggestions.validation import Validator, affected_region, parse_pytest_report, run_command
+from tests.conftest import write
+from tests.validation_project import (
+    SUITE_SIZE,
+    make_project,
+    record_coverage,
+    suggestion,
+)
+
+
+@pytest.fixture
+def proj(project: Path) -> Path:
+    return make_project(project)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and not rel.startswith(".kaizen") and "__pycache__" not in rel:
+            out[rel] = p.read_bytes()
+    return out
+
+
+def validator(root: Path, store: Store, **kw: object) -> Validator:
+    return Validator(root, load_config(root), store, **kw)  # type: ignore[arg-type]
+
+
+# --- sandbox --------------------------------------------------------------------------------
+
+
+def test_sandbox_syncs_incrementally_and_repairs_what_tests_did(proj: Path) -> None:
+    write(proj, {".gitignore": "ignored/\n", "ignored/big.bin": b"x" * 100})
+    box = Sandbox(proj, proj / ".kaizen" / "sandbox" / "t")
+    first = box.sync()
+    assert first.copied == len(snapshot(proj)) - 1  # all but the ignored file
+    assert not (box.path / "ignored").exists()
+    assert (box.path / "data" / "values.txt").read_text() == "1 2 3\n"  # non-source files too
+    assert box.sync().copied == 0
+    # Touched but identical: hashed, not copied.
+    os.utime(proj / "calc" / "ops.py", ns=(time.time_ns(), time.time_ns()))
+    assert box.sync().copied == 0
+    # The project changed; a test run deleted and created files in the sandbox.
+    (proj / "calc" / "ops.py").write_text("X = 1\n")
+    (proj / "tests" / "test_mul.py").unlink()
+    (box.path / "data" / "values.txt").unlink()
+    (box.path / "stray.txt").write_text("made by a test")
+    stats = box.sync()
+    assert stats.copied == 2 and stats.removed == 2
+    assert snapshot(box.path) == {k: v for k, v in snapshot(proj).items() if not k.startswith("ignored")}
+    # A new Sandbox object over the same folder reuses the copy (the manifest persists).
+    assert Sandbox(proj, box.path).sync().copied == 0
+
+
+def test_patched_restores_original_bytes(proj: Path) -> None:
+    box = Sandbox(proj, proj / ".kaizen" / "sandbox" / "t")
+    box.sync()
+    before = (box.path / "calc" / "ops.py").stat()
+    with box.patched({"calc/ops.py": b"BROKEN\n", "calc/new.py": b"N = 1\n"}):
+        assert (box.path / "calc" / "ops.py").read_bytes() == b"BROKEN\n"
+    assert (box.path / "calc" / "ops.py").read_bytes() == (proj / "calc" / "ops.py").read_bytes()
+    assert (box.path / "calc" / "ops.py").stat().st_mtime_ns == before.st_mtime_ns
+    assert not (box.path / "calc" / "new.py").exists()
+    assert box.sync().copied == 0
+
+
+def test_pool_hands_out_distinct_sandboxes(proj: Path) -> None:
+    pool = SandboxPool(proj, 2)
+    with pool.acquire() as a, pool.acquire() as b:
+        assert a.path != b.path
+        # A third caller must wait; with a cancel it gives up instead of blocking.
+        with pytest.raises(InterruptedError), pool.acquire(lambda: True):
+            pass
+
+
+# --- test running ---------------------------------------------------------------------------
+
+
+def test_parse_pytest_report() -> None:
+    out = (
+        "PASSED tests/test_a.py::test_ok\n"
+        "FAILED tests/test_a.py::test_bad - AssertionError: assert 1 == 2\n"
+        "ERROR tests/test_b.py - ImportError: nope\n"
+        "SKIPPED [1] tests/test_c.py:3: no reason\n"
+        "XFAIL tests/test_c.py::test_x[a - b]\n"
+    )
+    assert parse_pytest_report(out) == {
+        "tests/test_a.py::test_ok": "passed",
+        "tests/test_a.py::test_bad": "failed",
+        "tests/test_b.py": "error",
+        "tests/test_c.py::test_x[a": "xfail",
+    }
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(600)\n"
+    )
+    import sys
+
+    result = run_command([sys.executable, "-c", script], tmp_path, timeout=2.0)
+    assert result.timed_out
+    assert "timed out" in result.output
+    assert _gone(int(pidfile.read_text()))
+
+
+def _gone(pid: int) -> bool:
+    for _ in range(100):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().split(") ", 1)[1].startswith("Z"):
+                    return True  # a zombie waiting for init: it no longer runs
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def test_good_patch_passes_and_is_stored(proj: Path) -> None:
+    store = Store(proj)
+    s = suggestion(proj, "calc/ops.py", "return a + b", "return b + a")
+    before = snapshot(proj)
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert v.validation.status is ValidationStatus.PASSED, v.validation.log
+    assert len(v.validation.tests_run) == SUITE_SIZE  # no coverage: the whole suite
+    assert "whole suite" in v.validation.log
+    assert v.validation.base_hash == s.patch.base_hash  # type: ignore[union-attr]
+    assert v.validation.duration_s is not None
+    assert store.suggestion(s.id).validation.status is ValidationStatus.PASSED  # type: ignore[union-attr]
+    # The test suite deletes data/values.txt and writes junk.txt, and the flaky test writes a
+    # counter: all of it happened in the sandbox, none of it here.
+    assert snapshot(proj) == before
+
+
+def test_breaking_patch_fails_naming_the_test(proj: Path) -> None:
+    store = Store(proj)
+    s = suggestion(proj, "calc/ops.py", "return a + b", "return a - b")
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert v.validation.status is ValidationStatus.FAILED
+    assert v.validation.failed_tests == ("tests/test_add.py::test_add", "tests/test_add.py::test_add_negative")
+    assert "broken by the patch: tests/test_add.py::test_add" in v.validation.log
+    assert "assert" in v.validation.log  # the excerpt shows why
+    assert (proj / "calc" / "ops.py").read_text().count("return a + b") == 1
+
+
+def test_flaky_test_is_not_blamed_on_the_patch(proj: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = tmp_path / "counter.txt"
+    monkeypatch.setenv("KZ_FLAKY_COUNTER", str(counter))
+    store = Store(proj)
+    # mul() is what the flaky test calls; the change is harmless.
+    s = suggestion(proj, "calc/ops.py", "return a * b", "return b * a")
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert v.validation.status is ValidationStatus.PASSED, v.validation.log
+    assert "flaky" in v.validation.log and "test_flaky_mul" in v.validation.log
+    assert counter.read_text() == "3"  # baseline (passed), with the patch (failed), re-run (passed)
+
+
+def test_already_failing_test_is_not_blamed(proj: Path) -> None:
+    write(proj, {"tests/test_broken.py": "def test_always_fails():\n    assert False\n"})
+    store = Store(proj)
+    s = suggestion(proj, "calc/ops.py", "return -a", "return 0 - a")
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert v.validation.status is ValidationStatus.PASSED, v.validation.log
+    assert "already failing without the patch" in v.validation.log
+
+
+def test_patch_that_does_not_parse_fails_without_running_tests(proj: Path) -> None:
+    store = Store(proj)
+    s = suggestion(proj, "calc/ops.py", "return a + b", "return a +")
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert v.validation.status is ValidationStatus.FAILED
+    assert "does not parse" in v.validation.log and v.validation.tests_run == ()
+
+
+def test_hung_test_times_out_and_its_process_group_dies(proj: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    write(proj, {"kaizen.toml": "[validation]\ntimeout = 4\n"})
+    pidfile = tmp_path / "grandchild.pid"
+    monkeypatch.setenv("KZ_PIDFILE", str(pidfile))
+    hang = (
+        "import os, subprocess, sys, time\n"
+        "    p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        "    open(os.environ['KZ_PIDFILE'], 'w').write(str(p.pid))\n"
+        "    time.sleep(600)\n"
+        "    return x + 1"
+    )
+    s = suggestion(proj, "calc/ops.py", "return x + 1", hang)
+    store = Store(proj)
+    t0 = time.monotonic()
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert time.monotonic() - t0 < 60
+    assert v.validation.status is ValidationStatus.FAILED
+    assert "timed out" in v.validation.log
+    assert _gone(int(pidfile.read_text()))
+
+
+def record_trace(proj: Path, store: Store, tmp_path: Path) -> None:
+    """Per-test coverage in the trace store: from `kaizen trace` (the real collector)."""
+    import sys
+
+    from analysis.trace_store import TraceStore
+    from analysis.tracing import run_traced
+
+    result = run_traced(proj, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], timeout=120,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not result.has_test_coverage:  # the collector recorded none: use the minimal recorder
+        cov = record_coverage(proj, tmp_path / "cover")
+        by_test: dict[str, dict[str, set[int]]] = {}
+        for path, lines in cov.items():
+            for line, tests in lines.items():
+                for t in tests:
+                    by_test.setdefault(t, {}).setdefault(path, set()).add(line)
+        result.coverage = by_test
+    TraceStore(store).add(result)
+
+
+def test_affected_tests_only_and_still_catches_a_break(proj: Path, tmp_path: Path) -> None:
+    store = Store(proj)
+    record_trace(proj, store, tmp_path)
+    v = validator(proj, store)  # coverage from the trace store
+    good = suggestion(proj, "calc/ops.py", "return a + b", "return b + a")
+    bad = suggestion(proj, "calc/ops.py", "return -a", "return a")
+    good_v, bad_v = v.validate([good, bad])
+    assert good_v.validation.status is ValidationStatus.PASSED, good_v.validation.log
+    assert set(good_v.validation.tests_run) == {"tests/test_add.py::test_add", "tests/test_add.py::test_add_negative"}
+    assert len(good_v.validation.tests_run) < SUITE_SIZE
+    assert "selected" in good_v.validation.log
+    assert bad_v.validation.status is ValidationStatus.FAILED
+    assert bad_v.validation.failed_tests == ("tests/test_mul.py::test_neg",)
+    assert len(bad_v.validation.tests_run) < SUITE_SIZE
+    # A module-level change runs the whole suite whatever the trace says.
+    mod = suggestion(proj, "calc/ops.py", "SCALE = 1", "SCALE = 2")
+    [mod_v] = v.validate([mod])
+    assert len(mod_v.validation.tests_run) == SUITE_SIZE
+    assert "module-level" in mod_v.validation.log
+
+
+def test_affected_region(proj: Path) -> None:
+    from analysis.parsing import parse
+
+    data = (proj / "calc" / "ops.py").read_bytes()
+    tree = parse("python", data)
+    inside = data.index(b"a * b")
+    region = affected_region("python", tree, data, [(inside, inside + 5)])
+    assert not region.module_level and region.functions == ((10, 11),)
+    top = data.index(b"SCALE")
+    assert affected_region("python", tree, data, [(top, top + 5)]).module_level
+
+
+def test_performance_claim_is_timed(proj: Path) -> None:
+    write(proj, {"kaizen.toml": "[validation]\nrepeats = 2\n"
+                 "benchmark-command = \"python -c 'import calc.ops as o; o.slow_total(10)'\"\n"})
+    store = Store(proj)
+    faster = suggestion(proj, "calc/ops.py", "time.sleep(0.4)", "pass", category="performance")
+    [v] = validator(proj, store, coverage=None).validate([faster])
+    val = v.validation
+    assert val.time_before_s and val.time_after_s and val.speedup
+    assert val.time_before_s > val.time_after_s  # 0.4 s of sleep removed
+    assert val.status is ValidationStatus.PASSED, val.log
+    assert "speed-up" in val.log
+
+
+def test_performance_claim_without_speedup_is_not_validated(proj: Path) -> None:
+    write(proj, {"kaizen.toml": "[validation]\nrepeats = 2\nmin-speedup = 3.0\n"
+                 "benchmark-command = \"python -c 'import calc.ops as o; o.neg(1)'\"\n"})
+    store = Store(proj)
+    same = suggestion(proj, "calc/ops.py", "return -a", "return (-a)", category="performance")
+    [v] = validator(proj, store, coverage=None).validate([same])
+    assert v.validation.status is ValidationStatus.FAILED
+    assert "below the requirement" in v.validation.log
+    assert v.validation.speedup is not None and v.validation.speedup < 3.0
+
+
+def test_stale_suggestion_is_skipped(proj: Path) -> None:
+    store = Store(proj)
+    s = suggestion(proj, "calc/ops.py", "return a + b", "return b + a")
+    (proj / "calc" / "ops.py").write_text((proj / "calc" / "ops.py").read_text() + "\n# edited\n")
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert v.validation.status is ValidationStatus.SKIPPED
+    assert "changed since" in v.validation.log
+
+
+def test_cancel_stops_a_running_validation(proj: Path, tmp_path: Path) -> None:
+    hang = "import time\n    time.sleep(600)\n    return x + 1"
+    s = suggestion(proj, "calc/ops.py", "return x + 1", hang)
+    store = Store(proj)
+    cancel = threading.Event()
+    threading.Timer(3.0, cancel.set).start()
+    t0 = time.monotonic()
+    [v] = validator(proj, store, coverage=None).validate([s], cancel=cancel)
+    assert time.monotonic() - t0 < 15
+    assert v.validation.status is ValidationStatus.PENDING  # unchanged, not stored as a verdict
+
+
+def test_parallel_validations_share_the_baseline(proj: Path) -> None:
+    store = Store(proj)
+    good = [
+        suggestion(proj, "calc/ops.py", "return a + b", "return b + a"),
+        suggestion(proj, "calc/ops.py", "return a * b", "return b * a"),
+    ]
+    seen: list[tuple[int, int]] = []
+    out = validator(proj, store, coverage=None).validate(good, progress=lambda d, t: seen.append((d, t)))
+    assert [s.validation.status for s in out] == [ValidationStatus.PASSED] * 2
+    assert seen[0] == (0, 2) and seen[-1] == (2, 2)
