@@ -1,0 +1,497 @@
+"""The LLM engine: targets in, candidate suggestions out (unvalidated unless asked).
+
+``LLMEngine(root, config, store)`` finds targets (failing tests and uncaught exceptions from
+the latest trace first: self-healing; then repeated exceptions, hot functions and structural
+findings without a fix), builds a prompt per target, asks the endpoint for
+``[llm] candidates`` replies, and turns each reply into a :class:`Suggestion` whose patch is
+pinned to the file's current bytes. Nothing is written to the project: the caller validates
+(``generate(validator=...)`` does it per target and keeps the best passing candidate).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from analysis.config import Config, load_config
+from analysis.store import Store
+from suggestions.diff import patch_diff
+from suggestions.llm.ledger import Ledger, Usage, prompt_key
+from suggestions.llm.prompts import Prompt, PromptError, build_prompt
+from suggestions.llm.provider import (
+    Completion,
+    Endpoint,
+    LLMError,
+    Provider,
+    RequestCancelled,
+    resolve_endpoint,
+)
+from suggestions.llm.replies import ReplyRejected, make_patch, parse_reply
+from suggestions.llm.targets import Target, failure_target, is_test_file
+from suggestions.model import (
+    Applicability,
+    Source,
+    Span,
+    Suggestion,
+    ValidationStatus,
+    fingerprint_of,
+)
+
+__all__ = ["LLMEngine", "LLMProgress", "best_validated", "keep_best"]
+
+log = logging.getLogger("kaizen.llm")
+_told_unavailable = False
+_told_lock = threading.Lock()
+
+MAX_REPLY_TOKENS = 4096
+CONFIDENCE = 0.5  # a model's word; validation is what earns trust
+
+
+@dataclass(frozen=True)
+class LLMProgress:
+    """One step of a generation, reported from worker threads."""
+
+    target: Target
+    candidate: int  # 1-based
+    stage: str  # asking | streaming | retrying | cached | done | rejected | error | cancelled
+    tokens: int = 0  # reply tokens so far (estimated while streaming)
+    message: str = ""
+
+
+class _Validator(Protocol):
+    def validate(self, suggestions: list[Suggestion], progress: Any = None,
+                 cancel: threading.Event | None = None) -> list[Suggestion]: ...
+
+
+class _Stop(Exception):
+    """Stop asking for the rest of this run (unreachable endpoint, budget spent)."""
+
+
+class LLMEngine:
+    def __init__(self, root: Path | str, config: Config | None = None, store: Store | None = None,
+                 *, environ: dict[str, str] | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.config = config if config is not None else load_config(self.root)
+        self.store = store if store is not None else Store(self.root)
+        llm = self.config.section("llm")
+        self.settings = dict(llm)
+        self.endpoint: Endpoint | None
+        self.endpoint, self._why = resolve_endpoint(self.config, environ)
+        self.ledger = Ledger(
+            self.store,
+            budget=int(llm["daily-token-budget"]),
+            price_input=float(llm["price-input"]),
+            price_output=float(llm["price-output"]),
+        )
+        self.provider: Provider | None = None
+        if self.endpoint is not None:
+            self.provider = Provider(
+                self.endpoint,
+                timeout=float(llm["timeout"]),
+                max_retries=int(llm["max-retries"]),
+                concurrency=int(llm["concurrency"]),
+            )
+        self.notes: list[str] = []  # what happened in the last generate(), for the user
+        self._notes_lock = threading.Lock()
+
+    # --- status ---------------------------------------------------------------------------
+
+    def available(self) -> tuple[bool, str]:
+        """Whether an endpoint is configured, and a sentence saying which (or why not)."""
+        global _told_unavailable
+        if self.endpoint is None:
+            with _told_lock:
+                if not _told_unavailable:
+                    log.info("%s", self._why)
+                    _told_unavailable = True
+            return False, self._why
+        where = "from kaizen.toml" if self.endpoint.source == "config" else "from the environment"
+        return True, f"LLM: {self.endpoint.model} at {self.endpoint.base_url} ({where})"
+
+    def usage_today(self) -> Usage:
+        return self.ledger.usage_today()
+
+    def close(self) -> None:
+        if self.provider is not None:
+            self.provider.close()
+
+    def _note(self, message: str) -> None:
+        with self._notes_lock:
+            if message not in self.notes:
+                self.notes.append(message)
+        log.info("%s", message)
+
+    # --- targets --------------------------------------------------------------------------
+
+    def _trace_store(self) -> Any:
+        try:
+            from analysis.trace_store import TraceStore  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            return None
+        try:
+            return TraceStore(self.store)
+        except Exception as exc:
+            log.debug("no trace store: %s", exc)
+            return None
+
+    def failure_targets(self) -> list[Target]:
+        """Failing tests and uncaught exceptions of the latest traced run."""
+        ts = self._trace_store()
+        if ts is None or not hasattr(ts, "failures"):
+            return []
+        try:
+            records = list(ts.failures() or ())
+        except Exception as exc:
+            log.debug("trace failures unavailable: %s", exc)
+            return []
+        out = []
+        for rec in records[:5]:
+            kind = "failure"
+            t = failure_target(self.root, rec, self.store.symbols, kind=kind)
+            if t is not None:
+                out.append(t)
+        return out
+
+    def self_healing_targets(self) -> list[Target]:
+        """The latest run's failures, when an endpoint is configured (else nothing)."""
+        return self.failure_targets() if self.endpoint is not None else []
+
+    def exception_targets(self, min_count: int = 3, limit: int = 3) -> list[Target]:
+        """Exception sites that fire repeatedly in the latest trace."""
+        ts = self._trace_store()
+        fetch = getattr(ts, "exceptions", None) if ts is not None else None
+        if fetch is None:
+            return []
+        try:
+            records = list(fetch() or ())
+        except Exception as exc:
+            log.debug("trace exceptions unavailable: %s", exc)
+            return []
+        out: list[Target] = []
+        for rec in records:
+            count = int(_get(rec, "count", "times", default=0) or 0)
+            if count < min_count:
+                continue
+            path = str(_get(rec, "path", "file", default="") or "")
+            line = int(_get(rec, "line", "lineno", default=0) or 0)
+            if not path or not line or not (self.root / path).is_file() or is_test_file(path):
+                continue
+            etype = str(_get(rec, "type", "exc_type", "exception", default="exception"))
+            evidence = {"exception": etype, "count": count,
+                        "message": str(_get(rec, "message", default="") or "")[:500],
+                        "where": f"{path}:{line}"}
+            out.append(Target.for_function(self.root, "exception", path, line, evidence=evidence))
+            if len(out) >= limit:
+                break
+        return out
+
+    def hotspot_targets(self, limit: int = 3, min_share: float = 0.05) -> list[Target]:
+        """The hottest project functions of the latest trace."""
+        ts = self._trace_store()
+        if ts is None or not hasattr(ts, "hotspots"):
+            return []
+        try:
+            records = list(ts.hotspots() or ())
+        except Exception as exc:
+            log.debug("hotspots unavailable: %s", exc)
+            return []
+        out: list[Target] = []
+        for rec in records:
+            path = str(_get(rec, "path", "file", default="") or "")
+            line = int(_get(rec, "line", "start_line", "lineno", default=0) or 0)
+            share = _get(rec, "share", "fraction", default=None)
+            if share is not None and float(share) < min_share:
+                continue
+            if not path or not line or not (self.root / path).is_file() or is_test_file(path):
+                continue
+            evidence = {k: v for k, v in _fields(rec).items() if k not in ("path", "line", "end_line")}
+            name = str(_get(rec, "name", "function", "qualname", default="") or "")
+            out.append(Target.for_function(self.root, "hotspot", path, line, name=name.split(".")[-1],
+                                           evidence=evidence))
+            if len(out) >= limit:
+                break
+        return out
+
+    def finding_targets(self, limit: int = 3) -> list[Target]:
+        """Structural findings (KZ7xx) that have no automatic fix."""
+        out: list[Target] = []
+        for s in self.store.suggestions():
+            if not s.code.startswith("KZ7") or s.patch is not None:
+                continue
+            if not (self.root / s.path).is_file():
+                continue
+            evidence = {"finding": f"{s.code}: {s.title}", "explanation": s.rationale,
+                        **{k: v for k, v in s.evidence.items() if isinstance(v, str | int | float)}}
+            out.append(Target("finding", s.path, s.span.start_line, max(s.span.start_line, s.span.end_line),
+                              f"Refactoring for {s.code}: {s.title}", evidence=evidence))
+            if len(out) >= limit:
+                break
+        return out
+
+    def targets(self, kinds: Iterable[str] | None = None, limit: int = 8) -> list[Target]:
+        """What to ask about, most urgent first: failures, exceptions, hotspots, findings."""
+        wanted = set(kinds) if kinds is not None else {"failure", "exception", "hotspot", "finding"}
+        found: list[Target] = []
+        if "failure" in wanted:
+            found += self.failure_targets()
+        if "exception" in wanted:
+            found += self.exception_targets()
+        if "hotspot" in wanted:
+            found += self.hotspot_targets()
+        if "finding" in wanted:
+            found += self.finding_targets()
+        seen: set[tuple[str, int, int]] = set()
+        out = []
+        for t in found:
+            k = (t.path, t.start_line, t.end_line)
+            if k not in seen:
+                seen.add(k)
+                out.append(t)
+        return out[:limit]
+
+    # --- generation -----------------------------------------------------------------------
+
+    def prompt_for(self, target: Target) -> Prompt:
+        return build_prompt(self.root, target, context_tokens=int(self.settings["context-tokens"]),
+                            symbols=self.store.symbols)
+
+    def generate(
+        self,
+        targets: Sequence[Target] | None = None,
+        progress: Callable[[LLMProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        validator: _Validator | None = None,
+    ) -> list[Suggestion]:
+        """Candidates for each target (``[llm] candidates`` requests each).
+
+        With ``validator``, candidates are validated per target and only the best passing one
+        is kept (all of them, failed, when none passes). Results are stored in the store's
+        suggestions table; the project's files are never written.
+        """
+        self.notes = []
+        ok, why = self.available()
+        if not ok or self.provider is None:
+            self._note(why)
+            return []
+        todo = list(self.targets() if targets is None else targets)
+        if not todo:
+            return []
+        prompts: list[Prompt] = []
+        for t in todo:
+            try:
+                prompts.append(self.prompt_for(t))
+            except PromptError as exc:
+                self._note(f"{t.title}: skipped: {exc}")
+        n = int(self.settings["candidates"])
+        jobs = [(p, i) for p in prompts for i in range(n)]
+        stop = threading.Event()
+        results: dict[str, list[Suggestion]] = {p.target.key: [] for p in prompts}
+
+        def run(job: tuple[Prompt, int]) -> None:
+            prompt, i = job
+            if stop.is_set() or (cancel is not None and cancel.is_set()):
+                return
+            try:
+                s = self._candidate(prompt, i, progress, cancel)
+            except _Stop as exc:
+                stop.set()
+                self._note(str(exc))
+                return
+            if s is not None:
+                results[prompt.target.key].append(s)
+
+        workers = max(1, min(int(self.settings["concurrency"]), len(jobs)))
+        if workers == 1:
+            for job in jobs:
+                run(job)
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kaizen-llm") as pool:
+                list(pool.map(run, jobs))
+        out: list[Suggestion] = []
+        for p in prompts:
+            cands = _unique(results[p.target.key])
+            if validator is not None and cands and not (cancel is not None and cancel.is_set()):
+                cands = keep_best(validator.validate(cands, cancel=cancel))
+            out += cands
+        if out:
+            self.store.put_suggestions(out)
+        return out
+
+    def _candidate(self, prompt: Prompt, i: int, progress: Callable[[LLMProgress], None] | None,
+                   cancel: threading.Event | None) -> Suggestion | None:
+        assert self.provider is not None and self.endpoint is not None
+        target = prompt.target
+
+        def report(stage: str, tokens: int = 0, message: str = "") -> None:
+            if progress is not None:
+                progress(LLMProgress(target, i + 1, stage, tokens, message))
+
+        key = prompt_key(self.endpoint.base_url, self.endpoint.model, prompt.messages, i)
+        hit = self.ledger.cached(key)
+        completion: Completion
+        if hit is not None:
+            text, pt, ct, model = hit
+            completion = Completion(text, pt, ct, model, cached=True)
+            self.ledger.record(base_url=self.endpoint.base_url, model=model, prompt_tokens=pt,
+                               completion_tokens=ct, cached=True, target=target.key, outcome="cached")
+            report("cached", ct)
+        else:
+            left = self.ledger.budget_left()
+            if left is not None and left < prompt.tokens:
+                used = self.ledger.usage_today()
+                raise _Stop(f"daily token budget reached ({used.total_tokens:,} of {used.budget:,} tokens "
+                            "used today; [llm] daily-token-budget); no more LLM requests today")
+            report("asking")
+
+            def on_retry(msg: str) -> None:
+                report("retrying", 0, msg)
+                self._note(f"{target.title}: {msg}")
+
+            try:
+                completion = self.provider.complete(
+                    prompt.messages,
+                    max_tokens=MAX_REPLY_TOKENS,
+                    temperature=0.2 if i == 0 else 0.8,
+                    progress=lambda tokens, _text: report("streaming", tokens),
+                    cancel=cancel,
+                    on_retry=on_retry,
+                )
+            except RequestCancelled:
+                report("cancelled")
+                return None
+            except LLMError as exc:
+                report("error", 0, str(exc))
+                if exc.kind in ("unreachable", "auth"):
+                    raise _Stop(str(exc)) from None
+                if exc.kind == "rate-limit":
+                    raise _Stop(f"{exc}; gave up after {self.provider.max_retries} retries") from None
+                self._note(f"{target.title}: {exc}")
+                return None
+            self.ledger.record(base_url=self.endpoint.base_url, model=completion.model,
+                               prompt_tokens=completion.prompt_tokens,
+                               completion_tokens=completion.completion_tokens, target=target.key,
+                               outcome=completion.finish_reason or "stop")
+            if completion.finish_reason != "length":
+                self.ledger.put_cache(key, completion.model, completion.text, completion.prompt_tokens,
+                                      completion.completion_tokens)
+        try:
+            s = self._suggestion(prompt, i, completion)
+        except ReplyRejected as exc:
+            cut = " (the reply was cut off at the token limit)" if completion.finish_reason == "length" else ""
+            self._note(f"{target.title}: candidate {i + 1} rejected: {exc}{cut}")
+            report("rejected", completion.completion_tokens, str(exc))
+            return None
+        report("done", completion.completion_tokens)
+        return s
+
+    def _suggestion(self, prompt: Prompt, i: int, completion: Completion) -> Suggestion:
+        target = prompt.target
+        reply = parse_reply(completion.text)
+        if not reply.blocks:
+            extra = f" ({'; '.join(reply.problems)})" if reply.problems else ""
+            raise ReplyRejected(f"the reply has no edit, only prose{extra}")
+        never = list(self.config.get("policy.never.paths") or [])
+        proposed = make_patch(self.root, reply.blocks, allowed=list(target.editable), never=never,
+                              redactor=prompt.redactor, near_line=target.start_line)
+        patch, data = proposed.patch, proposed.data
+        first, last = patch.edits[0], patch.edits[-1]
+        start_line = data.count(b"\n", 0, first.start) + 1
+        end_line = data.count(b"\n", 0, max(first.start, last.end - 1)) + 1
+        start_col = first.start - (data.rfind(b"\n", 0, first.start) + 1)
+        end_col = last.end - (data.rfind(b"\n", 0, last.end) + 1)
+        target_text = data.decode("utf-8", "replace").splitlines()[target.start_line - 1 : target.end_line]
+        new_text = "\0".join(e.replacement for e in patch.edits)
+        code = target.code
+        fp = fingerprint_of(code, patch.path, "\n".join(target_text) + "\0" + new_text)
+        explanation = reply.explanation.strip() or "The model gave no explanation."
+        if len(explanation) > 4000:
+            explanation = explanation[:3999] + "…"
+        evidence: dict[str, Any] = {
+            k: (v[-2000:] if isinstance(v, str) else v) for k, v in target.evidence.items()
+        }
+        evidence["llm"] = {
+            "model": completion.model,
+            "target": target.key,
+            "kind": target.kind,
+            "candidate": i + 1,
+            "prompt_tokens": completion.prompt_tokens,
+            "completion_tokens": completion.completion_tokens,
+            "cached": completion.cached,
+            "anchors": list(proposed.methods),
+        }
+        return Suggestion(
+            fingerprint=fp,
+            code=code,
+            title=f"{target.title} (LLM)",
+            rationale=explanation,
+            path=patch.path,
+            span=Span(start_line, start_col, end_line, end_col, first.start, last.end),
+            patch=patch,
+            applicability=Applicability.UNSAFE,
+            confidence=CONFIDENCE,
+            source=Source.LLM,
+            category=target.category,
+            diff=patch_diff(patch, data),
+            evidence=evidence,
+        )
+
+
+def _get(obj: Any, *names: str, default: Any = None) -> Any:
+    for n in names:
+        v = obj.get(n) if isinstance(obj, dict) else getattr(obj, n, None)
+        if v is not None:
+            return v
+    return default
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    import dataclasses
+
+    if isinstance(obj, dict):
+        items = obj
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        items = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    else:
+        items = {k: v for k, v in vars(obj).items() if not k.startswith("_")} if hasattr(obj, "__dict__") else {}
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in items.items()
+            if isinstance(v, str | int | float)}
+
+
+def _unique(cands: list[Suggestion]) -> list[Suggestion]:
+    seen: set[str] = set()
+    out = []
+    for s in sorted(cands, key=lambda s: s.evidence.get("llm", {}).get("candidate", 0)):
+        if s.fingerprint not in seen:
+            seen.add(s.fingerprint)
+            out.append(s)
+    return out
+
+
+def _changed(s: Suggestion) -> int:
+    return sum(1 for line in s.diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---")))
+
+
+def best_validated(candidates: Iterable[Suggestion]) -> Suggestion | None:
+    """The best candidate that passed validation (fastest, then smallest), or ``None``."""
+    passed = [s for s in candidates if s.validation.status is ValidationStatus.PASSED]
+    if not passed:
+        return None
+    return min(passed, key=lambda s: (-(s.validation.speedup or 1.0), _changed(s)))
+
+
+def keep_best(candidates: Iterable[Suggestion]) -> list[Suggestion]:
+    """Per target: the best passing candidate; every candidate when none passed."""
+    groups: dict[str, list[Suggestion]] = {}
+    for s in candidates:
+        key = str(s.evidence.get("llm", {}).get("target", s.fingerprint))
+        groups.setdefault(key, []).append(s)
+    out: list[Suggestion] = []
+    for group in groups.values():
+        best = best_validated(group)
+        out += [best] if best is not None else group
+    return out

@@ -1,0 +1,447 @@
+"""Turning a model's reply into a :class:`Patch`, or a clear reason why not.
+
+Two edit formats are understood: search/replace blocks (a file path line, then
+``<<<<<<< SEARCH`` / ``=======`` / ``>>>>>>> REPLACE``) and unified diffs. Diff hunks are
+turned into search/replace pairs (context and removed lines → search; context and added
+lines → replace), so both go through the same tolerant anchor matching: exact text, then
+the same lines shifted in indentation, then the same lines ignoring whitespace. Line
+numbers in hunk headers are only a hint for choosing between several matches.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from analysis.inventory import read_source
+from suggestions.llm.secrets import Redactor, is_secret_file
+from suggestions.model import Edit, Patch
+
+__all__ = [
+    "EditBlock",
+    "ParsedReply",
+    "ProposedPatch",
+    "ReplyRejected",
+    "locate",
+    "make_patch",
+    "parse_reply",
+]
+
+
+class ReplyRejected(Exception):
+    """A reply (or one of its edits) that Kaizen will not turn into a candidate."""
+
+
+@dataclass(frozen=True)
+class EditBlock:
+    path: str | None  # as the model wrote it; None: the target's file
+    search: str
+    replace: str
+    line_hint: int | None = None  # 1-based, from a diff hunk header
+    kind: str = "search-replace"  # or "diff"
+
+
+@dataclass
+class ParsedReply:
+    blocks: list[EditBlock] = field(default_factory=list)
+    explanation: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+_SEARCH = re.compile(r"^\s*<{5,9}\s*SEARCH\b.*$")
+_DIVIDER = re.compile(r"^\s*={5,9}\s*$")
+_REPLACE = re.compile(r"^\s*>{5,9}\s*REPLACE\b.*$")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_HUNK = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@+")
+_PATH_PREFIX = re.compile(r"^(?:#+\s*)?(?:\*\*)?(?:file(?:name)?|path)\s*:\s*", re.I)
+
+
+def _clean_path(line: str) -> str | None:
+    s = line.strip()
+    s = _PATH_PREFIX.sub("", s)
+    s = s.strip("`*\"' :#")
+    if s.startswith("--- ") or s.startswith("+++ "):
+        s = s[4:].strip()
+    if not s or " " in s or len(s) > 300:
+        return None
+    if "/" not in s and "." not in s and "\\" not in s:
+        return None
+    return s
+
+
+def parse_reply(text: str) -> ParsedReply:
+    """Find the edit blocks in a reply; whatever is left over is the explanation."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    used = [False] * len(lines)
+    out = ParsedReply()
+    last_path: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _SEARCH.match(line):
+            path, path_line = _path_before(lines, i)
+            if path is None:
+                path = last_path
+            elif path_line is not None:
+                used[path_line] = True
+            j = i + 1
+            search: list[str] = []
+            while j < len(lines) and not _DIVIDER.match(lines[j]):
+                search.append(lines[j])
+                j += 1
+            k = j + 1
+            replace: list[str] = []
+            while k < len(lines) and not _REPLACE.match(lines[k]):
+                replace.append(lines[k])
+                k += 1
+            if j >= len(lines) or k >= len(lines):
+                out.problems.append("a SEARCH/REPLACE block is not closed")
+                for n in range(i, len(lines)):
+                    used[n] = True
+                break
+            out.blocks.append(EditBlock(path, "\n".join(search), "\n".join(replace)))
+            last_path = path
+            for n in range(i, k + 1):
+                used[n] = True
+            i = k + 1
+            continue
+        if line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
+            new = _diff_path(lines[i + 1][4:])
+            old = _diff_path(line[4:])
+            used[i] = used[i + 1] = True
+            i += 2
+            if new is None:
+                out.problems.append(f"the diff deletes {old or 'a file'}; deleting files is not supported")
+                path = old
+            elif old is None:
+                out.problems.append(f"the diff creates {new}; creating files is not supported")
+                path = None
+            else:
+                path = new
+            while i < len(lines) and _HUNK.match(lines[i]):
+                i = _parse_hunk(lines, i, path, out, used)
+            last_path = path or last_path
+            continue
+        if _HUNK.match(line):  # a hunk without file headers: the target's file
+            i = _parse_hunk(lines, i, last_path, out, used)
+            continue
+        i += 1
+    out.explanation = _explanation(lines, used)
+    return out
+
+
+def _path_before(lines: list[str], i: int) -> tuple[str | None, int | None]:
+    j = i - 1
+    while j >= 0 and (not lines[j].strip() or _FENCE.match(lines[j])):
+        if _FENCE.match(lines[j]):
+            # "```python path/to/file.py" carries the path on the fence itself
+            rest = _FENCE.sub("", lines[j]).strip().split()
+            if len(rest) == 2:
+                p = _clean_path(rest[1])
+                if p:
+                    return p, None
+        j -= 1
+    if j < 0:
+        return None, None
+    p = _clean_path(lines[j])
+    return (p, j) if p else (None, None)
+
+
+def _diff_path(raw: str) -> str | None:
+    s = raw.strip().split("\t")[0].strip()
+    if s == "/dev/null":
+        return None
+    if s.startswith(("a/", "b/")):
+        s = s[2:]
+    return s
+
+
+def _parse_hunk(lines: list[str], i: int, path: str | None, out: ParsedReply, used: list[bool]) -> int:
+    m = _HUNK.match(lines[i])
+    assert m is not None
+    hint = int(m.group(1))
+    used[i] = True
+    i += 1
+    search: list[str] = []
+    replace: list[str] = []
+    while i < len(lines):
+        line = lines[i]
+        if _HUNK.match(line) or (line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")):
+            break
+        if _FENCE.match(line):
+            break
+        if line.startswith("\\"):
+            pass  # "\ No newline at end of file"
+        elif line.startswith("+"):
+            replace.append(line[1:])
+        elif line.startswith("-"):
+            search.append(line[1:])
+        elif line.startswith(" ") or line == "":
+            search.append(line[1:])
+            replace.append(line[1:])
+        else:
+            break
+        used[i] = True
+        i += 1
+    # Trailing blank context lines are usually the gap between the diff and prose.
+    while search and replace and search[-1] == "" and replace[-1] == "":
+        search.pop()
+        replace.pop()
+    if search or replace:
+        out.blocks.append(EditBlock(path, "\n".join(search), "\n".join(replace), hint, "diff"))
+    return i
+
+
+def _explanation(lines: list[str], used: list[bool]) -> str:
+    kept: list[str] = []
+    for line, u in zip(lines, used, strict=True):
+        if u or _FENCE.match(line):
+            continue
+        kept.append(line.rstrip())
+    text = "\n".join(kept).strip()
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text
+
+
+# --- anchor matching ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    start: int  # character offsets into the file text
+    end: int
+    replacement: str
+    method: str  # exact | indentation | whitespace
+
+
+def _trim_blank(lines: list[str]) -> tuple[list[str], int, int]:
+    a, b = 0, len(lines)
+    while a < b and not lines[a].strip():
+        a += 1
+    while b > a and not lines[b - 1].strip():
+        b -= 1
+    return lines[a:b], a, len(lines) - b
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _reindent(lines: list[str], old: str, new: str) -> list[str] | None:
+    out = []
+    for line in lines:
+        if not line.strip():
+            out.append("")
+        elif line.startswith(old):
+            out.append(new + line[len(old):])
+        else:
+            return None
+    return out
+
+
+def locate(text: str, search: str, replace: str, *, near_line: int | None = None) -> Location | None:
+    """Where ``search`` is in ``text`` (tolerantly), and the replacement fitted to that spot."""
+    file_lines = text.splitlines(keepends=True)
+    newline = "\r\n" if file_lines and file_lines[0].endswith("\r\n") else "\n"
+    offsets = [0]
+    for line in file_lines:
+        offsets.append(offsets[-1] + len(line))
+    bare = [line.rstrip("\r\n") for line in file_lines]
+
+    s_lines, _, _ = _trim_blank(search.split("\n"))
+    r_all = replace.split("\n")
+    if not s_lines:
+        return None
+    # Keep the replacement's own blank-line structure, but not blank padding at its ends.
+    r_lines, _, _ = _trim_blank(r_all)
+    n = len(s_lines)
+
+    def nearest(cands: list[int]) -> int:
+        if near_line is None or len(cands) == 1:
+            return cands[0]
+        return min(cands, key=lambda c: abs(c + 1 - near_line))
+
+    def region(i: int, repl: list[str]) -> Location:
+        start, end = offsets[i], offsets[i + n]
+        last_has_nl = file_lines[i + n - 1].endswith(("\n", "\r"))
+        body = newline.join(repl) + (newline if last_has_nl and repl else "")
+        return Location(start, end, body, "")
+
+    # 1. exact lines (trailing whitespace aside)
+    exact = [i for i in range(len(bare) - n + 1) if [b.rstrip() for b in bare[i:i + n]] == [s.rstrip() for s in s_lines]]
+    if exact:
+        loc = region(nearest(exact), r_lines)
+        return Location(loc.start, loc.end, loc.replacement, "exact")
+    # 1b. an exact fragment inside one line (e.g. a single expression)
+    if n == 1 and len(r_lines) <= 1:
+        frag = s_lines[0].strip()
+        hits = [i for i, b in enumerate(bare) if frag and frag in b]
+        if len(hits) >= 1 and frag:
+            i = nearest(hits)
+            col = bare[i].index(frag)
+            new = r_lines[0].strip() if r_lines else ""
+            return Location(offsets[i] + col, offsets[i] + col + len(frag), new, "exact")
+    first = next(k for k, s in enumerate(s_lines) if s.strip())
+    s_indent = _indent(s_lines[first])
+
+    # 2. the same lines at another indentation
+    shifted: list[tuple[int, str]] = []
+    for i in range(len(bare) - n + 1):
+        f_indent = _indent(bare[i + first])
+        moved = _reindent(s_lines, s_indent, f_indent)
+        if moved is not None and [m.rstrip() for m in moved] == [b.rstrip() if b.strip() else "" for b in bare[i:i + n]]:
+            shifted.append((i, f_indent))
+    if shifted:
+        pick = nearest([i for i, _ in shifted])
+        f_indent = dict(shifted)[pick]
+        repl = _reindent(r_lines, s_indent, f_indent)
+        if repl is None:  # replacement less indented than the anchor: shift what we can
+            repl = [f_indent + ln.lstrip() if ln.strip() else "" for ln in r_lines]
+        loc = region(pick, repl)
+        return Location(loc.start, loc.end, loc.replacement, "indentation")
+
+    # 3. the same lines, whitespace ignored within each line
+    def norm(s: str) -> str:
+        return "".join(s.split())
+
+    target = [norm(s) for s in s_lines]
+    loose = [i for i in range(len(bare) - n + 1) if [norm(b) for b in bare[i:i + n]] == target]
+    if loose:
+        pick = nearest(loose)
+        f_indent = _indent(bare[pick + first])
+        repl = _reindent(r_lines, s_indent, f_indent)
+        if repl is None:
+            repl = [f_indent + ln.lstrip() if ln.strip() else "" for ln in r_lines]
+        loc = region(pick, repl)
+        return Location(loc.start, loc.end, loc.replacement, "whitespace")
+    return None
+
+
+# --- from blocks to a patch -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedPatch:
+    patch: Patch
+    data: bytes  # the file's current content (UTF-8), which the patch applies to
+    methods: tuple[str, ...]  # how each anchor was matched
+
+
+def resolve_path(root: Path, raw: str) -> str:
+    """A project-relative POSIX path for what the model wrote, or :class:`ReplyRejected`."""
+    s = raw.strip().replace("\\", "/")
+    if s.startswith(("a/", "b/")) and not (root / s).exists():
+        s = s[2:]
+    root_real = Path(os.path.realpath(root))
+    p = Path(s)
+    full = p if p.is_absolute() else root / p
+    real = Path(os.path.realpath(full))
+    try:
+        rel = real.relative_to(root_real)
+    except ValueError:
+        raise ReplyRejected(f"the edit targets {raw!r}, outside the project") from None
+    if not rel.parts:
+        raise ReplyRejected(f"the edit targets {raw!r}, which is not a file")
+    return rel.as_posix()
+
+
+def on_never_list(rel: str, never: Sequence[str]) -> bool:
+    if not never:
+        return False
+    if any(fnmatch.fnmatchcase(rel, g) for g in never):
+        return True
+    return pathspec.GitIgnoreSpec.from_lines(list(never)).match_file(rel)
+
+
+def _narrow(text: str, start: int, end: int, repl: str) -> tuple[int, int, str]:
+    """Drop the unchanged whole lines at both ends of an edit (context lines of a diff)."""
+    old = text[start:end].splitlines(keepends=True)
+    new = repl.splitlines(keepends=True)
+    while old and new and old[0] == new[0]:
+        start += len(old[0])
+        old.pop(0)
+        new.pop(0)
+    while old and new and old[-1] == new[-1]:
+        end -= len(old[-1])
+        old.pop()
+        new.pop()
+    return start, end, "".join(new)
+
+
+def make_patch(
+    root: Path,
+    blocks: Sequence[EditBlock],
+    *,
+    allowed: Sequence[str],
+    never: Sequence[str] = (),
+    redactor: Redactor | None = None,
+    near_line: int | None = None,
+) -> ProposedPatch:
+    """One patch on the current bytes of one file; raises :class:`ReplyRejected` with why."""
+    if not blocks:
+        raise ReplyRejected("the reply contains no edit (no diff and no SEARCH/REPLACE block)")
+    default = allowed[0] if allowed else None
+    by_path: dict[str, list[EditBlock]] = {}
+    for b in blocks:
+        raw = b.path or default
+        if raw is None:
+            raise ReplyRejected("an edit names no file")
+        rel = resolve_path(root, raw)
+        if is_secret_file(rel):
+            raise ReplyRejected(f"the edit targets {rel}, a secrets file Kaizen never touches")
+        if on_never_list(rel, never):
+            raise ReplyRejected(f"the edit targets {rel}, which is on the never list (policy.never.paths)")
+        if rel not in allowed:
+            raise ReplyRejected(
+                f"the edit targets {rel}, not a file this target concerns ({', '.join(allowed) or 'none'})"
+            )
+        by_path.setdefault(rel, []).append(b)
+    if len(by_path) > 1:
+        raise ReplyRejected(f"the edits span {len(by_path)} files ({', '.join(sorted(by_path))}); "
+                            "a candidate must change one file")
+    ((rel, file_blocks),) = by_path.items()
+    if not (root / rel).is_file():
+        raise ReplyRejected(f"the edit targets {rel}, which does not exist")
+    try:
+        src = read_source(root / rel)
+    except ValueError as exc:
+        raise ReplyRejected(f"cannot read {rel}: {exc}") from None
+    text = src.text
+    edits: list[tuple[int, int, str]] = []
+    methods: list[str] = []
+    for b in file_blocks:
+        search, replace = b.search, b.replace
+        if redactor is not None:
+            search, _ = redactor.restore(search)
+            replace, unknown = redactor.restore(replace)
+            if unknown:
+                raise ReplyRejected(f"the edit writes a redaction placeholder ({unknown[0]}) into {rel}")
+        if not search.strip():
+            raise ReplyRejected(f"an edit to {rel} has an empty SEARCH/context (no anchor to place it)")
+        loc = locate(text, search, replace, near_line=b.line_hint or near_line)
+        if loc is None:
+            first = next((ln.strip() for ln in search.split("\n") if ln.strip()), "")
+            raise ReplyRejected(f"the text to replace was not found in {rel} (first line: {first[:80]!r})")
+        edits.append((loc.start, loc.end, loc.replacement))
+        methods.append(loc.method)
+    # character offsets → byte offsets of the UTF-8 data
+    byte_edits = []
+    for start, end, repl in (_narrow(text, *e) for e in edits):
+        if text[start:end] == repl:
+            continue
+        bs = len(text[:start].encode("utf-8", "surrogatepass"))
+        be = bs + len(text[start:end].encode("utf-8", "surrogatepass"))
+        byte_edits.append(Edit(bs, be, repl))
+    if not byte_edits:
+        raise ReplyRejected(f"the edit leaves {rel} unchanged")
+    try:
+        patch = Patch(rel, src.raw_hash, tuple(byte_edits))
+    except ValueError:
+        raise ReplyRejected(f"the edits to {rel} overlap") from None
+    return ProposedPatch(patch, src.data, tuple(methods))

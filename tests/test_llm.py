@@ -1,0 +1,718 @@
+"""The LLM engine against a real HTTP server speaking chat-completions, via the real openai client."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backend
+import pytest
+
+from analysis.config import load_config
+from analysis.store import Store
+from suggestions.llm import LLMEngine, LLMProgress, Target, best_validated, keep_best, redact
+from suggestions.llm.prompts import build_prompt
+from suggestions.llm.provider import Endpoint, LLMError, Provider
+from suggestions.llm.replies import ReplyRejected, locate, make_patch, parse_reply
+from suggestions.llm.secrets import Redactor, is_secret_file
+from suggestions.model import Applicability, Source, Validation, ValidationStatus
+from suggestions.scan import scan_project
+from tests.conftest import write
+from tests.llm_server import Fail, Hang, Reply, ScriptedServer
+
+CALC = '''"""Small maths helpers."""
+
+
+def helper(x):
+    return x * 2
+
+
+def total(values):
+    result = 0
+    for v in values:
+        result = result + v
+    return result - 1
+
+
+def mean(values):
+    return total(values) / len(values)
+'''
+
+GOOD_DIFF = """The loop is fine but the result is off by one: `total` subtracts 1 at the end.
+
+```diff
+--- a/pkg/calc.py
++++ b/pkg/calc.py
+@@ -9,4 +9,4 @@ def total(values):
+     result = 0
+     for v in values:
+         result = result + v
+-    return result - 1
++    return result
+```
+"""
+
+GOOD_BLOCKS = """`total` should use the built-in `sum`, which is both correct and faster.
+
+pkg/calc.py
+```python
+<<<<<<< SEARCH
+def total(values):
+    result = 0
+    for v in values:
+        result = result + v
+    return result - 1
+=======
+def total(values):
+    return sum(values)
+>>>>>>> REPLACE
+```
+"""
+
+FIXED_SUM = CALC.replace(
+    "def total(values):\n    result = 0\n    for v in values:\n        result = result + v\n    return result - 1\n",
+    "def total(values):\n    return sum(values)\n",
+)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend that keeps passwords in memory (for tests)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("KAIZEN_LLM_MODEL", raising=False)
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def server() -> Any:
+    with ScriptedServer() as srv:
+        yield srv
+
+
+def make_project(root: Path, base_url: str, **llm: Any) -> Path:
+    settings = {"base-url": base_url, "model": "scripted", "timeout": 5.0, "max-retries": 2,
+                "candidates": 1, "concurrency": 1, **llm}
+    def toml(v: Any) -> str:
+        return f'"{v}"' if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+
+    lines = ["[llm]"] + [f"{k} = {toml(v)}" for k, v in settings.items()]
+    write(root, {
+        "kaizen.toml": "\n".join(lines) + "\n",
+        "pkg/__init__.py": "",
+        "pkg/calc.py": CALC,
+        "tests/test_calc.py": "from pkg.calc import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n",
+    })
+    return root
+
+
+def engine_for(root: Path) -> LLMEngine:
+    return LLMEngine(root, load_config(root), Store(root), environ={})
+
+
+TARGET = Target.from_selection("pkg/calc.py", 8, 12, "fix the bug")
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and ".kaizen" not in p.parts}
+
+
+# --- the scripted replies, end to end through the openai client --------------------------------
+
+
+def test_good_diff_becomes_an_unvalidated_llm_suggestion(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    before = snapshot(project)
+    server.push(Reply(GOOD_DIFF, prompt_tokens=300, completion_tokens=60))
+    engine = engine_for(project)
+    seen: list[LLMProgress] = []
+    out = engine.generate([TARGET], progress=seen.append)
+    assert len(out) == 1, engine.notes
+    s = out[0]
+    assert s.source is Source.LLM and s.code == "KZ905" and s.applicability is Applicability.UNSAFE
+    assert s.code.startswith("KZ9")
+    assert s.validation.status is ValidationStatus.PENDING
+    assert "off by one" in s.rationale
+    assert "-    return result - 1" in s.diff and "+    return result" in s.diff
+    assert s.patch is not None and s.path == "pkg/calc.py" and s.line == 12
+    data = (project / "pkg/calc.py").read_bytes()
+    assert s.patch.apply(data).decode() == CALC.replace("return result - 1", "return result")
+    assert snapshot(project) == before  # nothing written to the project
+    assert engine.store.suggestion(s.id) is not None  # recorded for the caller
+    (req,) = server.chat_requests
+    assert req.body["stream"] is True and req.body["model"] == "scripted"
+    assert "def total(values):" in req.prompt and "fix the bug" in req.prompt
+    stages = [p.stage for p in seen]
+    assert stages[0] == "asking" and "streaming" in stages and stages[-1] == "done"
+    usage = engine.usage_today()
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.requests) == (300, 60, 1)
+
+
+def test_search_replace_reply(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    before = snapshot(project)
+    server.push(Reply(GOOD_BLOCKS))
+    engine = engine_for(project)
+    (s,) = engine.generate([TARGET])
+    assert s.patch is not None
+    assert s.patch.apply((project / "pkg/calc.py").read_bytes()).decode() == FIXED_SUM
+    assert s.rationale.startswith("`total` should use the built-in `sum`")
+    assert "<<<<<<<" not in s.rationale and "pkg/calc.py" not in s.rationale
+    assert snapshot(project) == before
+
+
+def test_prose_without_edit_gives_no_candidate(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    before = snapshot(project)
+    server.push(Reply("I think this function looks fine. Maybe add a docstring?"))
+    engine = engine_for(project)
+    assert engine.generate([TARGET]) == []
+    assert any("no edit, only prose" in n for n in engine.notes), engine.notes
+    assert snapshot(project) == before
+
+
+def test_diff_with_wrong_context_is_rejected(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    before = snapshot(project)
+    wrong = GOOD_DIFF.replace("         result = result + v", "         result += v * 3")
+    server.push(Reply(wrong))
+    engine = engine_for(project)
+    assert engine.generate([TARGET]) == []
+    assert any("was not found in pkg/calc.py" in n for n in engine.notes), engine.notes
+    assert snapshot(project) == before
+
+
+def test_diff_outside_the_project_is_rejected(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    outside = project.parent / "outside.py"
+    outside.write_text("def total(values):\n    return 0\n")
+    before = snapshot(project)
+    server.push(Reply(
+        "Fixing it elsewhere.\n\n--- a/../outside.py\n+++ b/../outside.py\n@@ -1,2 +1,2 @@\n"
+        " def total(values):\n-    return 0\n+    return 1\n"
+    ))
+    engine = engine_for(project)
+    assert engine.generate([TARGET]) == []
+    assert any("outside the project" in n for n in engine.notes), engine.notes
+    assert outside.read_text() == "def total(values):\n    return 0\n"
+    assert snapshot(project) == before
+
+
+def test_huge_reply_is_abandoned(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    before = snapshot(project)
+    server.push(Reply("lorem ipsum " * 25_000, chunk=8192))
+    engine = engine_for(project)
+    assert engine.generate([TARGET]) == []
+    assert any("longer than" in n for n in engine.notes), engine.notes
+    assert snapshot(project) == before
+
+
+def test_slow_reply_past_the_timeout(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, timeout=0.3)
+    before = snapshot(project)
+    server.push(Hang(3.0, then=Reply(GOOD_DIFF)))
+    engine = engine_for(project)
+    assert engine.generate([TARGET]) == []
+    assert any("within the timeout" in n for n in engine.notes), engine.notes
+    assert len(server.chat_requests) == 1  # a timeout is not retried
+    assert snapshot(project) == before
+
+
+def test_rate_limit_then_success(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    server.push(Fail(429, "slow down", retry_after="0"), Reply(GOOD_DIFF))
+    engine = engine_for(project)
+    out = engine.generate([TARGET])
+    assert len(out) == 1
+    assert len(server.chat_requests) == 2
+    assert any("rate limited" in n and "retry 1/2" in n for n in engine.notes), engine.notes
+
+
+def test_server_errors_exhaust_retries(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, **{"max-retries": 2})
+    before = snapshot(project)
+    server.push(Fail(500, retry_after="0"), Fail(502, retry_after="0"), Fail(503, retry_after="0"), Reply(GOOD_DIFF))
+    engine = engine_for(project)
+    assert engine.generate([TARGET]) == []
+    assert len(server.chat_requests) == 3  # the first try and two retries
+    assert any("failed (HTTP 503)" in n for n in engine.notes), engine.notes
+    assert snapshot(project) == before
+
+
+def test_server_error_then_success(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    server.push(Fail(500, retry_after="0"), Reply(GOOD_BLOCKS))
+    assert len(engine_for(project).generate([TARGET])) == 1
+
+
+def test_retry_after_is_honoured() -> None:
+    with ScriptedServer() as srv:
+        srv.push(Fail(429, retry_after="7"), Fail(503, retry_after="2"), Reply("hi"))
+        waits: list[float] = []
+        provider = Provider(Endpoint(srv.base_url, "scripted", "config", "placeholder", "k"),
+                            timeout=5, max_retries=3, sleep=waits.append)
+        done = provider.complete([{"role": "user", "content": "hello"}])
+        assert done.text == "hi"
+        assert waits == [7.0, 2.0]
+
+
+def test_unreachable_endpoint_degrades(project: Path) -> None:
+    with ScriptedServer() as srv:
+        url = srv.base_url
+    make_project(project, url)  # the server is gone: connection refused
+    engine = engine_for(project)
+    assert engine.available()[0] is True
+    assert engine.generate([TARGET, Target.from_selection("pkg/calc.py", 15, 16)]) == []
+    assert any("cannot reach the LLM endpoint" in n for n in engine.notes), engine.notes
+
+
+def test_no_endpoint_configured(project: Path) -> None:
+    write(project, {"pkg/calc.py": CALC})
+    engine = engine_for(project)
+    ok, why = engine.available()
+    assert ok is False and "no LLM endpoint configured" in why and "works fully without it" in why
+    assert engine.generate([TARGET]) == []
+    assert engine.targets() == [] or all(t.kind for t in engine.targets())
+
+
+def test_disabled_in_config(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, enabled=False)
+    ok, why = engine_for(project).available()
+    assert not ok and "disabled" in why
+
+
+# --- keys: environment and keyring, never stored ------------------------------------------------
+
+
+def test_openai_env_vars_work_when_config_is_silent(project: Path, server: ScriptedServer,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project, {"pkg/calc.py": CALC})
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-envkey-1234567890abcdefghij")
+    monkeypatch.setenv("KAIZEN_LLM_MODEL", "env-model")
+    server.push(Reply(GOOD_DIFF), Reply(GOOD_BLOCKS))  # two candidates by default
+    engine = LLMEngine(project, load_config(project), Store(project))
+    ok, why = engine.available()
+    assert ok and "env-model" in why
+    assert len(engine.generate([TARGET])) == 2
+    req = server.chat_requests[0]
+    assert req.headers["authorization"] == "Bearer sk-envkey-1234567890abcdefghij"
+    assert req.body["model"] == "env-model"
+    engine.store.close()
+    assert b"sk-envkey" not in (project / ".kaizen" / "kaizen.db").read_bytes()
+
+
+def test_key_comes_from_the_keyring_and_is_never_stored(project: Path, server: ScriptedServer,
+                                                        memory_keyring: MemoryKeyring) -> None:
+    make_project(project, server.base_url)
+    secret = "sk-keyring-SECRET-0123456789abcdef"
+    memory_keyring.set_password("kaizen", server.base_url, secret)
+    server.push(Reply(GOOD_DIFF), Fail(401, "bad key"))
+    engine = engine_for(project)
+    assert len(engine.generate([TARGET])) == 1
+    assert server.chat_requests[0].headers["authorization"] == f"Bearer {secret}"
+    assert secret not in repr(engine.endpoint) and secret not in str(engine.available())
+    assert engine.generate([Target.from_selection("pkg/calc.py", 15, 16)]) == []
+    assert any("refused the API key" in n for n in engine.notes)
+    assert all(secret not in n for n in engine.notes)
+    engine.store.close()
+    for f in (project / ".kaizen").iterdir():
+        if f.is_file():
+            assert secret.encode() not in f.read_bytes(), f
+    assert secret not in (project / "kaizen.toml").read_text()
+
+
+def test_remote_endpoint_without_key_is_unavailable(project: Path) -> None:
+    make_project(project, "https://llm.example.com/v1")
+    ok, why = engine_for(project).available()
+    assert not ok and "no API key" in why and "keyring set kaizen https://llm.example.com/v1" in why
+
+
+# --- cache, budget, usage, concurrency, cancel ---------------------------------------------------
+
+
+def test_cached_reply_makes_no_request(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    server.push(Reply(GOOD_DIFF))
+    first = engine_for(project).generate([TARGET])
+    engine = engine_for(project)
+    second = engine.generate([TARGET])
+    assert len(server.chat_requests) == 1
+    assert [s.fingerprint for s in first] == [s.fingerprint for s in second]
+    assert second[0].evidence["llm"]["cached"] is True
+    usage = engine.usage_today()
+    assert usage.requests == 2 and usage.cached == 1
+
+
+def test_daily_token_budget_stops_requests(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, **{"daily-token-budget": 500})
+    server.push(Reply(GOOD_DIFF, prompt_tokens=450, completion_tokens=100), Reply(GOOD_BLOCKS))
+    engine = engine_for(project)
+    out = engine.generate([TARGET, Target.from_selection("pkg/calc.py", 15, 16)])
+    assert len(out) == 1
+    assert len(server.chat_requests) == 1
+    assert any("daily token budget reached (550 of 500" in n for n in engine.notes), engine.notes
+    assert engine.usage_today().remaining == 0
+
+
+def test_usage_cost_with_prices(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, **{"price-input": 2.0, "price-output": 10.0})
+    server.push(Reply(GOOD_DIFF, prompt_tokens=1000, completion_tokens=500))
+    engine = engine_for(project)
+    engine.generate([TARGET])
+    usage = engine.usage_today()
+    assert usage.cost == pytest.approx((1000 * 2.0 + 500 * 10.0) / 1e6)
+    assert "$0.0070" in usage.describe() and "1,500 of 200,000 tokens" in usage.describe()
+
+
+def test_several_candidates_each_become_a_suggestion(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, candidates=2, concurrency=2)
+    server.push(Reply(GOOD_DIFF, delay=0.01, chunk=16), Reply(GOOD_BLOCKS, delay=0.01, chunk=16))
+    out = engine_for(project).generate([TARGET])
+    assert len(out) == 2 and len({s.fingerprint for s in out}) == 2
+    temps = sorted(r.body["temperature"] for r in server.chat_requests)
+    assert temps == [0.2, 0.8]
+
+
+def test_concurrency_limit(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, candidates=3, concurrency=1)
+    server.push(*(Reply(GOOD_DIFF.replace("return result\n", f"return result  # {i}\n"), delay=0.01, chunk=32)
+                  for i in range(3)))
+    out = engine_for(project).generate([TARGET])
+    assert len(out) == 3
+    assert server.max_inflight == 1
+
+
+def test_cancel_closes_the_stream(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    before = snapshot(project)
+    server.push(Reply(GOOD_DIFF * 20, chunk=8, delay=0.01))
+    cancel = threading.Event()
+    seen: list[LLMProgress] = []
+
+    def progress(p: LLMProgress) -> None:
+        seen.append(p)
+        if p.stage == "streaming" and p.tokens >= 4:
+            cancel.set()
+
+    engine = engine_for(project)
+    assert engine.generate([TARGET], progress=progress, cancel=cancel) == []
+    assert seen[-1].stage == "cancelled"
+    assert engine.ledger.cached  # nothing cached from a cancelled reply:
+    engine2 = engine_for(project)
+    server.push(Reply(GOOD_DIFF))
+    assert len(engine2.generate([TARGET])) == 1
+    assert len(server.chat_requests) == 2
+    assert snapshot(project) == before
+
+
+# --- targets and prompts ---------------------------------------------------------------------------
+
+
+def test_prompt_has_symbol_map_and_fits_the_budget(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    write(project, {"pkg/big.py": "\n".join(f"def f{i}(a, b):\n    return a + b + {i}\n" for i in range(400))})
+    scan_project(project, load_config(project), jobs=1)
+    store = Store(project)
+    res = scan_project(project, load_config(project), jobs=1)
+    store.update_files([f.record for f in res.files if f.record],
+                       symbols={f.path: f.symbols for f in res.files if f.record})
+    prompt = build_prompt(project, Target.from_selection("pkg/calc.py", 15, 16), context_tokens=1500,
+                          symbols=store.symbols)
+    assert "`total` (function) pkg/calc.py:8: `def total(values):`" in prompt.text
+    assert "def mean(values):" in prompt.text
+    assert prompt.tokens <= 1500
+    # the surroundings shrink to fit; the target stays whole
+    big = build_prompt(project, Target.from_selection("pkg/big.py", 598, 599), context_tokens=600)
+    assert "pkg/big.py (lines 598-599)\n```python\ndef f199(a, b):" in big.text and big.tokens <= 600
+    assert "def f0(a, b)" not in big.text
+
+
+def test_target_too_large_for_the_budget_is_skipped(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, **{"context-tokens": 256})
+    write(project, {"pkg/long.py": "def long():\n" + "    x = 1\n" * 600})
+    engine = engine_for(project)
+    assert engine.generate([Target.from_selection("pkg/long.py", 1, 601)]) == []
+    assert any("too large for [llm] context-tokens" in n for n in engine.notes)
+    assert server.chat_requests == []
+
+
+def test_selection_grows_to_its_function(project: Path) -> None:
+    write(project, {"pkg/calc.py": CALC})
+    t = Target.from_selection("pkg/calc.py", 10, 10, root=project)
+    assert (t.start_line, t.end_line, t.name) == (8, 12, "total")
+
+
+def test_structural_findings_without_fix_are_targets(project: Path, server: ScriptedServer) -> None:
+    from suggestions.model import Span, Suggestion
+
+    make_project(project, server.base_url)
+    store = Store(project)
+    finding = Suggestion("f" * 64, "KZ701", "Function `total` is too long", "Long functions are hard to read.",
+                         "pkg/calc.py", Span(8, 0, 12, 21), None, Applicability.DISPLAY_ONLY, 0.8)
+    store.put_suggestions([finding])
+    engine = LLMEngine(project, load_config(project), store, environ={})
+    targets = engine.targets()
+    assert [(t.kind, t.path, t.start_line, t.end_line) for t in targets] == [("finding", "pkg/calc.py", 8, 12)]
+    server.push(Reply(GOOD_BLOCKS))
+    (s,) = engine.generate()
+    assert s.code == "KZ904" and "KZ701" in server.chat_requests[0].prompt
+
+
+def test_failure_target_from_traceback_text(project: Path) -> None:
+    from suggestions.llm.targets import failure_target
+
+    write(project, {"pkg/calc.py": CALC, "tests/test_calc.py":
+                    "from pkg.calc import mean\n\n\ndef test_mean():\n    assert mean([2, 4]) == 3\n"})
+    record = {
+        "test": "tests/test_calc.py::test_mean",
+        "message": "ZeroDivisionError: division by zero",
+        "traceback": (
+            'Traceback (most recent call last):\n'
+            f'  File "{project}/tests/test_calc.py", line 5, in test_mean\n'
+            f'  File "{project}/pkg/calc.py", line 16, in mean\n'
+            'ZeroDivisionError: division by zero\n'
+        ),
+    }
+    t = failure_target(project, record)
+    assert t is not None
+    assert (t.kind, t.path, t.start_line, t.end_line, t.name) == ("failure", "pkg/calc.py", 15, 16, "mean")
+    assert t.editable == ("pkg/calc.py",)
+    assert ("tests/test_calc.py", 4, 5) in t.related
+    prompt = build_prompt(project, t)
+    assert "ZeroDivisionError" in prompt.text and "def test_mean" in prompt.text
+
+
+def test_failed_assertion_looks_at_what_the_test_calls(project: Path) -> None:
+    from suggestions.llm.targets import failure_target
+
+    write(project, {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py":
+                    "from pkg.calc import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n"})
+    res = scan_project(project, load_config(project), jobs=1)
+    store = Store(project)
+    store.update_files([f.record for f in res.files if f.record],
+                       symbols={f.path: f.symbols for f in res.files if f.record})
+    record = {"test": "tests/test_calc.py::test_total", "message": "assert 2 == 3",
+              "traceback": "tests/test_calc.py:5: in test_total\n    assert total([1, 2]) == 3\nE   assert 2 == 3"}
+    t = failure_target(project, record, store.symbols)
+    assert t is not None and (t.path, t.start_line, t.end_line) == ("pkg/calc.py", 8, 12)
+    assert "tests/test_calc.py" not in t.editable
+
+
+# --- edits outside what the target concerns ---------------------------------------------------------
+
+
+def test_edit_to_another_file_or_never_path_is_rejected(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    with open(project / "kaizen.toml", "a") as fh:
+        fh.write('\n[policy.never]\npaths = ["pkg/calc.py"]\n')
+    write(project, {"pkg/other.py": "x = 1\n"})
+    server.push(Reply("Change other.\n\npkg/other.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n"),
+                Reply(GOOD_BLOCKS))
+    engine = engine_for(project)
+    assert engine.generate([TARGET]) == []
+    assert any("not a file this target concerns" in n for n in engine.notes), engine.notes
+    assert engine.generate([Target.from_selection("pkg/calc.py", 15, 16)]) == []
+    assert any("never list" in n for n in engine.notes), engine.notes
+
+
+# --- secrets ---------------------------------------------------------------------------------------
+
+SECRETS = {
+    "aws": "AKIAIOSFODNN7EXAMPLE",
+    "openai": "sk-proj-abcdefghijklmnop1234567890",
+    "github": "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
+    "password": "hunter2-correct-horse",
+    "token": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "pem": "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7",
+}
+
+CONFIG_PY = f'''import os
+
+AWS_ACCESS_KEY_ID = "{SECRETS["aws"]}"
+OPENAI_KEY = "{SECRETS["openai"]}"
+GH = "{SECRETS["github"]}"
+DB = {{"password": "{SECRETS["password"]}"}}
+api_token = "{SECRETS["token"]}"
+PRIVATE = """-----BEGIN RSA PRIVATE KEY-----
+{SECRETS["pem"]}
+-----END RSA PRIVATE KEY-----"""
+
+
+def connect(retries):
+    password = "{SECRETS["password"]}"
+    for i in range(retries):
+        pass
+    return password
+'''
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+def test_redact_patterns(name: str) -> None:
+    out = redact(CONFIG_PY)
+    assert SECRETS[name] not in out
+    assert "def connect(retries):" in out and "AWS_ACCESS_KEY_ID =" in out
+
+
+def test_redaction_keeps_ordinary_code() -> None:
+    code = 'key = "name"\nsorted(items, key=len)\nmonkey_patch = "abc"\nhash_hex = compute()\n'
+    assert redact(code) == code
+
+
+@pytest.mark.parametrize("path,secret", [
+    (".env", True), ("config/.env.local", True), ("deploy/server.pem", True), ("tls.key", True),
+    ("home/id_rsa", True), ("id_ed25519.pub", True), ("aws/credentials", True), ("credentials.json", True),
+    ("pkg/keys.py", False), ("src/env.py", False), ("README.md", False),
+])
+def test_secret_files(path: str, secret: bool) -> None:
+    assert is_secret_file(path) is secret
+
+
+def test_no_secret_goes_out_and_the_file_keeps_them(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    write(project, {"pkg/settings.py": CONFIG_PY, ".env": f"OPENAI_API_KEY={SECRETS['openai']}\n",
+                    "deploy/server.pem": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n"})
+    res = scan_project(project, load_config(project), jobs=1)
+    store = Store(project)
+    store.update_files([f.record for f in res.files if f.record],
+                       symbols={f.path: f.symbols for f in res.files if f.record})
+    engine = LLMEngine(project, load_config(project), store, environ={})
+    target = Target.from_selection("pkg/settings.py", 1, 17)
+    ph = next(p for p, s in engine.prompt_for(target).redactor._by_placeholder.items()
+              if s == SECRETS["password"])
+    # The model sees a placeholder and quotes it back in its edit; the file keeps the real value.
+    server.push(Reply(
+        "Use a range loop that does something.\n\npkg/settings.py\n<<<<<<< SEARCH\n"
+        f'    password = "{ph}"\n    for i in range(retries):\n        pass\n'
+        "=======\n"
+        f'    password = "{ph}"\n    for _ in range(retries):\n        continue\n'
+        ">>>>>>> REPLACE\n"
+    ))
+    out = engine.generate([target])
+    (req,) = server.chat_requests
+    for value in SECRETS.values():
+        assert value not in req.raw.decode(), value
+    assert "KAIZEN_REDACTED_" in req.prompt
+    assert len(out) == 1, engine.notes
+    new = out[0].patch.apply((project / "pkg/settings.py").read_bytes()).decode()  # type: ignore[union-attr]
+    assert f'password = "{SECRETS["password"]}"\n    for _ in range(retries):' in new
+    # secrets files are never a target nor an edit
+    assert engine.generate([Target.from_selection(".env", 1, 1)]) == []
+    assert any("secrets file" in n for n in engine.notes)
+    with pytest.raises(ReplyRejected, match="secrets file"):
+        make_patch(project, parse_reply(".env\n<<<<<<< SEARCH\nA\n=======\nB\n>>>>>>> REPLACE\n").blocks,
+                   allowed=[".env"])
+
+
+def test_reply_inventing_a_placeholder_is_rejected(project: Path) -> None:
+    write(project, {"a.py": "x = 1\n"})
+    blocks = parse_reply("a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 'KAIZEN_REDACTED_9'\n>>>>>>> REPLACE\n").blocks
+    with pytest.raises(ReplyRejected, match="redaction placeholder"):
+        make_patch(project, blocks, allowed=["a.py"], redactor=Redactor())
+
+
+# --- reply parsing and tolerant anchors -------------------------------------------------------------
+
+
+def test_anchor_matching_is_tolerant() -> None:
+    text = "class A:\n    def f(self):\n        a = 1\n        return a\n"
+    # exact
+    loc = locate(text, "        a = 1\n", "        a = 2\n")
+    assert loc is not None and loc.method == "exact"
+    # indentation shifted: the model dropped the class indentation
+    loc = locate(text, "def f(self):\n    a = 1\n    return a\n", "def f(self):\n    return 1\n")
+    assert loc is not None and loc.method == "indentation"
+    assert text[: loc.start] + loc.replacement + text[loc.end :] == "class A:\n    def f(self):\n        return 1\n"
+    # whitespace inside lines differs
+    loc = locate(text, "    def f( self ):\n        a=1\n", "    def f(self):\n        a = 3\n")
+    assert loc is not None and loc.method == "whitespace"
+    assert locate(text, "    b = 2\n    return b\n", "x") is None
+
+
+def test_diff_line_numbers_are_only_a_hint(project: Path) -> None:
+    write(project, {"pkg/calc.py": CALC})
+    reply = GOOD_DIFF.replace("@@ -9,4 +9,4 @@", "@@ -90,4 +90,4 @@")
+    p = make_patch(project, parse_reply(reply).blocks, allowed=["pkg/calc.py"])
+    assert p.patch.apply(CALC.encode()).decode() == CALC.replace("return result - 1", "return result")
+
+
+def test_crlf_file_keeps_its_line_endings(project: Path) -> None:
+    write(project, {"w.py": b"def f():\r\n    return 1\r\n"})
+    blocks = parse_reply("w.py\n<<<<<<< SEARCH\n    return 1\n=======\n    value = 2\n    return value\n>>>>>>> REPLACE\n").blocks
+    p = make_patch(project, blocks, allowed=["w.py"])
+    assert p.patch.apply(p.data) == b"def f():\r\n    value = 2\r\n    return value\r\n"
+
+
+def test_parse_reply_multiple_blocks_and_unclosed() -> None:
+    reply = parse_reply("Two edits.\n\n`a.py`\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n"
+                        "<<<<<<< SEARCH\nz\n=======\nw\n>>>>>>> REPLACE\nDone.")
+    assert [(b.path, b.search, b.replace) for b in reply.blocks] == [("a.py", "x", "y"), ("a.py", "z", "w")]
+    assert reply.explanation == "Two edits.\n\nDone."
+    broken = parse_reply("a.py\n<<<<<<< SEARCH\nx\n=======\ny\n")
+    assert broken.blocks == [] and broken.problems
+
+
+# --- validation helpers ----------------------------------------------------------------------------
+
+
+def test_keep_best_prefers_a_passing_candidate(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url, candidates=2)
+    server.push(Reply(GOOD_DIFF), Reply(GOOD_BLOCKS))
+    a, b = engine_for(project).generate([TARGET])
+    failed = a.replace(validation=Validation(ValidationStatus.FAILED, failed_tests=("t",)))
+    passed = b.replace(validation=Validation(ValidationStatus.PASSED))
+    assert best_validated([failed, passed]) is passed
+    assert keep_best([failed, passed]) == [passed]
+    assert keep_best([failed]) == [failed]
+    assert best_validated([failed]) is None
+
+
+def test_generate_with_validator_keeps_best(project: Path, server: ScriptedServer) -> None:
+    """The validator is called per target; only the passing candidate survives."""
+
+    class OnlySum:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def validate(self, suggestions: list[Any], progress: Any = None, cancel: Any = None) -> list[Any]:
+            self.calls += 1
+            return [s.replace(validation=Validation(
+                ValidationStatus.PASSED if "sum(values)" in s.diff else ValidationStatus.FAILED))
+                for s in suggestions]
+
+    make_project(project, server.base_url, candidates=2)
+    server.push(Reply(GOOD_DIFF), Reply(GOOD_BLOCKS))
+    v = OnlySum()
+    (s,) = engine_for(project).generate([TARGET], validator=v)
+    assert v.calls == 1 and "sum(values)" in s.diff and s.validation.status is ValidationStatus.PASSED
+
+
+def test_provider_error_kinds() -> None:
+    err = LLMError("x", kind="timeout")
+    assert err.kind == "timeout" and not err.retryable
