@@ -443,6 +443,8 @@ class Policy:
                 break
             per_rule.append(f"rule '{rule.name}': " + "; ".join(failures))
         if chosen is None:
+            # Each rule already says what its validation requirement lacks.
+            guards = [g for g in guards if g != "not validated yet"]
             return Verdict(False, "", (*guards, *per_rule))
         if guards:
             return Verdict(False, chosen.name, tuple(guards))

@@ -476,13 +476,16 @@ def _share(ev: Any) -> float:
 
 
 def _diff_lines(diff: str) -> int:
-    n = 0
+    """Lines changed: the larger of lines removed and lines added."""
+    removed = added = 0
     for line in diff.splitlines():
         if line.startswith(("+++", "---")):
             continue
-        if line.startswith(("+", "-")):
-            n += 1
-    return n
+        if line.startswith("-"):
+            removed += 1
+        elif line.startswith("+"):
+            added += 1
+    return max(removed, added)
 
 
 # --- writing ignores into the config, textually ------------------------------------------------

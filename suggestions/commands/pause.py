@@ -1,0 +1,26 @@
+"""``kaizen pause PATH``: stop every automatic change at once (it holds across restarts)."""
+
+from __future__ import annotations
+
+import argparse
+
+from analysis.store import Store
+from suggestions.commands import add_path, project_root
+from suggestions.policy import pause, pause_state
+
+NAME = "pause"
+HELP = "stop every automatic change at once, until `kaizen resume` (persists across restarts)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = project_root(args.path)
+    with Store(root) as store:
+        was = pause_state(store).paused
+        pause(store, actor="user")
+    print("automatic changes were already paused" if was else
+          f"automatic changes paused in {root}; `kaizen resume {args.path}` lets them run again")
+    return 0

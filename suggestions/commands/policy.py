@@ -1,0 +1,107 @@
+"""``kaizen policy PATH --preview``: what the auto-apply rules would apply now, and why not the rest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from analysis.config import ConfigError, load_config
+from suggestions.commands import add_path, project_root
+from suggestions.commands.suggest import current
+from suggestions.model import Suggestion
+from suggestions.policy import Policy, Verdict, pause_state
+
+NAME = "policy"
+HELP = "preview what the auto-apply rules would apply right now, and why each other candidate would not"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path(parser)
+    parser.add_argument("--preview", action="store_true", help="list candidates with their verdicts (the default)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--all", action="store_true", help="also list advice-only suggestions (no fix)")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = project_root(args.path)
+    try:
+        load_config(root)
+    except ConfigError as exc:
+        # A broken rules file applies nothing, and no earlier policy stands in for it.
+        raise ConfigError(f"{exc} -- nothing is applied automatically until this is fixed") from None
+    service, store = current(root)
+    try:
+        policy = Policy.load(root, store)
+        items = service.suggestions() if service else store.suggestions()
+        if not args.all:
+            items = [s for s in items if s.patch is not None and s.patch.edits]
+        rows = policy.preview(items)
+        # Candidates that only wait for validation would apply once it passes.
+        later = {s.fingerprint for s, v in rows
+                 if not v.eligible and policy.evaluate(s, assume_validated=True).eligible}
+        state = pause_state(store)
+        used = policy.applied_last_hour()
+        if args.json:
+            print(json.dumps({
+                "paused": state.paused,
+                "rate_limit": policy.rate_limit,
+                "applied_last_hour": used,
+                "quiet_seconds": policy.quiet_seconds,
+                "rules": [r.__dict__ for r in policy.rules],
+                "never": {"paths": list(policy.never_paths), "codes": list(policy.never_codes)},
+                "candidates": [_row(s, v, s.fingerprint in later) for s, v in rows],
+            }, indent=2, default=list))
+            return 0
+        _print(policy, rows, later, state.paused, used)
+    finally:
+        if service is not None:
+            service.close()
+        else:
+            store.close()
+    return 0
+
+
+def _row(s: Suggestion, v: Verdict, after_validation: bool) -> dict[str, Any]:
+    return {**{k: s.summary_dict()[k] for k in ("id", "code", "title", "path", "line", "applicability",
+                                                 "confidence", "source")},
+            "validation": s.validation.status.value, "eligible": v.eligible, "rule": v.rule_name,
+            "after_validation": after_validation, "reasons": list(v.reasons)}
+
+
+def _print(policy: Policy, rows: list[tuple[Suggestion, Verdict]], later: set[str], paused: bool, used: int) -> None:
+    if paused:
+        print("PAUSED: no automatic change is made until `kaizen resume`")
+    if not policy.rules:
+        print("no [[policy.rules]] are configured: nothing applies automatically")
+    for rule in policy.rules:
+        r = rule
+        print(f"rule '{r.name}': codes {list(r.codes)}, sources {list(r.sources)}, "
+              f"applicability {list(r.applicability)}, confidence >= {r.min_confidence:g}, "
+              f"<= {r.max_changed_lines} changed lines, paths {list(r.paths)}"
+              + (f" except {list(r.exclude)}" if r.exclude else "")
+              + f", validation {r.require_validation}"
+              + (f", speed-up >= {r.min_speedup:g}x" if r.min_speedup > 1 else ""))
+    if policy.never_paths or policy.never_codes:
+        print(f"never: paths {list(policy.never_paths)}, codes {list(policy.never_codes)}")
+    print(f"rate limit: {used} of {policy.rate_limit} automatic changes used in the last hour; "
+          f"quiet period {policy.quiet_seconds:g}s")
+    now = [(s, v) for s, v in rows if v.eligible]
+    soon = [(s, v) for s, v in rows if not v.eligible and s.fingerprint in later]
+    never = [(s, v) for s, v in rows if not v.eligible and s.fingerprint not in later]
+    print(f"\nwould apply now ({len(now)}):")
+    for s, v in now:
+        print(f"  {s.id}  {s.code}  {s.path}:{s.line}  {s.title}")
+        print(f"      {v.because}")
+    print(f"\nwould apply once validated ({len(soon)}):")
+    for s, v in soon:
+        print(f"  {s.id}  {s.code}  {s.path}:{s.line}  {s.title}")
+        print(f"      rule '{v.rule_name}'; waiting for: {v.because}")
+    print(f"\nwould not apply ({len(never)}):")
+    for s, v in never:
+        print(f"  {s.id}  {s.code}  {s.path}:{s.line}  {s.title}")
+        for reason in v.reasons:
+            print(f"      - {reason}")
+    print(f"\n{len(now)} would apply now, {len(soon)} after validation, {len(never)} would not",
+          file=sys.stderr)

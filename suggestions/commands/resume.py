@@ -1,0 +1,25 @@
+"""``kaizen resume PATH``: let the auto-apply rules run again after ``kaizen pause``."""
+
+from __future__ import annotations
+
+import argparse
+
+from analysis.store import Store
+from suggestions.commands import add_path, project_root
+from suggestions.policy import pause_state, resume
+
+NAME = "resume"
+HELP = "let the auto-apply rules make changes again after `kaizen pause`"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = project_root(args.path)
+    with Store(root) as store:
+        was = pause_state(store).paused
+        resume(store, actor="user")
+    print(f"automatic changes resumed in {root}" if was else "automatic changes were not paused")
+    return 0

@@ -1,0 +1,173 @@
+"""``kaizen suggest PATH``: the ranked list of suggestions, best first, each with its reason.
+
+The analysis is brought up to date first (a warm start from ``.kaizen/``, re-analysing only
+what changed). ``--validate`` checks the top candidates in sandboxes against the project's
+tests before ranking; ``--llm`` asks the configured model for candidates (and validates
+them). Failed and rejected suggestions are left out unless ``--all`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from analysis.store import Store
+from suggestions.commands import CommandError, add_path, project_root
+from suggestions.model import Suggestion, ValidationStatus
+from suggestions.ranking import Ranker
+
+NAME = "suggest"
+HELP = "the ranked list of suggestions, best first, with the reason for each rank"
+
+_MARK = {
+    ValidationStatus.PASSED: "validated",
+    ValidationStatus.FAILED: "FAILED",
+    ValidationStatus.ERROR: "validation error",
+    ValidationStatus.SKIPPED: "not testable",
+    ValidationStatus.PENDING: "not validated",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path(parser)
+    parser.add_argument("--validate", action="store_true", help="validate the top candidates first")
+    parser.add_argument("--llm", action="store_true", help="also ask the configured LLM for candidates")
+    parser.add_argument("--json", action="store_true", help="print a JSON list")
+    parser.add_argument("--limit", type=int, default=20, metavar="N", help="show the best N (default 20; 0: all)")
+    parser.add_argument("--all", action="store_true", help="include failed and rejected suggestions")
+
+
+def open_service(root: Path) -> Any:
+    """A ProjectService brought up to date (a warm start), with the ranker attached."""
+    from suggestions.service import ProjectService
+
+    service = ProjectService(root, jobs=None)
+    try:
+        service.open()
+    except BaseException:
+        service.close()
+        raise
+    return service
+
+
+def current(root: Path) -> tuple[Any, Store]:
+    """(service or None, store): the up-to-date analysis, or the stored one when it cannot be had."""
+    try:
+        service = open_service(root)
+    except ImportError:  # no service in this build: read what the last scan stored
+        return None, Store(root)
+    return service, service.store
+
+
+def _progress(label: str) -> Any:
+    def report(done: int, total: int) -> None:
+        if sys.stderr.isatty() or done == total:
+            print(f"\r{label} {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    return report
+
+
+def run(args: argparse.Namespace) -> int:
+    root = project_root(args.path)
+    if args.limit < 0:
+        raise CommandError("--limit must be 0 or more")
+    service, store = current(root)
+    try:
+        ranker = Ranker(store)
+        items = service.suggestions(include_rejected=True) if service else store.suggestions()
+        config = service.config if service else None
+        if args.llm:
+            items = _llm(root, config, store, items)
+        ranked = ranker.rank(items, include_failed=args.all, include_hidden=args.all)
+        if args.validate:
+            ranked = _validate(root, config, store, ranker, ranked, args.limit or len(ranked))
+            items = [*{s.fingerprint: s for s in [*items, *ranked]}.values()]
+            ranked = ranker.rank(
+                [_latest(store, s) for s in items], include_failed=args.all, include_hidden=args.all
+            )
+        shown = ranked[: args.limit] if args.limit else ranked
+        latest = store.latest_decisions()
+        if args.json:
+            out = []
+            for i, s in enumerate(shown, start=1):
+                d = s.summary_dict()
+                d["rank"] = i
+                d["explanation"] = ranker.explain(s, i)
+                d["score_breakdown"] = [
+                    {"name": t.name, "value": t.value, "explanation": t.explanation} for t in s.score_breakdown
+                ]
+                d["hidden"] = ranker.hidden_reason(s, latest)
+                out.append(d)
+            print(json.dumps(out, indent=2))
+        else:
+            print_ranked(shown, ranker, latest)
+            rest = len(ranked) - len(shown)
+            tail = f" ({rest} more: --limit 0 shows all)" if rest > 0 else ""
+            print(f"{len(shown)} suggestion(s){tail}; `kaizen show {args.path} ID` explains one",
+                  file=sys.stderr)
+    finally:
+        if service is not None:
+            service.close()
+        else:
+            store.close()
+    return 0
+
+
+def print_ranked(shown: list[Suggestion], ranker: Ranker, latest: Any) -> None:
+    for i, s in enumerate(shown, start=1):
+        hidden = ranker.hidden_reason(s, latest)
+        status = _MARK.get(s.validation.status, s.validation.status.value)
+        flag = f"  [{hidden}]" if hidden else ""
+        print(f"{i:>3}. {s.id}  {s.code}  {s.path}:{s.line}  {s.title}  ({status}, score {s.score:.2f}){flag}")
+        print(f"     {ranker.explain(s, i)}")
+
+
+def _latest(store: Store, s: Suggestion) -> Suggestion:
+    return store.suggestion(s.fingerprint) or s
+
+
+def _validate(root: Path, config: Any, store: Store, ranker: Ranker, ranked: list[Suggestion],
+              limit: int) -> list[Suggestion]:
+    """Validate the best ``limit`` suggestions that have a fix and no current validation."""
+    from suggestions.validation import Validator
+
+    todo = [
+        s for s in ranked
+        if s.patch is not None and s.patch.edits
+        and (s.validation.status is ValidationStatus.PENDING or s.validation.base_hash != s.patch.base_hash)
+    ][:limit]
+    if not todo:
+        return ranked
+    print(f"validating {len(todo)} suggestion(s)...", file=sys.stderr)
+    validator = Validator(root, config, store)
+    try:
+        done = validator.validate(todo, progress=_progress("validated"))
+    finally:
+        validator.close()
+    by_fp = {s.fingerprint: s for s in done}
+    return [by_fp.get(s.fingerprint, s) for s in ranked]
+
+
+def _llm(root: Path, config: Any, store: Store, items: list[Suggestion]) -> list[Suggestion]:
+    """Ask the LLM for candidates, validate them, and add them to the list."""
+    from suggestions.llm import LLMEngine
+    from suggestions.validation import Validator
+
+    engine = LLMEngine(root, config, store)
+    ok, why = engine.available()
+    if not ok:
+        print(f"kaizen: no LLM suggestions: {why}", file=sys.stderr)
+        return items
+    print(f"asking the LLM ({why})...", file=sys.stderr)
+    validator = Validator(root, config, store)
+    try:
+        found = engine.generate(validator=validator)
+    finally:
+        validator.close()
+    for note in getattr(engine, "notes", []):
+        print(f"kaizen: {note}", file=sys.stderr)
+    print(f"the LLM proposed {len(found)} validated candidate(s)", file=sys.stderr)
+    return [*{s.fingerprint: s for s in [*items, *found]}.values()]
