@@ -532,6 +532,7 @@ class AutoApplier:
         self._timer: threading.Timer | None = None
         self._closed = False
         self._last_error = ""
+        self._unsubscribe: Callable[[], None] | None = None
         self.passes = 0
 
     def __call__(self, event: object = None) -> None:
@@ -641,6 +642,8 @@ class AutoApplier:
         self._closed = True
         if self._timer is not None:
             self._timer.cancel()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         try:
             self.service.after_batch.remove(self)
         except ValueError:
@@ -668,6 +671,19 @@ def autoapply_hook(
     validator_factory: Callable[[], Any] | None = None,
 ) -> AutoApplier:
     """Register auto-apply on ``service.after_batch``; returns the applier (``.close()`` removes it)."""
+    if report is None:
+        status = getattr(service, "_status", None)  # the service's own status events, if any
+        if callable(status):
+            def report(message: str) -> None:
+                status(f"auto-apply: {message}")
     applier = AutoApplier(service, report, validator_factory)
     service.after_batch.append(applier)
+
+    def on_event(event: Any) -> None:
+        # Suggestions that are eligible when the project opens need no file event to apply:
+        # look once, off the thread that opened the project.
+        if getattr(getattr(event, "kind", None), "value", "") == "opened" and not applier._closed:
+            threading.Thread(target=applier.run, name="kaizen-autoapply", daemon=True).start()
+
+    applier._unsubscribe = service.subscribe(on_event)
     return applier
