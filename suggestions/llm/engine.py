@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,6 +49,8 @@ _told_unavailable = False
 _told_lock = threading.Lock()
 
 MAX_REPLY_TOKENS = 4096
+# Exceptions that are control flow, not faults.
+_ROUTINE = {"StopIteration", "StopAsyncIteration", "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
 CONFIDENCE = 0.5  # a model's word; validation is what earns trust
 
 
@@ -151,9 +153,15 @@ class LLMEngine:
             return []
         out = []
         for rec in records[:5]:
-            kind = "failure"
-            t = failure_target(self.root, rec, self.store.symbols, kind=kind)
+            uncaught = _get(rec, "kind", default="") == "uncaught"
+            if uncaught:
+                etype = str(_get(rec, "type", default="Exception"))
+                rec = {**rec, "message": f"{etype}: {_get(rec, 'message', default='')}"}
+            t = failure_target(self.root, rec, self.store.symbols, kind="exception" if uncaught else "failure")
             if t is not None:
+                if uncaught:
+                    t = replace(t, title=f"Fix for uncaught {_get(rec, 'type', default='exception')} in "
+                                         f"`{t.name or t.path}`")
                 out.append(t)
         return out
 
@@ -174,16 +182,17 @@ class LLMEngine:
             return []
         out: list[Target] = []
         for rec in records:
-            count = int(_get(rec, "count", "times", default=0) or 0)
-            if count < min_count:
+            count = int(_get(rec, "raised", "count", default=0) or 0)
+            etype = str(_get(rec, "type", "exc_type", default="exception"))
+            if count < min_count or etype.rsplit(".", 1)[-1] in _ROUTINE:
                 continue
             path = str(_get(rec, "path", "file", default="") or "")
             line = int(_get(rec, "line", "lineno", default=0) or 0)
             if not path or not line or not (self.root / path).is_file() or is_test_file(path):
                 continue
-            etype = str(_get(rec, "type", "exc_type", "exception", default="exception"))
-            evidence = {"exception": etype, "count": count,
-                        "message": str(_get(rec, "message", default="") or "")[:500],
+            evidence = {"exception": etype, "raised": count,
+                        "caught": int(_get(rec, "caught", default=0) or 0),
+                        "function": str(_get(rec, "function", default="") or ""),
                         "where": f"{path}:{line}"}
             out.append(Target.for_function(self.root, "exception", path, line, evidence=evidence))
             if len(out) >= limit:
@@ -204,13 +213,13 @@ class LLMEngine:
         for rec in records:
             path = str(_get(rec, "path", "file", default="") or "")
             line = int(_get(rec, "line", "start_line", "lineno", default=0) or 0)
-            share = _get(rec, "share", "fraction", default=None)
+            share = _get(rec, "total_share", "own_share", "share", default=None)
             if share is not None and float(share) < min_share:
                 continue
             if not path or not line or not (self.root / path).is_file() or is_test_file(path):
                 continue
             evidence = {k: v for k, v in _fields(rec).items() if k not in ("path", "line", "end_line")}
-            name = str(_get(rec, "name", "function", "qualname", default="") or "")
+            name = str(_get(rec, "function", "name", "qualname", default="") or "")
             out.append(Target.for_function(self.root, "hotspot", path, line, name=name.split(".")[-1],
                                            evidence=evidence))
             if len(out) >= limit:
@@ -314,10 +323,14 @@ class LLMEngine:
                 list(pool.map(run, jobs))
         out: list[Suggestion] = []
         for p in prompts:
-            cands = _unique(results[p.target.key])
-            if validator is not None and cands and not (cancel is not None and cancel.is_set()):
-                cands = keep_best(validator.validate(cands, cancel=cancel))
-            out += cands
+            out += _unique(results[p.target.key])
+        if validator is not None and out and not (cancel is not None and cancel.is_set()):
+            validated = validator.validate(out, cancel=cancel)
+            out = keep_best(validated)
+            kept = {s.fingerprint for s in out}
+            dropped = [s.fingerprint for s in validated if s.fingerprint not in kept]
+            if dropped:  # the losers of each target are not offered
+                self.store.executemany("DELETE FROM suggestions WHERE fingerprint=?", [(f,) for f in dropped])
         if out:
             self.store.put_suggestions(out)
         return out
