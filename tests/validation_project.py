@@ -13,7 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from suggestions.model import Applicability, Edit, Patch, Span, Suggestion, content_hash, fingerprint_of
+from analysis.inventory import read_source
+from suggestions.model import Applicability, Edit, Patch, Span, Suggestion, fingerprint_of
 from tests.conftest import write
 
 OPS = '''\
@@ -126,14 +127,14 @@ SUITE_SIZE = 8  # tests in TESTS
 def suggestion(root: Path, rel: str, old: str, new: str, *, category: str = "", code: str = "KZ999",
                title: str = "", occurrence: int = 0) -> Suggestion:
     """A suggestion replacing the ``occurrence``-th ``old`` in ``rel`` with ``new``."""
-    raw = (root / rel).read_bytes()
-    data = raw.decode("utf-8").encode("utf-8")  # the tests' files are UTF-8
+    src = read_source(root / rel)  # offsets are into the UTF-8 text, whatever the file's encoding
+    data = src.data
     start = -1
     for _ in range(occurrence + 1):
         start = data.index(old.encode("utf-8"), start + 1)
     end = start + len(old.encode("utf-8"))
     line = data.count(b"\n", 0, start) + 1
-    patch = Patch(rel, content_hash(raw), (Edit(start, end, new),))
+    patch = Patch(rel, src.raw_hash, (Edit(start, end, new),))
     fp = fingerprint_of(code, rel, old, occurrence)
     return Suggestion(
         fingerprint=fp, code=code, title=title or f"replace {old.strip()!r}", rationale="because tests",

@@ -1,0 +1,51 @@
+"""``kaizen audit PATH [--verify] [--export json|md] [-o FILE]``: the log of every change."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from analysis.store import Store
+from suggestions.audit import AuditLog, export_json, export_markdown
+from suggestions.commands import CommandError, add_path, project_root
+
+NAME = "audit"
+HELP = "show, verify (exit 1 when tampered with) or export the audit log of applied changes"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path(parser)
+    parser.add_argument("--verify", action="store_true", help="check the hash chain; exit 1 when it breaks")
+    parser.add_argument("--export", choices=("json", "md"), help="write the whole log as JSON or Markdown")
+    parser.add_argument("-o", "--output", metavar="FILE", help="where to write the export (default: stdout)")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = project_root(args.path)
+    with Store(root) as store:
+        log = AuditLog(store)
+        if args.export:
+            text = export_json(log) if args.export == "json" else export_markdown(log)
+            if args.output:
+                try:
+                    Path(args.output).write_text(text, encoding="utf-8")
+                except OSError as exc:
+                    raise CommandError(f"{args.output}: cannot write ({exc.strerror})") from None
+            else:
+                sys.stdout.write(text)
+        result = log.verify() if (args.verify or not args.export) else None
+        if not args.export:
+            undone = log.undone()
+            for e in log.entries():
+                when = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+                mark = " (undone)" if e.seq in undone else ""
+                who = e.actor + (f" rule {e.rule}" if e.rule else "")
+                what = f"undo of #{e.undoes}" if e.action == "undo" else e.action
+                print(f"{e.id:>5} {when} {what:<10} {e.code:<7} {e.path}  {e.title}  [{who}]{mark}")
+        if result is not None:
+            print(result.message(), file=sys.stderr if not args.verify else sys.stdout)
+            if args.verify and not result.ok:
+                return 1
+    return 0

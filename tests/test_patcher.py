@@ -1,0 +1,282 @@
+"""Applying and undoing changes: atomic, conflict-checked, byte-exact, logged, crash-safe."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import stat
+import time
+from pathlib import Path
+
+import pytest
+
+import suggestions.patcher as patcher
+from analysis.store import Store
+from main import main
+from suggestions.audit import AuditLog
+from suggestions.model import DecisionAction, content_hash
+from suggestions.patcher import apply_suggestions, atomic_write, merge3, recover, undo
+from tests.conftest import write
+from tests.validation_project import suggestion
+
+BODY = "def f(x):\n    return x + 1\n\n\ndef g(y):\n    return y * 2\n"
+
+
+def test_apply_writes_logs_and_records_the_decision(project: Path) -> None:
+    write(project, {"m.py": BODY})
+    store = Store(project)
+    s = suggestion(project, "m.py", "x + 1", "1 + x", title="swap")
+    result = apply_suggestions(project, store, [s])
+    assert result.ok and result.paths == ["m.py"]
+    assert (project / "m.py").read_text() == BODY.replace("x + 1", "1 + x")
+    [entry] = AuditLog(store).entries()
+    assert entry.action == "apply" and entry.fingerprint == s.fingerprint and entry.title == "swap"
+    assert entry.hash_before == content_hash(BODY.encode()) != entry.hash_after
+    assert "-    return x + 1" in entry.diff and "+    return 1 + x" in entry.diff
+    [d] = store.decisions(s.fingerprint)
+    assert d.action is DecisionAction.ACCEPT and d.actor == "user"
+
+
+def test_rule_applied_change_is_recorded_as_auto_applied(project: Path) -> None:
+    write(project, {"m.py": BODY})
+    store = Store(project)
+    s = suggestion(project, "m.py", "x + 1", "1 + x")
+    apply_suggestions(project, store, [s], actor="policy", rule="safe-fixes", reason="rule matched")
+    [d] = store.decisions(s.fingerprint)
+    assert d.action is DecisionAction.AUTO_APPLIED and d.actor == "safe-fixes"
+    [e] = AuditLog(store).entries()
+    assert e.rule == "safe-fixes" and e.actor == "policy" and e.reason == "rule matched"
+
+
+def test_refuses_when_the_file_changed_since_the_suggestion(project: Path) -> None:
+    write(project, {"m.py": BODY})
+    store = Store(project)
+    s = suggestion(project, "m.py", "x + 1", "1 + x")
+    edited = BODY + "# the user typed this\n"
+    (project / "m.py").write_text(edited)
+    result = apply_suggestions(project, store, [s])
+    assert not result.ok and result.stale_paths == ["m.py"]
+    assert "changed since" in result.refused[0].reason
+    assert (project / "m.py").read_text() == edited  # nothing lost
+    assert AuditLog(store).entries() == []
+
+
+def test_several_patches_to_one_file_are_one_write(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project, {"m.py": BODY})
+    store = Store(project)
+    a = suggestion(project, "m.py", "x + 1", "1 + x")
+    b = suggestion(project, "m.py", "y * 2", "2 * y")
+    clash = suggestion(project, "m.py", "return x", "yield x")  # overlaps a
+    writes: list[Path] = []
+    real = patcher.atomic_write
+    monkeypatch.setattr(patcher, "atomic_write", lambda p, d, m=None: (writes.append(p), real(p, d, m)))
+    result = apply_suggestions(project, store, [a, b, clash])
+    assert len(writes) == 1
+    assert (project / "m.py").read_text() == BODY.replace("x + 1", "1 + x").replace("y * 2", "2 * y")
+    assert [r.handle for r in result.refused] == [clash.id] and "overlaps" in result.refused[0].reason
+    e1, e2 = AuditLog(store).entries()
+    assert e1.hash_after == e2.hash_before  # one entry per suggestion, chained through the states
+
+
+VARIANTS = {
+    "crlf": b"def f(x):\r\n    return x + 1\r\n",
+    "latin-1": "# -*- coding: latin-1 -*-\ndef f(x):\n    return x + 1  # caf\u00e9\n".encode("latin-1"),
+    "bom": b"\xef\xbb\xbfdef f(x):\n    return x + 1\n",
+    "no-final-newline": b"def f(x):\n    return x + 1",
+    "cp1252-fallback": "def f(x):\n    return x + 1  # \u201cquoted\u201d\n".encode("cp1252"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(VARIANTS))
+def test_undo_restores_bytes_and_mode_exactly(project: Path, kind: str) -> None:
+    original = VARIANTS[kind]
+    path = project / "m.py"
+    path.write_bytes(original)
+    os.chmod(path, 0o755)
+    store = Store(project)
+    s = suggestion(project, "m.py", "x + 1", "x + 1 + 0  # \u00e9")
+    result = apply_suggestions(project, store, [s])
+    assert result.ok, result.refused
+    changed = path.read_bytes()
+    assert changed != original
+    # The encoding, BOM and line endings survive the edit itself.
+    assert changed.startswith(b"\xef\xbb\xbf") == original.startswith(b"\xef\xbb\xbf")
+    assert changed.count(b"\r\n") == original.count(b"\r\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o755
+    res = undo(project, store, last=1)
+    assert res.ok, res.refused
+    assert path.read_bytes() == original
+    assert stat.S_IMODE(path.stat().st_mode) == 0o755
+    assert store.decisions(s.fingerprint)[-1].action is DecisionAction.UNDONE
+
+
+def test_unencodable_fix_is_refused(project: Path) -> None:
+    (project / "m.py").write_bytes("# -*- coding: latin-1 -*-\nX = 'caf\u00e9'\n".encode("latin-1"))
+    store = Store(project)
+    s = suggestion(project, "m.py", "X", "\u732b")  # not representable in latin-1
+    result = apply_suggestions(project, store, [s])
+    assert not result.ok and "latin-1" in result.refused[0].reason
+    assert (project / "m.py").read_bytes().endswith("caf\u00e9'\n".encode("latin-1"))
+
+
+LINES = "".join(f"line{i} = {i}\n" for i in range(1, 21))
+
+
+def test_undo_merges_when_only_other_regions_changed(project: Path) -> None:
+    write(project, {"m.py": LINES})
+    store = Store(project)
+    apply_suggestions(project, store, [suggestion(project, "m.py", "line3 = 3", "line3 = 33")])
+    text = (project / "m.py").read_text().replace("line15 = 15", "line15 = 'user'")
+    (project / "m.py").write_text(text)
+    res = undo(project, store, last=1)
+    assert res.ok, res.refused
+    assert (project / "m.py").read_text() == LINES.replace("line15 = 15", "line15 = 'user'")
+
+
+def test_undo_refuses_naming_the_lines_when_the_region_changed(project: Path) -> None:
+    write(project, {"m.py": LINES})
+    store = Store(project)
+    apply_suggestions(project, store, [suggestion(project, "m.py", "line3 = 3", "line3 = 33")])
+    text = (project / "m.py").read_text().replace("line3 = 33", "line3 = 'user'")
+    (project / "m.py").write_text(text)
+    res = undo(project, store, last=1)
+    assert not res.ok
+    assert "line(s) 3" in res.refused[0].reason
+    assert (project / "m.py").read_text() == text  # untouched
+    assert [e.action for e in AuditLog(store).entries()] == ["apply"]
+
+
+def test_undo_one_of_two_changes_in_one_write(project: Path) -> None:
+    write(project, {"m.py": LINES})
+    store = Store(project)
+    a = suggestion(project, "m.py", "line3 = 3", "line3 = 33")
+    b = suggestion(project, "m.py", "line9 = 9", "line9 = 99")
+    apply_suggestions(project, store, [a, b])
+    res = undo(project, store, [a.id])
+    assert res.ok, res.refused
+    assert (project / "m.py").read_text() == LINES.replace("line9 = 9", "line9 = 99")
+    # Undoing again is refused: it was already undone.
+    again = undo(project, store, [a.id])
+    assert not again.ok and "already undone" in again.refused[0].reason
+
+
+def test_undo_batch_is_all_or_nothing(project: Path) -> None:
+    write(project, {"a.py": LINES, "b.py": LINES})
+    store = Store(project)
+    apply_suggestions(project, store, [suggestion(project, "a.py", "line3 = 3", "line3 = 33"),
+                                       suggestion(project, "b.py", "line4 = 4", "line4 = 44")])
+    (project / "b.py").write_text((project / "b.py").read_text().replace("line4 = 44", "line4 = 0"))
+    a_before = (project / "a.py").read_bytes()
+    res = undo(project, store, last=2)
+    assert not res.ok and res.refused[0].path == "b.py"
+    assert (project / "a.py").read_bytes() == a_before  # not undone either
+    (project / "b.py").write_text((project / "b.py").read_text().replace("line4 = 0", "line4 = 44"))
+    res = undo(project, store, last=2)
+    assert res.ok and sorted(res.paths) == ["a.py", "b.py"]
+    assert (project / "a.py").read_text() == LINES == (project / "b.py").read_text()
+    assert AuditLog(store).verify().ok
+
+
+def test_merge3() -> None:
+    base = b"a\nb\nc\nd\n"
+    assert merge3(base, b"a\nb\nc\nD\n", b"A\nb\nc\nd\n") == (b"A\nb\nc\nD\n", [])
+    merged, conflicts = merge3(base, b"a\nB\nc\nd\n", b"a\nbb\nc\nd\n")
+    assert merged is None and conflicts == [(2, 2)]
+
+
+def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+    p = tmp_path / "x.py"
+    p.write_text("old")
+    os.chmod(p, 0o751)
+    atomic_write(p, b"new")
+    assert p.read_bytes() == b"new" and stat.S_IMODE(p.stat().st_mode) == 0o751
+    assert os.listdir(tmp_path) == ["x.py"]
+
+
+def test_cli_apply_undo_audit(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project, {"m.py": BODY})
+    store = Store(project)
+    s = suggestion(project, "m.py", "x + 1", "1 + x", title="swap")
+    store.put_suggestions([s])
+    store.close()
+    assert main(["apply", str(project), s.id]) == 0
+    assert "applied" in capsys.readouterr().out
+    assert "1 + x" in (project / "m.py").read_text()
+    assert main(["apply", str(project), "zzzz"]) == 2
+    assert main(["undo", str(project)]) == 0
+    assert (project / "m.py").read_text() == BODY
+    assert main(["audit", str(project), "--verify"]) == 0
+    out = capsys.readouterr().out
+    assert "verified: 2 entries" in out
+    assert main(["undo", str(project), "--last", "1"]) == 1  # nothing left to undo
+
+
+def test_cli_reject_records_a_decision(project: Path) -> None:
+    write(project, {"m.py": BODY})
+    store = Store(project)
+    s = suggestion(project, "m.py", "x + 1", "1 + x")
+    store.put_suggestions([s])
+    assert main(["reject", str(project), s.id, "--reason", "not now"]) == 0
+    [d] = store.decisions(s.fingerprint)
+    assert d.action is DecisionAction.REJECT and d.reason == "not-now"
+
+
+# --- fault injection ----------------------------------------------------------------------------
+
+A = "".join(f"value_{i} = {i}\n" for i in range(200))
+B = A.replace("value_100 = 100", "value_100 = 'changed'")
+
+
+def _toggle_forever(root: Path) -> None:
+    """The victim: apply A->B / B->A to three files as fast as it can."""
+    store = Store(root)
+    names = ["f0.py", "f1.py", "f2.py"]
+    while True:
+        for name in names:
+            current = (root / name).read_text()
+            old, new = ("value_100 = 100", "value_100 = 'changed'") if current == A else (
+                "value_100 = 'changed'", "value_100 = 100")
+            apply_suggestions(root, store, [suggestion(root, name, old, new)])
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_never_leaves_a_half_written_file(project: Path) -> None:
+    names = ["f0.py", "f1.py", "f2.py"]
+    write(project, dict.fromkeys(names, A))
+    Store(project).close()  # schema in place before the first victim starts
+    AuditLog(Store(project))
+    rng = random.Random(1234)
+    kills = 0
+    deadline = time.monotonic() + 45
+    while kills < 200 and time.monotonic() < deadline:
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            try:
+                _toggle_forever(project)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.002, 0.06))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        kills += 1
+        for name in names:
+            assert (project / name).read_text() in (A, B), f"{name} half-written after kill {kills}"
+    assert kills >= 200, f"only {kills} kills in the time allowed"
+    store = Store(project)
+    recover(project, store)
+    log = AuditLog(store)
+    result = log.verify()
+    assert result.ok, result.message()
+    entries = log.entries()
+    assert len(entries) > 50, "the victim made progress between kills"
+    # The log is complete: each file's last logged state is what is on disk.
+    for name in names:
+        mine = [e for e in entries if e.path == name]
+        if mine:
+            assert mine[-1].hash_after == content_hash((project / name).read_bytes())
+    assert store.execute("SELECT COUNT(*) FROM audit_journal")[0][0] == 0
+    # Temp files of killed writers are cleaned up by the next write to the same file.
+    for name in names:
+        apply_suggestions(project, store, [suggestion(project, name, "value_1 = 1", "value_1 = 1.0")])
+    assert not [n for n in os.listdir(project) if n.endswith(".tmp")]
