@@ -19,6 +19,8 @@ from analysis.config import Config, load_config
 from analysis.inventory import Inventory, SourceText, read_source, scan_inventory
 from analysis.parsing import ParseCache, ParsedFile
 from analysis.symbols import extract_symbols
+from suggestions import duplicates
+from suggestions.duplicates import Fingerprints
 from suggestions.engine import Analyzer, Selection
 from suggestions.model import Suggestion
 
@@ -37,6 +39,7 @@ class FileResult:
     suggestions: list[Suggestion]
     skipped: str = ""  # the reason, when the file could not be analysed
     seconds: float = 0.0
+    fingerprints: Fingerprints | None = None  # token fingerprints for the duplicate pass (KZ705)
 
 
 @dataclass
@@ -94,7 +97,10 @@ def analyze_file(
     symbols = [s.row() for s in extract_symbols(language, parsed.tree, parsed.source)]
     suggestions = analyzer.analyze(parsed, text.raw_hash)
     record = (path, language, text.raw_hash, size, mtime, text.encoding, text.fallback, len(parsed.issues))
-    return FileResult(path, language, record, symbols, suggestions, seconds=time.perf_counter() - t0)
+    fingerprints = duplicates.for_analyzer(analyzer, path, language, parsed.source)
+    return FileResult(
+        path, language, record, symbols, suggestions, seconds=time.perf_counter() - t0, fingerprints=fingerprints
+    )
 
 
 def _parse_once(path: str, language: str, data: bytes) -> ParsedFile:
@@ -171,5 +177,7 @@ def scan_project(
     for f in result.files:
         if f.skipped:
             result.skipped[f.path] = f.skipped
+    # Project-level pass: workers sent token fingerprints, the join happens here.
+    result.files = duplicates.add_project_duplicates(result.files, analyzer_for(config))
     result.seconds = time.perf_counter() - t0
     return result

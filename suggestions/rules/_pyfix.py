@@ -19,8 +19,8 @@ __all__ = [
     "LOW_PRECEDENCE",
     "PRIMARY",
     "dedent_edits",
-    "imports_module",
     "imports_from",
+    "imports_module",
     "in_annotation",
     "is_simple_expr",
     "line_start",
@@ -30,7 +30,9 @@ __all__ = [
 ]
 
 # Expressions that bind looser than ``and``/``or``/``not``: wrap them before combining.
-LOW_PRECEDENCE = frozenset({"conditional_expression", "lambda", "named_expression", "expression_list"})
+LOW_PRECEDENCE = frozenset(
+    {"conditional_expression", "lambda", "named_expression", "expression_list"}
+)
 # Expressions that never need parentheses as an operand.
 PRIMARY = frozenset(
     {
@@ -125,7 +127,10 @@ def in_annotation(node: tree_sitter.Node) -> bool:
     while parent is not None:
         if parent.type == "type":
             return True
-        if parent.type.endswith(("statement", "definition", "_clause")) or parent.type in ("block", "module"):
+        if parent.type.endswith(("statement", "definition", "_clause")) or parent.type in (
+            "block",
+            "module",
+        ):
             return False
         parent = parent.parent
     return False
@@ -189,7 +194,9 @@ def _bracket_delta(line: bytes) -> int:
     # Strings were ruled out above only for the multi-line kind; brackets inside one-line
     # strings may miscount, which only makes dedent_edits more conservative.
     code = line.split(b"#", 1)[0]
-    return sum(code.count(c) for c in (b"(", b"[", b"{")) - sum(code.count(c) for c in (b")", b"]", b"}"))
+    return sum(code.count(c) for c in (b"(", b"[", b"{")) - sum(
+        code.count(c) for c in (b")", b"]", b"}")
+    )
 
 
 def indent_of(ctx: Context, node: tree_sitter.Node) -> str:

@@ -63,7 +63,9 @@ class CollapsibleIf(Rule):
       !alternative) @outer
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         outer, inner, a, b, body = (captures[k][0] for k in ("outer", "inner", "a", "b", "body"))
         block = inner.parent
         if block is None or any(c.type == "comment" for c in block.named_children):
@@ -95,9 +97,14 @@ class CollapsibleIf(Rule):
             return None
         if src[outer_colon.end_byte : inner.start_byte].strip():
             return None
-        if b"#" in src[a.start_byte : outer_colon.end_byte] or b"#" in src[b.start_byte : inner_colon.end_byte]:
+        if (
+            b"#" in src[a.start_byte : outer_colon.end_byte]
+            or b"#" in src[b.start_byte : inner_colon.end_byte]
+        ):
             return None
-        edits = [Edit(a.start_byte, inner_colon.end_byte, f"{_operand(ctx, a)} and {_operand(ctx, b)}:")]
+        edits = [
+            Edit(a.start_byte, inner_colon.end_byte, f"{_operand(ctx, a)} and {_operand(ctx, b)}:")
+        ]
         if line_start(src, body.start_byte) <= inner_colon.end_byte:
             return edits  # inline body: `if b: x` stays on the combined line
         outer_indent, inner_indent = ctx.line_indent(outer), ctx.line_indent(inner)

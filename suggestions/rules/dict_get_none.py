@@ -45,10 +45,16 @@ class DictGetNone(Rule):
       (#eq? @method "get")) @call
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         call, key, none = captures["call"][0], captures["key"][0], captures["none"][0]
         if key.type in ("keyword_argument", "list_splat", "dictionary_splat"):
             return
         if b"#" in ctx.source[key.end_byte : none.end_byte]:
             return
-        yield Finding(call, "`get(key, None)`: `None` is the default", edits=[Edit(key.end_byte, none.end_byte, "")])
+        yield Finding(
+            call,
+            "`get(key, None)`: `None` is the default",
+            edits=[Edit(key.end_byte, none.end_byte, "")],
+        )

@@ -53,8 +53,15 @@ class ElseAfterReturn(Rule):
     (if_statement consequence: (block) @then alternative: (else_clause body: (block) @body) @else) @if
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
-        stmt, then, els, body = captures["if"][0], captures["then"][0], captures["else"][0], captures["body"][0]
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
+        stmt, then, els, body = (
+            captures["if"][0],
+            captures["then"][0],
+            captures["else"][0],
+            captures["body"][0],
+        )
         if any(c.type == "elif_clause" for c in stmt.children):
             return
         last = next((c for c in reversed(then.named_children) if c.type != "comment"), None)
@@ -68,7 +75,9 @@ class ElseAfterReturn(Rule):
             target=els,
         )
 
-    def _fix(self, ctx: Context, stmt: tree_sitter.Node, els: tree_sitter.Node, body: tree_sitter.Node) -> list[Edit] | None:
+    def _fix(
+        self, ctx: Context, stmt: tree_sitter.Node, els: tree_sitter.Node, body: tree_sitter.Node
+    ) -> list[Edit] | None:
         src = ctx.source
         start = line_start(src, els.start_byte)
         if_indent = ctx.line_indent(stmt)

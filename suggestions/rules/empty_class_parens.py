@@ -42,8 +42,15 @@ class EmptyClassParens(Rule):
     (class_definition name: (identifier) @name superclasses: (argument_list) @args) @class
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         args = captures["args"][0]
         if args.named_child_count or ctx.source[args.start_byte : args.end_byte].strip(b"() \t"):
             return
-        yield Finding(args, f"Empty parentheses after `class {ctx.text(captures['name'][0])}`", edits=[ctx.replace(args, "")], target=captures["class"][0].child_by_field_name("name"))
+        yield Finding(
+            args,
+            f"Empty parentheses after `class {ctx.text(captures['name'][0])}`",
+            edits=[ctx.replace(args, "")],
+            target=captures["class"][0].child_by_field_name("name"),
+        )

@@ -48,7 +48,9 @@ class EmptyCollectionCall(Rule):
       (#any-of? @fn "dict" "list" "tuple")) @call
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         call, fn, args = captures["call"][0], captures["fn"][0], captures["args"][0]
         if args.named_child_count or args.end_byte - args.start_byte != 2:
             return
@@ -56,4 +58,8 @@ class EmptyCollectionCall(Rule):
         if rebound(ctx, name):
             return
         literal = _LITERAL[name]
-        yield Finding(call, f"`{name}()` builds an empty {name}: use `{literal}`", edits=[ctx.replace(call, literal)])
+        yield Finding(
+            call,
+            f"`{name}()` builds an empty {name}: use `{literal}`",
+            edits=[ctx.replace(call, literal)],
+        )

@@ -51,7 +51,9 @@ class FormatCall(Rule):
       (#eq? @method "format")) @call
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         call, fmt, args = captures["call"][0], captures["fmt"][0], captures["args"][0]
         parts = plain_string(ctx, fmt)
         if parts is None or b"\\" in ctx.source[fmt.start_byte : fmt.end_byte]:
@@ -90,7 +92,13 @@ class FormatCall(Rule):
             if spec and any(c in spec for c in "'\"\\\n"):
                 return
             used.append(index)
-            out.append("{" + values[index] + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}")
+            out.append(
+                "{"
+                + values[index]
+                + (f"!{conv}" if conv else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
         if sorted(set(used)) != list(range(len(values))):
             return  # an argument is never used: dropping it would skip its evaluation
         if used != sorted(used) and any("." in v for v in values):

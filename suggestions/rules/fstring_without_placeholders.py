@@ -44,7 +44,9 @@ class FstringWithoutPlaceholders(Rule):
     (string (string_start) @start (#match? @start "^[rRbBuU]*[fF]")) @string
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         string, start = captures["string"][0], captures["start"][0]
         edits: list[Edit] = []
         for child in string.children:

@@ -45,7 +45,9 @@ class IfExprOr(Rule):
       (#eq? @body @test)) @expr
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         expr, body, other = captures["expr"][0], captures["body"][0], captures["other"][0]
         if b"#" in ctx.source[expr.start_byte : expr.end_byte]:
             return

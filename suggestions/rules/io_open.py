@@ -49,7 +49,9 @@ class IoOpen(Rule):
       (#eq? @module "io") (#eq? @attr "open")) @call
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         fn = captures["fn"][0]
         if not imports_module(ctx, "io") or rebound(ctx, "open"):
             return

@@ -57,8 +57,15 @@ class IsinstanceMerge(Rule):
       (#eq? @f1 "isinstance") (#eq? @f2 "isinstance") (#eq? @x1 @x2)) @expr
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
-        expr, x, t1, t2 = captures["expr"][0], captures["x1"][0], captures["t1"][0], captures["t2"][0]
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
+        expr, x, t1, t2 = (
+            captures["expr"][0],
+            captures["x1"][0],
+            captures["t1"][0],
+            captures["t2"][0],
+        )
         if not is_simple_expr(x) or rebound(ctx, "isinstance"):
             return
         a, b = _types(ctx, t1), _types(ctx, t2)
@@ -66,4 +73,9 @@ class IsinstanceMerge(Rule):
             return
         new = f"isinstance({ctx.text(x)}, ({', '.join(a + b)}))"
         unsafe = None if x.type == "identifier" else Applicability.UNSAFE
-        yield Finding(expr, f"Merge the isinstance calls: `{new}`", edits=[ctx.replace(expr, new)], applicability=unsafe)
+        yield Finding(
+            expr,
+            f"Merge the isinstance calls: `{new}`",
+            edits=[ctx.replace(expr, new)],
+            applicability=unsafe,
+        )

@@ -72,9 +72,16 @@ class LenComparison(Rule):
       (#eq? @fn "len") (#eq? @zero "0")) @cmp
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         cmp, arg, op = captures["cmp"][0], captures["arg"][0], captures["op"][0]
-        if arg.type in ("list_splat", "dictionary_splat", "keyword_argument", "parenthesized_list_splat"):
+        if arg.type in (
+            "list_splat",
+            "dictionary_splat",
+            "keyword_argument",
+            "parenthesized_list_splat",
+        ):
             return
         if not _in_condition(cmp):
             return
@@ -82,4 +89,6 @@ class LenComparison(Rule):
         if arg.type not in PRIMARY:
             text = f"({text})"
         new = f"not {text}" if op.type == "==" else text
-        yield Finding(cmp, f"`{ctx.text(cmp)}` in a condition: use `{new}`", edits=[ctx.replace(cmp, new)])
+        yield Finding(
+            cmp, f"`{ctx.text(cmp)}` in a condition: use `{new}`", edits=[ctx.replace(cmp, new)]
+        )

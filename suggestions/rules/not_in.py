@@ -42,8 +42,15 @@ class NotIn(Rule):
     (not_operator argument: (comparison_operator . (_) @left . ["in" "is"] @op . (_) @right .)) @not
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
-        node, left, op, right = captures["not"][0], captures["left"][0], captures["op"][0], captures["right"][0]
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
+        node, left, op, right = (
+            captures["not"][0],
+            captures["left"][0],
+            captures["op"][0],
+            captures["right"][0],
+        )
         if node.child_by_field_name("argument") is None or node.named_child_count != 1:
             return
         arg = node.named_children[0]

@@ -44,7 +44,9 @@ class ObjectInheritance(Rule):
     (class_definition superclasses: (argument_list (identifier) @base (#eq? @base "object")) @args) @class
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         base, args = captures["base"][0], captures["args"][0]
         if rebound(ctx, "object") or b"#" in ctx.source[args.start_byte : args.end_byte]:
             return
@@ -55,11 +57,22 @@ class ObjectInheritance(Rule):
             nxt = base.next_sibling
             if nxt is not None and nxt.type == ",":
                 after = nxt.next_sibling
-                edit = Edit(base.start_byte, after.start_byte if after is not None and after.type != ")" else nxt.end_byte, "")
+                edit = Edit(
+                    base.start_byte,
+                    after.start_byte if after is not None and after.type != ")" else nxt.end_byte,
+                    "",
+                )
             else:
                 prev = base.prev_sibling
                 if prev is None or prev.type != ",":
                     return
                 before = prev.prev_sibling
-                edit = Edit(before.end_byte if before is not None else prev.start_byte, base.end_byte, "")
-        yield Finding(base, "Class inherits from `object` explicitly", edits=[edit], target=captures["class"][0].child_by_field_name("name"))
+                edit = Edit(
+                    before.end_byte if before is not None else prev.start_byte, base.end_byte, ""
+                )
+        yield Finding(
+            base,
+            "Class inherits from `object` explicitly",
+            edits=[edit],
+            target=captures["class"][0].child_by_field_name("name"),
+        )

@@ -50,7 +50,9 @@ class OpenUMode(Rule):
       (#eq? @fn "open") (#eq? @kw "mode"))
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         mode = captures["mode"][0]
         value = mode_value(ctx, mode)
         if value is None or "U" not in value or rebound(ctx, "open"):
@@ -60,4 +62,8 @@ class OpenUMode(Rule):
             new = "r" + new
         quote = ctx.text(mode.children[-1])
         start = ctx.text(mode.children[0])
-        yield Finding(mode, f"Mode {ctx.text(mode)}: `U` is obsolete", edits=[ctx.replace(mode, f"{start}{new}{quote}")])
+        yield Finding(
+            mode,
+            f"Mode {ctx.text(mode)}: `U` is obsolete",
+            edits=[ctx.replace(mode, f"{start}{new}{quote}")],
+        )

@@ -9,7 +9,9 @@ from suggestions.model import Applicability
 from suggestions.rules._pyfix import imports_from, imports_module, in_annotation, target_version
 
 # Members that may not be joined with `|` at run time (a string is a forward reference).
-_UNSAFE_MEMBERS = frozenset({"string", "concatenated_string", "list", "ellipsis", "integer", "none_type"})
+_UNSAFE_MEMBERS = frozenset(
+    {"string", "concatenated_string", "list", "ellipsis", "integer", "none_type"}
+)
 
 
 def _members(node: tree_sitter.Node) -> list[tree_sitter.Node]:
@@ -18,7 +20,10 @@ def _members(node: tree_sitter.Node) -> list[tree_sitter.Node]:
         params = next((c for c in node.named_children if c.type == "type_parameter"), None)
         if params is None:
             return []
-        return [c.named_children[0] if c.type == "type" and c.named_child_count == 1 else c for c in params.named_children]
+        return [
+            c.named_children[0] if c.type == "type" and c.named_child_count == 1 else c
+            for c in params.named_children
+        ]
     return node.children_by_field_name("subscript")
 
 
@@ -62,7 +67,9 @@ class OptionalUnion(Rule):
       (#eq? @module "typing") (#any-of? @name "Optional" "Union")) @generic
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         if target_version(ctx) < (3, 10):
             return
         generic, name = captures["generic"][0], captures["name"][0]
@@ -75,7 +82,11 @@ class OptionalUnion(Rule):
         if not in_annotation(generic):
             return
         members = _members(generic)
-        if not members or any(m.type in _UNSAFE_MEMBERS for m in members) or b"#" in ctx.source[generic.start_byte : generic.end_byte]:
+        if (
+            not members
+            or any(m.type in _UNSAFE_MEMBERS for m in members)
+            or b"#" in ctx.source[generic.start_byte : generic.end_byte]
+        ):
             return
         if any(m.type in ("generic_type", "subscript") and _is_union(ctx, m) for m in members):
             return  # fix the innermost first; nested fixes would overlap
@@ -88,9 +99,17 @@ class OptionalUnion(Rule):
             return
         new = " | ".join(texts)
         parent = generic.parent
-        if parent is not None and parent.type not in ("type", "type_parameter") and parent.type != "subscript":
+        if (
+            parent is not None
+            and parent.type not in ("type", "type_parameter")
+            and parent.type != "subscript"
+        ):
             new = f"({new})"
-        yield Finding(generic, f"`{alias}[...]`: use `{new if len(new) < 50 else 'X | Y'}`", edits=[ctx.replace(generic, new)])
+        yield Finding(
+            generic,
+            f"`{alias}[...]`: use `{new if len(new) < 50 else 'X | Y'}`",
+            edits=[ctx.replace(generic, new)],
+        )
 
 
 def _is_union(ctx: Context, node: tree_sitter.Node) -> bool:

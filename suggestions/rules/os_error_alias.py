@@ -55,7 +55,9 @@ class OsErrorAlias(Rule):
       (#any-of? @module "socket" "select") (#eq? @attr "error")) @qualified
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         if "qualified" in captures:
             node = captures["qualified"][0]
             if not imports_module(ctx, ctx.text(captures["module"][0])) or rebound(ctx, "OSError"):
@@ -69,4 +71,8 @@ class OsErrorAlias(Rule):
                 return
             if parent.type == "keyword_argument" and parent.child_by_field_name("name") == node:
                 return
-        yield Finding(node, f"`{ctx.text(node)}` is an alias of `OSError`", edits=[ctx.replace(node, "OSError")])
+        yield Finding(
+            node,
+            f"`{ctx.text(node)}` is an alias of `OSError`",
+            edits=[ctx.replace(node, "OSError")],
+        )

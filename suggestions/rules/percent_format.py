@@ -51,7 +51,9 @@ class PercentFormat(Rule):
     (binary_operator left: (string) @fmt operator: "%" right: (tuple) @args) @expr
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         expr, fmt, args = captures["expr"][0], captures["fmt"][0], captures["args"][0]
         parts = plain_string(ctx, fmt)
         if parts is None:

@@ -10,7 +10,9 @@ from suggestions.model import Applicability, Edit
 from suggestions.rules._pyfix import is_simple_expr
 
 # Parents under which ``x[i]`` is written, not read.
-_WRITE_PARENTS = frozenset({"assignment", "augmented_assignment", "delete_statement", "pattern_list", "tuple_pattern"})
+_WRITE_PARENTS = frozenset(
+    {"assignment", "augmented_assignment", "delete_statement", "pattern_list", "tuple_pattern"}
+)
 
 
 def _descendants(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
@@ -26,7 +28,9 @@ def _descendants(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
 
 def _item_name(ctx: Context, seq: str) -> str | None:
     last = seq.rsplit(".", 1)[-1]
-    candidates = [last[:-1]] if len(last) > 2 and last.endswith("s") and not last.endswith("ss") else []
+    candidates = (
+        [last[:-1]] if len(last) > 2 and last.endswith("s") and not last.endswith("ss") else []
+    )
     candidates += ["item", "element", "value"]
     for name in candidates:
         if name.isidentifier() and re.search(rb"\b" + name.encode() + rb"\b", ctx.source) is None:
@@ -78,8 +82,15 @@ class RangeLenLoop(Rule):
       (#eq? @range "range") (#eq? @len "len")) @for
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
-        loop, index, seq, body = captures["for"][0], captures["index"][0], captures["seq"][0], captures["body"][0]
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
+        loop, index, seq, body = (
+            captures["for"][0],
+            captures["index"][0],
+            captures["seq"][0],
+            captures["body"][0],
+        )
         rangecall = captures["rangecall"][0]
         if not is_simple_expr(seq):
             return
@@ -89,15 +100,36 @@ class RangeLenLoop(Rule):
         fixable = True
         for node in _descendants(body):
             if node.type == "subscript":
-                value, sub = node.child_by_field_name("value"), node.child_by_field_name("subscript")
-                if value is not None and sub is not None and ctx.text(value) == seq_text and ctx.text(sub) == i_name:
-                    if node.parent is not None and node.parent.type in _WRITE_PARENTS and node.parent.child_by_field_name("right") != node:
+                value, sub = (
+                    node.child_by_field_name("value"),
+                    node.child_by_field_name("subscript"),
+                )
+                if (
+                    value is not None
+                    and sub is not None
+                    and ctx.text(value) == seq_text
+                    and ctx.text(sub) == i_name
+                ):
+                    if (
+                        node.parent is not None
+                        and node.parent.type in _WRITE_PARENTS
+                        and node.parent.child_by_field_name("right") != node
+                    ):
                         fixable = False
                     reads.append(node)
-            elif node.type in ("assignment", "augmented_assignment", "for_statement", "named_expression"):
+            elif node.type in (
+                "assignment",
+                "augmented_assignment",
+                "for_statement",
+                "named_expression",
+            ):
                 target = node.child_by_field_name("left") or node.child_by_field_name("name")
                 if target is not None and re.search(
-                    rb"\b(" + re.escape(i_name.encode()) + rb"|" + re.escape(seq_root.encode()) + rb")\b",
+                    rb"\b("
+                    + re.escape(i_name.encode())
+                    + rb"|"
+                    + re.escape(seq_root.encode())
+                    + rb")\b",
                     ctx.source[target.start_byte : target.end_byte],
                 ):
                     fixable = False
@@ -106,7 +138,10 @@ class RangeLenLoop(Rule):
         item = _item_name(ctx, seq_text) if fixable else None
         edits: list[Edit] | None = None
         if item is not None:
-            edits = [ctx.replace(index, f"{i_name}, {item}"), ctx.replace(rangecall, f"enumerate({seq_text})")]
+            edits = [
+                ctx.replace(index, f"{i_name}, {item}"),
+                ctx.replace(rangecall, f"enumerate({seq_text})"),
+            ]
             edits += [ctx.replace(r, item) for r in reads]
         yield Finding(
             loop.child_by_field_name("right") or loop,

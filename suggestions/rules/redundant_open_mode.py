@@ -65,16 +65,27 @@ class RedundantOpenMode(Rule):
       (#eq? @fn "open") (#eq? @kw "mode")) @call
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         call, before, mode = captures["call"][0], captures["file"][0], captures["mode"][0]
         if mode_value(ctx, mode) not in _DEFAULT_MODES or rebound(ctx, "open"):
             return
         removed = mode.parent if "kw" in captures and mode.parent is not None else mode
         nxt = removed.next_named_sibling
-        if "kw" not in captures and nxt is not None and nxt.type != "keyword_argument" and nxt.type != "comment":
+        if (
+            "kw" not in captures
+            and nxt is not None
+            and nxt.type != "keyword_argument"
+            and nxt.type != "comment"
+        ):
             return  # buffering etc. follow positionally
         if before.type in ("list_splat", "dictionary_splat"):
             return
         if b"#" in ctx.source[before.end_byte : removed.end_byte]:
             return
-        yield Finding(call, f"`open()` with the default mode {ctx.text(mode)}", edits=[Edit(before.end_byte, removed.end_byte, "")])
+        yield Finding(
+            call,
+            f"`open()` with the default mode {ctx.text(mode)}",
+            edits=[Edit(before.end_byte, removed.end_byte, "")],
+        )

@@ -46,7 +46,9 @@ class RedundantPass(Rule):
     (block (pass_statement) @pass) @block
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         node, block = captures["pass"][0], captures["block"][0]
         statements = [c for c in block.named_children if c.type != "comment"]
         if len(statements) < 2:

@@ -74,7 +74,9 @@ class ReturnBool(Rule):
       (return_statement . [(true) (false)] @second .) @after)
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         stmt, cond = captures["stmt"][0], captures["cond"][0]
         first, second = captures["first"][0], captures["second"][0]
         if first.type == second.type:
@@ -82,14 +84,22 @@ class ReturnBool(Rule):
         end = captures["after"][0].end_byte if "after" in captures else stmt.end_byte
         inverted = first.type == "false"
         text = ctx.text(cond)
-        negated = _NEGATE.get(cond.children[1].type) if cond.type == "comparison_operator" and len(cond.children) == 3 else None
+        negated = (
+            _NEGATE.get(cond.children[1].type)
+            if cond.type == "comparison_operator" and len(cond.children) == 3
+            else None
+        )
         if inverted and negated is not None:
             left, right = cond.children[0], cond.children[2]
             value = f"{ctx.text(left)} {negated} {ctx.text(right)}"
         elif inverted and cond.type == "not_operator" and cond.named_child_count == 1:
             value = f"bool({ctx.text(cond.named_children[0])})"
         elif inverted:
-            value = f"not ({text})" if cond.type in LOW_PRECEDENCE or cond.type == "boolean_operator" else f"not {text}"
+            value = (
+                f"not ({text})"
+                if cond.type in LOW_PRECEDENCE or cond.type == "boolean_operator"
+                else f"not {text}"
+            )
         elif _always_bool(ctx, cond):
             value = f"({text})" if cond.type in LOW_PRECEDENCE else text
         else:

@@ -45,7 +45,9 @@ class SetLiteral(Rule):
       (#eq? @fn "set")) @call
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         call, arg = captures["call"][0], captures["arg"][0]
         if rebound(ctx, "set"):
             return
@@ -59,4 +61,8 @@ class SetLiteral(Rule):
             return  # a comment inside: keep the user's layout untouched
         else:
             new = "{" + inner + "}"
-        yield Finding(call, f"`set()` of a {arg.type.replace('_', ' ')}: use `{new if len(new) < 40 else '{...}'}`", edits=[ctx.replace(call, new)])
+        yield Finding(
+            call,
+            f"`set()` of a {arg.type.replace('_', ' ')}: use `{new if len(new) < 40 else '{...}'}`",
+            edits=[ctx.replace(call, new)],
+        )

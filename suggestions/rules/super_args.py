@@ -10,7 +10,13 @@ from suggestions.rules._pyfix import rebound
 
 # Scopes in which zero-argument super() cannot see the method's first argument.
 _BARRIERS = frozenset(
-    {"lambda", "list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"}
+    {
+        "lambda",
+        "list_comprehension",
+        "set_comprehension",
+        "dictionary_comprehension",
+        "generator_expression",
+    }
 )
 
 
@@ -27,7 +33,12 @@ def _method_of(node: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.No
     up = func.parent
     if up is not None and up.type == "decorated_definition":
         up = up.parent
-    if up is None or up.type != "block" or up.parent is None or up.parent.type != "class_definition":
+    if (
+        up is None
+        or up.type != "block"
+        or up.parent is None
+        or up.parent.type != "class_definition"
+    ):
         return None
     return func, up.parent
 
@@ -72,8 +83,15 @@ class SuperArgs(Rule):
       (#eq? @fn "super")) @call
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
-        call, cls, obj, args = captures["call"][0], captures["cls"][0], captures["obj"][0], captures["args"][0]
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
+        call, cls, obj, args = (
+            captures["call"][0],
+            captures["cls"][0],
+            captures["obj"][0],
+            captures["args"][0],
+        )
         owner = _method_of(call)
         if owner is None or rebound(ctx, "super"):
             return

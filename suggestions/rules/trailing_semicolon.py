@@ -45,7 +45,9 @@ class TrailingSemicolon(Rule):
     (block ";" @semi)
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         semi = captures["semi"][0]
         src = ctx.source
         nl = src.find(b"\n", semi.end_byte)

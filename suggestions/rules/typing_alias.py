@@ -6,9 +6,22 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import imports_from, imports_module, in_annotation, rebound, target_version
+from suggestions.rules._pyfix import (
+    imports_from,
+    imports_module,
+    in_annotation,
+    rebound,
+    target_version,
+)
 
-BUILTIN = {"List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset", "Tuple": "tuple", "Type": "type"}
+BUILTIN = {
+    "List": "list",
+    "Dict": "dict",
+    "Set": "set",
+    "FrozenSet": "frozenset",
+    "Tuple": "tuple",
+    "Type": "type",
+}
 _NAMES = " ".join(f'"{n}"' for n in BUILTIN)
 
 
@@ -56,7 +69,9 @@ class TypingAlias(Rule):
     (attribute object: (identifier) @module attribute: (identifier) @name (#eq? @module "typing") (#any-of? @name {_NAMES})) @qualified
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         if target_version(ctx) < (3, 9):
             return
         name = captures["name"][0]
@@ -65,9 +80,13 @@ class TypingAlias(Rule):
         if "qualified" in captures:
             if not imports_module(ctx, "typing"):
                 return
-        elif not imports_from(ctx, "typing", alias) or (name.parent is not None and name.parent.type == "attribute"):
+        elif not imports_from(ctx, "typing", alias) or (
+            name.parent is not None and name.parent.type == "attribute"
+        ):
             return
         if not in_annotation(node) or rebound(ctx, BUILTIN[alias]):
             return
         new = BUILTIN[alias]
-        yield Finding(node, f"`{ctx.text(node)}` is deprecated: use `{new}`", edits=[ctx.replace(node, new)])
+        yield Finding(
+            node, f"`{ctx.text(node)}` is deprecated: use `{new}`", edits=[ctx.replace(node, new)]
+        )

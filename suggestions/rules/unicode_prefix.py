@@ -40,7 +40,13 @@ class UnicodePrefix(Rule):
     ((string_start) @start (#match? @start "^[uU]"))
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         start = captures["start"][0]
         string = start.parent or start
-        yield Finding(string, "Unnecessary `u` prefix", edits=[Edit(start.start_byte, start.start_byte + 1, "")])
+        yield Finding(
+            string,
+            "Unnecessary `u` prefix",
+            edits=[Edit(start.start_byte, start.start_byte + 1, "")],
+        )

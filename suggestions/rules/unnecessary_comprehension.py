@@ -50,14 +50,23 @@ class UnnecessaryComprehension(Rule):
       (#eq? @elt @target)) @comp
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         comp, clause, iterable = captures["comp"][0], captures["clause"][0], captures["iter"][0]
         if comp.named_child_count != 2 or any(c.type == "async" for c in clause.children):
             return
-        if len(clause.children_by_field_name("right")) != 1 or b"#" in ctx.source[comp.start_byte : comp.end_byte]:
+        if (
+            len(clause.children_by_field_name("right")) != 1
+            or b"#" in ctx.source[comp.start_byte : comp.end_byte]
+        ):
             return
         fn = _CALL[comp.type]
         if rebound(ctx, fn):
             return
         new = f"{fn}({ctx.text(iterable)})"
-        yield Finding(comp, f"`{ctx.text(comp)}` copies its iterable: use `{new}`", edits=[ctx.replace(comp, new)])
+        yield Finding(
+            comp,
+            f"`{ctx.text(comp)}` copies its iterable: use `{new}`",
+            edits=[ctx.replace(comp, new)],
+        )

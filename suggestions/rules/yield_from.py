@@ -51,8 +51,13 @@ class YieldFrom(Rule):
       (#eq? @target @value)) @for
     """
 
-    def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
         loop, iterable = captures["for"][0], captures["iter"][0]
+        value = captures["value"][0]
+        if value.parent is None or any(c.type == "from" for c in value.parent.children):
+            return  # already `yield from`
         if any(c.type == "async" for c in loop.children):
             return
         func = loop.parent
@@ -61,8 +66,15 @@ class YieldFrom(Rule):
         if func is None or any(c.type == "async" for c in func.children):
             return  # `yield from` is not allowed in async generators
         text = ctx.text(iterable)
-        if iterable.type not in PRIMARY and iterable.type not in ("binary_operator", "unary_operator"):
+        if iterable.type not in PRIMARY and iterable.type not in (
+            "binary_operator",
+            "unary_operator",
+        ):
             text = f"({text})"
         if b"#" in ctx.source[loop.start_byte : loop.end_byte]:
             return
-        yield Finding(loop, f"Loop re-yields each item: use `yield from {text}`", edits=[ctx.replace(loop, f"yield from {text}")])
+        yield Finding(
+            loop,
+            f"Loop re-yields each item: use `yield from {text}`",
+            edits=[ctx.replace(loop, f"yield from {text}")],
+        )

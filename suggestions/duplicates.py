@@ -1,0 +1,674 @@
+"""Duplicated blocks across files (KZ705): token-sequence hashing, every language.
+
+Each file is reduced to a *token string*: one character per token, with identifiers,
+numbers and strings normalized to a single placeholder each (so renamed variables and
+changed literals still match), keywords and punctuation kept, comments and whitespace
+dropped. The reduction is a handful of whole-file regular-expression passes, so it runs
+at C speed; only strings, comments and keywords call back into Python.
+
+Every line start of the token string anchors a window of ``min_tokens`` tokens whose CRC
+is that file's fingerprint. Workers compute :class:`Fingerprints` per file
+(:func:`fingerprint`); the main process only joins them (:class:`DuplicateIndex`):
+equal fingerprints are checked token by token, then extended to the longest common run.
+Copies must keep the same line structure at one anchor at least, which copy-paste does.
+
+The same index serves the cold scan (:func:`project_duplicates`, called by
+``scan_project``) and the watcher (``update``/``remove`` per changed file, then
+``suggestions``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import itertools
+import re
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from suggestions.model import Applicability, Source, Span, Suggestion, fingerprint_of
+
+if TYPE_CHECKING:
+    from suggestions.engine import Analyzer
+    from suggestions.scan import FileResult
+
+__all__ = [
+    "CODE",
+    "DuplicateIndex",
+    "Fingerprints",
+    "Match",
+    "add_project_duplicates",
+    "fingerprint",
+    "for_analyzer",
+    "project_duplicates",
+    "tokenize",
+]
+
+CODE = "KZ705"
+TITLE = "Duplicated block"
+RATIONALE = (
+    "The same code (up to renamed variables and changed literals) appears more than once; "
+    "a fix or change in one copy is easily forgotten in the others. Extract a shared function."
+)
+# Placeholders (private-use characters: never part of real code, never matched by \w).
+_IDENT, _NUMBER, _STRING = "\ue000", "\ue001", "\ue002"
+_KEYWORD_BASE = 0xE100
+# A bucket holding more copies than this is boilerplate; compare only its first few.
+_MAX_BUCKET = 24
+# A window needs this many distinct tokens: `self.a = a` runs are not worth reporting.
+_MIN_DISTINCT = 8
+
+_KEYWORDS: dict[str, list[str]] = {
+    "python": [
+        "False",
+        "None",
+        "True",
+        "and",
+        "as",
+        "assert",
+        "async",
+        "await",
+        "break",
+        "class",
+        "continue",
+        "def",
+        "del",
+        "elif",
+        "else",
+        "except",
+        "finally",
+        "for",
+        "from",
+        "global",
+        "if",
+        "import",
+        "in",
+        "is",
+        "lambda",
+        "nonlocal",
+        "not",
+        "or",
+        "pass",
+        "raise",
+        "return",
+        "try",
+        "while",
+        "with",
+        "yield",
+        "match",
+        "case",
+    ],
+    "javascript": [
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "export",
+        "extends",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "let",
+        "new",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "async",
+        "await",
+        "of",
+        "null",
+        "true",
+        "false",
+        "undefined",
+    ],
+    "go": [
+        "break",
+        "case",
+        "chan",
+        "const",
+        "continue",
+        "default",
+        "defer",
+        "else",
+        "fallthrough",
+        "for",
+        "func",
+        "go",
+        "goto",
+        "if",
+        "import",
+        "interface",
+        "map",
+        "package",
+        "range",
+        "return",
+        "select",
+        "struct",
+        "switch",
+        "type",
+        "var",
+        "nil",
+        "true",
+        "false",
+    ],
+    "rust": [
+        "as",
+        "async",
+        "await",
+        "break",
+        "const",
+        "continue",
+        "crate",
+        "dyn",
+        "else",
+        "enum",
+        "extern",
+        "false",
+        "fn",
+        "for",
+        "if",
+        "impl",
+        "in",
+        "let",
+        "loop",
+        "match",
+        "mod",
+        "move",
+        "mut",
+        "pub",
+        "ref",
+        "return",
+        "self",
+        "Self",
+        "static",
+        "struct",
+        "super",
+        "trait",
+        "true",
+        "type",
+        "unsafe",
+        "use",
+        "where",
+        "while",
+    ],
+    "java": [
+        "abstract",
+        "assert",
+        "boolean",
+        "break",
+        "byte",
+        "case",
+        "catch",
+        "char",
+        "class",
+        "const",
+        "continue",
+        "default",
+        "do",
+        "double",
+        "else",
+        "enum",
+        "extends",
+        "final",
+        "finally",
+        "float",
+        "for",
+        "goto",
+        "if",
+        "implements",
+        "import",
+        "instanceof",
+        "int",
+        "interface",
+        "long",
+        "native",
+        "new",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "return",
+        "short",
+        "static",
+        "strictfp",
+        "super",
+        "switch",
+        "synchronized",
+        "this",
+        "throw",
+        "throws",
+        "transient",
+        "try",
+        "void",
+        "volatile",
+        "while",
+        "null",
+        "true",
+        "false",
+    ],
+    "c": [
+        "auto",
+        "break",
+        "case",
+        "char",
+        "const",
+        "continue",
+        "default",
+        "do",
+        "double",
+        "else",
+        "enum",
+        "extern",
+        "float",
+        "for",
+        "goto",
+        "if",
+        "inline",
+        "int",
+        "long",
+        "register",
+        "restrict",
+        "return",
+        "short",
+        "signed",
+        "sizeof",
+        "static",
+        "struct",
+        "switch",
+        "typedef",
+        "union",
+        "unsigned",
+        "void",
+        "volatile",
+        "while",
+    ],
+}
+_KEYWORDS["typescript"] = _KEYWORDS["javascript"] + (
+    [
+        "interface",
+        "type",
+        "enum",
+        "implements",
+        "private",
+        "protected",
+        "public",
+        "readonly",
+        "declare",
+        "namespace",
+        "abstract",
+        "as",
+    ]
+)
+_KEYWORDS["tsx"] = _KEYWORDS["typescript"]
+
+_C_COMMENT = r"//[^\n]*|/\*[\s\S]*?\*/"
+_DQ = r'"(?:\\[\s\S]|[^"\\\n])*"'
+_SQ = r"'(?:\\[\s\S]|[^'\\\n])*'"
+_CHAR = r"'(?:\\[\s\S][^'\n]{0,8}|[^'\\\n])'"
+_BACKTICK = r"`(?:\\[\s\S]|[^`\\])*`"
+_PY_STRING = r"(?i:[rbuf]{0,2})(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|" + _DQ + "|" + _SQ + ")"
+_LEXICAL: dict[str, tuple[str, str, str]] = {
+    # language: (comment, string, identifier)
+    "python": (r"#[^\n]*", _PY_STRING, r"[^\W\d]\w*"),
+    "javascript": (_C_COMMENT, f"{_DQ}|{_SQ}|{_BACKTICK}", r"[^\W\d][\w$]*|\$[\w$]*"),
+    "go": (_C_COMMENT, f"{_DQ}|{_CHAR}|{_BACKTICK}", r"[^\W\d]\w*"),
+    "rust": (_C_COMMENT, f'b?r#*"[\\s\\S]*?"#*|b?{_DQ}|b?{_CHAR}', r"[^\W\d]\w*"),
+    "java": (_C_COMMENT, f'"""[\\s\\S]*?"""|{_DQ}|{_CHAR}', r"[^\W\d]\w*"),
+    "c": (_C_COMMENT, f"(?:L|u8|u|U)?{_DQ}|(?:L|u|U)?{_CHAR}", r"[^\W\d]\w*"),
+}
+_LEXICAL["typescript"] = _LEXICAL["tsx"] = _LEXICAL["javascript"]
+
+_NUMBER_RE = re.compile(r"(?<![\w$\ue000-\ue2ff])(?:\d[\w.]*|\.\d\w*)")
+_SPACE_RE = re.compile(r"[^\S\n]+")
+_SUPPRESS = re.compile(
+    rb"#\s*kaizen:\s*ignore(?:\[([A-Za-z0-9_, ]*)\])?|//\s*kaizen:\s*ignore(?:\[([A-Za-z0-9_, ]*)\])?"
+)
+
+
+@functools.cache
+def _patterns(
+    language: str,
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    comment, string, ident = _LEXICAL[language]
+    keywords = _KEYWORDS[language]
+    table = {kw: chr(_KEYWORD_BASE + i) for i, kw in enumerate(keywords)}
+    lexical = re.compile(f"(?P<c>{comment})|(?P<s>{string})")
+    kw_re = re.compile(
+        r"(?<![\w$])(?:"
+        + "|".join(sorted(map(re.escape, keywords), key=len, reverse=True))
+        + r")(?![\w$])"
+    )
+    ident_re = re.compile(ident)
+    return lexical, kw_re, ident_re, table
+
+
+def tokenize(language: str, text: str) -> list[str]:
+    """The normalized token string of each line of ``text`` (one character per token)."""
+    lexical, kw_re, ident_re, table = _patterns(language)
+
+    def literal(m: re.Match[str]) -> str:
+        newlines = "\n" * m.group().count("\n")
+        return newlines if m.lastgroup == "c" else _STRING + newlines
+
+    out = lexical.sub(literal, text)
+    out = _NUMBER_RE.sub(_NUMBER, out)
+    out = kw_re.sub(lambda m: table[m.group()], out)
+    out = ident_re.sub(_IDENT, out)
+    out = _SPACE_RE.sub("", out)
+    return out.split("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprints:
+    """What a worker sends back for one file: enough to join and to report lines."""
+
+    path: str
+    language: str
+    tokens: str  # the file's normalized token string, newlines removed
+    line_starts: tuple[int, ...]  # token offset where each line (0-based) starts
+    anchors: tuple[tuple[int, int], ...]  # (crc of the window, token offset)
+    suppressed: frozenset[int] = frozenset()  # 1-based lines with `kaizen: ignore` for KZ705
+
+
+def _window_ok(window: str) -> bool:
+    return len(set(window)) >= _MIN_DISTINCT
+
+
+def _suppressed_lines(data: bytes) -> frozenset[int]:
+    if b"kaizen:" not in data:
+        return frozenset()
+    lines: set[int] = set()
+    for m in _SUPPRESS.finditer(data):
+        codes = m.group(1) or m.group(2)
+        if codes is None or CODE in codes.decode("ascii", "replace"):
+            lines.add(data.count(b"\n", 0, m.start()) + 1)
+    return frozenset(lines)
+
+
+_LAST: list[Any] = [None, None, None]  # (data, args, result): one-slot cache, see fingerprint()
+
+
+def fingerprint(path: str, language: str, data: bytes, min_tokens: int = 60) -> Fingerprints | None:
+    """Fingerprints of one file (None for a language without a tokenizer).
+
+    Cached for the last ``data`` object seen, so the per-file rule and the project pass in
+    the same worker tokenize a file once.
+    """
+    if _LAST[0] is data and _LAST[1] == (path, language, min_tokens):
+        result: Fingerprints | None = _LAST[2]
+        return result
+    if language not in _LEXICAL:
+        return None
+    lines = tokenize(language, data.decode("utf-8", "replace"))
+    starts = tuple(itertools.accumulate((len(line) for line in lines), initial=0))[:-1]
+    tokens = "".join(lines)
+    limit = len(tokens) - min_tokens
+    anchors: list[tuple[int, int]] = []
+    last = -1
+    for start, line in zip(starts, lines, strict=True):
+        if not line or start > limit or start == last:
+            continue
+        last = start
+        window = tokens[start : start + min_tokens]
+        if _window_ok(window):
+            anchors.append((zlib.crc32(window.encode("utf-8")), start))
+    fp = Fingerprints(path, language, tokens, starts, tuple(anchors), _suppressed_lines(data))
+    _LAST[:] = [data, (path, language, min_tokens), fp]
+    return fp
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One duplicated run: ``length`` tokens at ``a_start`` in ``a`` and ``b_start`` in ``b``."""
+
+    a: str
+    a_start: int
+    b: str
+    b_start: int
+    length: int
+
+
+def _common_prefix(x: str, i: int, y: str, j: int) -> int:
+    """Length of the common run of ``x[i:]`` and ``y[j:]`` (slice comparisons, C speed)."""
+    hi = min(len(x) - i, len(y) - j)
+    lo = 0
+    step = 64
+    while lo < hi:
+        n = min(step, hi - lo)
+        if x[i + lo : i + lo + n] == y[j + lo : j + lo + n]:
+            lo += n
+            step *= 2
+        elif n == 1:
+            break
+        else:
+            step = max(1, n // 2)
+    return lo
+
+
+def _common_suffix(x: str, i: int, y: str, j: int) -> int:
+    """Length of the common run ending just before ``x[i]`` and ``y[j]``."""
+    n = 0
+    while n < i and n < j and x[i - n - 1] == y[j - n - 1]:
+        n += 1
+    return n
+
+
+def _line_of(fp: Fingerprints, offset: int) -> int:
+    """1-based line of a token offset."""
+    return bisect.bisect_right(fp.line_starts, offset)
+
+
+class DuplicateIndex:
+    """Fingerprints of many files, joined on demand. Not thread-safe; one owner."""
+
+    def __init__(self, min_tokens: int = 60) -> None:
+        self.min_tokens = min_tokens
+        self.files: dict[str, Fingerprints] = {}
+
+    def update(self, fp: Fingerprints | None, path: str | None = None) -> None:
+        """Add or replace a file's fingerprints (None removes ``path``)."""
+        if fp is None:
+            if path is not None:
+                self.files.pop(path, None)
+            return
+        self.files[fp.path] = fp
+
+    def remove(self, path: str) -> None:
+        self.files.pop(path, None)
+
+    def matches(
+        self, only: Iterable[str] | None = None, cross_file_only: bool = False
+    ) -> list[Match]:
+        """Maximal duplicated runs, each reported once (``only``: runs touching these paths)."""
+        wanted = set(only) if only is not None else None
+        buckets: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
+        for path, fp in self.files.items():
+            for crc, offset in fp.anchors:
+                buckets[(crc, fp.language)].append((path, offset))
+        seen: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
+        out: list[Match] = []
+        w = self.min_tokens
+        for entries in buckets.values():
+            if len(entries) < 2:
+                continue
+            if wanted is not None and not any(p in wanted for p, _ in entries):
+                continue
+            entries = entries[:_MAX_BUCKET]
+            for (pa, oa), (pb, ob) in itertools.combinations(entries, 2):
+                if cross_file_only and pa == pb:
+                    continue
+                if wanted is not None and pa not in wanted and pb not in wanted:
+                    continue
+                if (pb, ob) < (pa, oa):
+                    pa, oa, pb, ob = pb, ob, pa, oa
+                key = (pa, pb, ob - oa)
+                if any(s <= oa < e for s, e in seen[key]):
+                    continue  # inside a run already reported
+                ta, tb = self.files[pa].tokens, self.files[pb].tokens
+                if ta[oa : oa + w] != tb[ob : ob + w]:
+                    continue  # CRC collision
+                back = _common_suffix(ta, oa, tb, ob)
+                sa, sb = oa - back, ob - back
+                length = back + _common_prefix(ta, oa, tb, ob)
+                if pa == pb and sa + length > sb:
+                    length = sb - sa  # a run overlapping itself: keep the part before the copy
+                    if length < w:
+                        continue
+                seen[key].append((sa, sa + length))
+                out.append(Match(pa, sa, pb, sb, length))
+        out.sort(key=lambda m: (m.a, m.a_start, m.b, m.b_start))
+        return out
+
+    def suggestions(
+        self,
+        only: Iterable[str] | None = None,
+        cross_file_only: bool = False,
+        enabled_in: Any = None,
+    ) -> dict[str, list[Suggestion]]:
+        """Display-only KZ705 suggestions per path, one per duplicated region.
+
+        ``enabled_in(code, path) -> bool`` applies per-file ignores (the engine's
+        ``Selection.enabled_in``); ``# kaizen: ignore[KZ705]`` on a region's first line
+        suppresses it there.
+        """
+        regions: dict[tuple[str, int, int], dict[str, Any]] = {}
+        for m in self.matches(only, cross_file_only):
+            for here, start, there, other_start in (
+                (m.a, m.a_start, m.b, m.b_start),
+                (m.b, m.b_start, m.a, m.a_start),
+            ):
+                fp, ofp = self.files[here], self.files[there]
+                first, last = _line_of(fp, start), _line_of(fp, start + m.length - 1)
+                o_first, o_last = (
+                    _line_of(ofp, other_start),
+                    _line_of(ofp, other_start + m.length - 1),
+                )
+                entry = regions.setdefault(
+                    (here, first, last),
+                    {
+                        "tokens": m.length,
+                        "others": [],
+                        "digest": zlib.crc32(fp.tokens[start : start + m.length].encode()),
+                    },
+                )
+                entry["others"].append({"path": there, "start_line": o_first, "end_line": o_last})
+                entry["tokens"] = max(entry["tokens"], m.length)
+        wanted = set(only) if only is not None else None
+        out: dict[str, list[Suggestion]] = defaultdict(list)
+        occurrences: dict[tuple[str, str], int] = defaultdict(int)
+        for (path, first, last), entry in sorted(regions.items()):
+            if wanted is not None and path not in wanted:
+                continue
+            if enabled_in is not None and not enabled_in(CODE, path):
+                continue
+            if first in self.files[path].suppressed:
+                continue
+            others = sorted({(o["path"], o["start_line"], o["end_line"]) for o in entry["others"]})
+            where = ", ".join(
+                f"{p}:{a}-{b}" if p != path else f"line {a}-{b}" for p, a, b in others[:3]
+            )
+            more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+            target = f"{entry['digest']:08x}:{entry['tokens']}"
+            occ = occurrences[(path, target)]
+            occurrences[(path, target)] += 1
+            out[path].append(
+                Suggestion(
+                    fingerprint=fingerprint_of(CODE, path, target, occ),
+                    code=CODE,
+                    title=f"{TITLE} ({last - first + 1} lines, {entry['tokens']} tokens) also at {where}{more}",
+                    rationale=RATIONALE,
+                    path=path,
+                    span=Span(first, 0, last, 0),
+                    patch=None,
+                    applicability=Applicability.DISPLAY_ONLY,
+                    confidence=0.7,
+                    source=Source.STATIC,
+                    category="structure",
+                    evidence={
+                        "severity": 0.3,
+                        "tokens": entry["tokens"],
+                        "copies": [
+                            {"path": p, "start_line": a, "end_line": b} for p, a, b in others
+                        ],
+                    },
+                )
+            )
+        return dict(out)
+
+
+def project_duplicates(
+    fingerprints: Iterable[Fingerprints | None],
+    min_tokens: int = 60,
+    enabled_in: Any = None,
+    cross_file_only: bool = True,
+) -> dict[str, list[Suggestion]]:
+    """The project-level pass: join every file's fingerprints, return suggestions per path.
+
+    ``cross_file_only`` (default) leaves duplicates inside one file to the per-file rule
+    ``duplicate_block`` (KZ705 as well), so nothing is reported twice.
+    """
+    index = DuplicateIndex(min_tokens)
+    for fp in fingerprints:
+        index.update(fp)
+    return index.suggestions(cross_file_only=cross_file_only, enabled_in=enabled_in)
+
+
+def _min_tokens(settings: Mapping[str, Any]) -> int:
+    try:
+        return max(10, int(settings.get("thresholds.duplicate-tokens", 60) or 60))
+    except (TypeError, ValueError):
+        return 60
+
+
+def for_analyzer(analyzer: Analyzer, path: str, language: str, data: bytes) -> Fingerprints | None:
+    """A worker's fingerprints for one file, or None when KZ705 is not selected."""
+    if not analyzer.selection.enabled(CODE):
+        return None
+    return fingerprint(path, language, data, _min_tokens(analyzer.settings))
+
+
+def add_project_duplicates(files: list[FileResult], analyzer: Analyzer) -> list[FileResult]:
+    """``files`` with the cross-file KZ705 suggestions added to the files they concern."""
+    if not analyzer.selection.enabled(CODE):
+        return files
+    found = project_duplicates(
+        (f.fingerprints for f in files if f.fingerprints is not None),
+        _min_tokens(analyzer.settings),
+        enabled_in=analyzer.selection.enabled_in,
+    )
+    if not found:
+        return files
+    out: list[FileResult] = []
+    for f in files:
+        extra = found.get(f.path)
+        if extra:
+            merged = sorted(
+                f.suggestions + extra, key=lambda s: (s.span.start_line, s.span.start_col, s.code)
+            )
+            f = dataclasses.replace(f, suggestions=merged)
+        out.append(f)
+    return out

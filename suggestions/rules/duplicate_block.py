@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from suggestions.duplicates import DuplicateIndex, fingerprint
+from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.model import Applicability
+from suggestions.rules._structure import ALL_LANGUAGES
+
+
+class DuplicateBlock(Rule):
+    """Duplicated block of code.
+
+    What it does:
+        Flags a run of at least ``thresholds.duplicate-tokens`` tokens (default 60) that
+        appears twice, in any language, with identifiers and literals normalized (renamed
+        variables still match). This rule reports copies inside one file; the project
+        pass of ``kaizen scan`` and the watcher report copies across files under the
+        same code.
+
+    Why is this bad?
+        A bug fixed or a behaviour changed in one copy stays in the others; a shared
+        function keeps them in step.
+
+    Example:
+        ```python bad
+        def total_price(order):
+            total = 0
+            for line in order.lines:
+                if line.quantity > 0 and not line.cancelled:
+                    total += line.quantity * line.unit_price * (1 - line.discount)
+                    log("added", line.sku, total)
+            return round(total, 2)
+
+        def total_weight(shipment):
+            weight = 0
+            for item in shipment.items:
+                if item.count > 0 and not item.removed:
+                    weight += item.count * item.unit_weight * (1 - item.packing)
+                    log("packed", item.code, weight)
+            return round(weight, 2)
+        ```
+        ```python good
+        def total_price(order):
+            return sum_lines(order.lines, "unit_price")
+
+        def total_weight(shipment):
+            return sum_lines(shipment.items, "unit_weight")
+        ```
+
+    Fix safety:
+        Display only: extracting a shared function is a refactoring for a person (or the
+        LLM engine, validated against the tests).
+    """
+
+    code = "KZ705"
+    name = "Duplicated block"
+    category = Category.STRUCTURE
+    applicability = Applicability.DISPLAY_ONLY
+    confidence = 0.7
+    severity = 0.3
+    languages = ALL_LANGUAGES
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        min_tokens = max(10, int(ctx.setting("thresholds.duplicate-tokens", 60) or 60))
+        fp = fingerprint(ctx.path, ctx.language, ctx.source, min_tokens)
+        if fp is None or len(fp.anchors) < 2:
+            return
+        index = DuplicateIndex(min_tokens)
+        index.update(fp)
+        for m in index.matches():
+            for start, other in ((m.a_start, m.b_start), (m.b_start, m.a_start)):
+                first = _line(fp.line_starts, start)
+                last = _line(fp.line_starts, start + m.length - 1)
+                o_first = _line(fp.line_starts, other)
+                o_last = _line(fp.line_starts, other + m.length - 1)
+                node = ctx.root.descendant_for_point_range(
+                    (first - 1, _indent(ctx, first)), (last - 1, _line_end(ctx, last))
+                )
+                if node is None:
+                    continue
+                yield Finding(
+                    node,
+                    f"Duplicated block ({last - first + 1} lines, {m.length} tokens) also at line {o_first}-{o_last}",
+                    evidence={
+                        "tokens": m.length,
+                        "end_line": last,
+                        "copies": [{"path": ctx.path, "start_line": o_first, "end_line": o_last}],
+                    },
+                )
+
+
+def _line(starts: tuple[int, ...], offset: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, offset)
+
+
+def _lines(ctx: Context) -> list[bytes]:
+    result: list[bytes] = ctx.shared("duplicate_block.lines", lambda c: c.source.split(b"\n"))
+    return result
+
+
+def _indent(ctx: Context, line: int) -> int:
+    text = _lines(ctx)[line - 1] if line - 1 < len(_lines(ctx)) else b""
+    return len(text) - len(text.lstrip())
+
+
+def _line_end(ctx: Context, line: int) -> int:
+    text = _lines(ctx)[line - 1] if line - 1 < len(_lines(ctx)) else b""
+    return len(text.rstrip())
