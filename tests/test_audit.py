@@ -1,0 +1,119 @@
+"""The audit log: hash chain, tamper detection, export."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from analysis.store import Store
+from main import main
+from suggestions.audit import AuditEntry, AuditLog, export_json, export_markdown
+from suggestions.model import Validation, ValidationStatus
+from suggestions.patcher import apply_suggestions
+from tests.conftest import write
+from tests.validation_project import suggestion
+
+LINES = "".join(f"n{i} = {i}\n" for i in range(1, 11))
+
+
+@pytest.fixture
+def logged(project: Path) -> tuple[Path, Store]:
+    """A project with four applied changes in the log."""
+    write(project, {"m.py": LINES})
+    store = Store(project)
+    for i in (2, 4, 6, 8):
+        s = suggestion(project, "m.py", f"n{i} = {i}", f"n{i} = {i * 10}", title=f"scale n{i}")
+        s = s.replace(validation=Validation(ValidationStatus.PASSED, ("tests/test_m.py::test_n",), log="1 passed"))
+        assert apply_suggestions(project, store, [s]).ok
+    return project, store
+
+
+def test_entries_are_chained(logged: tuple[Path, Store]) -> None:
+    _root, store = logged
+    log = AuditLog(store)
+    entries = log.entries()
+    assert [e.seq for e in entries] == [1, 2, 3, 4]
+    assert entries[0].prev_hash == "0" * 64
+    for a, b in itertools.pairwise(entries):
+        assert b.prev_hash == a.entry_hash
+        assert b.hash_before == a.hash_after
+    assert all(e.compute_hash() == e.entry_hash for e in entries)
+    assert entries[0].validation["status"] == "passed"
+    assert log.verify().ok
+
+
+def test_edited_entry_is_detected(logged: tuple[Path, Store]) -> None:
+    _root, store = logged
+    store.execute("UPDATE audit SET rationale='nothing to see' WHERE seq=2")
+    result = AuditLog(store).verify()
+    assert not result.ok and result.first_bad == 2 and "edited" in result.problem
+
+
+def test_rehashed_edit_is_still_detected_by_the_next_entry(logged: tuple[Path, Store]) -> None:
+    _root, store = logged
+    log = AuditLog(store)
+    e = log.entry(2)
+    assert e is not None
+    forged = AuditEntry(**{**e.to_dict(), "actor": "someone else", "entry_hash": ""})
+    store.execute("UPDATE audit SET actor=?, entry_hash=? WHERE seq=2", ("someone else", forged.compute_hash()))
+    result = log.verify()
+    assert not result.ok and result.first_bad == 3
+
+
+def test_deleted_entry_is_detected(logged: tuple[Path, Store]) -> None:
+    _root, store = logged
+    store.execute("DELETE FROM audit WHERE seq=2")
+    result = AuditLog(store).verify()
+    assert not result.ok and result.first_bad == 3 and "deleted" in result.problem
+
+
+def test_deleted_newest_entry_is_detected(logged: tuple[Path, Store]) -> None:
+    _root, store = logged
+    store.execute("DELETE FROM audit WHERE seq=4")
+    result = AuditLog(store).verify()
+    assert not result.ok and result.first_bad == 4 and "newest" in result.problem
+
+
+def test_reordered_entries_are_detected(logged: tuple[Path, Store]) -> None:
+    _root, store = logged
+    store.execute("UPDATE audit SET seq=100 WHERE seq=2")
+    store.execute("UPDATE audit SET seq=2 WHERE seq=3")
+    store.execute("UPDATE audit SET seq=3 WHERE seq=100")
+    result = AuditLog(store).verify()
+    assert not result.ok and result.first_bad == 2
+
+
+def test_export_json_and_markdown(logged: tuple[Path, Store], tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    root, store = logged
+    log = AuditLog(store)
+    data = json.loads(export_json(log))
+    assert data["verified"] is True and len(data["entries"]) == 4
+    assert data["entries"][0]["title"] == "scale n2" and "+n2 = 20" in data["entries"][0]["diff"]
+    md = export_markdown(log)
+    assert md.startswith("# Kaizen audit log") and "## #1 Applied `KZ999` in `m.py` — scale n2" in md
+    assert "```diff" in md and "**Validation:** passed (1 test(s))" in md
+    out = tmp_path / "audit.md"
+    assert main(["audit", str(root), "--export", "md", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == md
+    assert main(["audit", str(root), "--export", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verified"] is True
+
+
+def test_cli_verify_fails_with_exit_1_naming_the_entry(logged: tuple[Path, Store],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    root, store = logged
+    assert main(["audit", str(root), "--verify"]) == 0
+    store.execute("UPDATE audit SET diff='' WHERE seq=3")
+    assert main(["audit", str(root), "--verify"]) == 1
+    assert "entry #3" in capsys.readouterr().out
+
+
+def test_listing(logged: tuple[Path, Store], capsys: pytest.CaptureFixture[str]) -> None:
+    root, _store = logged
+    assert main(["audit", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("apply") == 4 and "scale n8" in out
