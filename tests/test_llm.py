@@ -716,3 +716,93 @@ def test_generate_with_validator_keeps_best(project: Path, server: ScriptedServe
 def test_provider_error_kinds() -> None:
     err = LLMError("x", kind="timeout")
     assert err.kind == "timeout" and not err.retryable
+
+
+# --- targets from a real trace ------------------------------------------------------------------
+
+WORK = '''def slow_unique(items):
+    seen = []
+    for x in items:
+        if x not in seen:
+            seen.append(x)
+    return seen
+
+
+def lookup_all(table, keys):
+    out = []
+    for k in keys:
+        try:
+            out.append(table[k])
+        except KeyError:
+            out.append(None)
+    return out
+
+
+def parse(text):
+    return int(text)
+'''
+
+PROG = '''from pkg.work import lookup_all, parse, slow_unique
+
+slow_unique(list(range(2500)) * 2)
+lookup_all({"a": 1}, ["a", "b"] * 20)
+parse("not a number")
+'''
+
+HOT_FIX = """A list makes each membership test linear; a set makes it constant.
+
+pkg/work.py
+<<<<<<< SEARCH
+    seen = []
+    for x in items:
+        if x not in seen:
+            seen.append(x)
+    return seen
+=======
+    seen = []
+    known = set()
+    for x in items:
+        if x not in known:
+            known.add(x)
+            seen.append(x)
+    return seen
+>>>>>>> REPLACE
+"""
+
+
+def test_targets_from_a_real_trace(project: Path, server: ScriptedServer) -> None:
+    import sys
+
+    from analysis.trace_store import TraceStore
+    from analysis.tracing import run_traced
+
+    make_project(project, server.base_url)
+    write(project, {"pkg/work.py": WORK, "prog.py": PROG})
+    store = Store(project)
+    result = run_traced(project, [sys.executable, "prog.py"], timeout=120)
+    TraceStore(store).add(result)
+    engine = LLMEngine(project, load_config(project), store, environ={})
+    targets = engine.targets()
+    # self-healing: the run ended with an uncaught ValueError in parse(); it comes first
+    crash = targets[0]
+    assert crash.title.startswith("Fix for uncaught ValueError") and (crash.path, crash.name) == ("pkg/work.py", "parse")
+    assert engine.self_healing_targets()[0].key == crash.key
+    # the KeyError raised 20 times in lookup_all is a repeated exception site
+    repeated = engine.exception_targets()
+    assert [(t.name, t.evidence["raised"]) for t in repeated] == [("lookup_all", 20)]
+    assert [t.kind for t in targets] == ["exception", "exception", "hotspot"], [(t.title, t.evidence) for t in targets]
+    hot = targets[2]
+    assert (hot.path, hot.start_line, hot.end_line, hot.name) == ("pkg/work.py", 1, 6, "slow_unique")
+    assert hot.evidence["calls"] == 1 and hot.evidence["total_share"] > 0.05
+    server.push(Reply(HOT_FIX))
+    (s,) = engine.generate([hot])
+    assert s.code == "KZ903" and s.category == "performance" and s.evidence["calls"] == 1
+    assert "total_share" in server.chat_requests[0].prompt
+    new = s.patch.apply((project / "pkg/work.py").read_bytes()).decode()  # type: ignore[union-attr]
+    assert "known = set()" in new
+
+
+def test_self_healing_needs_an_endpoint(project: Path) -> None:
+    write(project, {"pkg/calc.py": CALC})
+    engine = engine_for(project)
+    assert engine.self_healing_targets() == []

@@ -199,7 +199,7 @@ class LLMEngine:
                 break
         return out
 
-    def hotspot_targets(self, limit: int = 3, min_share: float = 0.05) -> list[Target]:
+    def hotspot_targets(self, limit: int = 3, min_share: float = 0.05, min_seconds: float = 0.005) -> list[Target]:
         """The hottest project functions of the latest trace."""
         ts = self._trace_store()
         if ts is None or not hasattr(ts, "hotspots"):
@@ -214,12 +214,16 @@ class LLMEngine:
             path = str(_get(rec, "path", "file", default="") or "")
             line = int(_get(rec, "line", "start_line", "lineno", default=0) or 0)
             share = _get(rec, "total_share", "own_share", "share", default=None)
-            if share is not None and float(share) < min_share:
-                continue
+            seconds = _get(rec, "total_s", "total", default=None)
+            if (share is not None and float(share) < min_share) or (
+                    seconds is not None and float(seconds) < min_seconds):
+                continue  # not worth a request: too small a part of the run
             if not path or not line or not (self.root / path).is_file() or is_test_file(path):
                 continue
             evidence = {k: v for k, v in _fields(rec).items() if k not in ("path", "line", "end_line")}
             name = str(_get(rec, "function", "name", "qualname", default="") or "")
+            if name.startswith("<"):
+                continue  # module-level code or a lambda: no function to rewrite
             out.append(Target.for_function(self.root, "hotspot", path, line, name=name.split(".")[-1],
                                            evidence=evidence))
             if len(out) >= limit:
