@@ -1,30 +1,814 @@
-"""The main window (first cut: suggestions of a scan)."""
+"""The main window: project tree, ranked suggestions, diff and details, and the other views."""
 
 from __future__ import annotations
 
+import html
+import json
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtWidgets import QMainWindow, QTableWidget, QTableWidgetItem
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStyledItemDelegate,
+    QTabWidget,
+    QTextBrowser,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ui.workers import run_in_background
+from suggestions.model import Suggestion
+from ui import models as m
+from ui.diffview import DiffView
+from ui.session import REJECT_REASONS, Session, optional
+from ui.theme import colors, icon
+
+__all__ = ["MainWindow"]
+
+MAX_RECENT = 8
+STATUSES = ("not validated", "pending", "passed", "failed", "error", "skipped")
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Draws the open-suggestion count of a file or folder as a small pill."""
+
+    def paint(self, painter, option, index) -> None:
+        super().paint(painter, option, index)
+        count = index.data(Qt.ItemDataRole.UserRole + 5)
+        if not count:
+            return
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QColor, QFont
+
+        painter.save()
+        painter.setRenderHint(painter.RenderHint.Antialiasing)
+        text = str(count)
+        f = QFont(option.font)
+        f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
+        f.setBold(True)
+        painter.setFont(f)
+        fm = painter.fontMetrics()
+        w = max(fm.horizontalAdvance(text) + 10, fm.height() + 2)
+        h = fm.height() + 1
+        r = QRectF(option.rect.right() - w - 6, option.rect.center().y() - h / 2 + 0.5, w, h)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colors()["accent"]))
+        painter.drawRoundedRect(r, h / 2, h / 2)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+class Toast(QFrame):
+    """An unobtrusive notification in the window's corner, with an optional action."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("toast")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.action = QPushButton("Undo")
+        self.action.setObjectName("toastAction")
+        self.close_btn = QToolButton()
+        self.close_btn.setText("✕")
+        self.close_btn.setAutoRaise(True)
+        self.close_btn.clicked.connect(self.hide)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(12, 8, 8, 8)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.action)
+        lay.addWidget(self.close_btn)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self._callback: Any = None
+        self.action.clicked.connect(self._act)
+        self.hide()
+
+    def notify(self, text: str, action: str = "", callback: Any = None, seconds: float = 10.0) -> None:
+        self.label.setText(text)
+        self._callback = callback
+        self.action.setVisible(bool(action))
+        self.action.setText(action or "")
+        self.setFixedWidth(min(460, max(300, self.parentWidget().width() // 3)))
+        self.adjustSize()
+        self.reposition()
+        self.show()
+        self.raise_()
+        self._timer.start(int(seconds * 1000))
+
+    def reposition(self) -> None:
+        p = self.parentWidget()
+        bar = p.statusBar().height() if isinstance(p, QMainWindow) else 0
+        self.move(p.width() - self.width() - 16, p.height() - self.height() - bar - 16)
+
+    def _act(self) -> None:
+        self.hide()
+        if self._callback:
+            self._callback()
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    """One project at a time; every view reads the :class:`Session`."""
+
+    project_opened = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
-        self.resize(1200, 760)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Code", "Title", "File", "Line"])
-        self.setCentralWidget(self.table)
+        self.settings = settings or QSettings()
+        self.session: Session | None = None
+        self.setWindowTitle("Kaizen")
+        self.setWindowIcon(icon("kaizen"))
+        self.resize(1360, 860)
+        self.model = m.SuggestionTableModel(self)
+        self.proxy = m.SuggestionFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self._build()
+        self._restore()
 
-    def open_project(self, root: Path) -> None:
+    # --- construction ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        # Left: project tree with badges.
+        self.tree_model = QStandardItemModel(self)
+        self.tree_model.setHorizontalHeaderLabels(["Project"])
+        self.tree = QTreeView()
+        self.tree.setObjectName("projectTree")
+        self.tree.setModel(self.tree_model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setItemDelegate(BadgeDelegate(self.tree))
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.clicked.connect(self._tree_clicked)
+        self.project_btn = QToolButton()
+        self.project_btn.setObjectName("projectButton")
+        self.project_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.project_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.project_btn.setIcon(icon("folder"))
+        self.project_menu = QMenu(self)
+        self.project_btn.setMenu(self.project_menu)
+        self.watch_label = QLabel()
+        self.watch_label.setObjectName("watchIndicator")
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(6, 6, 0, 6)
+        ll.addWidget(self.project_btn)
+        ll.addWidget(self.watch_label)
+        ll.addWidget(self.tree, 1)
+
+        # Centre: filters + the ranked list.
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search suggestions  ( / )")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda t: self._filter(search=t))
+        self.search.returnPressed.connect(lambda: self.table.setFocus())
+        self.source_box = QComboBox()
+        self.source_box.addItems(["All sources", "static", "runtime", "llm"])
+        self.source_box.currentTextChanged.connect(
+            lambda t: self._filter(sources=[] if t.startswith("All") else [t]))
+        self.status_box = QComboBox()
+        self.status_box.addItems(["Any status", *STATUSES])
+        self.status_box.currentTextChanged.connect(
+            lambda t: self._filter(statuses=[] if t.startswith("Any") else [t]))
+        self.code_box = QLineEdit()
+        self.code_box.setPlaceholderText("Codes, e.g. KZ1,KZ5")
+        self.code_box.setMaximumWidth(150)
+        self.code_box.textChanged.connect(lambda t: self._filter(codes=t))
+        self.folder_label = QPushButton("All folders")
+        self.folder_label.setObjectName("chip")
+        self.folder_label.setToolTip("Filtered to a folder from the project tree; click to clear")
+        self.folder_label.clicked.connect(lambda: self._set_folder(""))
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.source_box)
+        filters.addWidget(self.status_box)
+        filters.addWidget(self.code_box, 1)
+        filters.addWidget(self.folder_label)
+
+        self.table = QTableViewWithKeys()
+        self.table.setObjectName("suggestions")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(m.RANK, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setSectionResizeMode(m.TITLE, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((m.RANK, 48), (m.CODE, 64), (m.LOCATION, 190), (m.SOURCE, 66),
+                           (m.APPLICABILITY, 92), (m.VALIDATION, 104), (m.SCORE, 56)):
+            self.table.setColumnWidth(col, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("muted")
+
+        # Actions bar.
+        self.accept_btn = QPushButton(icon("accept"), "Accept")
+        self.accept_btn.setObjectName("primary")
+        self.accept_btn.setToolTip("Apply the selected suggestions (a)")
+        self.accept_btn.clicked.connect(self.accept_selected)
+        self.reject_btn = QPushButton(icon("reject"), "Reject")
+        self.reject_btn.setToolTip("Hide the selected suggestions, with a reason (r)")
+        reject_menu = QMenu(self)
+        for reason in REJECT_REASONS:
+            reject_menu.addAction(reason.capitalize(), lambda r=reason: self.reject_selected(r))
+        self.reject_btn.setMenu(reject_menu)
+        self.undo_btn = QPushButton(icon("undo"), "Undo")
+        self.undo_btn.setToolTip("Undo the last applied change (u)")
+        self.undo_btn.clicked.connect(self.undo_last)
+        self.editor_btn = QPushButton(icon("editor"), "Open in editor")
+        self.editor_btn.clicked.connect(self.open_in_editor)
+        self.validate_btn = QPushButton(icon("validate"), "Re-validate")
+        self.validate_btn.clicked.connect(self.revalidate_selected)
+        actions = QHBoxLayout()
+        for b in (self.accept_btn, self.reject_btn, self.undo_btn, self.editor_btn, self.validate_btn):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        actions.addWidget(self.count_label)
+
+        list_pane = QWidget()
+        lp = QVBoxLayout(list_pane)
+        lp.setContentsMargins(0, 0, 0, 0)
+        lp.addLayout(filters)
+        lp.addWidget(self.table, 1)
+        lp.addLayout(actions)
+
+        # Right: diff + details.
+        self.diff = DiffView()
+        self.details = QTextBrowser()
+        self.details.setObjectName("details")
+        self.details.setOpenExternalLinks(False)
+        self.details_split = QSplitter(Qt.Orientation.Horizontal)
+        self.details_split.addWidget(self.diff)
+        self.details_split.addWidget(self.details)
+        self.details_split.setStretchFactor(0, 3)
+        self.details_split.setStretchFactor(1, 2)
+
+        self.main_split = QSplitter(Qt.Orientation.Vertical)
+        self.main_split.addWidget(list_pane)
+        self.main_split.addWidget(self.details_split)
+        self.main_split.setStretchFactor(0, 1)
+        self.main_split.setStretchFactor(1, 1)
+
+        suggestions_page = QWidget()
+        sp = QVBoxLayout(suggestions_page)
+        sp.setContentsMargins(6, 6, 6, 6)
+        sp.addWidget(self.main_split)
+
+        from ui.audit import AuditView
+        from ui.hotspots import HotspotsView
+        from ui.rules import RulesEditor
+
+        self.hotspots = HotspotsView()
+        self.rules = RulesEditor()
+        self.audit = AuditView()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(suggestions_page, icon("list"), "Suggestions")
+        self.tabs.addTab(self.hotspots, icon("flame"), "Hotspots")
+        self.tabs.addTab(self.rules, icon("rules"), "Auto-apply rules")
+        self.tabs.addTab(self.audit, icon("audit"), "Audit log")
+
+        self.side_split = QSplitter(Qt.Orientation.Horizontal)
+        self.side_split.addWidget(left)
+        self.side_split.addWidget(self.tabs)
+        self.side_split.setStretchFactor(1, 1)
+        self.side_split.setSizes([250, 1100])
+        self.setCentralWidget(self.side_split)
+
+        # Status bar: watching, queue/progress, pause switch.
+        sb = self.statusBar()
+        self.status_watch = QLabel()
+        self.status_msg = QLabel()
+        self.status_msg.setObjectName("muted")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(180)
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.busy_label = QLabel()
+        self.pause_btn = QPushButton("Automatic changes: on")
+        self.pause_btn.setObjectName("pauseSwitch")
+        self.pause_btn.setCheckable(True)
+        self.pause_btn.setToolTip("Stop every automatic change at once")
+        self.pause_btn.toggled.connect(self._pause_toggled)
+        sb.addWidget(self.status_watch)
+        sb.addWidget(self.status_msg, 1)
+        sb.addPermanentWidget(self.busy_label)
+        sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.pause_btn)
+        self.toast = Toast(self)
+
+        # Menu.
+        menu = self.menuBar().addMenu("&Project")
+        open_act = QAction(icon("folder"), "&Open folder…", self)
+        open_act.setShortcut(QKeySequence.StandardKey.Open)
+        open_act.triggered.connect(self.choose_project)
+        menu.addAction(open_act)
+        self.recent_menu = menu.addMenu("Recent projects")
+        demo_act = QAction("Open the demo project", self)
+        demo_act.triggered.connect(self._open_demo)
+        menu.addAction(demo_act)
+        menu.addSeparator()
+        rescan = QAction("Re-scan", self)
+        rescan.setShortcut(QKeySequence("F5"))
+        rescan.triggered.connect(lambda: self.session and self.session.rescan())
+        menu.addAction(rescan)
+        self.watch_act = QAction("Watch for changes", self)
+        self.watch_act.setCheckable(True)
+        self.watch_act.toggled.connect(lambda on: self.session and self.session.set_watching(on))
+        menu.addAction(self.watch_act)
+        settings_act = QAction(icon("settings"), "Settings…", self)
+        settings_act.setShortcut(QKeySequence("Ctrl+,"))
+        settings_act.triggered.connect(self.open_settings)
+        menu.addAction(settings_act)
+        menu.addSeparator()
+        quit_act = QAction("Quit", self)
+        quit_act.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_act.triggered.connect(self.close)
+        menu.addAction(quit_act)
+
+        # Keyboard: on the list (and the tree), so typing in the search field stays typing.
+        for key, fn in (("j", lambda: self.move_selection(1)), ("k", lambda: self.move_selection(-1)),
+                        ("a", self.accept_selected), ("r", self._reject_menu_at_row), ("u", self.undo_last),
+                        ("/", self.focus_search), ("Return", self.open_in_editor)):
+            for w in (self.table, self.tree):
+                sc = QShortcut(QKeySequence(key), w)
+                sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+                sc.activated.connect(fn)
+        esc = QShortcut(QKeySequence("Escape"), self.search)
+        esc.setContext(Qt.ShortcutContext.WidgetShortcut)
+        esc.activated.connect(lambda: (self.search.clear(), self.table.setFocus()))
+        self._update_recent_menu()
+        self._set_watch(False, "not watching")
+
+    # --- persistence -----------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geo = self.settings.value("window/geometry")
+        if isinstance(geo, QByteArray | bytes):
+            self.restoreGeometry(geo)
+        for name, split in self._splitters().items():
+            state = self.settings.value(f"splitters/{name}")
+            if isinstance(state, QByteArray | bytes):
+                split.restoreState(state)
+        state = self.settings.value("table/header")
+        if isinstance(state, QByteArray | bytes):
+            self.table.horizontalHeader().restoreState(state)
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"side": self.side_split, "main": self.main_split, "details": self.details_split}
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        for name, split in self._splitters().items():
+            self.settings.setValue(f"splitters/{name}", split.saveState())
+        self.settings.setValue("table/header", self.table.horizontalHeader().saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_state()
+        if self.session is not None:
+            self.session.close()
+        super().closeEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.toast.isVisible():
+            self.toast.reposition()
+
+    def recent_projects(self) -> list[str]:
+        raw = self.settings.value("project/recent", [])
+        if isinstance(raw, str):
+            raw = [raw]
+        return [p for p in (raw or []) if isinstance(p, str)]
+
+    def _remember(self, root: Path) -> None:
+        recent = [str(root)] + [p for p in self.recent_projects() if p != str(root)]
+        self.settings.setValue("project/recent", recent[:MAX_RECENT])
+        self.settings.setValue("project/last", str(root))
+        self._update_recent_menu()
+
+    def _update_recent_menu(self) -> None:
+        for menu in (self.recent_menu, self.project_menu):
+            menu.clear()
+        for p in self.recent_projects():
+            for menu in (self.recent_menu, self.project_menu):
+                act = menu.addAction(icon("folder"), p)
+                act.triggered.connect(lambda _=False, p=p: self.open_project(Path(p)))
+        self.project_menu.addSeparator()
+        self.project_menu.addAction("Open folder…", self.choose_project)
+        self.project_menu.addAction("Open the demo project", self._open_demo)
+
+    # --- opening ---------------------------------------------------------------------------
+
+    def choose_project(self) -> None:
+        start = str(self.session.root) if self.session else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open a project folder", start)
+        if folder:
+            self.open_project(Path(folder))
+
+    def _open_demo(self) -> None:
+        from ui.app import demo_project
+
+        self.open_project(demo_project())
+
+    def open_project(self, root: Path, watch: bool = True) -> Session:
+        """Close the current project (if any) and open ``root``."""
+        root = Path(root).resolve()
+        if self.session is not None:
+            self.session.close()
+            self.session.deleteLater()
+        self.model.apply([], [], self.model.fingerprints())
+        self.diff.clear()
+        self.details.clear()
+        s = Session(root, self)
+        self.session = s
+        s.changed.connect(self._changed)
+        s.ranked.connect(self.model.set_ranks)
+        s.ranked.connect(lambda _o: self._update_count())
+        s.files_changed.connect(self._update_badges)
+        s.watching_changed.connect(self._set_watch)
+        s.busy_changed.connect(self._busy)
+        s.message.connect(self.show_message)
+        s.error.connect(self.show_error)
+        s.auto_applied.connect(self._auto_applied)
+        s.applied.connect(self._applied)
+        s.paused_changed.connect(self._paused_changed)
+        s.audit_changed.connect(self.audit.reload)
+        s.trace_changed.connect(self.hotspots.reload)
         self.setWindowTitle(f"Kaizen — {root.name}")
-        from suggestions.scan import scan_project
+        self.project_btn.setText(root.name)
+        self.project_btn.setToolTip(str(root))
+        self._build_tree(root)
+        self.hotspots.set_session(s)
+        self.rules.set_session(s)
+        self.audit.set_session(s)
+        self._remember(root)
+        self._paused_changed(s.paused())
+        s.open(watch=watch)
+        self.project_opened.emit(str(root))
+        return s
 
-        run_in_background(lambda w: scan_project(root, jobs=1).suggestions, on_result=self._show)
+    def _build_tree(self, root: Path) -> None:
+        from analysis.inventory import scan_inventory
 
-    def _show(self, suggestions) -> None:
-        self.table.setRowCount(len(suggestions))
-        for i, s in enumerate(suggestions):
-            for j, v in enumerate((s.code, s.title, s.path, str(s.line))):
-                self.table.setItem(i, j, QTableWidgetItem(v))
+        self.tree_model.clear()
+        self._tree_items: dict[str, QStandardItem] = {}
+        rootitem = self.tree_model.invisibleRootItem()
+        try:
+            inv = scan_inventory(root, 2_000_000, [])
+            files = sorted(f.path for f in inv.files)
+        except Exception:
+            files = []
+        for path in files:
+            parent = rootitem
+            parts = path.split("/")
+            for i, part in enumerate(parts):
+                key = "/".join(parts[: i + 1])
+                item = self._tree_items.get(key)
+                if item is None:
+                    item = QStandardItem(icon("folder" if i < len(parts) - 1 else "file"), part)
+                    item.setData(key, Qt.ItemDataRole.UserRole + 4)
+                    item.setEditable(False)
+                    parent.appendRow(item)
+                    self._tree_items[key] = item
+                parent = item
+        self.tree.expandToDepth(0)
+
+    def _update_badges(self, counts: dict[str, int]) -> None:
+        totals: dict[str, int] = {}
+        for path, n in counts.items():
+            parts = path.split("/")
+            for i in range(1, len(parts) + 1):
+                key = "/".join(parts[:i])
+                totals[key] = totals.get(key, 0) + n
+        for key, item in getattr(self, "_tree_items", {}).items():
+            n = totals.get(key, 0)
+            if item.data(Qt.ItemDataRole.UserRole + 5) != n:
+                item.setData(n, Qt.ItemDataRole.UserRole + 5)
+                item.setToolTip(f"{key}: {n} open suggestion{'s' if n != 1 else ''}")
+
+    def _tree_clicked(self, index: QModelIndex) -> None:
+        key = index.data(Qt.ItemDataRole.UserRole + 4) or ""
+        self._set_folder(key)
+
+    def _set_folder(self, folder: str) -> None:
+        self.folder_label.setText(f"In {folder}  ✕" if folder else "All folders")
+        self._filter(folder=folder)
+
+    # --- list updates ----------------------------------------------------------------------
+
+    def _changed(self, added: list[Suggestion], updated: list[Suggestion], removed: list[str]) -> None:
+        self.model.apply(added, updated, removed)
+        self._update_count()
+        current = self.current_suggestion()
+        if current is not None and any(s.fingerprint == current.fingerprint for s in updated):
+            self._show_suggestion(current)
+        elif current is None and self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
+            if self.table.hasFocus() or not self.isActiveWindow() or True:
+                self.select_row(0)
+
+    def _filter(self, **kw: Any) -> None:
+        selected = self.current_suggestion()
+        self.proxy.set_filters(**kw)
+        self._update_count()
+        if selected is not None:
+            self.select_fingerprint(selected.fingerprint)
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(f"{shown} of {total} suggestions" if shown != total else f"{total} suggestions")
+
+    # --- selection -------------------------------------------------------------------------
+
+    def selected_suggestions(self) -> list[Suggestion]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.proxy.index(r, 0).data(m.SUGGESTION_ROLE) for r in rows]
+
+    def current_suggestion(self) -> Suggestion | None:
+        sel = self.selected_suggestions()
+        return sel[0] if sel else None
+
+    def select_row(self, row: int) -> None:
+        if not 0 <= row < self.proxy.rowCount():
+            return
+        idx = self.proxy.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(idx)
+
+    def select_fingerprint(self, fingerprint: str) -> bool:
+        row = self.model.row_of(fingerprint)
+        if row < 0:
+            return False
+        idx = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not idx.isValid():
+            return False
+        self.select_row(idx.row())
+        return True
+
+    def move_selection(self, step: int) -> None:
+        cur = self.table.currentIndex()
+        row = cur.row() + step if cur.isValid() else 0
+        self.select_row(max(0, min(self.proxy.rowCount() - 1, row)))
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _selection_changed(self, *_: Any) -> None:
+        s = self.current_suggestion()
+        if s is None:
+            self.diff.clear()
+            self.details.clear()
+            return
+        self._show_suggestion(s)
+
+    def _show_suggestion(self, s: Suggestion) -> None:
+        fresh = self.session.suggestion(s.fingerprint) if self.session else None
+        s = fresh or s
+        self.diff.show_diff(f"<b>{html.escape(s.title)}</b> &nbsp; <span>{html.escape(s.path)}:{s.line}</span>",
+                            s.path, s.diff)
+        self.details.setHtml(self._details_html(s))
+
+    def _details_html(self, s: Suggestion) -> str:
+        c = colors()
+        esc = html.escape
+        out = [f'<h3 style="margin-bottom:2px">{esc(s.code)} · {esc(s.title)}</h3>',
+               f'<p style="color:{c["muted"]};margin-top:0">{esc(s.path)}:{s.line} · {esc(s.source.value)} · '
+               f'{esc(s.applicability.value)} · confidence {s.confidence:.0%}</p>',
+               f"<p>{esc(s.rationale).replace(chr(10), '<br>')}</p>"]
+        # Rank in words.
+        explain = ""
+        ranking = optional("suggestions.ranking")
+        if ranking is not None and hasattr(ranking, "Ranker") and self.session is not None:
+            try:
+                pos = self.model._rank.get(s.fingerprint)
+                explain = ranking.Ranker(self.session.store).explain(s, pos)
+            except Exception:
+                explain = ""
+        if not explain and s.score_breakdown:
+            explain = "; ".join(t.explanation for t in s.score_breakdown if t.explanation)
+        out.append("<h4>Why it ranks here</h4>")
+        out.append(f"<p>{esc(explain) if explain else 'Not ranked yet: no decisions or traces to weigh.'}</p>")
+        # Evidence.
+        out.append("<h4>Evidence</h4>")
+        if s.evidence:
+            rows = "".join(f"<tr><td style='color:{c['muted']};padding-right:10px'>{esc(str(k))}</td>"
+                           f"<td>{esc(_fmt(v))}</td></tr>" for k, v in s.evidence.items())
+            out.append(f"<table>{rows}</table>")
+        else:
+            out.append(f"<p style='color:{c['muted']}'>No runtime evidence yet — run a trace from the Hotspots tab.</p>")
+        # Validation.
+        v = s.validation
+        color = {"passed": c["ok"], "failed": c["bad"], "error": c["bad"]}.get(v.status.value, c["warn"])
+        out.append("<h4>Validation</h4>")
+        out.append(f"<p><b style='color:{color}'>{esc(m.status_of(s))}</b>")
+        if v.tests_run:
+            out.append(f" · {len(v.tests_run)} test{'s' if len(v.tests_run) != 1 else ''} run")
+        if v.failed_tests:
+            out.append(f" · failed: {esc(', '.join(v.failed_tests[:5]))}")
+        if v.duration_s is not None:
+            out.append(f" · {v.duration_s:.1f} s")
+        if v.speedup:
+            out.append(f" · speed-up ×{v.speedup:.2f}")
+        out.append("</p>")
+        if v.log:
+            out.append(f"<pre style='font-size:9pt'>{esc(v.log[-4000:])}</pre>")
+        elif not v.done:
+            out.append(f"<p style='color:{c['muted']}'>Not validated yet. Re-validate runs the tests that cover "
+                       "this code in a sandbox copy.</p>")
+        return "".join(out)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def accept_selected(self) -> None:
+        items = self.selected_suggestions()
+        if self.session is None or not items:
+            return
+        self._select_next_after(items)
+        self.session.accept(items)
+
+    def reject_selected(self, reason: str = "not now") -> None:
+        items = self.selected_suggestions()
+        if self.session is None or not items:
+            return
+        self._select_next_after(items)
+        self.model.apply([], [], [s.fingerprint for s in items])  # hide at once; the session confirms
+        self.session.reject(items, reason)
+
+    def _select_next_after(self, items: list[Suggestion]) -> None:
+        # Keep the keyboard flow: the row after the last one acted on becomes current.
+        rows = [self.proxy.mapFromSource(self.model.index(self.model.row_of(s.fingerprint), 0)).row() for s in items]
+        fps = {s.fingerprint for s in items}
+        for r in range(max(rows) + 1, self.proxy.rowCount()):
+            s = self.proxy.index(r, 0).data(m.SUGGESTION_ROLE)
+            if s.fingerprint not in fps:
+                self._next_fp = s.fingerprint
+                QTimer.singleShot(0, lambda fp=s.fingerprint: self.select_fingerprint(fp))
+                return
+
+    def _reject_menu_at_row(self) -> None:
+        if not self.selected_suggestions():
+            return
+        menu = QMenu(self)
+        for reason in REJECT_REASONS:
+            menu.addAction(reason.capitalize(), lambda r=reason: self.reject_selected(r))
+        rect = self.table.visualRect(self.table.currentIndex())
+        menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
+        self._reject_popup = menu
+
+    def undo_last(self) -> None:
+        if self.session is not None:
+            self.session.undo()
+
+    def open_in_editor(self) -> None:
+        s = self.current_suggestion()
+        if self.session is None or s is None:
+            return
+        try:
+            cmd = self.session.open_in_editor(s)
+            self.show_message(f"Opened: {cmd}")
+        except (OSError, ValueError, KeyError, IndexError) as exc:
+            self.show_error(f"Cannot start the editor: {exc}. Set it in Settings → editor.")
+
+    def revalidate_selected(self) -> None:
+        items = self.selected_suggestions()
+        if self.session is not None and items:
+            self.session.revalidate(items)
+
+    def _context_menu(self, pos) -> None:
+        if not self.selected_suggestions():
+            return
+        menu = QMenu(self)
+        menu.addAction(icon("accept"), "Accept (a)", self.accept_selected)
+        rej = menu.addMenu(icon("reject"), "Reject (r)")
+        for reason in REJECT_REASONS:
+            rej.addAction(reason.capitalize(), lambda r=reason: self.reject_selected(r))
+        menu.addAction(icon("editor"), "Open in editor", self.open_in_editor)
+        menu.addAction(icon("validate"), "Re-validate", self.revalidate_selected)
+        menu.addSeparator()
+        menu.addAction("Copy id", lambda: QApplication.clipboard().setText(self.current_suggestion().id))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def open_settings(self) -> None:
+        if self.session is None:
+            return
+        from ui.settings import SettingsDialog
+
+        dlg = SettingsDialog(self.session, self)
+        if dlg.exec():
+            self.session.reload_config()
+            self.rules.reload()
+
+    # --- status ----------------------------------------------------------------------------
+
+    def _set_watch(self, on: bool, text: str) -> None:
+        c = colors()
+        dot = c["ok"] if on else c["muted"]
+        label = "Watching" if on else "Not watching"
+        self.watch_label.setText(f"<span style='color:{dot}'>●</span> {label}")
+        self.watch_label.setToolTip(text)
+        self.status_watch.setText(f"<span style='color:{dot}'>●</span> {text}")
+        self.watch_act.blockSignals(True)
+        self.watch_act.setChecked(on)
+        self.watch_act.blockSignals(False)
+
+    def _busy(self, task: str, done: int, total: int) -> None:
+        if not task:
+            self.progress.hide()
+            self.busy_label.setText("")
+            return
+        self.busy_label.setText(task + (f" {done}/{total}" if total else "…"))
+        self.progress.show()
+        self.progress.setRange(0, total if total else 0)
+        if total:
+            self.progress.setValue(done)
+
+    def show_message(self, text: str) -> None:
+        self.status_msg.setText(text)
+        self.status_msg.setToolTip(text)
+
+    def show_error(self, text: str) -> None:
+        c = colors()
+        first = text.splitlines()[0] if text else ""
+        self.status_msg.setText(f"<span style='color:{c['bad']}'>{html.escape(first)}</span>")
+        self.status_msg.setToolTip(text)
+        self.toast.notify(first, seconds=8)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        self.pause_btn.setText("Automatic changes: PAUSED" if paused else "Automatic changes: on")
+        self.pause_btn.setIcon(icon("pause" if paused else "play"))
+        if self.session is not None and self.session.paused() != paused:
+            self.session.set_paused(paused)
+
+    def _paused_changed(self, paused: bool) -> None:
+        if self.pause_btn.isChecked() != paused:
+            self.pause_btn.setChecked(paused)
+        else:
+            self._pause_toggled(paused)
+
+    def _auto_applied(self, s: Suggestion) -> None:
+        self.toast.notify(f"Applied automatically: {s.title} ({s.path}:{s.line})", "Undo",
+                          lambda fp=s.fingerprint: self.session and self.session.undo(fp))
+
+    def _applied(self, items: list[Suggestion]) -> None:
+        if items:
+            n = len(items)
+            text = f"Applied {items[0].title}" if n == 1 else f"Applied {n} changes"
+            self.toast.notify(text, "Undo", lambda: self.session and self.session.undo(), seconds=8)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, dict | list):
+        return json.dumps(v)[:300]
+    return str(v)
+
+
+from PySide6.QtWidgets import QTableView  # noqa: E402
+
+
+class QTableViewWithKeys(QTableView):
+    """The suggestion list; single-letter keys are shortcuts, so no keyboard search."""
+
+    def keyboardSearch(self, search: str) -> None:
+        pass
+
+
+_ = QMessageBox

@@ -1,0 +1,274 @@
+"""Hotspots from the latest trace: functions by share of time, calls, exceptions."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStyledItemDelegate,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.session import Session, optional
+from ui.theme import colors, icon
+
+__all__ = ["HotspotsView", "field"]
+
+SHARE_ROLE = Qt.ItemDataRole.UserRole + 10
+
+
+def field(row: Any, *names: str, default: Any = None) -> Any:
+    """The first of ``names`` present on a row (a dict, a sqlite Row or an object)."""
+    for n in names:
+        if isinstance(row, dict) and n in row:
+            return row[n]
+        try:
+            return row[n]
+        except (KeyError, IndexError, TypeError):
+            pass
+        if hasattr(row, n):
+            return getattr(row, n)
+    return default
+
+
+class ShareDelegate(QStyledItemDelegate):
+    """A bar proportional to the function's share of the traced time."""
+
+    def paint(self, painter, option, index) -> None:
+        share = index.data(SHARE_ROLE)
+        if share is None:
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        r = option.rect.adjusted(4, 5, -60, -5)
+        painter.setPen(Qt.PenStyle.NoPen)
+        base = QColor(colors()["muted"])
+        base.setAlpha(45)
+        painter.setBrush(base)
+        painter.drawRoundedRect(QRectF(r), 3, 3)
+        painter.setBrush(QColor(colors()["bar"]))
+        w = max(2.0, r.width() * max(0.0, min(1.0, float(share))))
+        painter.drawRoundedRect(QRectF(r.x(), r.y(), w, r.height()), 3, 3)
+        painter.setPen(option.palette.text().color())
+        tr = option.rect.adjusted(option.rect.width() - 56, 0, -4, 0)
+        painter.drawText(tr, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{share:.1%}")
+        painter.restore()
+
+
+class HotspotsView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: Session | None = None
+        self._worker: Any = None
+        self.summary = QLabel("No trace yet.")
+        self.summary.setWordWrap(True)
+        self.run_btn = QPushButton(icon("flame"), "Run trace")
+        self.run_btn.setObjectName("primary")
+        self.run_btn.clicked.connect(self.run_trace)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.clicked.connect(self.cancel)
+        self.cancel_btn.hide()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.command = QLabel()
+        self.command.setObjectName("muted")
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.progress)
+        top.addWidget(self.cancel_btn)
+        top.addWidget(self.run_btn)
+        self.table = QTreeWidget()
+        self.table.setObjectName("hotspots")
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setHeaderLabels(["Function", "Location", "Share of time", "Calls", "Own time", "Total time", "Exceptions"])
+        self.table.setItemDelegateForColumn(2, ShareDelegate(self.table))
+        self.table.setSortingEnabled(True)
+        h = self.table.header()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((1, 220), (2, 240), (3, 80), (4, 90), (5, 90), (6, 90)):
+            self.table.setColumnWidth(col, width)
+        self.failures = QTreeWidget()
+        self.failures.setHeaderLabels(["Exceptions and failed tests", "Where", "Count"])
+        self.failures.setRootIsDecorated(False)
+        self.failures.setColumnWidth(0, 420)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setObjectName("log")
+        self.log.setPlaceholderText("Output of the traced command appears here while it runs.")
+        self.log.setMaximumBlockCount(2000)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.failures)
+        bottom.addWidget(self.log)
+        split.addWidget(bottom)
+        split.setSizes([420, 180])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addLayout(top)
+        lay.addWidget(self.command)
+        lay.addWidget(split, 1)
+
+    def set_session(self, session: Session) -> None:
+        self.session = session
+        cmd = str(session.config.get("trace.command"))
+        self.command.setText(f"Trace command: <code>{cmd}</code> (change it in Settings → Trace)")
+        self.reload()
+
+    def _trace_store(self) -> Any:
+        mod = optional("analysis.trace_store")
+        if mod is None or self.session is None:
+            return None
+        return mod.TraceStore(self.session.store)
+
+    def reload(self) -> None:
+        if self.session is None:
+            return
+
+        def job(w: Any) -> Any:
+            ts = self._trace_store()
+            if ts is None:
+                return None
+            return ts.latest(), list(ts.hotspots()), list(ts.failures())
+
+        self.session.run_job("Loading trace", job, self._show)
+
+    def _show(self, data: Any) -> None:
+        self.table.clear()
+        self.failures.clear()
+        if data is None:
+            self.summary.setText("Tracing is not available in this build yet.")
+            return
+        latest, hotspots, failures = data
+        if latest is None:
+            self.summary.setText("No trace yet. Run the project's tests under the tracer to see where "
+                                 "the time goes and what raises.")
+            return
+        when = field(latest, "at", "started_at", "finished_at", "created_at", default=None)
+        cmd = field(latest, "command", default="")
+        dur = field(latest, "duration_s", "duration", "seconds", "wall_s", default=None)
+        bits = ["<b>Latest trace</b>"]
+        if when:
+            bits.append(time.strftime("%Y-%m-%d %H:%M", time.localtime(float(when))))
+        if cmd:
+            bits.append(f"<code>{cmd if isinstance(cmd, str) else ' '.join(cmd)}</code>")
+        if dur:
+            bits.append(f"{float(dur):.2f} s")
+        bits.append(f"{len(hotspots)} functions")
+        self.summary.setText(" · ".join(bits))
+        for h in hotspots:
+            name = field(h, "qualname", "function", "name", default="?")
+            path = field(h, "path", "file", default="")
+            line = field(h, "line", "lineno", "first_line", default="")
+            share = float(field(h, "share", "time_share", default=0.0) or 0.0)
+            calls = int(field(h, "calls", "ncalls", "call_count", default=0) or 0)
+            own = float(field(h, "own_s", "self_time", "own_time", "own", default=0.0) or 0.0)
+            total = float(field(h, "total_s", "total_time", "cumulative", "total", default=0.0) or 0.0)
+            exc = int(field(h, "exceptions", "exception_count", "raised", default=0) or 0)
+            item = _SortItem([str(name), f"{path}:{line}" if line else str(path), "", str(calls),
+                              f"{own * 1000:.1f} ms", f"{total * 1000:.1f} ms", str(exc) if exc else ""])
+            item.setData(2, SHARE_ROLE, share)
+            item.setData(2, Qt.ItemDataRole.UserRole, share)
+            item.setData(3, Qt.ItemDataRole.UserRole, calls)
+            item.setData(4, Qt.ItemDataRole.UserRole, own)
+            item.setData(5, Qt.ItemDataRole.UserRole, total)
+            item.setData(6, Qt.ItemDataRole.UserRole, exc)
+            if exc:
+                item.setForeground(6, QColor(colors()["bad"]))
+            self.table.addTopLevelItem(item)
+        self.table.sortItems(2, Qt.SortOrder.DescendingOrder)
+        for f in failures:
+            what = field(f, "exception", "type", "test", "name", default="?")
+            msg = field(f, "message", "error", default="")
+            where = field(f, "where", "location", "path", default="")
+            line = field(f, "line", "lineno", default="")
+            count = field(f, "count", default=1)
+            it = QTreeWidgetItem([f"{what}: {msg}" if msg else str(what),
+                                  f"{where}:{line}" if line else str(where), str(count)])
+            tb = field(f, "traceback", default="")
+            if tb:
+                it.setToolTip(0, str(tb))
+            self.failures.addTopLevelItem(it)
+
+    def run_trace(self) -> None:
+        if self.session is None:
+            return
+        tracing = optional("analysis.tracing")
+        if tracing is None:
+            self.session.error.emit("Tracing is not available in this build yet.")
+            return
+        session = self.session
+        cmd = str(session.config.get("trace.command"))
+        self.log.clear()
+        self._started = time.monotonic()
+
+        def job(w: Any) -> Any:
+            import shlex
+
+            fn = getattr(tracing, "run_trace", None) or tracing.trace_command
+            import inspect
+
+            params = inspect.signature(fn).parameters
+            kw: dict[str, Any] = {}
+            if "store" in params:
+                kw["store"] = session.store
+            if "config" in params:
+                kw["config"] = session.config
+            if "on_output" in params:
+                kw["on_output"] = lambda line: w.report(0, 0, line)
+            if "cancel" in params:
+                kw["cancel"] = lambda: w.cancelled
+            return fn(session.root, shlex.split(cmd), **kw)
+
+        def progress(_d: int, _t: int, line: str) -> None:
+            if line:
+                self.log.appendPlainText(line.rstrip("\n"))
+
+        def done(_r: Any) -> None:
+            session.message.emit(f"Trace finished in {time.monotonic() - self._started:.1f} s")
+            session.trace_changed.emit()
+
+        def finished() -> None:
+            self.progress.hide()
+            self.cancel_btn.hide()
+            self.run_btn.setEnabled(True)
+            self._worker = None
+
+        from ui.workers import run_in_background
+
+        self.progress.show()
+        self.cancel_btn.show()
+        self.run_btn.setEnabled(False)
+        self.log.appendPlainText(f"$ {cmd}")
+        self._worker = run_in_background(job, on_result=done, on_error=session.error.emit,
+                                         on_progress=progress, on_finished=finished)
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+
+class _SortItem(QTreeWidgetItem):
+    def __lt__(self, other: QTreeWidgetItem) -> bool:
+        col = self.treeWidget().sortColumn() if self.treeWidget() else 0
+        a, b = self.data(col, Qt.ItemDataRole.UserRole), other.data(col, Qt.ItemDataRole.UserRole)
+        if a is not None and b is not None:
+            return bool(a < b)
+        return self.text(col) < other.text(col)

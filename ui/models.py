@@ -1,0 +1,213 @@
+"""Qt models over the core's suggestions: a table updated incrementally, and a filter proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor
+
+from suggestions.model import Suggestion
+
+__all__ = ["COLUMNS", "SuggestionFilter", "SuggestionTableModel", "status_of"]
+
+COLUMNS = ("Rank", "Title", "Code", "Location", "Source", "Applicability", "Validation", "Score")
+RANK, TITLE, CODE, LOCATION, SOURCE, APPLICABILITY, VALIDATION, SCORE = range(len(COLUMNS))
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+SUGGESTION_ROLE = Qt.ItemDataRole.UserRole + 2
+
+_STATUS_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", "skipped": "#9a6700"}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def status_of(s: Suggestion) -> str:
+    """The validation status word shown in the list ("not validated" before any run)."""
+    v = s.validation.status.value
+    return "not validated" if v == "pending" and s.validation.at is None else v
+
+
+class SuggestionTableModel(QAbstractTableModel):
+    """Rows are suggestions keyed by fingerprint; changes arrive as insert/update/remove."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Suggestion] = []
+        self._row_of: dict[str, int] = {}
+        self._rank: dict[str, int] = {}
+        self._haystack: list[str] = []
+
+    # --- Qt API ------------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        s = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == RANK:
+                return str(self._rank.get(s.fingerprint, 0))
+            if col == TITLE:
+                return s.title
+            if col == CODE:
+                return s.code
+            if col == LOCATION:
+                return f"{s.path}:{s.line}"
+            if col == SOURCE:
+                return s.source.value
+            if col == APPLICABILITY:
+                return s.applicability.value
+            if col == VALIDATION:
+                return status_of(s)
+            if col == SCORE:
+                return f"{s.score:.2f}"
+        elif role == SORT_ROLE:
+            if col == RANK:
+                return self._rank.get(s.fingerprint, 0)
+            if col == SCORE:
+                return s.score
+            if col == LOCATION:
+                return f"{s.path}:{s.line:08d}"
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        elif role == SUGGESTION_ROLE:
+            return s
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            return f"{s.code} · {s.title}\n{s.path}:{s.line}"
+        elif role == Qt.ItemDataRole.ForegroundRole and col == VALIDATION:
+            c = _STATUS_COLORS.get(s.validation.status.value)
+            return QColor(c) if c else None
+        elif role == Qt.ItemDataRole.TextAlignmentRole and col in (RANK, SCORE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    # --- state -------------------------------------------------------------------------------
+
+    def suggestion(self, row: int) -> Suggestion:
+        return self._rows[row]
+
+    def suggestions(self) -> list[Suggestion]:
+        return list(self._rows)
+
+    def row_of(self, fingerprint: str) -> int:
+        return self._row_of.get(fingerprint, -1)
+
+    def haystack(self, row: int) -> str:
+        return self._haystack[row]
+
+    def fingerprints(self) -> set[str]:
+        return set(self._row_of)
+
+    def apply(self, added: Iterable[Suggestion], updated: Iterable[Suggestion], removed: Iterable[str]) -> None:
+        """Apply a change set with the finest-grained notifications (keeps views' selection)."""
+        removed = [fp for fp in removed if fp in self._row_of]
+        if removed:
+            rows = sorted((self._row_of[fp] for fp in removed), reverse=True)
+            # Remove contiguous runs at once, from the bottom so indexes stay valid.
+            run_end = rows[0]
+            run_start = rows[0]
+            for r in rows[1:] + [-2]:
+                if r == run_start - 1:
+                    run_start = r
+                    continue
+                self.beginRemoveRows(QModelIndex(), run_start, run_end)
+                del self._rows[run_start : run_end + 1]
+                del self._haystack[run_start : run_end + 1]
+                self.endRemoveRows()
+                run_start = run_end = r
+            self._reindex()
+        for s in updated:
+            row = self._row_of.get(s.fingerprint)
+            if row is None:
+                continue
+            self._rows[row] = s
+            self._haystack[row] = _haystack(s)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        added = [s for s in added if s.fingerprint not in self._row_of]
+        if added:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+            self._rows.extend(added)
+            self._haystack.extend(_haystack(s) for s in added)
+            for i, s in enumerate(added, start=first):
+                self._row_of[s.fingerprint] = i
+            self.endInsertRows()
+
+    def set_ranks(self, ordered: Sequence[str]) -> None:
+        """Ranks from the service's order (1 = best); only changed rows are signalled."""
+        new = {fp: i for i, fp in enumerate(ordered, start=1)}
+        changed = [self._row_of[fp] for fp, r in new.items() if fp in self._row_of and self._rank.get(fp) != r]
+        self._rank = new
+        if changed:
+            lo, hi = min(changed), max(changed)
+            self.dataChanged.emit(self.index(lo, RANK), self.index(hi, RANK))
+
+    def _reindex(self) -> None:
+        self._row_of = {s.fingerprint: i for i, s in enumerate(self._rows)}
+
+
+def _haystack(s: Suggestion) -> str:
+    return f"{s.title}\n{s.code}\n{s.path}\n{s.rationale}".lower()
+
+
+class SuggestionFilter(QSortFilterProxyModel):
+    """Sort by any column; filter by source, code, status, folder and free-text search."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+        self.sources: set[str] = set()
+        self.codes: str = ""  # a code or prefix, e.g. "KZ1"
+        self.statuses: set[str] = set()
+        self.folder: str = ""
+        self.search: str = ""
+
+    def set_filters(self, *, sources: Iterable[str] | None = None, codes: str | None = None,
+                    statuses: Iterable[str] | None = None, folder: str | None = None,
+                    search: str | None = None) -> None:
+        if sources is not None:
+            self.sources = set(sources)
+        if codes is not None:
+            self.codes = codes.strip().upper()
+        if statuses is not None:
+            self.statuses = set(statuses)
+        if folder is not None:
+            self.folder = folder.strip("/")
+        if search is not None:
+            self.search = search.strip().lower()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        model: SuggestionTableModel = self.sourceModel()  # type: ignore[assignment]
+        s = model.suggestion(source_row)
+        if self.sources and s.source.value not in self.sources:
+            return False
+        if self.codes and not any(s.code.startswith(c.strip()) for c in self.codes.split(",") if c.strip()):
+            return False
+        if self.statuses and status_of(s) not in self.statuses:
+            return False
+        if self.folder and not (s.path == self.folder or s.path.startswith(self.folder + "/")):
+            return False
+        if self.search:
+            hay = model.haystack(source_row)
+            return all(word in hay for word in self.search.split())
+        return True

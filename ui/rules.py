@@ -1,0 +1,376 @@
+"""The auto-apply rules editor: a form per [[policy.rules]] entry with a live preview."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from analysis.config import SCHEMA, ConfigError, validate
+from suggestions.model import Suggestion
+from ui.session import Session, optional
+from ui.settings import editor_for, read_widget
+from ui.theme import colors, icon
+from ui.tomledit import replace_rules, write_atomic
+
+__all__ = ["RulesEditor", "rule_matches"]
+
+RULE_SECTION = next(s for s in SCHEMA if s.name == "policy.rules")
+NEVER_SECTION = next(s for s in SCHEMA if s.name == "policy.never")
+
+
+def _glob(path: str, pattern: str) -> bool:
+    if pattern in ("**", "*"):
+        return True
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    if pattern.endswith("/**"):
+        return path.startswith(pattern[:-3] + "/")
+    return False
+
+
+def _changed_lines(s: Suggestion) -> int:
+    n = 0
+    for line in s.diff.splitlines():
+        if line[:1] in "+-" and not line.startswith(("+++", "---")):
+            n += 1
+    return n
+
+
+def rule_matches(rule: dict[str, Any], s: Suggestion, never: dict[str, Any] | None = None) -> str:
+    """'' when ``rule`` would apply ``s``; otherwise the first reason it would not.
+
+    Used only when ``suggestions.policy`` has no preview of its own.
+    """
+    never = never or {"paths": [], "codes": []}
+    if any(_glob(s.path, p) for p in never["paths"]) or any(fnmatch.fnmatchcase(s.code, c) for c in never["codes"]):
+        return "never-list"
+    if s.patch is None:
+        return "no fix"
+    if not any(fnmatch.fnmatchcase(s.code, c) for c in rule["codes"]):
+        return "code"
+    if s.source.value not in rule["source"]:
+        return "source"
+    if s.applicability.value not in rule["applicability"]:
+        return "applicability"
+    if s.confidence < rule["min-confidence"]:
+        return "confidence"
+    if _changed_lines(s) > rule["max-changed-lines"]:
+        return "size"
+    if not any(_glob(s.path, p) for p in rule["paths"]) or any(_glob(s.path, p) for p in rule["exclude"]):
+        return "path"
+    if rule["require-validation"] == "passed" and s.validation.status.value != "passed":
+        return "not validated"
+    return ""
+
+
+class RulesEditor(QWidget):
+    """Edit the rules; the preview shows which current suggestions each rule would apply."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: Session | None = None
+        self.rules: list[dict[str, Any]] = []
+        self.current = -1
+        self.valid = True
+        self.rule_list = QListWidget()
+        self.rule_list.setObjectName("ruleList")
+        self.rule_list.currentRowChanged.connect(self._select)
+        add = QPushButton(icon("add"), "Add rule")
+        add.clicked.connect(self.add_rule)
+        remove = QPushButton(icon("remove"), "Remove")
+        remove.clicked.connect(self.remove_rule)
+        left = QVBoxLayout()
+        head = QLabel("<b>Rules</b>")
+        left.addWidget(head)
+        left.addWidget(self.rule_list, 1)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        left.addLayout(row)
+        lw = QWidget()
+        lw.setLayout(left)
+
+        self.form = QFormLayout()
+        self.fields: dict[str, Any] = {}
+        self.errors: dict[str, QLabel] = {}
+        for opt in RULE_SECTION.options:
+            w = editor_for(opt, opt.default)
+            w.setObjectName(f"rule-{opt.name}")
+            self.fields[opt.name] = (opt, w)
+            err = QLabel()
+            err.setObjectName("error")
+            err.setWordWrap(True)
+            err.hide()
+            self.errors[opt.name] = err
+            holder = QVBoxLayout()
+            holder.setSpacing(1)
+            holder.addWidget(w)
+            holder.addWidget(err)
+            cw = QWidget()
+            holder.setContentsMargins(0, 0, 0, 0)
+            cw.setLayout(holder)
+            label = QLabel(opt.name)
+            label.setToolTip(opt.description)
+            self.form.addRow(label, cw)
+            for sig in ("textChanged", "valueChanged", "currentTextChanged", "toggled"):
+                if hasattr(w, sig):
+                    getattr(w, sig).connect(self._edited)
+                    break
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.save_btn = QPushButton(icon("save"), "Save rules")
+        self.save_btn.setObjectName("primary")
+        self.save_btn.clicked.connect(self.save)
+        self.revert_btn = QPushButton("Revert")
+        self.revert_btn.clicked.connect(self.reload)
+        fw = QVBoxLayout()
+        title = QLabel("<b>Rule</b> — which suggestions may apply themselves")
+        fw.addWidget(title)
+        fw.addLayout(self.form)
+        br = QHBoxLayout()
+        br.addWidget(self.status, 1)
+        br.addWidget(self.revert_btn)
+        br.addWidget(self.save_btn)
+        fw.addLayout(br)
+        fw.addStretch(1)
+        formw = QWidget()
+        formw.setLayout(fw)
+
+        self.preview = QTreeWidget()
+        self.preview.setObjectName("preview")
+        self.preview.setHeaderLabels(["Would apply", "Location", "Why / why not"])
+        self.preview.setRootIsDecorated(True)
+        self.preview.setColumnWidth(0, 300)
+        self.preview.setColumnWidth(1, 190)
+        self.preview_label = QLabel()
+        pw = QVBoxLayout()
+        pw.addWidget(QLabel("<b>Live preview</b> — on the current suggestions, before anything is saved"))
+        pw.addWidget(self.preview_label)
+        pw.addWidget(self.preview, 1)
+        prevw = QWidget()
+        prevw.setLayout(pw)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(lw)
+        split.addWidget(formw)
+        split.addWidget(prevw)
+        split.setSizes([180, 420, 520])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(split)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.update_preview)
+        self._loading = False
+
+    # --- data ------------------------------------------------------------------------------
+
+    def set_session(self, session: Session) -> None:
+        self.session = session
+        session.changed.connect(lambda *_: self._timer.start())
+        self.reload()
+
+    def reload(self) -> None:
+        if self.session is None:
+            return
+        self.rules = [dict(r) for r in self.session.config.section("policy.rules")]
+        self.never = dict(self.session.config.section("policy.never"))
+        self.rule_list.clear()
+        for r in self.rules:
+            self.rule_list.addItem(QListWidgetItem(icon("rules"), r["name"]))
+        self.current = -1
+        if self.rules:
+            self.rule_list.setCurrentRow(0)
+        else:
+            self._set_form_enabled(False)
+        self.status.setText("")
+        self.update_preview()
+
+    def _set_form_enabled(self, on: bool) -> None:
+        for _opt, w in self.fields.values():
+            w.setEnabled(on)
+
+    def add_rule(self) -> None:
+        names = {r["name"] for r in self.rules}
+        n = 1
+        while f"rule-{n}" in names:
+            n += 1
+        rule = {o.name: (list(o.default) if isinstance(o.default, list) else o.default) for o in RULE_SECTION.options}
+        rule["name"] = f"rule-{n}"
+        self.rules.append(rule)
+        self.rule_list.addItem(QListWidgetItem(icon("rules"), rule["name"]))
+        self.rule_list.setCurrentRow(len(self.rules) - 1)
+        self._edited()
+
+    def remove_rule(self) -> None:
+        row = self.rule_list.currentRow()
+        if 0 <= row < len(self.rules):
+            del self.rules[row]
+            self.current = -1
+            self.rule_list.takeItem(row)
+            if self.rules:
+                self.rule_list.setCurrentRow(min(row, len(self.rules) - 1))
+            self._edited()
+
+    def _select(self, row: int) -> None:
+        if not 0 <= row < len(self.rules):
+            self._set_form_enabled(False)
+            return
+        self._set_form_enabled(True)
+        self.current = row
+        self._loading = True
+        rule = self.rules[row]
+        for name, (opt, w) in self.fields.items():
+            v = rule.get(name, opt.default)
+            if hasattr(w, "setChecked"):
+                w.setChecked(bool(v))
+            elif hasattr(w, "setValue"):
+                w.setValue(v)
+            elif hasattr(w, "setCurrentText"):
+                w.setCurrentText(str(v))
+            else:
+                w.setText(", ".join(v) if isinstance(v, list) else str(v))
+        self._loading = False
+        self._check()
+
+    def _edited(self, *_: Any) -> None:
+        if self._loading:
+            return
+        if 0 <= self.current < len(self.rules):
+            rule = self.rules[self.current]
+            for name, (opt, w) in self.fields.items():
+                rule[name] = read_widget(opt, w)
+            item = self.rule_list.item(self.current)
+            if item is not None:
+                item.setText(rule["name"] or "(unnamed)")
+        self._check()
+        self._timer.start()
+
+    def _check(self) -> bool:
+        """Validate against SCHEMA; errors show beside the field, and saving is blocked."""
+        for e in self.errors.values():
+            e.hide()
+        for _opt, w in self.fields.values():
+            w.setProperty("invalid", False)
+            w.style().unpolish(w)
+            w.style().polish(w)
+        problems = self.problems()
+        for field, msg in problems:
+            target = field if field in self.errors else "name"
+            self.errors[target].setText(msg)
+            self.errors[target].show()
+            w = self.fields[target][1]
+            w.setProperty("invalid", True)
+            w.style().unpolish(w)
+            w.style().polish(w)
+        self.valid = not problems
+        self.save_btn.setEnabled(self.valid)
+        c = colors()
+        self.status.setText("" if self.valid else f"<span style='color:{c['bad']}'>Fix the highlighted field; "
+                            "invalid rules are never saved.</span>")
+        return self.valid
+
+    def problems(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for i, rule in enumerate(self.rules):
+            if i != self.current and self.current >= 0:
+                continue
+            for name in ("codes", "source", "applicability"):
+                allowed = {"source": {"static", "runtime", "llm"},
+                           "applicability": {"safe", "unsafe", "display-only"}}.get(name)
+                if not rule.get(name):
+                    out.append((name, f"'{name}' needs at least one value"))
+                elif allowed and set(rule[name]) - allowed:
+                    bad = sorted(set(rule[name]) - allowed)[0]
+                    out.append((name, f"unknown {name} '{bad}' (use {', '.join(sorted(allowed))})"))
+            if rule.get("min-confidence", 0) > 1:
+                out.append(("min-confidence", "confidence is a fraction between 0 and 1"))
+        try:
+            validate({"policy": {"rules": self.rules}}, None)
+        except ConfigError as exc:
+            msg = str(exc)
+            key = exc.key if exc.key in self.fields else "name"
+            out.append((key, msg))
+        return out
+
+    # --- preview ---------------------------------------------------------------------------
+
+    def preview_for(self, rules: list[dict[str, Any]], items: list[Suggestion]) -> dict[str, list[tuple[Suggestion, str]]]:
+        """Rule name -> [(suggestion, reason it is left out or '')] (matches first)."""
+        policy = optional("suggestions.policy")
+        fn = getattr(policy, "preview_rules", None) if policy else None
+        out: dict[str, list[tuple[Suggestion, str]]] = {}
+        if callable(fn) and self.session is not None:
+            try:
+                return fn(rules, items, self.session.config, self.session.store)  # type: ignore[no-any-return]
+            except Exception:
+                pass
+        for rule in rules:
+            rows = [(s, rule_matches(rule, s, self.never)) for s in items]
+            rows.sort(key=lambda r: (r[1] != "", r[1]))
+            out[rule["name"]] = rows
+        return out
+
+    def update_preview(self) -> None:
+        self.preview.clear()
+        if self.session is None:
+            return
+        items = list(self.session._known.values())
+        if not self._check_all_quiet():
+            self.preview_label.setText("The rules have errors; the preview shows the last valid state.")
+            return
+        rules = validate({"policy": {"rules": self.rules}}, None)["policy.rules"]
+        data = self.preview_for(rules, items)
+        c = colors()
+        total = 0
+        for name, rows in data.items():
+            hits = [s for s, why in rows if not why]
+            total += len(hits)
+            top = QTreeWidgetItem([f"{name}: {len(hits)} would apply", "", ""])
+            top.setIcon(0, icon("rules"))
+            self.preview.addTopLevelItem(top)
+            near = [(s, why) for s, why in rows if why and why in ("not validated", "confidence", "size")]
+            for s, why in [(s, w) for s, w in rows if not w] + near[:20]:
+                child = QTreeWidgetItem([f"{s.code} · {s.title}", f"{s.path}:{s.line}",
+                                         "applies" if not why else f"left out: {why}"])
+                child.setForeground(2, Qt.GlobalColor.darkGreen if not why else Qt.GlobalColor.gray)
+                child.setData(0, Qt.ItemDataRole.UserRole, s.fingerprint)
+                top.addChild(child)
+            top.setExpanded(True)
+        self.preview_label.setText(
+            f"<span style='color:{c['muted']}'>{total} of {len(items)} current suggestions would apply "
+            "automatically (only validated ones apply when validation is required).</span>")
+
+    def _check_all_quiet(self) -> bool:
+        try:
+            validate({"policy": {"rules": self.rules}}, None)
+            return True
+        except ConfigError:
+            return False
+
+    def save(self) -> None:
+        if self.session is None or not self._check():
+            return
+        path, prefix = self.session.settings_file()
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        defaults = {o.name: o.default for o in RULE_SECTION.options}
+        clean = [{k: v for k, v in r.items() if k == "name" or v != defaults[k]} for r in self.rules]
+        write_atomic(path, replace_rules(text, clean, prefix))
+        self.status.setText(f"Saved to {path.name}.")
+        self.session.reload_config()

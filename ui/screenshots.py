@@ -1,0 +1,218 @@
+"""Render the app's views of the demo project into PNG files (``make screenshots``).
+
+Runs under Xvfb (started here when there is no display) so fonts and widgets render as on a
+desktop; falls back to Qt's offscreen platform when Xvfb is missing.
+
+    python -m ui.screenshots docs/screenshots
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SHOTS = ("main", "diff", "hotspots", "rules", "audit", "settings", "main-dark")
+
+
+def _start_xvfb() -> subprocess.Popen[bytes] | None:
+    if os.environ.get("DISPLAY") or not shutil.which("Xvfb"):
+        return None
+    for n in range(90, 120):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(50):
+                if Path(f"/tmp/.X11-unix/X{n}").exists():
+                    break
+                time.sleep(0.1)
+            os.environ["DISPLAY"] = f":{n}"
+            os.environ["QT_QPA_PLATFORM"] = "xcb"
+            return proc
+    return None
+
+
+def wait_until(cond: Callable[[], bool], timeout: float = 30.0) -> bool:
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QThreadPool
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if cond():
+            return True
+        time.sleep(0.02)
+    QThreadPool.globalInstance()
+    return False
+
+
+def settle(window, seconds: float = 0.6) -> None:
+    from PySide6.QtCore import QThreadPool
+
+    wait_until(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, 60)
+    end = time.monotonic() + seconds
+    wait_until(lambda: time.monotonic() > end, seconds + 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0] if argv else "docs/screenshots").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    xvfb = _start_xvfb()
+    if not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    work = Path(tempfile.mkdtemp(prefix="kaizen-shots-"))
+    try:
+        return _render(out, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(5)
+
+
+def _render(out: Path, work: Path) -> int:
+    os.environ["XDG_CONFIG_HOME"] = str(work / "config")  # keep the user's QSettings untouched
+    os.environ["XDG_DATA_HOME"] = str(work / "data")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import demo_source
+    from ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(["kaizen"])
+    app.setOrganizationName("Kaizen")
+    app.setApplicationName("Kaizen-screenshots")
+    apply_theme(app)
+    project = work / "demo"
+    shutil.copytree(demo_source(), project, ignore=shutil.ignore_patterns(".kaizen", "__pycache__", ".pytest_cache"))
+
+    from ui.mainwindow import MainWindow
+
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    w.resize(1440, 900)
+    w.show()
+    s = w.open_project(project, watch=False)
+    wait_until(lambda: s.service is not None or s.config_error != "", 60)
+    wait_until(lambda: w.model.rowCount() > 0, 60)
+    settle(w)
+    written: list[str] = []
+
+    def shot(name: str, widget=None) -> None:
+        settle(w, 0.4)
+        pix = (widget or w).grab()
+        path = out / f"{name}.png"
+        pix.save(str(path))
+        written.append(str(path))
+        print(f"wrote {path} ({pix.width()}x{pix.height()})")
+
+    # Trace first, so the list shows runtime evidence and the hotspots view has data.
+    tracing_ok = False
+    try:
+        import analysis.tracing  # noqa: F401
+
+        tracing_ok = True
+    except ImportError:
+        pass
+    if tracing_ok:
+        w.tabs.setCurrentWidget(w.hotspots)
+        w.hotspots.run_trace()
+        wait_until(lambda: w.hotspots._worker is None, 180)
+        settle(w, 1.0)
+
+    # Validate the top few so the list shows real statuses.
+    w.tabs.setCurrentIndex(0)
+    top = [w.proxy.index(r, 0).data(w.model.index(0, 0).model().__class__ and 0x0102) for r in range(0)]
+    _ = top
+    from ui import models as m
+
+    firsts = [w.proxy.index(r, 0).data(m.SUGGESTION_ROLE) for r in range(min(4, w.proxy.rowCount()))]
+    s.revalidate(firsts)
+    wait_until(lambda: all((s.suggestion(x.fingerprint) or x).validation.done for x in firsts), 240)
+    settle(w, 1.0)
+
+    w.select_row(0)
+    w.table.setFocus()
+    shot("main")
+
+    # The diff view: a suggestion with a multi-line fix, side by side.
+    best = 0
+    for r in range(w.proxy.rowCount()):
+        sug = w.proxy.index(r, 0).data(m.SUGGESTION_ROLE)
+        if sug.patch is not None and sug.diff.count("\n+") >= 2:
+            best = r
+            break
+    w.select_row(best)
+    w.diff.set_mode("split")
+    w.main_split.setSizes([260, 640])
+    w.details_split.setSizes([900, 500])
+    shot("diff")
+    w.diff.set_mode("unified")
+
+    w.tabs.setCurrentWidget(w.hotspots)
+    shot("hotspots")
+
+    w.tabs.setCurrentWidget(w.rules)
+    w.rules.add_rule()
+    w.rules.fields["codes"][1].setText("KZ1*, KZ5*")
+    w.rules.fields["require-validation"][1].setCurrentText("none")
+    w.rules.fields["max-changed-lines"][1].setValue(6)
+    w.rules.fields["name"][1].setText("bug-fixes")
+    w.rules.update_preview()
+    shot("rules")
+
+    # Audit: accept two changes, undo one, verify the chain.
+    w.tabs.setCurrentIndex(0)
+    fixable = [w.proxy.index(r, 0).data(m.SUGGESTION_ROLE) for r in range(w.proxy.rowCount())]
+    fixable = [x for x in fixable if x.patch is not None][:3]
+    for x in fixable:
+        if w.select_fingerprint(x.fingerprint):
+            w.accept_selected()
+            settle(w, 0.3)
+    if fixable:
+        s.undo()
+        settle(w, 0.5)
+    w.tabs.setCurrentWidget(w.audit)
+    w.audit.reload()
+    settle(w)
+    w.audit.verify()
+    settle(w)
+    shot("audit")
+
+    from ui.settings import SettingsDialog
+
+    dlg = SettingsDialog(s, w)
+    dlg.resize(760, 600)
+    dlg.show()
+    settle(w)
+    shot("settings", dlg)
+    dlg.close()
+
+    # Dark theme.
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    pal.setColor(QPalette.ColorRole.Window, QColor("#23272e"))
+    app.setPalette(pal)
+    import ui.theme as theme
+
+    theme.is_dark = lambda: True  # type: ignore[assignment]
+    apply_theme(app)
+    w.tabs.setCurrentIndex(0)
+    s.refresh()
+    settle(w)
+    w.select_row(1)
+    w.select_row(0)
+    shot("main-dark")
+    w.close()
+    print(f"{len(written)} screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,608 @@
+"""The GUI's adapter over the core: one project's service, store and actions, as Qt signals.
+
+Everything slow (scans, applies, validations, traces, LLM calls) runs on the thread pool;
+the service's callbacks arrive on its own threads and are turned into a queued signal, then
+debounced with a single-shot timer so a burst of events becomes one refresh of the list.
+The refresh itself computes the change set (added / updated / removed fingerprints) off the
+GUI thread; the model then applies it with row-level notifications.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from analysis.config import Config, ConfigError, defaults, load_config
+from analysis.store import Store
+from suggestions.model import Decision, DecisionAction, Suggestion
+from ui.workers import Worker, run_in_background
+
+__all__ = ["EDITOR_PRESETS", "REJECT_REASONS", "Session", "optional"]
+
+REJECT_REASONS = ("not now", "false positive", "never in this folder", "never this rule")
+
+EDITOR_PRESETS = {
+    "VS Code": "code -g {file}:{line}:{col}",
+    "JetBrains": "idea --line {line} {file}",
+    "$EDITOR": "$EDITOR +{line} {file}",
+}
+
+_HIDDEN = (DecisionAction.REJECT, DecisionAction.ACCEPT, DecisionAction.AUTO_APPLIED)
+
+
+def optional(module: str) -> Any | None:
+    """A core module that other engineers may not have landed yet (None when missing)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+class Session(QObject):
+    """One open project."""
+
+    changed = Signal(list, list, list)  # added, updated, removed fingerprints
+    ranked = Signal(list)  # fingerprints in rank order
+    files_changed = Signal(dict)  # path -> open suggestions
+    files_listed = Signal(list)  # every analysed file (the project tree)
+    watching_changed = Signal(bool, str)
+    busy_changed = Signal(str, int, int)  # task, done, total (total 0: indeterminate; "" done)
+    message = Signal(str)
+    error = Signal(str)
+    auto_applied = Signal(object)  # the applied suggestion
+    applied = Signal(list)  # suggestions applied by the user
+    undone = Signal(list)  # paths restored
+    paused_changed = Signal(bool)
+    audit_changed = Signal()
+    trace_changed = Signal()
+    _service_event = Signal(object)  # emitted from the service's threads
+
+    def __init__(self, root: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.root = Path(root).resolve()
+        self.config_error = ""
+        self.config = self._load_config()
+        self.store = Store(self.root)
+        self.service: Any = None
+        self._known: dict[str, Suggestion] = {}
+        self._order: list[str] = []
+        self._refresh_lock = threading.Lock()
+        self._refresh_again = False
+        self._refreshing = False
+        self._workers: set[Worker] = set()
+        self._pending_events: list[Any] = []
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(120)
+        self._debounce.timeout.connect(self._on_debounced)
+        self._service_event.connect(self._on_service_event)
+        self.watching = False
+        self.closed = False
+        self._undo_stack: list[dict[str, Any]] = []  # fallback undo when the patcher is absent
+        self._hidden: set[str] = set()
+
+    # --- opening ---------------------------------------------------------------------------
+
+    def _load_config(self) -> Config:
+        try:
+            return load_config(self.root)
+        except ConfigError as exc:
+            self.config_error = str(exc)
+            return Config(values=defaults(), path=None, project_root=self.root)
+
+    def reload_config(self) -> None:
+        self.config_error = ""
+        self.config = self._load_config()
+        if self.config_error:
+            self.error.emit(self.config_error)
+        if self.service is not None:
+            rel = self.settings_file()[0].name
+            svc = self.service
+            # The service re-reads its settings when a batch names the settings file.
+            self._run("Reloading settings", lambda w: svc.handle_paths([rel]), lambda _r: self.refresh())
+
+    def open(self, watch: bool = True) -> None:
+        """Warm start from the store, then bring analysis up to date in the background."""
+        if self.config_error:
+            self.error.emit(self.config_error)
+        self.refresh()
+        svc_mod = optional("suggestions.service")
+        if svc_mod is not None and hasattr(svc_mod, "ProjectService"):
+            def start(w: Worker) -> Any:
+                # No explicit config: the service then reloads kaizen.toml when it changes.
+                config = None if not self.config_error else self.config
+                svc = svc_mod.ProjectService(self.root, config, store=self.store, jobs=1)
+                ranking = optional("suggestions.ranking")
+                if ranking is not None and hasattr(ranking, "Ranker"):
+                    svc.ranker = ranking.Ranker(self.store)
+                self._attach_policy(svc)
+                svc.subscribe(self._service_event.emit)
+                svc.open()
+                return svc
+            self._run("Analysing project", start, self._service_ready)
+            self._watch_after_open = watch
+        else:
+            self.rescan()
+
+    def _attach_policy(self, svc: Any) -> None:
+        """Let the policy's auto-apply run after each batch (when the policy module exists)."""
+        policy = optional("suggestions.policy")
+        hook = getattr(policy, "attach_auto_apply", None) or getattr(policy, "install", None) if policy else None
+        if callable(hook):
+            try:
+                hook(svc)
+            except Exception as exc:
+                self.error.emit(f"auto-apply is off: {exc}")
+
+    def _service_ready(self, svc: Any) -> None:
+        if self.closed:
+            svc.stop()
+            return
+        if self.config_error:
+            pass
+        elif svc.config is not None:
+            self.config = svc.config
+        self.service = svc
+        self.refresh()
+        if getattr(self, "_watch_after_open", False):
+            self.set_watching(True)
+
+    def rescan(self, paths: Iterable[str] | None = None) -> None:
+        """Re-analyse the project (or ``paths``) and refresh the list."""
+        only = list(paths) if paths is not None else None
+
+        def job(w: Worker) -> None:
+            if self.service is not None and only is not None:
+                self.service.handle_paths(only)
+                return
+            if self.service is not None:
+                self.service.reload()
+                return
+            from suggestions.scan import scan_project
+
+            res = scan_project(self.root, self.config, jobs=1, only=only, progress=w.report)
+            paths_done = [f.path for f in res.files]
+            self.store.update_files(
+                [f.record for f in res.files if f.record is not None],
+                {f.path: f.symbols for f in res.files if f.record is not None},
+                {p: r for p, r in res.skipped.items()},
+            )
+            self.store.replace_suggestions(paths_done, res.suggestions)
+
+        self._run("Scanning", job, lambda _r: self.refresh())
+
+    def close(self) -> None:
+        self.closed = True
+        for w in list(self._workers):
+            w.cancel()
+        if self.service is not None:
+            try:
+                self.service.stop()
+            except Exception:
+                pass
+        try:
+            self.store.close()
+        except Exception:
+            pass
+
+    # --- watching --------------------------------------------------------------------------
+
+    def set_watching(self, on: bool) -> None:
+        if self.service is None or not hasattr(self.service, "start_watching"):
+            self.watching = False
+            self.watching_changed.emit(False, "watching needs the project service")
+            return
+        try:
+            if on:
+                mode = self.service.start_watching()
+                text = "watching for changes" + (" (polling)" if mode == "polling" else "")
+            else:
+                self.service.stop()
+                text = "not watching"
+            self.watching = on
+            self.watching_changed.emit(on, text)
+        except Exception as exc:
+            self.watching = False
+            self.watching_changed.emit(False, f"cannot watch: {exc}")
+
+    def _on_service_event(self, event: Any) -> None:
+        kind = str(getattr(event, "kind", ""))
+        if "auto" in kind and "appl" in kind:
+            s = _payload_suggestion(event)
+            if s is not None:
+                self.auto_applied.emit(s)
+            self.audit_changed.emit()
+        text = str(getattr(event, "message", "") or "")
+        level = str(getattr(event, "level", "info"))
+        if kind == "root-lost":
+            self.watching = False
+            self.watching_changed.emit(False, text or "project folder lost")
+        if text and kind in ("status", "config", "root-lost", "error"):
+            (self.error if level == "error" else self.message).emit(text)
+        if kind == "status" and "polling" in text and self.watching:
+            self.watching_changed.emit(True, text)
+        if "paus" in kind or "resum" in kind:
+            self.paused_changed.emit(self.paused())
+        self._debounce.start()
+
+    def _on_debounced(self) -> None:
+        self.refresh()
+
+    # --- the list --------------------------------------------------------------------------
+
+    def current(self) -> list[Suggestion]:
+        """The current suggestions in rank order (called off the GUI thread)."""
+        if self.closed:
+            return list(self._known.values())
+        if self.service is not None:
+            items = list(self.service.suggestions())
+        else:
+            items = self.store.suggestions()
+            ranking = optional("suggestions.ranking")
+            if ranking is not None and hasattr(ranking, "Ranker"):
+                try:
+                    items = ranking.Ranker(self.store).rank(items)
+                except Exception:
+                    items.sort(key=lambda s: -s.confidence)
+            else:
+                items.sort(key=lambda s: (-s.score, -s.confidence, s.path, s.line))
+        latest = self.store.latest_decisions()
+        return [
+            s for s in items
+            if s.fingerprint not in self._hidden
+            and not (s.fingerprint in latest and latest[s.fingerprint].action in _HIDDEN)
+        ]
+
+    def refresh(self) -> None:
+        """Recompute the change set in the background; coalesces overlapping requests."""
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        known = dict(self._known)
+
+        def job(w: Worker) -> tuple[list[Suggestion], list[Suggestion], list[str], list[str], dict[str, int]]:
+            items = self.current()
+            now = {s.fingerprint: s for s in items}
+            added = [s for fp, s in now.items() if fp not in known]
+            updated = [s for fp, s in now.items() if fp in known and known[fp] != s]
+            removed = [fp for fp in known if fp not in now]
+            counts: dict[str, int] = {}
+            for s in items:
+                counts[s.path] = counts.get(s.path, 0) + 1
+            if self.service is not None:
+                files = sorted(self.service.files())
+            else:
+                files = [r.path for r in self.store.files()]
+            return added, updated, removed, [s.fingerprint for s in items], counts, files
+
+        def done(res: Any) -> None:
+            added, updated, removed, order, counts, files = res
+            if files:
+                self.files_listed.emit(files)
+            for fp in removed:
+                self._known.pop(fp, None)
+            for s in (*added, *updated):
+                self._known[s.fingerprint] = s
+            self._order = order
+            if added or updated or removed:
+                self.changed.emit(added, updated, removed)
+            self.ranked.emit(order)
+            self.files_changed.emit(counts)
+
+        def finished() -> None:
+            self._refreshing = False
+            if self._refresh_again:
+                self._refresh_again = False
+                self.refresh()
+
+        w = run_in_background(job, on_result=done, on_error=self.error.emit, on_finished=finished)
+        self._workers.add(w)
+        w.signals.finished.connect(lambda: self._workers.discard(w))
+
+    def suggestion(self, fingerprint: str) -> Suggestion | None:
+        return self._known.get(fingerprint)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def accept(self, suggestions: list[Suggestion]) -> None:
+        """Apply through the patcher, then re-analyse the touched files."""
+        items = [s for s in suggestions if s.patch is not None]
+        if not items:
+            self.message.emit("Nothing to apply: these suggestions are advice without a fix.")
+            return
+        paths = sorted({s.path for s in items})
+
+        def job(w: Worker) -> Any:
+            patcher = optional("suggestions.patcher")
+            if patcher is not None and hasattr(patcher, "apply_suggestions"):
+                result = patcher.apply_suggestions(self.root, self.store, items, actor="user", config=self.config)
+                done_paths = sorted(set(result.paths) | set(result.stale_paths))
+            else:
+                result = self._fallback_apply(items)
+                done_paths = paths
+            self._reanalyse(done_paths or paths)
+            return result
+
+        def done(result: Any) -> None:
+            applied = list(getattr(result, "applied", items))
+            refused = list(getattr(result, "refused", []))
+            self.applied.emit(applied)
+            self.audit_changed.emit()
+            n = len(applied)
+            msg = f"Applied {n} change{'s' if n != 1 else ''}"
+            if applied:
+                msg += " to " + ", ".join(sorted({s.path for s in applied}))
+            if refused:
+                msg += "; not applied: " + "; ".join(f"{r.path}: {r.reason}" for r in refused[:3])
+                self.error.emit(msg)
+            else:
+                self.message.emit(msg)
+            self.refresh()
+
+        self._run("Applying", job, done)
+
+    def _reanalyse(self, paths: list[str]) -> None:
+        if self.service is not None and hasattr(self.service, "handle_paths"):
+            self.service.handle_paths(paths)
+            return
+        from suggestions.scan import scan_project
+
+        res = scan_project(self.root, self.config, jobs=1, only=paths)
+        self.store.update_files([f.record for f in res.files if f.record is not None],
+                                {f.path: f.symbols for f in res.files if f.record is not None})
+        self.store.replace_suggestions(paths, res.suggestions)
+
+    def _fallback_apply(self, items: list[Suggestion]) -> list[Suggestion]:
+        # Used only until suggestions/patcher.py lands: same checks, no audit chain.
+        from suggestions.model import content_hash
+        from ui.tomledit import write_atomic_bytes
+
+        by_path: dict[str, list[Suggestion]] = {}
+        for s in items:
+            by_path.setdefault(s.path, []).append(s)
+        for path, group in by_path.items():
+            target = self.root / path
+            data = target.read_bytes()
+            patch = group[0].patch
+            assert patch is not None
+            if content_hash(data) != patch.base_hash:
+                raise RuntimeError(f"{path} changed since the suggestion was made; re-scan first")
+            for s in group[1:]:
+                assert s.patch is not None
+                patch = patch.merged(s.patch)
+            write_atomic_bytes(target, patch.apply(data))
+            self._undo_stack.append({"path": path, "before": data, "fingerprints": [s.fingerprint for s in group]})
+            for s in group:
+                self.store.add_decision(Decision(s.fingerprint, DecisionAction.ACCEPT, "user", time.time(),
+                                                 code=s.code, path=s.path))
+        return items
+
+    def reject(self, suggestions: list[Suggestion], reason: str) -> None:
+        """Hide the suggestions; the two "never" reasons also change the project's settings."""
+        for s in suggestions:
+            self._hidden.add(s.fingerprint)
+
+        def job(w: Worker) -> None:
+            ranking = optional("suggestions.ranking")
+            if ranking is not None and hasattr(ranking, "Ranker"):
+                ranker = ranking.Ranker(self.store)
+                for s in suggestions:
+                    ranker.reject(s, reason, root=self.root)
+                return
+            for s in suggestions:
+                d = Decision(s.fingerprint, DecisionAction.REJECT, "user", time.time(), reason, s.code, s.path)
+                self.store.add_decision(d)
+            if reason in ("never in this folder", "never this rule"):
+                self._never(suggestions, reason)
+
+        def done(_r: Any) -> None:
+            self.message.emit(f"Rejected {len(suggestions)} ({reason})")
+            if reason in ("never in this folder", "never this rule"):
+                self.reload_config()
+                if self.service is None:
+                    self.rescan()
+            else:
+                self.refresh()
+
+        self.refresh()
+        self._run("Rejecting", job, done)
+
+    def _never(self, suggestions: list[Suggestion], reason: str) -> None:
+        from ui.tomledit import set_value, write_atomic
+
+        path, prefix = self.settings_file()
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        values = self.config.values
+        if reason == "never this rule":
+            ignore = list(values[""]["ignore"])
+            ignore += [s.code for s in suggestions if s.code not in ignore]
+            text = set_value(text, prefix.rstrip("."), "ignore", ignore) if prefix else set_value(text, "", "ignore", ignore)
+        else:
+            pfi = {k: list(v) for k, v in values[""]["per-file-ignores"].items()}
+            for s in suggestions:
+                folder = s.path.rpartition("/")[0]
+                glob = f"{folder}/**" if folder else "*"
+                codes = pfi.setdefault(glob, [])
+                if s.code not in codes:
+                    codes.append(s.code)
+            text = set_value(text, prefix.rstrip("."), "per-file-ignores", pfi)
+        write_atomic(path, text)
+
+    def settings_file(self) -> tuple[Path, str]:
+        """Where this project's settings live, and the table prefix inside that file."""
+        cfg = self.config.path
+        if cfg is not None and cfg.name == "pyproject.toml":
+            return cfg, "tool.kaizen."
+        return self.root / "kaizen.toml", ""
+
+    def undo(self, fingerprint: str | None = None, entry: Any = None) -> None:
+        """Undo the last applied change (or one given by fingerprint / audit entry)."""
+
+        def job(w: Worker) -> Any:
+            patcher = optional("suggestions.patcher")
+            if patcher is not None and hasattr(patcher, "undo"):
+                handle = entry if entry is not None else (fingerprint[:10] if fingerprint else None)
+                if handle is None:
+                    result = patcher.undo(self.root, self.store, last=1, actor="user", config=self.config)
+                else:
+                    result = patcher.undo(self.root, self.store, [handle], actor="user", config=self.config)
+                if result.paths:
+                    self._reanalyse(list(result.paths))
+                if not result.ok:
+                    raise RuntimeError("; ".join(r.reason for r in result.refused))
+                return result
+            return self._fallback_undo(fingerprint)
+
+        def done(result: Any) -> None:
+            paths = list(getattr(result, "paths", []) or [])
+            self.message.emit("Undone" + (f": {', '.join(paths)} restored" if paths else ""))
+            self.undone.emit(paths)
+            self.audit_changed.emit()
+            self.refresh()
+
+        self._run("Undoing", job, done)
+
+    def _fallback_undo(self, fingerprint: str | None) -> Any:
+        from suggestions.model import content_hash
+        from ui.tomledit import write_atomic_bytes
+
+        if not self._undo_stack:
+            raise RuntimeError("nothing to undo")
+        idx = len(self._undo_stack) - 1
+        if fingerprint:
+            idx = next((i for i in range(len(self._undo_stack) - 1, -1, -1)
+                        if fingerprint in self._undo_stack[i]["fingerprints"]), -1)
+            if idx < 0:
+                raise RuntimeError("that change was not applied in this session")
+        entry = self._undo_stack.pop(idx)
+        write_atomic_bytes(self.root / entry["path"], entry["before"])
+        for fp in entry["fingerprints"]:
+            self.store.add_decision(Decision(fp, DecisionAction.UNDONE, "user", time.time(), path=entry["path"]))
+        self._reanalyse([entry["path"]])
+        _ = content_hash
+        return entry
+
+    def revalidate(self, suggestions: list[Suggestion]) -> None:
+        validation = optional("suggestions.validation")
+        if validation is None or not hasattr(validation, "Validator"):
+            self.message.emit("Validation is not available in this build yet.")
+            return
+        items = [s.replace(validation=type(s.validation)()) for s in suggestions]
+
+        def job(w: Worker) -> Any:
+            v = validation.Validator(self.root, self.config, self.store)
+            try:
+                return v.validate(items, progress=lambda d, t, *a: w.report(d, t, "validating"),
+                                  cancel=lambda: w.cancelled or self.closed)
+            finally:
+                v.close()
+
+        def done(result: Any) -> None:
+            passed = sum(1 for s in result or [] if s.validation.status.value == "passed")
+            self.message.emit(f"Validated {len(result or [])}: {passed} passed")
+            self.refresh()
+
+        self._run(f"Validating {len(items)}", job, done)
+
+    def open_in_editor(self, s: Suggestion) -> str:
+        """Start the configured editor at the suggestion's location; returns the command run."""
+        template = str(self.config.get("editor.command") or "") or _default_editor()
+        template = EDITOR_PRESETS.get(template, template)
+        import os
+
+        template = template.replace("$EDITOR", os.environ.get("EDITOR", "") or "xdg-open")
+        path = str(self.root / s.path)
+        args = [a.format(file=path, line=s.line, col=s.span.start_col + 1) for a in shlex.split(template)]
+        if "{file}" not in template:
+            args.append(path)
+        subprocess.Popen(args, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+        return " ".join(args)
+
+    # --- pause -----------------------------------------------------------------------------
+
+    def paused(self) -> bool:
+        policy = optional("suggestions.policy")
+        for name in ("is_paused", "paused"):
+            fn = getattr(policy, name, None) if policy is not None else None
+            if callable(fn):
+                try:
+                    return bool(fn(self.store))
+                except Exception:
+                    pass
+        return self.store.get_meta("policy.paused", "0") == "1"
+
+    def set_paused(self, on: bool) -> None:
+        policy = optional("suggestions.policy")
+        fn = None
+        if policy is not None:
+            fn = getattr(policy, "pause" if on else "resume", None) or getattr(policy, "set_paused", None)
+        try:
+            if fn is not None and fn.__name__ == "set_paused":
+                fn(self.store, on)
+            elif fn is not None:
+                fn(self.store)
+            else:
+                self.store.set_meta("policy.paused", "1" if on else "0")
+        except Exception as exc:
+            self.error.emit(f"pause: {exc}")
+        self.paused_changed.emit(self.paused())
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _run(self, task: str, fn: Callable[[Worker], Any], on_result: Callable[[Any], None] | None = None) -> Worker:
+        def progress(done: int, total: int, _msg: str) -> None:
+            self.busy_changed.emit(task, done, total)
+
+        def finished() -> None:
+            self._workers.discard(w)
+            self.busy_changed.emit("", 0, 0)
+
+        def failed(msg: str) -> None:
+            self.error.emit(f"{task}: {msg.splitlines()[0] if msg else 'failed'}")
+            self._last_error_detail = msg
+
+        self.busy_changed.emit(task, 0, 0)
+        w = run_in_background(fn, on_result=on_result, on_error=failed, on_progress=progress, on_finished=finished)
+        self._workers.add(w)
+        return w
+
+    def run_job(self, task: str, fn: Callable[[Worker], Any], on_result: Callable[[Any], None] | None = None) -> Worker:
+        """Run any core call for a view in the background with the shared busy display."""
+        return self._run(task, fn, on_result)
+
+
+def _payload_suggestion(event: Any) -> Suggestion | None:
+    for name in ("suggestion", "payload", "suggestions"):
+        v = getattr(event, name, None)
+        if isinstance(v, Suggestion):
+            return v
+        if isinstance(v, list | tuple) and v and isinstance(v[0], Suggestion):
+            return v[0]
+        if isinstance(v, dict):
+            for x in v.values():
+                if isinstance(x, Suggestion):
+                    return x
+    return None
+
+
+def _default_editor() -> str:
+    import os
+    import shutil
+
+    if os.environ.get("EDITOR"):
+        return "$EDITOR"
+    if shutil.which("code"):
+        return "VS Code"
+    if shutil.which("idea"):
+        return "JetBrains"
+    return "xdg-open {file}"
