@@ -124,41 +124,60 @@ def delete_statement(ctx: Context, stmt: tree_sitter.Node) -> Edit | None:
 
 
 def word_positions(data: bytes, name: str, start: int = 0, end: int | None = None) -> Iterator[int]:
-    """Byte offsets where ``name`` occurs as a whole word in ``data[start:end]``."""
-    pattern = _word_re(name)
-    yield from (m.start() for m in pattern.finditer(data, start, len(data) if end is None else end))
+    """Byte offsets where ``name`` occurs as a whole word in ``data[start:end]``.
+
+    An occurrence right after a dot (``obj.name``) is an attribute, not the name, and is
+    skipped. ``bytes.find`` does the scanning in C; only hits are checked here, which is
+    several times faster than a regex with look-arounds (no literal prefix to skip by).
+    """
+    needle = name.encode()
+    size = len(needle)
+    stop = len(data) if end is None else end
+    pos = data.find(needle, start, stop)
+    while pos >= 0:
+        before = data[pos - 1] if pos > 0 else 32
+        after = data[pos + size] if pos + size < len(data) else 32
+        if not _WORDISH[before] and not _WORDISH[after] and before != 46:  # 46: "."
+            yield pos
+        pos = data.find(needle, pos + 1, stop)
 
 
-_WORD_CACHE: dict[str, re.Pattern[bytes]] = {}
-
-
-def _word_re(name: str) -> re.Pattern[bytes]:
-    pat = _WORD_CACHE.get(name)
-    if pat is None:
-        if len(_WORD_CACHE) > 4096:
-            _WORD_CACHE.clear()
-        pat = _WORD_CACHE[name] = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"(?!\w)")
-    return pat
+# Bytes that can continue an identifier: ASCII letters, digits, "_" and any non-ASCII
+# byte (a UTF-8 identifier character), so "é" next to a name is not a word boundary.
+_WORDISH = [chr(b).isalnum() or b == 95 or b >= 128 for b in range(256)]
 
 
 def simple_bindings(ctx: Context, scope: tree_sitter.Node, name: str) -> list[tuple[int, bytes]]:
     """``(line, first bytes of the value)`` for each ``name = value`` line binding ``name``.
 
     Looks in ``scope`` first, then (when a function never binds the name) at module level,
-    where only unindented assignments count. Regex-based and conservative: callers treat
+    where only unindented assignments count. Text-based and conservative: callers treat
     any binding they do not recognise as "unknown". Cached per file.
     """
     cache: dict[tuple[int, str], list[tuple[int, bytes]]] = ctx.shared("bindings", lambda _ctx: {})
     key = (scope.start_byte, name)
     if key not in cache:
-        esc = re.escape(name.encode())
         src = ctx.source
-        start = src.rfind(b"\n", 0, scope.start_byte) + 1
-        tail = rb"[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*(.{0,16})"
-        found = list(
-            re.compile(rb"^[ \t]*" + esc + tail, re.M).finditer(src, start, scope.end_byte)
-        )
+        found = _bindings_in(src, name, scope.start_byte, scope.end_byte, indented=True)
         if not found and scope.type != "module":
-            found = list(re.compile(rb"^" + esc + tail, re.M).finditer(src))
-        cache[key] = [(src.count(b"\n", 0, m.start()) + 1, m.group(1)) for m in found]
+            found = _bindings_in(src, name, 0, len(src), indented=False)
+        cache[key] = [(src.count(b"\n", 0, pos) + 1, head) for pos, head in found]
     return cache[key]
+
+
+_BIND_TAIL = re.compile(rb"[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*")
+
+
+def _bindings_in(
+    src: bytes, name: str, start: int, end: int, indented: bool
+) -> list[tuple[int, bytes]]:
+    out: list[tuple[int, bytes]] = []
+    size = len(name.encode())
+    for pos in word_positions(src, name, start, end):
+        line_start = src.rfind(b"\n", 0, pos) + 1
+        if src[line_start:pos].strip(b" \t") or (not indented and line_start != pos):
+            continue
+        m = _BIND_TAIL.match(src, pos + size)
+        if m is not None:
+            out.append((pos, src[m.end() : m.end() + 16]))
+    return out

@@ -60,6 +60,8 @@ class ListPopFront(Rule):
         m = ctx.text(method)
         if (m == "pop" and n != 1) or (m == "insert" and n != 2) or in_loop(call) is None:
             return
+        if ctx.text(obj) == "sys.path":
+            return  # a search path, not a queue: its order is the point
         better = "popleft()" if m == "pop" else "appendleft(...)"
         yield Finding(
             call,

@@ -117,6 +117,8 @@ def _managed(ctx: Context, call: tree_sitter.Node) -> bool:
             return name in _MANAGERS or name[:1].isupper()
         return False
     if t == "assignment":
+        if parent.parent is not None and parent.parent.type == "assignment":
+            return True  # a = b = open(...): too many owners to follow
         left = parent.child_by_field_name("left")
         if left is None or left.type != "identifier":
             return True  # self.f = open(...), a, b = ...: ownership moves elsewhere

@@ -33,8 +33,9 @@ class TypeComparison(Rule):
     """``type(x) == T`` instead of ``isinstance(x, T)``.
 
     What it does:
-        Flags ``type(x) == T``, ``type(x) != T``, ``type(x) is T`` and ``type(x) is not T``
-        where ``T`` is a class name.
+        Flags ``type(x) == T`` and ``type(x) != T`` where ``T`` is a class name.
+        ``type(x) is T`` is left alone: identity on types is the idiomatic way to ask for
+        an exact type on purpose.
 
     Why is this bad?
         An exact type test rejects subclasses, which is rarely intended: a ``bool`` is an
@@ -67,7 +68,7 @@ class TypeComparison(Rule):
     query = """
     (comparison_operator
       . (call function: (identifier) @fn arguments: (argument_list . (_) @arg .)) @call
-      . operators: ["==" "!=" "is" "is not"] @op
+      . operators: ["==" "!="] @op
       . [(identifier) (attribute)] @cls .
       (#eq? @fn "type")) @cmp
     """
@@ -88,7 +89,7 @@ class TypeComparison(Rule):
             "parenthesized_expression",
         ) or (cls.type == "identifier" and cls.text is not None and cls.text.decode() in ("None",)):
             return
-        negate = op.type in ("!=", "is not")
+        negate = op.type == "!="
         call = f"isinstance({ctx.text(arg)}, {ctx.text(cls)})"
         new = f"not {call}" if negate else call
         if (

@@ -34,13 +34,15 @@ class UnusedImport(Rule):
 
     Fix safety:
         The fix deletes the statement, or just the unused names of a multi-name import.
-        Safe in an ordinary module. Unsafe in a package's ``__init__.py`` and in modules
-        that define ``__all__``, where the import may be a re-export other modules rely on;
+        Safe in an ordinary module. Unsafe in a package's ``__init__.py``, in modules that
+        define ``__all__`` and for names taken from a private module (``from _impl import
+        x``), where the import may be a re-export other modules rely on;
         it is also a behaviour change when a module is imported only for its side effects.
         A name counts as used wherever it appears as a word outside the import (code,
         strings such as ``__all__`` entries and string annotations, comments), so the rule
         errs towards silence. Imports in a ``try`` body (availability probes), ``from
-        __future__`` imports, star imports and explicit re-exports (``import a as a``) are
+        __future__`` imports, star imports, imports in a class body (class attributes) and explicit
+        re-exports (``import a as a``) are
         never flagged.
     """
 
@@ -62,7 +64,7 @@ class UnusedImport(Rule):
         module = stmt.child_by_field_name("module_name")
         if module is not None and ctx.text(module) == "__future__":
             return
-        if _in_try_body(stmt):
+        if _in_try_body(stmt) or _in_class_body(stmt):
             return
         names = stmt.children_by_field_name("name")
         if not names:
@@ -80,9 +82,17 @@ class UnusedImport(Rule):
             return
         shown = ", ".join(f"`{ctx.text(names[i])}`" for i in unused)
         message = f"{shown} imported but unused"
-        unsafe = ctx.path.rsplit("/", 1)[-1] == "__init__.py" or b"__all__" in ctx.source
+        # A facade over a private module (``from _lzma import ...``) is how the stdlib and
+        # many libraries re-export: another module may import the name from here.
+        private_source = module is not None and ctx.text(module).rsplit(".", 1)[-1].startswith("_")
+        unsafe = (
+            ctx.path.rsplit("/", 1)[-1] == "__init__.py"
+            or b"__all__" in ctx.source
+            or private_source
+        )
         rationale = (
-            "This module may re-export the name (package __init__ or __all__); check importers first."
+            "This module may re-export the name (package __init__, __all__, or a facade over a "
+            "private module); check importers first."
             if unsafe
             else ""
         )
@@ -112,6 +122,16 @@ def _in_try_body(stmt: tree_sitter.Node) -> bool:
         ):
             return True
         node = parent
+    return False
+
+
+def _in_class_body(stmt: tree_sitter.Node) -> bool:
+    # An import in a class body becomes a class attribute, used as ``self.Name``.
+    node = stmt.parent
+    while node is not None and node.type not in ("function_definition", "module"):
+        if node.type == "class_definition":
+            return True
+        node = node.parent
     return False
 
 

@@ -19,6 +19,9 @@ _ASSIGN = re.compile(rb"^[ \t]*([A-Za-z]\w*)[ \t]*=(?!=)", re.M)
 # Any of these lets code read locals by name, so no local is provably unused.
 _DYNAMIC = re.compile(rb"\b(?:locals|vars|exec|eval)\s*\(|\bsys\._getframe\b")
 
+# Names people use for values they mean to ignore.
+_DELIBERATE = frozenset({"dummy", "unused", "ignored", "junk", "ignore"})
+
 
 class UnusedVariable(Rule):
     """Local variable assigned but never used.
@@ -45,10 +48,12 @@ class UnusedVariable(Rule):
 
     Fix safety:
         When the value is a constant or a plain name, the fix deletes the statement: safe.
-        Otherwise it keeps the expression and drops only ``name =``, which is unsafe: the
+        An attribute or subscript read without calls is deleted too, unsafely (a property
+        may have effects). Otherwise the fix keeps the expression and drops only
+        ``name =``, which is unsafe: the
         value is released right away instead of at function exit (a lock, a temporary
         directory or a ``with``-less file would now be closed early). Names starting with
-        ``_``, tuple targets, annotated and augmented assignments, and functions that call
+        ``_`` or called ``dummy``/``unused``/``ignored``, tuple targets, annotated and augmented assignments, and functions that call
         ``locals()``/``vars()``/``exec``/``eval`` are skipped.
     """
 
@@ -72,6 +77,8 @@ class UnusedVariable(Rule):
         if not candidates or _DYNAMIC.search(src, fn.start_byte, fn.end_byte):
             return
         for name, stores in candidates.items():
+            if name in _DELIBERATE:
+                continue
             store_set = set(stores)
             if any(
                 p not in store_set for p in word_positions(src, name, fn.start_byte, fn.end_byte)
@@ -95,6 +102,11 @@ class UnusedVariable(Rule):
                 edit = delete_statement(ctx, stmt) if stmt is not None else None
                 edits = [edit] if edit is not None else None
                 applicability = Applicability.SAFE
+            elif b"(" not in ctx.source[right.start_byte : right.end_byte]:
+                # No call: an attribute or subscript read. Drop the line (still unsafe: a
+                # property or __getitem__ may have effects).
+                edit = delete_statement(ctx, stmt) if stmt is not None else None
+                edits = [edit] if edit is not None else None
             else:
                 edits = [Edit(left.start_byte, right.start_byte, "")]
         return Finding(
