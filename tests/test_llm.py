@@ -693,24 +693,31 @@ def test_keep_best_prefers_a_passing_candidate(project: Path, server: ScriptedSe
     assert best_validated([failed]) is None
 
 
-def test_generate_with_validator_keeps_best(project: Path, server: ScriptedServer) -> None:
-    """The validator is called per target; only the passing candidate survives."""
-
-    class OnlySum:
-        def __init__(self) -> None:
-            self.calls = 0
-
-        def validate(self, suggestions: list[Any], progress: Any = None, cancel: Any = None) -> list[Any]:
-            self.calls += 1
-            return [s.replace(validation=Validation(
-                ValidationStatus.PASSED if "sum(values)" in s.diff else ValidationStatus.FAILED))
-                for s in suggestions]
+def test_generate_with_the_real_validator_keeps_the_best(project: Path, server: ScriptedServer) -> None:
+    """Both candidates are validated in sandboxes; the one that breaks a test is dropped."""
+    from suggestions.validation import Validator
 
     make_project(project, server.base_url, candidates=2)
-    server.push(Reply(GOOD_DIFF), Reply(GOOD_BLOCKS))
-    v = OnlySum()
-    (s,) = engine_for(project).generate([TARGET], validator=v)
-    assert v.calls == 1 and "sum(values)" in s.diff and s.validation.status is ValidationStatus.PASSED
+    write(project, {"tests/__init__.py": "", "tests/test_calc.py": (
+        "from pkg.calc import helper, total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n\n\n"
+        "def test_helper():\n    assert helper(2) == 4\n")})
+    before = snapshot(project)
+    breaking = ("Fix total and 'simplify' helper.\n\npkg/calc.py\n<<<<<<< SEARCH\n    return x * 2\n=======\n"
+                "    return x + 2 + 1\n>>>>>>> REPLACE\n<<<<<<< SEARCH\n    return result - 1\n=======\n"
+                "    return result\n>>>>>>> REPLACE\n")
+    server.push(Reply(breaking), Reply(GOOD_BLOCKS))
+    store = Store(project)
+    engine = LLMEngine(project, load_config(project), store, environ={})
+    validator = Validator(project, load_config(project), store)
+    try:
+        out = engine.generate([TARGET], validator=validator)
+    finally:
+        validator.close()
+    assert len(out) == 1, [(s.validation.status, s.validation.log[-300:]) for s in out]
+    (s,) = out
+    assert s.validation.status is ValidationStatus.PASSED and "sum(values)" in s.diff
+    assert [x.fingerprint for x in store.suggestions() if x.source is Source.LLM] == [s.fingerprint]
+    assert snapshot(project) == before
 
 
 def test_provider_error_kinds() -> None:
@@ -787,6 +794,11 @@ def test_targets_from_a_real_trace(project: Path, server: ScriptedServer) -> Non
     crash = targets[0]
     assert crash.title.startswith("Fix for uncaught ValueError") and (crash.path, crash.name) == ("pkg/work.py", "parse")
     assert engine.self_healing_targets()[0].key == crash.key
+    off = load_config(project)
+    off.values["llm"]["enabled"] = False  # no endpoint: no self-healing targets
+    quiet = LLMEngine(project, off, store, environ={})
+    assert quiet.self_healing_targets() == []
+    assert [t.kind for t in quiet.targets()] == ["exception", "hotspot"]
     # the KeyError raised 20 times in lookup_all is a repeated exception site
     repeated = engine.exception_targets()
     assert [(t.name, t.evidence["raised"]) for t in repeated] == [("lookup_all", 20)]
@@ -806,3 +818,4 @@ def test_self_healing_needs_an_endpoint(project: Path) -> None:
     write(project, {"pkg/calc.py": CALC})
     engine = engine_for(project)
     assert engine.self_healing_targets() == []
+    assert all(t.kind != "failure" for t in engine.targets())

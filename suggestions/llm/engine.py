@@ -247,11 +247,15 @@ class LLMEngine:
         return out
 
     def targets(self, kinds: Iterable[str] | None = None, limit: int = 8) -> list[Target]:
-        """What to ask about, most urgent first: failures, exceptions, hotspots, findings."""
+        """What to ask about, most urgent first: failures, exceptions, hotspots, findings.
+
+        The latest traced run's failing tests and uncaught exceptions come first when an
+        endpoint is configured (self-healing).
+        """
         wanted = set(kinds) if kinds is not None else {"failure", "exception", "hotspot", "finding"}
         found: list[Target] = []
         if "failure" in wanted:
-            found += self.failure_targets()
+            found += self.self_healing_targets()
         if "exception" in wanted:
             found += self.exception_targets()
         if "hotspot" in wanted:

@@ -17,6 +17,7 @@ from analysis.languages import LANGUAGES, language_for_path
 from analysis.parsing import parse
 
 __all__ = [
+    "CODES",
     "KINDS",
     "Target",
     "enclosing_function",
@@ -32,6 +33,15 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "hotspot": ("KZ903", "performance", "Faster"),
     "finding": ("KZ904", "structure", "Refactoring of"),
     "selection": ("KZ905", "structure", "Improvement of"),
+}
+
+# The codes of LLM suggestions, with what each means (for `kaizen show` and the app).
+CODES: dict[str, tuple[str, str]] = {
+    "KZ901": ("llm-fix-failing-test", "A model's fix for a test that failed in the latest traced run."),
+    "KZ902": ("llm-fix-exception", "A model's fix for an uncaught or repeatedly raised exception."),
+    "KZ903": ("llm-faster-hotspot", "A model's faster version of one of the hottest functions in a trace."),
+    "KZ904": ("llm-refactor-finding", "A model's refactoring for a structural finding that has no automatic fix."),
+    "KZ905": ("llm-improve-selection", "A model's improvement of code the user picked."),
 }
 
 
