@@ -54,7 +54,7 @@ class AuditView(QWidget):
         self.table.setHeaderLabels(["#", "When", "Action", "By", "File", "Change", "Hash"])
         h = self.table.header()
         h.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((0, 44), (1, 140), (2, 70), (3, 150), (4, 200), (6, 90)):
+        for col, width in ((0, 44), (1, 150), (2, 120), (3, 150), (4, 200), (6, 100)):
             self.table.setColumnWidth(col, width)
         self.table.currentItemChanged.connect(self._selected)
         self.diff = DiffView()

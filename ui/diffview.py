@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -118,7 +119,7 @@ class _Highlighter:
             color = self.color(ttype)
             # Split the token at mark boundaries.
             cuts = sorted({pos, pos + len(value), *[b for m in marks for b in m if pos < b < pos + len(value)]})
-            for a, b in zip(cuts, cuts[1:], strict=False):
+            for a, b in itertools.pairwise(cuts):
                 chunk = html.escape(text[a:b]).replace(" ", "&nbsp;").replace("\t", "&nbsp;" * 4)
                 style = f"color:{color};" if color else ""
                 if any(ma <= a and b <= mb for ma, mb in marks):
@@ -149,7 +150,7 @@ def render_html(diff: str, path: str, mode: str = "unified") -> str:
     if not rows:
         return f'<p style="color:{c["muted"]}">No changes: this suggestion is advice without a fix.</p>'
     font = "font-family:'DejaVu Sans Mono','Menlo','Consolas',monospace;font-size:10pt;"
-    num = f'style="color:{c["muted"]};padding:0 6px;text-align:right;"'
+    num = f'width="40" align="right" style="color:{c["muted"]};padding:0 6px;"'
     out = [f'<table cellspacing="0" cellpadding="1" width="100%" style="{font}">']
     for r in rows:
         if r.kind == "hunk":
@@ -206,7 +207,7 @@ class DiffView(QWidget):
         self.browser = QTextBrowser()
         self.browser.setObjectName("diff")
         self.browser.setOpenLinks(False)
-        self.browser.setLineWrapMode(QTextBrowser.LineWrapMode.NoWrap)
+        self.browser.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.unified_btn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -225,7 +226,7 @@ class MainWindow(QMainWindow):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setSectionResizeMode(m.TITLE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((m.RANK, 48), (m.CODE, 64), (m.LOCATION, 190), (m.SOURCE, 66),
+        for col, width in ((m.RANK, 56), (m.CODE, 64), (m.LOCATION, 190), (m.SOURCE, 66),
                            (m.APPLICABILITY, 92), (m.VALIDATION, 104), (m.SCORE, 56)):
             self.table.setColumnWidth(col, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -466,6 +467,7 @@ class MainWindow(QMainWindow):
         s.error.connect(self.show_error)
         s.auto_applied.connect(self._auto_applied)
         s.applied.connect(self._applied)
+        s.undone.connect(lambda _p: self.toast.hide())
         s.paused_changed.connect(self._paused_changed)
         s.audit_changed.connect(self.audit.reload)
         s.trace_changed.connect(self.hotspots.reload)
@@ -538,8 +540,7 @@ class MainWindow(QMainWindow):
         if current is not None and any(s.fingerprint == current.fingerprint for s in updated):
             self._show_suggestion(current)
         elif current is None and self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
-            if self.table.hasFocus() or not self.isActiveWindow() or True:
-                self.select_row(0)
+            self.select_row(0)  # something useful in the diff pane from the start
 
     def _filter(self, **kw: Any) -> None:
         selected = self.current_suggestion()
@@ -611,7 +612,7 @@ class MainWindow(QMainWindow):
         out = [f'<h3 style="margin-bottom:2px">{esc(s.code)} · {esc(s.title)}</h3>',
                f'<p style="color:{c["muted"]};margin-top:0">{esc(s.path)}:{s.line} · {esc(s.source.value)} · '
                f'{esc(s.applicability.value)} · confidence {s.confidence:.0%}</p>',
-               f"<p>{esc(s.rationale).replace(chr(10), '<br>')}</p>"]
+               f"<p>{_rich(s.rationale)}</p>"]
         # Rank in words.
         explain = ""
         ranking = optional("suggestions.ranking")
@@ -645,10 +646,11 @@ class MainWindow(QMainWindow):
         if v.duration_s is not None:
             out.append(f" · {v.duration_s:.1f} s")
         if v.speedup:
-            out.append(f" · speed-up ×{v.speedup:.2f}")
+            out.append(f" · speed-up {v.speedup:.2f}x")
         out.append("</p>")
         if v.log:
-            out.append(f"<pre style='font-size:9pt'>{esc(v.log[-4000:])}</pre>")
+            out.append(f"<p style='font-family:monospace;font-size:9pt;white-space:pre-wrap'>"
+                       f"{esc(v.log[-4000:])}</p>")
         elif not v.done:
             out.append(f"<p style='color:{c['muted']}'>Not validated yet. Re-validate runs the tests that cover "
                        "this code in a sandbox copy.</p>")
@@ -791,6 +793,13 @@ class MainWindow(QMainWindow):
             n = len(items)
             text = f"Applied {items[0].title}" if n == 1 else f"Applied {n} changes"
             self.toast.notify(text, "Undo", lambda: self.session and self.session.undo(), seconds=8)
+
+
+def _rich(text: str) -> str:
+    """Plain rationale text with ``code`` / `code` spans shown as code."""
+    out = html.escape(text)
+    out = re.sub(r"``(.+?)``|`([^`]+)`", lambda mt: f"<code>{mt.group(1) or mt.group(2)}</code>", out)
+    return out.replace("\n\n", "</p><p>").replace("\n", " ")
 
 
 def _fmt(v: Any) -> str:

@@ -124,7 +124,7 @@ class SuggestionTableModel(QAbstractTableModel):
             # Remove contiguous runs at once, from the bottom so indexes stay valid.
             run_end = rows[0]
             run_start = rows[0]
-            for r in rows[1:] + [-2]:
+            for r in [*rows[1:], -2]:
                 if r == run_start - 1:
                     run_start = r
                     continue
@@ -184,6 +184,9 @@ class SuggestionFilter(QSortFilterProxyModel):
     def set_filters(self, *, sources: Iterable[str] | None = None, codes: str | None = None,
                     statuses: Iterable[str] | None = None, folder: str | None = None,
                     search: str | None = None) -> None:
+        new_api = hasattr(self, "beginFilterChange")  # Qt 6.10 deprecates invalidateFilter
+        if new_api:
+            self.beginFilterChange()
         if sources is not None:
             self.sources = set(sources)
         if codes is not None:
@@ -194,7 +197,10 @@ class SuggestionFilter(QSortFilterProxyModel):
             self.folder = folder.strip("/")
         if search is not None:
             self.search = search.strip().lower()
-        self.invalidateFilter()
+        if new_api:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model: SuggestionTableModel = self.sourceModel()  # type: ignore[assignment]

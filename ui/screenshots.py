@@ -97,7 +97,7 @@ def _render(out: Path, work: Path) -> int:
     w = MainWindow(settings)
     w.resize(1440, 900)
     w.show()
-    s = w.open_project(project, watch=False)
+    s = w.open_project(project, watch=True)
     wait_until(lambda: s.service is not None or s.config_error != "", 60)
     wait_until(lambda: w.model.rowCount() > 0, 60)
     settle(w)
@@ -127,8 +127,6 @@ def _render(out: Path, work: Path) -> int:
 
     # Validate the top few so the list shows real statuses.
     w.tabs.setCurrentIndex(0)
-    top = [w.proxy.index(r, 0).data(w.model.index(0, 0).model().__class__ and 0x0102) for r in range(0)]
-    _ = top
     from ui import models as m
 
     firsts = [w.proxy.index(r, 0).data(m.SUGGESTION_ROLE) for r in range(min(4, w.proxy.rowCount()))]

@@ -63,6 +63,8 @@ class Session(QObject):
     paused_changed = Signal(bool)
     audit_changed = Signal()
     trace_changed = Signal()
+    ready = Signal()  # the first up-to-date list after the service opened
+    refreshed = Signal()  # a refresh of the list finished
     _service_event = Signal(object)  # emitted from the service's threads
 
     def __init__(self, root: Path, parent: QObject | None = None) -> None:
@@ -88,6 +90,8 @@ class Session(QObject):
         self.closed = False
         self._undo_stack: list[dict[str, Any]] = []  # fallback undo when the patcher is absent
         self._hidden: set[str] = set()
+        self._ready_sent = False
+        self._scanned = False  # without a service: the first scan finished
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -177,7 +181,11 @@ class Session(QObject):
             )
             self.store.replace_suggestions(paths_done, res.suggestions)
 
-        self._run("Scanning", job, lambda _r: self.refresh())
+        def scanned(_r: Any) -> None:
+            self._scanned = True
+            self.refresh()
+
+        self._run("Scanning", job, scanned)
 
     def close(self) -> None:
         self.closed = True
@@ -297,6 +305,10 @@ class Session(QObject):
                 self.changed.emit(added, updated, removed)
             self.ranked.emit(order)
             self.files_changed.emit(counts)
+            if (self.service is not None or self._scanned) and not self._ready_sent:
+                self._ready_sent = True
+                self.ready.emit()
+            self.refreshed.emit()
 
         def finished() -> None:
             self._refreshing = False

@@ -1,0 +1,338 @@
+"""The desktop app on a real temporary project (a copy of the bundled demo)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings, Qt, QThreadPool  # noqa: E402
+
+from suggestions.model import Suggestion  # noqa: E402
+from ui import models as m  # noqa: E402
+from ui.app import demo_source, resolve_project  # noqa: E402
+from ui.mainwindow import MainWindow  # noqa: E402
+
+pytestmark = pytest.mark.gui
+WAIT = 30_000
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    root = tmp_path / "demo"
+    shutil.copytree(demo_source(), root, ignore=shutil.ignore_patterns(".kaizen", "__pycache__", ".pytest_cache"))
+    return root
+
+
+@pytest.fixture
+def window(qtbot, demo: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("EDITOR", "true")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.show()
+    s = w.open_project(demo, watch=False)
+    with qtbot.waitSignal(s.ready, timeout=WAIT):
+        pass
+    assert w.model.rowCount() > 0
+    yield w
+    w.close()
+    QThreadPool.globalInstance().waitForDone(20_000)
+
+
+def rows(w: MainWindow) -> list[Suggestion]:
+    return [w.proxy.index(r, 0).data(m.SUGGESTION_ROLE) for r in range(w.proxy.rowCount())]
+
+
+def select(w: MainWindow, code: str, path: str = "") -> Suggestion:
+    for s in rows(w):
+        if s.code == code and (not path or s.path == path):
+            assert w.select_fingerprint(s.fingerprint)
+            return s
+    raise AssertionError(f"no {code} suggestion in the list")
+
+
+def test_list_shows_ranked_suggestions_with_all_columns(window: MainWindow) -> None:
+    w = window
+    assert [w.model.headerData(i, Qt.Orientation.Horizontal) for i in range(len(m.COLUMNS))] == list(m.COLUMNS)
+    codes = {s.code for s in rows(w)}
+    assert {"KZ101", "KZ103", "KZ108"} <= codes
+    ranks = [int(w.proxy.index(r, m.RANK).data()) for r in range(w.proxy.rowCount())]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    assert w.proxy.index(0, m.LOCATION).data().startswith("inventory/")
+
+
+def test_accept_changes_the_file_and_undo_restores_it(window: MainWindow, demo: Path, qtbot) -> None:
+    w = window
+    models_py = demo / "inventory" / "models.py"
+    before = models_py.read_bytes()
+    s = select(w, "KZ103")
+    w.table.setFocus()
+    with qtbot.waitSignal(w.session.applied, timeout=WAIT):
+        qtbot.keyClick(w.table, "a")
+    after = models_py.read_bytes()
+    assert after != before
+    assert b"if result is None:" in after
+    with qtbot.waitSignal(w.session.refreshed, timeout=WAIT):
+        pass
+    assert w.model.row_of(s.fingerprint) < 0  # fixed: gone from the list
+    w.table.setFocus()
+    with qtbot.waitSignal(w.session.undone, timeout=WAIT):
+        qtbot.keyClick(w.table, "u")
+    assert models_py.read_bytes() == before
+    # The suggestion comes back once the file is analysed again.
+    qtbot.waitUntil(lambda: w.model.row_of(s.fingerprint) >= 0, timeout=WAIT)
+
+
+def test_batch_accept_of_a_selection(window: MainWindow, demo: Path, qtbot) -> None:
+    w = window
+    unused = [s for s in rows(w) if s.code == "KZ108"]
+    assert len(unused) >= 2
+    from PySide6.QtCore import QItemSelectionModel
+
+    sel = w.table.selectionModel()
+    sel.clearSelection()
+    for s in unused:
+        idx = w.proxy.mapFromSource(w.model.index(w.model.row_of(s.fingerprint), 0))
+        sel.select(idx, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    assert len(w.selected_suggestions()) == len(unused)
+    with qtbot.waitSignal(w.session.applied, timeout=WAIT) as blocker:
+        w.accept_btn.click()
+    assert len(blocker.args[0]) == len(unused)
+    text = (demo / "inventory" / "models.py").read_text()
+    assert "import os" not in text and "import sys" not in text
+    assert "from inventory.models import Item" not in (demo / "inventory" / "stock.py").read_text()
+
+
+def test_reject_hides_the_suggestion_and_remembers_why(window: MainWindow, qtbot) -> None:
+    w = window
+    s = select(w, "KZ502")
+    with qtbot.waitSignal(w.session.refreshed, timeout=WAIT):
+        w.reject_selected("false positive")
+    assert w.model.row_of(s.fingerprint) < 0
+    decisions = w.session.store.decisions(s.fingerprint)
+    assert decisions and decisions[-1].action.value == "reject"
+    # Still hidden after a full re-analysis.
+    with qtbot.waitSignal(w.session.refreshed, timeout=WAIT):
+        w.session.rescan()
+    qtbot.waitUntil(lambda: not w.session._refreshing, timeout=WAIT)
+    assert w.model.row_of(s.fingerprint) < 0
+
+
+def test_never_this_rule_writes_the_settings(window: MainWindow, demo: Path, qtbot) -> None:
+    w = window
+    select(w, "KZ402")
+    w.reject_selected("never this rule")
+    qtbot.waitUntil(lambda: "KZ402" in (demo / "kaizen.toml").read_text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: all(s.code != "KZ402" for s in w.model.suggestions()), timeout=WAIT)
+
+
+def test_filter_and_search(window: MainWindow, qtbot) -> None:
+    w = window
+    total = w.proxy.rowCount()
+    qtbot.keyClicks(w.search, "imported unused")
+    shown = rows(w)
+    assert shown and all(s.code == "KZ108" for s in shown)
+    w.search.clear()
+    assert w.proxy.rowCount() == total
+    w.code_box.setText("KZ1")
+    assert rows(w) and all(s.code.startswith("KZ1") for s in rows(w))
+    w.code_box.setText("KZ4, KZ5")
+    assert rows(w) and all(s.code[:3] in ("KZ4", "KZ5") for s in rows(w))
+    w.code_box.clear()
+    w.source_box.setCurrentText("llm")
+    assert w.proxy.rowCount() == 0
+    w.source_box.setCurrentText("static")
+    assert w.proxy.rowCount() == total
+    w.status_box.setCurrentText("passed")
+    assert w.proxy.rowCount() == 0
+    w.status_box.setCurrentText("Any status")
+    # Folder: clicking a file in the tree narrows the list to it.
+    item = w._tree_items["inventory/reports.py"]
+    w.tree.clicked.emit(item.index())
+    assert rows(w) and all(s.path == "inventory/reports.py" for s in rows(w))
+    w._set_folder("")
+    assert w.proxy.rowCount() == total
+    # Sorting by another column keeps every row.
+    w.table.sortByColumn(m.LOCATION, Qt.SortOrder.AscendingOrder)
+    locs = [w.proxy.index(r, m.LOCATION).data(m.SORT_ROLE) for r in range(w.proxy.rowCount())]
+    assert locs == sorted(locs)
+
+
+def test_keyboard_shortcuts(window: MainWindow, qtbot) -> None:
+    w = window
+    w.select_row(0)
+    w.table.setFocus()
+    first = w.current_suggestion()
+    qtbot.keyClick(w.table, "j")
+    second = w.current_suggestion()
+    assert second is not None and second.fingerprint != first.fingerprint
+    qtbot.keyClick(w.table, "k")
+    assert w.current_suggestion().fingerprint == first.fingerprint
+    qtbot.keyClick(w.table, "/")
+    assert w.search.hasFocus()
+    qtbot.keyClicks(w.search, "jak")  # typing in the search box is text, not shortcuts
+    assert w.search.text() == "jak"
+    assert w.current_suggestion() is None or w.current_suggestion().fingerprint == first.fingerprint
+
+
+def test_selection_survives_live_updates(window: MainWindow, demo: Path, qtbot) -> None:
+    w = window
+    s = select(w, "KZ101", "inventory/models.py")
+    # Edit another file: the list changes (the service re-analyses it), the selection stays.
+    reports = demo / "inventory" / "reports.py"
+    reports.write_text(reports.read_text() + "\n\ndef extra(x):\n    if x == None:\n        return 1\n")
+    with qtbot.waitSignal(w.session.refreshed, timeout=WAIT):
+        w.session.rescan(["inventory/reports.py"])
+    qtbot.waitUntil(lambda: any(x.path == "inventory/reports.py" and x.code == "KZ103" for x in rows(w)),
+                    timeout=WAIT)
+    assert w.current_suggestion().fingerprint == s.fingerprint
+
+
+def test_model_updates_incrementally(qtbot) -> None:
+    from suggestions.model import Applicability, Span
+
+    def sug(i: int, title: str = "t") -> Suggestion:
+        return Suggestion(f"{i:040x}", "KZ101", f"{title} {i}", "r", f"a/f{i % 7}.py", Span(i, 0, i, 1), None,
+                          Applicability.SAFE, 0.9)
+
+    model = m.SuggestionTableModel()
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.rowsInserted):
+        model.apply([sug(i) for i in range(100)], [], [])
+    assert model.rowCount() == 100
+    with qtbot.waitSignal(model.dataChanged):
+        model.apply([], [sug(5, "changed")], [])
+    assert model.suggestion(model.row_of(f"{5:040x}")).title == "changed 5"
+    with qtbot.waitSignal(model.rowsRemoved):
+        model.apply([], [], [f"{i:040x}" for i in (1, 2, 3, 50, 99)])
+    assert model.rowCount() == 95
+    assert [model.suggestion(r).fingerprint for r in range(model.rowCount())] == [
+        f"{i:040x}" for i in range(100) if i not in (1, 2, 3, 50, 99)]
+    assert all(model.row_of(model.suggestion(r).fingerprint) == r for r in range(95))
+    assert not resets
+
+
+def test_rule_edited_in_the_editor_changes_the_preview(window: MainWindow, demo: Path, qtbot) -> None:
+    w = window
+    ed = w.rules
+    w.tabs.setCurrentWidget(ed)
+    ed.add_rule()
+    name, codes = ed.fields["name"][1], ed.fields["codes"][1]
+    name.setText("unused-imports")
+    ed.fields["require-validation"][1].setCurrentText("none")
+    codes.setText("KZ999")
+    with qtbot.waitSignal(ed._timer.timeout, timeout=WAIT):
+        pass
+    assert "unused-imports: 0 would apply" in _preview_heads(ed)
+    codes.clear()
+    qtbot.keyClicks(codes, "KZ108")
+    with qtbot.waitSignal(ed._timer.timeout, timeout=WAIT):
+        pass
+    n_unused = sum(1 for s in w.model.suggestions() if s.code == "KZ108")
+    assert f"unused-imports: {n_unused} would apply" in _preview_heads(ed)
+    # Invalid input is shown in place and never saved.
+    before = (demo / "kaizen.toml").read_text()
+    ed.fields["applicability"][1].setText("sometimes")
+    assert ed.errors["applicability"].isVisibleTo(ed)
+    assert "sometimes" in ed.errors["applicability"].text()
+    assert not ed.save_btn.isEnabled()
+    ed.save()
+    assert (demo / "kaizen.toml").read_text() == before
+    ed.fields["applicability"][1].setText("safe")
+    assert ed.save_btn.isEnabled()
+    ed.save()
+    import tomllib
+
+    saved = tomllib.loads((demo / "kaizen.toml").read_text())["policy"]["rules"]
+    assert [r["name"] for r in saved] == ["safe-modernizations", "unused-imports"]
+    assert saved[1]["codes"] == ["KZ108"]
+
+
+def _preview_heads(ed) -> list[str]:  # noqa: ANN001
+    return [ed.preview.topLevelItem(i).text(0) for i in range(ed.preview.topLevelItemCount())]
+
+
+def test_audit_view_verify_export_and_undo(window: MainWindow, demo: Path, tmp_path: Path, qtbot) -> None:
+    w = window
+    models_py = demo / "inventory" / "models.py"
+    before = models_py.read_bytes()
+    select(w, "KZ501")
+    with qtbot.waitSignal(w.session.applied, timeout=WAIT):
+        w.accept_selected()
+    assert b"super().__init__" in models_py.read_bytes()
+    audit = w.audit
+    audit.reload()
+    qtbot.waitUntil(lambda: audit.table.topLevelItemCount() == 1, timeout=WAIT)
+    audit.verify()
+    qtbot.waitUntil(lambda: "verified" in audit.verify_label.text(), timeout=WAIT)
+    out = audit.export("md", str(tmp_path / "audit.md"))
+    assert out and "super" in Path(out).read_text()
+    audit.table.setCurrentItem(audit.table.topLevelItem(0))
+    assert audit.undo_btn.isEnabled()
+    with qtbot.waitSignal(w.session.undone, timeout=WAIT):
+        audit.undo_btn.click()
+    assert models_py.read_bytes() == before
+
+
+def test_diff_view_modes_and_details(window: MainWindow) -> None:
+    w = window
+    s = select(w, "KZ103")
+    html_unified = w.diff.browser.toHtml()
+    assert "is" in w.diff.browser.toPlainText() and "==" in w.diff.browser.toPlainText()
+    w.diff.set_mode("split")
+    assert w.diff.browser.toHtml() != html_unified
+    assert "Why it ranks here" in w.details.toPlainText()
+    assert s.title.split("`")[0].strip() in w.details.toPlainText()
+
+
+def test_pause_switch_is_persisted(window: MainWindow) -> None:
+    w = window
+    assert not w.session.paused()
+    w.pause_btn.click()
+    assert w.session.paused()
+    assert "PAUSED" in w.pause_btn.text()
+    w.pause_btn.click()
+    assert not w.session.paused()
+
+
+def test_settings_dialog_writes_only_changes(window: MainWindow, demo: Path) -> None:
+    from ui.settings import SettingsDialog
+
+    dlg = SettingsDialog(window.session, window)
+    opt, widget = dlg.widgets[("editor", "command")]
+    widget.setText("code -g {file}:{line}")
+    dlg.widgets[("thresholds", "parameters")][1].setValue(9)
+    dlg.save()
+    import tomllib
+
+    data = tomllib.loads((demo / "kaizen.toml").read_text())
+    assert data["editor"]["command"] == "code -g {file}:{line}"
+    assert data["thresholds"] == {"parameters": 9}
+    assert data["validation"]["test-command"].startswith("python -m pytest")
+
+
+def test_opening_without_argument_uses_last_then_demo(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    demo = resolve_project(None, None)
+    assert demo == tmp_path / "data" / "kaizen" / "demo"
+    assert (demo / "inventory" / "stock.py").is_file()
+    assert resolve_project(None, str(tmp_path)) == tmp_path
+    assert resolve_project(None, str(tmp_path / "gone")) == demo
+
+
+def test_recent_projects_and_geometry_persist(window: MainWindow, demo: Path, tmp_path: Path) -> None:
+    w = window
+    w.main_split.setSizes([300, 500])
+    w.save_state()
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert settings.value("project/last") == str(demo.resolve())
+    w2 = MainWindow(settings)
+    assert w2.recent_projects()[0] == str(demo.resolve())
+    assert w2.main_split.sizes() == w.main_split.sizes() or w2.main_split.saveState() == w.main_split.saveState()
+    w2.close()
