@@ -593,15 +593,21 @@ class AutoApplier:
             self._schedule(policy.quiet_seconds)
         if not candidates:
             return out
+        from suggestions.ranking import Ranker
+
+        candidates = Ranker(store).rank(candidates)  # the best first, should the rate limit bite
         fresh = [s for s in candidates if _validated_for(s)]
         todo = [s for s in candidates if not _validated_for(s)]
         if todo:
             self.report(f"validating {len(todo)} candidate(s) for auto-apply")
             todo = list(self._validator_obj().validate(todo))
             out.validated = len(todo)
+        touched: set[str] = set()  # files this pass changed: their other fixes wait for re-analysis
         for s in fresh + todo:
             if self._closed:
                 break
+            if s.path in touched:
+                continue
             policy.forget_files()
             verdict = policy.evaluate(s)
             if not verdict.eligible:
@@ -618,6 +624,7 @@ class AutoApplier:
                 reason=f"auto-applied: {verdict.because}", config=policy.config,
             )
             if result.applied:
+                touched.update(result.paths)
                 out.applied.append((s, verdict.rule_name))
                 self.report(
                     f"applied {s.id} {s.code} {s.path}:{s.line} by rule '{verdict.rule_name}': {s.title}"

@@ -294,6 +294,9 @@ def test_watch_auto_apply_applies_exactly_the_eligible_fixes(project: Path) -> N
     assert "if value == None:" in core  # KZ103 whose validation fails (Blank.__eq__): left alone
     assert "return len(items) == 0" in core  # KZ401 is unsafe: left alone
     assert util == UTIL_AFTER  # outside the rule's folder: untouched
+    for e in watch.events():
+        if "auto-apply" in str(e.get("message", "")):
+            print(e["message"])
     applied_lines = [e for e in watch.events() if "auto-apply: applied" in str(e.get("message", ""))]
     assert len(applied_lines) == len(ELIGIBLE), watch.lines[-40:]
 

@@ -323,3 +323,45 @@ def test_globs() -> None:
     assert not path_matches("a/b/c.py", ["a/*.py"]) and path_matches("a/c.py", ["a/*.py"])
     assert not path_matches("ab/c.py", ["a/**"])
     assert code_matches("KZ205", ["KZ2*"]) and code_matches("KZ205", ["KZ2"]) and not code_matches("KZ305", ["KZ2"])
+
+
+# --- the auto-applier on a real service ----------------------------------------------------------
+
+
+def test_autoapplier_respects_pause_and_broken_settings_then_applies(project: Path) -> None:
+    from suggestions.audit import AuditLog
+    from suggestions.policy import autoapply_hook
+    from suggestions.service import ProjectService
+
+    toml = RULE + 'paths = ["src/**"]\n\n[policy]\nquiet-seconds = 0\n\n[validation]\n' \
+        'test-command = "python -m pytest -q -p no:cacheprovider"\n'
+    write(project, {
+        "kaizen.toml": toml,
+        "src/__init__.py": "",
+        "src/m.py": "import os\n\n\ndef one():\n    return 1\n",
+        "tests/__init__.py": "",
+        "tests/test_m.py": "from src.m import one\n\n\ndef test_one():\n    assert one() == 1\n",
+    })
+    messages: list[str] = []
+    service = ProjectService(project, jobs=1)
+    try:
+        service.open()
+        applier = autoapply_hook(service, report=messages.append)  # after open: driven by hand
+        assert any(s.code == "KZ108" for s in service.suggestions())
+        pause(service.store)
+        assert applier.run().applied == []
+        resume(service.store)
+        (project / "kaizen.toml").write_text(toml.replace("min-confidence", "x") + "max-changed-lines = -1\n")
+        report = applier.run()
+        assert report.applied == [] and "kaizen.toml:" in report.error
+        assert any("auto-apply stopped" in m and "max-changed-lines" in m for m in messages)
+        assert "import os" in (project / "src/m.py").read_text()
+        (project / "kaizen.toml").write_text(toml)
+        report = applier.run()
+        assert [(s.code, rule) for s, rule in report.applied] == [("KZ108", "fixes")]
+        assert "import os" not in (project / "src/m.py").read_text()
+        entries = AuditLog(service.store).entries()
+        assert [(e.code, e.rule, e.actor) for e in entries] == [("KZ108", "fixes", "fixes")]
+        applier.close()
+    finally:
+        service.close()
