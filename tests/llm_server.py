@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Fail", "Hang", "Recorded", "Reply", "ScriptedServer"]
+__all__ = ["Fail", "Hang", "Raw", "Recorded", "Reply", "ScriptedServer"]
 
 
 @dataclass
@@ -50,6 +50,15 @@ class Hang:
 
 
 @dataclass
+class Raw:
+    """Bytes sent as they are, after the status line and headers (malformed replies)."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "text/event-stream"
+
+
+@dataclass
 class Recorded:
     path: str
     headers: dict[str, str]
@@ -63,7 +72,7 @@ class Recorded:
 
 @dataclass
 class _State:
-    script: deque[Reply | Fail | Hang] = field(default_factory=deque)
+    script: deque[Reply | Fail | Hang | Raw] = field(default_factory=deque)
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -118,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
             with st.lock:
                 st.inflight -= 1
 
-    def _behave(self, behaviour: Reply | Fail | Hang | None, body: dict[str, Any]) -> None:
+    def _behave(self, behaviour: Reply | Fail | Hang | Raw | None, body: dict[str, Any]) -> None:
         st = self.state
         if behaviour is None:
             self._json(500, {"error": {"message": "the test script is exhausted", "type": "server_error"}})
@@ -134,6 +143,12 @@ class _Handler(BaseHTTPRequestHandler):
                     pass
                 return
             behaviour = behaviour.then
+        if isinstance(behaviour, Raw):
+            self.send_response(behaviour.status)
+            self.send_header("Content-Type", behaviour.content_type)
+            self.end_headers()
+            self.wfile.write(behaviour.body)
+            return
         if isinstance(behaviour, Fail):
             headers = {"Retry-After": behaviour.retry_after} if behaviour.retry_after is not None else {}
             kind = "rate_limit_exceeded" if behaviour.status == 429 else "server_error"
@@ -213,7 +228,7 @@ class ScriptedServer:
     def chat_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")]
 
-    def push(self, *behaviours: Reply | Fail | Hang) -> None:
+    def push(self, *behaviours: Reply | Fail | Hang | Raw) -> None:
         with self.state.lock:
             self.state.script.extend(behaviours)
 
