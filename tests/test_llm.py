@@ -14,7 +14,7 @@ from analysis.config import load_config
 from analysis.store import Store
 from suggestions.llm import LLMEngine, LLMProgress, Target, best_validated, keep_best, redact
 from suggestions.llm.prompts import build_prompt
-from suggestions.llm.provider import Endpoint, LLMError, Provider
+from suggestions.llm.provider import Endpoint, Provider
 from suggestions.llm.replies import ReplyRejected, locate, make_patch, parse_reply
 from suggestions.llm.secrets import Redactor, is_secret_file
 from suggestions.model import Applicability, Source, Validation, ValidationStatus
