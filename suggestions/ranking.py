@@ -160,6 +160,7 @@ class Ranker:
         self._by_folder: dict[str, list[tuple[str, Prior]]] = {}
         self._folder_factor: dict[str, float] = {}
         self._confidence: dict[str, float] = {}  # declared confidence per rule, as seen
+        self.config_edit: Path | None = None  # the settings file the last 'never' reject wrote
         self._loaded = False
 
     # --- learning ---------------------------------------------------------------------------
@@ -418,13 +419,23 @@ class Ranker:
         actor: str = "user",
         root: Path | None = None,
     ) -> Decision:
-        """Record a rejection and carry out what its reason asks (config edits for 'never')."""
+        """Record a rejection and carry out what its reason asks (config edits for 'never').
+
+        Raises:
+            ConfigError: a 'never' reason could not be written to the settings (nothing is
+                recorded then; the file is left as it was).
+        """
         kind = RejectReason.parse(reason) or reason
         root = Path(root) if root is not None else self.store.root
-        if kind == RejectReason.NEVER_RULE:
-            add_ignore(root, suggestion.code)
-        elif kind == RejectReason.NEVER_FOLDER:
-            add_per_file_ignore(root, folder_pattern(suggestion.path), suggestion.code)
+        from analysis.config import ConfigError
+
+        try:
+            if kind == RejectReason.NEVER_RULE:
+                self.config_edit = add_ignore(root, suggestion.code)
+            elif kind == RejectReason.NEVER_FOLDER:
+                self.config_edit = add_per_file_ignore(root, folder_pattern(suggestion.path), suggestion.code)
+        except ValueError as exc:  # the settings file is broken or could not take the entry
+            raise ConfigError(f"not rejected: {exc}") from None
         decision = Decision(
             suggestion.fingerprint,
             DecisionAction.REJECT,

@@ -352,3 +352,16 @@ def test_offline_evaluation_precision_at_10_rises_and_stays(project: Path, seed:
     print(f"  precision@10 >= 0.9 from round {settled + 1} to round {len(curve)}")
     assert settled < 15, f"precision@10 still dropped below 0.9 in round {settled}: {curve}"
     assert min(curve[settled:]) >= 0.9
+
+
+def test_never_reason_on_a_broken_settings_file_records_nothing(project: Path) -> None:
+    from analysis.config import ConfigError
+
+    broken = "ignore = [\n"
+    write(project, {"kaizen.toml": broken})
+    with Store(project) as st:
+        r = Ranker(st)
+        with pytest.raises(ConfigError, match="not rejected: .*unchanged"):
+            r.reject(sugg(target="b"), "never-rule")
+        assert st.decisions() == []
+    assert (project / "kaizen.toml").read_text() == broken
