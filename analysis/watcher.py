@@ -148,13 +148,18 @@ for _name in ("watchdog.observers.inotify", "watchdog.observers.inotify_c"):
     logging.getLogger(_name).addHandler(_SPY)
 
 
-def network_filesystem(path: Path | str) -> str | None:
-    """The type of the network filesystem holding ``path`` (``"nfs"``...), else None."""
-    try:
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
-            lines = fh.read().splitlines()
-    except OSError:
-        return None
+def network_filesystem(path: Path | str, mountinfo: str | None = None) -> str | None:
+    """The type of the network filesystem holding ``path`` (``"nfs"``...), else None.
+
+    ``mountinfo`` is the text of ``/proc/self/mountinfo`` (read when not given).
+    """
+    if mountinfo is None:
+        try:
+            with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+                mountinfo = fh.read()
+        except OSError:
+            return None
+    lines = mountinfo.splitlines()
     target = os.path.realpath(path)
     best, best_type = "", ""
     for line in lines:

@@ -433,6 +433,9 @@ class ProjectService:
                 continue
             if rec[3] == f.size and rec[4] == f.mtime_ns:
                 continue
+            if rec[3] != f.size:  # a different size is a different content: no need to hash
+                to_analyse.append(f)
+                continue
             hashed += 1
             try:
                 with open(self.root / f.path, "rb") as fh:
@@ -734,9 +737,8 @@ class ProjectService:
             to_analyse.append(value)
         elif what == "skip":
             skipped[rel] = value
-        elif what == "gone":
+        else:  # gone, or now a folder (its files come from the walk): no longer a file
             gone.append(rel)
-        # "dir": its files come from the walk
 
     def _classify(self, rel: str) -> tuple[str, Any]:
         """What ``rel`` is now, by the inventory's rules: file, skip (reason), dir or gone."""
