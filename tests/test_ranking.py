@@ -361,7 +361,7 @@ def test_never_reason_on_a_broken_settings_file_records_nothing(project: Path) -
     write(project, {"kaizen.toml": broken})
     with Store(project) as st:
         r = Ranker(st)
-        with pytest.raises(ConfigError, match="not rejected: .*unchanged"):
+        with pytest.raises(ConfigError, match=r"not rejected: .*unchanged"):
             r.reject(sugg(target="b"), "never-rule")
         assert st.decisions() == []
     assert (project / "kaizen.toml").read_text() == broken
