@@ -23,9 +23,11 @@ class DuplicateDictKey(Rule):
     Example:
         ```python bad
         COLORS = {"red": 1, "green": 2, "red": 3}
+        SIZES = {"s": 1, "m": 2, "s": 1}
         ```
         ```python good
         COLORS = {"red": 1, "green": 2, "blue": 3}
+        SIZES = {"s": 1, "m": 2}
         ```
 
     Fix safety:

@@ -1,0 +1,17 @@
+# --- will match
+def reset(state):
+    state.count == 0
+    state.name != "x"
+
+
+limit <= 10
+
+# --- will not match
+def check(state):
+    assert state.count == 0
+    ok = state.count == 0
+    return state.count == 0
+
+
+value == other and call()
+print(a == b)
