@@ -365,3 +365,31 @@ def test_autoapplier_respects_pause_and_broken_settings_then_applies(project: Pa
         applier.close()
     finally:
         service.close()
+
+
+def test_policy_pause_resume_commands(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from main import main
+
+    write(project, {
+        "kaizen.toml": "[policy]\nquiet-seconds = 0\n\n" + RULE + 'paths = ["app/**"]\n',
+        "app/a.py": "import os\n",
+        "lib/b.py": "import sys\n",
+    })
+    assert main(["policy", str(project), "--preview"]) == 0
+    out = capsys.readouterr().out
+    assert "rule 'fixes'" in out
+    assert "would apply once validated (1):" in out and "app/a.py:1" in out
+    assert "lib/b.py is outside [app/**]" in out
+
+    assert main(["pause", str(project)]) == 0
+    assert "paused" in capsys.readouterr().out
+    assert main(["policy", str(project), "--preview"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("PAUSED") and "would apply once validated (0):" in out
+    assert main(["resume", str(project)]) == 0
+    assert "resumed" in capsys.readouterr().out
+
+    (project / "kaizen.toml").write_text(RULE + "min-confidence = true\n")
+    assert main(["policy", str(project), "--preview"]) == 2
+    err = capsys.readouterr().err
+    assert "kaizen.toml:3" in err and "min-confidence" in err and "nothing is applied automatically" in err

@@ -365,3 +365,44 @@ def test_never_reason_on_a_broken_settings_file_records_nothing(project: Path) -
             r.reject(sugg(target="b"), "never-rule")
         assert st.decisions() == []
     assert (project / "kaizen.toml").read_text() == broken
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
+def test_suggest_and_show_commands(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from main import main
+
+    write(project, {
+        "app/a.py": "import os\n\n\ndef f(x):\n    if x == None:\n        return 1\n    return 2\n",
+    })
+    assert main(["suggest", str(project), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["code"] for r in rows} >= {"KZ103", "KZ108"}
+    for key in ("id", "fingerprint", "code", "title", "path", "line", "applicability", "confidence",
+                "source", "score", "validation", "diff", "rank", "explanation", "score_breakdown"):
+        assert key in rows[0]
+    assert rows[0]["rank"] == 1 and rows[0]["explanation"].startswith("ranked 1st: ")
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+
+    first = rows[0]
+    assert main(["show", str(project), first["id"]]) == 0
+    out = capsys.readouterr().out
+    assert first["title"] in out and "ranked 1st: " in out and "Rank" in out and "Validation" in out
+    assert "--- a/app/a.py" in out
+
+    with Store(project) as st:
+        Ranker(st).reject(st.suggestion(first["fingerprint"]), "false positive")
+    assert main(["suggest", str(project), "--json"]) == 0
+    assert first["fingerprint"] not in {r["fingerprint"] for r in json.loads(capsys.readouterr().out)}
+    assert main(["suggest", str(project), "--json", "--all"]) == 0
+    hidden = {r["fingerprint"]: r["hidden"] for r in json.loads(capsys.readouterr().out)}
+    assert hidden[first["fingerprint"]].startswith("rejected")
+
+    assert main(["suggest", str(project), "--limit", "1"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("ranked ") == 1
+    assert main(["show", str(project), "ffffffffff"]) == 2
+    assert "no suggestion ffffffffff" in capsys.readouterr().err
