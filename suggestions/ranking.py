@@ -334,7 +334,7 @@ class Ranker:
         severity = _num(ev.get("severity"), 0.5)
         share = _share(ev)
         calls = _num(_first(ev, "calls", "call_count", "ncalls"), 0.0)
-        exceptions = _num(_first(ev, "exceptions", "exception_count", "raised"), 0.0)
+        exceptions = _num(_first(ev, "exceptions_raised", "exceptions", "exception_count", "raised"), 0.0)
         runtime = min(1.0, 1.6 * math.sqrt(share)) if share > 0 else 0.0
         runtime += min(0.3, 0.08 * math.log10(1 + calls))
         runtime += min(0.5, 0.25 * math.log10(1 + exceptions) + (0.15 if exceptions else 0.0))
@@ -347,6 +347,11 @@ class Ranker:
             words.append(f"called {int(calls):,} times")
         if exceptions >= 1:
             words.append(f"raised {int(exceptions):,} exception{'s' if exceptions != 1 else ''}")
+        if ev.get("executed") is False and "trace_id" in ev:
+            # The latest trace never ran this code: a performance fix here buys nothing measured.
+            if s.category == "performance":
+                value -= 0.2
+            words.append("never ran in the latest trace")
         if not words:
             level = "high" if severity >= 0.7 else "low" if severity < 0.4 else "medium"
             words.append(f"{level} static severity (no runtime evidence)")

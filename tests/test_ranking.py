@@ -116,6 +116,14 @@ def test_exceptions_severity_and_risk(store: Store) -> None:
     assert r.score(small)[0] > r.score(big)[0]
     assert r.score(small)[0] > r.score(unsafe)[0]
     assert "raised 30 exceptions" in r.explain(r.rank([raising])[0], 1)
+    # The trace store's own keys (TraceStore.evidence_for).
+    traced = sugg(target="t", evidence={"trace_id": 1, "time_share": 0.2, "calls": 40, "exceptions_raised": 3,
+                                        "executed": True})
+    cold = sugg(target="d", evidence={"trace_id": 1, "time_share": 0.0, "calls": 0, "executed": False})
+    assert "20% of test time is in this function, called 40 times, raised 3 exceptions" in r.explain(
+        r.rank([traced])[0], 1)
+    assert "never ran in the latest trace" in r.explain(r.rank([cold])[0], 1)
+    assert r.score(cold)[0] < r.score(traced)[0]
 
 
 def test_declared_confidence_seeds_the_prior(store: Store) -> None:
