@@ -866,3 +866,41 @@ def test_self_healing_needs_an_endpoint(project: Path) -> None:
     engine = engine_for(project)
     assert engine.self_healing_targets() == []
     assert all(t.kind != "failure" for t in engine.targets())
+
+
+def test_non_utf8_file_offsets(project: Path) -> None:
+    write(project, {"legacy.py": "# -*- coding: latin-1 -*-\nname = 'caf\xe9'\nx = 1\n".encode("latin-1")})
+    blocks = parse_reply("legacy.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n").blocks
+    p = make_patch(project, blocks, allowed=["legacy.py"])
+    assert p.patch.apply(p.data).decode("utf-8") == "# -*- coding: latin-1 -*-\nname = 'café'\nx = 2\n"
+
+
+def test_tolerant_anchors_on_real_code() -> None:
+    """Every function of some real stdlib modules is found again after a model's typical damage:
+    its indentation removed, and its inner spacing changed."""
+    import ast
+    import json.decoder
+    import textwrap as textwrap_module
+
+    checked = 0
+    for module in (json.decoder, textwrap_module, threading):
+        text = Path(module.__file__ or "").read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.FunctionDef) or node.end_lineno is None:
+                continue
+            src = "".join(lines[node.lineno - 1 : node.end_lineno])
+            if text.count(src) != 1:
+                continue
+            start = sum(len(x) for x in lines[: node.lineno - 1])
+            for damaged, method in (
+                (textwrap_module.dedent(src), "indentation" if src != textwrap_module.dedent(src) else "exact"),
+                (src.replace(", ", ",  ").replace(" = ", "="), None),
+            ):
+                loc = locate(text, damaged, damaged, near_line=node.lineno)
+                assert loc is not None, (module.__name__, node.name)
+                assert (loc.start, loc.end) == (start, start + len(src)), (module.__name__, node.name)
+                if method:
+                    assert loc.method == method
+            checked += 1
+    assert checked > 80

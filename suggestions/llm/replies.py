@@ -273,8 +273,17 @@ def locate(text: str, search: str, replace: str, *, near_line: int | None = None
         body = newline.join(repl) + (newline if last_has_nl and repl else "")
         return Location(start, end, body, "")
 
+    first = next(k for k, s in enumerate(s_lines) if s.strip())
+    last_start = len(bare) - n + 1
+
+    def windows(key_file: list[str], key: str) -> list[int]:
+        # Only windows whose first non-blank line matches: linear, not quadratic, in the file.
+        return [i for i in range(max(0, last_start)) if key_file[i + first] == key]
+
     # 1. exact lines (trailing whitespace aside)
-    exact = [i for i in range(len(bare) - n + 1) if [b.rstrip() for b in bare[i:i + n]] == [s.rstrip() for s in s_lines]]
+    rstripped = [b.rstrip() for b in bare]
+    s_r = [x.rstrip() for x in s_lines]
+    exact = [i for i in windows(rstripped, s_r[first]) if rstripped[i:i + n] == s_r]
     if exact:
         loc = region(nearest(exact), r_lines)
         return Location(loc.start, loc.end, loc.replacement, "exact")
@@ -282,17 +291,17 @@ def locate(text: str, search: str, replace: str, *, near_line: int | None = None
     if n == 1 and len(r_lines) <= 1:
         frag = s_lines[0].strip()
         hits = [i for i, b in enumerate(bare) if frag and frag in b]
-        if len(hits) >= 1 and frag:
+        if hits:
             i = nearest(hits)
             col = bare[i].index(frag)
             new = r_lines[0].strip() if r_lines else ""
             return Location(offsets[i] + col, offsets[i] + col + len(frag), new, "exact")
-    first = next(k for k, s in enumerate(s_lines) if s.strip())
     s_indent = _indent(s_lines[first])
+    stripped = [b.strip() for b in bare]
 
     # 2. the same lines at another indentation
     shifted: list[tuple[int, str]] = []
-    for i in range(len(bare) - n + 1):
+    for i in windows(stripped, s_lines[first].strip()):
         f_indent = _indent(bare[i + first])
         moved = _reindent(s_lines, s_indent, f_indent)
         if moved is not None and [m.rstrip() for m in moved] == [b.rstrip() if b.strip() else "" for b in bare[i:i + n]]:
@@ -310,8 +319,9 @@ def locate(text: str, search: str, replace: str, *, near_line: int | None = None
     def norm(s: str) -> str:
         return "".join(s.split())
 
-    target = [norm(s) for s in s_lines]
-    loose = [i for i in range(len(bare) - n + 1) if [norm(b) for b in bare[i:i + n]] == target]
+    normed = [norm(b) for b in bare]
+    target = [norm(x) for x in s_lines]
+    loose = [i for i in windows(normed, target[first]) if normed[i:i + n] == target]
     if loose:
         pick = nearest(loose)
         f_indent = _indent(bare[pick + first])
