@@ -553,17 +553,23 @@ class AutoApplier:
         if not self._lock.acquire(blocking=False):
             self._again = True  # a pass is running: it will look again when it ends
             return AutoApplyReport()
+        report = AutoApplyReport()
         try:
-            report = self._run_once()
+            self._again = True
             while self._again and not self._closed:
                 self._again = False
                 more = self._run_once()
                 report.applied += more.applied
                 report.refused += more.refused
                 report.validated += more.validated
-            return report
+                report.error = more.error or report.error
+        except Exception as exc:  # the watcher must keep running; say what went wrong
+            log.exception("auto-apply pass failed")
+            report.error = f"{type(exc).__name__}: {exc}"
+            self.report(f"auto-apply failed: {report.error}")
         finally:
             self._lock.release()
+        return report
 
     def _run_once(self) -> AutoApplyReport:
         from suggestions.patcher import apply_suggestions
