@@ -470,6 +470,18 @@ def test_selection_grows_to_its_function(project: Path) -> None:
     assert (t.start_line, t.end_line, t.name) == (8, 12, "total")
 
 
+def test_selection_by_absolute_path_and_outside(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    (project.parent / "elsewhere.py").write_text("x = 1\n")
+    server.push(Reply(GOOD_DIFF))
+    with engine_for(project) as engine:
+        (s,) = engine.generate([Target.from_selection(str(project / "pkg" / "calc.py"), 8, 12)])
+        assert s.path == "pkg/calc.py"
+        assert engine.generate([Target.from_selection(str(project.parent / "elsewhere.py"), 1, 1)]) == []
+        assert any("outside the project" in n for n in engine.notes)
+    assert len(server.chat_requests) == 1
+
+
 def test_structural_findings_without_fix_are_targets(project: Path, server: ScriptedServer) -> None:
     from suggestions.model import Span, Suggestion
 

@@ -79,6 +79,7 @@ class LLMEngine:
                  *, environ: dict[str, str] | None = None) -> None:
         self.root = Path(root).resolve()
         self.config = config if config is not None else load_config(self.root)
+        self._own_store = store is None
         self.store = store if store is not None else Store(self.root)
         llm = self.config.section("llm")
         self.settings = dict(llm)
@@ -121,6 +122,28 @@ class LLMEngine:
     def close(self) -> None:
         if self.provider is not None:
             self.provider.close()
+        if self._own_store:
+            self.store.close()
+
+    def __enter__(self) -> LLMEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _relative(self, t: Target) -> Target:
+        """A target named by absolute paths (from an editor) made project-relative."""
+        def rel(p: str) -> str:
+            path = Path(p)
+            if not path.is_absolute():
+                return p
+            try:
+                return path.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                return p  # outside the project: the prompt refuses it
+        if not Path(t.path).is_absolute() and not any(Path(p).is_absolute() for p in t.paths):
+            return t
+        return replace(t, path=rel(t.path), paths=tuple(rel(p) for p in t.paths))
 
     def _note(self, message: str) -> None:
         with self._notes_lock:
@@ -295,7 +318,7 @@ class LLMEngine:
         if not ok or self.provider is None:
             self._note(why)
             return []
-        todo = list(self.targets() if targets is None else targets)
+        todo = [self._relative(t) for t in (self.targets() if targets is None else targets)]
         if not todo:
             return []
         prompts: list[Prompt] = []

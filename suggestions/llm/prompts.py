@@ -162,6 +162,8 @@ def build_prompt(
 ) -> Prompt:
     """The chat messages for ``target``; raises :class:`PromptError` when it cannot be built."""
     root = Path(root)
+    if Path(target.path).is_absolute() or ".." in Path(target.path).parts:
+        raise PromptError(f"{target.path} is outside the project")
     if is_secret_file(target.path):
         raise PromptError(f"{target.path} is a secrets file; Kaizen never sends it")
     files = _Files(root)
