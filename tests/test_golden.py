@@ -9,6 +9,7 @@ difference fails, so CI fails whenever regeneration would change anything.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from pathlib import Path
 
@@ -32,11 +33,16 @@ def _rule(code: str) -> type[Rule]:
     return RULES[code]
 
 
+@functools.cache
+def _analyzer(rule: type[Rule]) -> Analyzer:
+    return Analyzer(rules=[rule])
+
+
 def _suggestions(rule: type[Rule], data: bytes) -> list[Suggestion]:
     # The file is analysed as ``input.py`` so diffs and messages do not depend on where
     # the repository lives.
     parsed = ParsedFile("input.py", "python", data, parse("python", data))
-    return [s for s in Analyzer(rules=[rule]).analyze(parsed, content_hash(data)) if s.code == rule.code]
+    return [s for s in _analyzer(rule).analyze(parsed, content_hash(data)) if s.code == rule.code]
 
 
 def render(suggestions: list[Suggestion]) -> str:
@@ -69,7 +75,9 @@ def test_golden(code: str) -> None:
     else:
         assert expected_path.exists(), f"missing {expected_path}; run with KAIZEN_REGEN_GOLDEN=1"
         expected = expected_path.read_text(encoding="utf-8")
-        assert actual == expected, f"{code}: output differs from expected.txt (KAIZEN_REGEN_GOLDEN=1 rewrites it)"
+        assert actual == expected, (
+            f"{code}: output differs from expected.txt (KAIZEN_REGEN_GOLDEN=1 rewrites it)"
+        )
     # Every fix alone, and all of them merged, leave a file that parses.
     patches = [s.patch for s in found if s.patch is not None]
     for p in patches:
@@ -82,5 +90,7 @@ def test_golden(code: str) -> None:
 
 
 def test_every_rule_has_a_golden_folder() -> None:
-    missing = sorted(code for code, r in RULES.items() if "python" in r.languages and code not in FOLDERS)
+    missing = sorted(
+        code for code, r in RULES.items() if "python" in r.languages and code not in FOLDERS
+    )
     assert not missing, f"rules without tests/golden/<CODE>/: {missing}"

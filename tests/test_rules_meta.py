@@ -9,6 +9,7 @@ example, a fix whose result still parses.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 import pytest
@@ -25,6 +26,11 @@ PY_RULES = [r for r in RULES if "python" in r.languages]
 SECTIONS = ("What it does:", "Why is this bad?", "Example:", "Fix safety:")
 
 
+@functools.cache
+def _analyzer(rule: type[Rule]) -> Analyzer:
+    return Analyzer(rules=[rule])
+
+
 def _ids(rule: type[Rule]) -> str:
     return f"{rule.code}-{rule.slug}"
 
@@ -32,7 +38,7 @@ def _ids(rule: type[Rule]) -> str:
 def _analyze(rule: type[Rule], code: str, path: str = "example.py") -> list[Suggestion]:
     data = code.encode("utf-8")
     parsed = ParsedFile(path, "python", data, parse("python", data))
-    return [s for s in Analyzer(rules=[rule]).analyze(parsed, content_hash(data)) if s.code == rule.code]
+    return [s for s in _analyzer(rule).analyze(parsed, content_hash(data)) if s.code == rule.code]
 
 
 def test_rules_are_discovered() -> None:
@@ -99,7 +105,9 @@ def test_query_patterns_each_capture(rule: type[Rule]) -> None:
 @pytest.mark.parametrize("rule", PY_RULES, ids=_ids)
 def test_examples_parse_and_behave(rule: type[Rule]) -> None:
     examples = docstring_examples(rule)
-    assert set(examples) == {"bad", "good"}, f"{rule.code} needs ```python bad``` and ```python good```"
+    assert set(examples) == {"bad", "good"}, (
+        f"{rule.code} needs ```python bad``` and ```python good```"
+    )
     for kind, code in examples.items():
         ast.parse(code, filename=f"{rule.code}-{kind}")
     bad = _analyze(rule, examples["bad"])
