@@ -201,6 +201,7 @@ def run_traced(
     live: Path | None = None,
     type_samples: int = 8,
     mode: str = "auto",
+    flush_s: float = 2.0,
     stdout: Any = None,
     stderr: Any = None,
     keep_dir: bool = False,
@@ -212,7 +213,8 @@ def run_traced(
         raise TraceError("no command to trace")
     outdir = state_dir(root) / "traces" / f"run-{int(time.time() * 1000)}-{os.getpid()}"
     outdir.mkdir(parents=True, exist_ok=True)
-    run_env = collector_env(root, outdir, env, lines=lines, live=live, type_samples=type_samples, mode=mode)
+    run_env = collector_env(root, outdir, env, lines=lines, live=live, type_samples=type_samples,
+                            flush_s=flush_s, mode=mode)
     started = time.time()
     t0 = time.perf_counter()
     status = "ok"

@@ -48,7 +48,6 @@ _LIVE = ""
 _LINES = True
 _TYPE_LIMIT = 8
 _FLUSH_NS = 2_000_000_000
-_CHECK_EVERY = 4096  # events between two looks at the clock for a periodic flush
 _SAMPLE_FIRST = 64  # calls sampled (types, argument hashes) before thinning out ...
 _SAMPLE_MASK = 63  # ... to one call in 64
 _EXCLUDED_DIRS = frozenset(
@@ -67,6 +66,8 @@ _pid = 0
 _started_wall = 0.0
 _started_ns = 0
 _last_flush_ns = 0
+_next_flush_ns = 0  # perf_counter_ns deadline of the next periodic flush
+_term_pending = 0  # a signal that arrived during a flush: re-delivered when it ends
 _flush_lock = threading.Lock()
 _state_lock = threading.Lock()
 _states: list[_Thread] = []
@@ -94,7 +95,7 @@ _DISABLE: Any = None
 class _Thread:
     """One thread's accumulators; only that thread writes them."""
 
-    __slots__ = ("stack", "funcs", "samples", "excs", "unwound", "last_exc", "last_key", "pending", "ev")
+    __slots__ = ("stack", "funcs", "samples", "excs", "unwound", "last_exc", "last_key", "pending")
 
     def __init__(self) -> None:
         # stack entries: [code, start_ns, child_ns, rec, sampled]
@@ -107,7 +108,6 @@ class _Thread:
         self.last_exc: BaseException | None = None
         self.last_key: tuple[CodeType, int, str] | None = None
         self.pending: tuple[FrameType, BaseException, tuple[CodeType, int, str]] | None = None
-        self.ev = 0
 
 
 class _Sample:
@@ -289,12 +289,10 @@ def _enter(st: _Thread, code: CodeType, frame: FrameType | None, fresh: bool) ->
             sampled = True
             _sample_args(st, code, frame if frame is not None else sys._getframe(2))
     rec[3] += 1
-    stack.append([code, _now(), 0, rec, sampled])
-    st.ev += 1
-    if st.ev >= _CHECK_EVERY:
-        st.ev = 0
-        if _now() - _last_flush_ns > _FLUSH_NS:
-            flush()
+    now = _now()
+    stack.append([code, now, 0, rec, sampled])
+    if now > _next_flush_ns:
+        flush()
 
 
 def _leave(st: _Thread, code: CodeType, retval: Any, returned: bool) -> None:
@@ -606,20 +604,19 @@ def _snapshot(final: bool) -> dict[str, Any]:
             m[2] += rec[2]
             for caller, n in list(rec[4].items()):
                 m[3][caller] = m[3].get(caller, 0) + n
-        if not final:
-            # Frames still running count up to now (a timeout kill must not lose main()).
-            stack = list(st.stack)
-            seen: set[CodeType] = set()
-            for i, entry in enumerate(stack):
-                code = entry[0]
-                m = funcs.get(code)
-                if m is None:
-                    continue
-                nxt = stack[i + 1][1] if i + 1 < len(stack) else now
-                m[2] += max(0, nxt - entry[1] - entry[2])
-                if code not in seen:
-                    seen.add(code)
-                    m[1] += now - entry[1]
+        # Frames still running count up to now (a timeout kill must not lose main()).
+        stack = list(st.stack)
+        seen: set[CodeType] = set()
+        for i, entry in enumerate(stack):
+            code = entry[0]
+            m = funcs.get(code)
+            if m is None:
+                continue
+            nxt = stack[i + 1][1] if i + 1 < len(stack) else now
+            m[2] += max(0, nxt - entry[1] - entry[2])
+            if code not in seen:
+                seen.add(code)
+                m[1] += now - entry[1]
         for code, sample in list(st.samples.items()):
             s = samples.get(code)
             if s is None:
@@ -669,13 +666,17 @@ def _snapshot(final: bool) -> dict[str, Any]:
 
 def flush(final: bool = False) -> None:
     """Write this process's data so far (never raises; skips if a flush is running)."""
-    global _last_flush_ns
+    global _last_flush_ns, _next_flush_ns, _term_pending
     if not _installed or os.getpid() != _pid:
         return
-    if not _flush_lock.acquire(blocking=final):
-        return
+    if not _flush_lock.acquire(blocking=False):
+        if not final or _flush_owner == threading.get_ident():
+            return  # a periodic flush is running (or we interrupted our own flush)
+        _flush_lock.acquire()
+    _set_owner(threading.get_ident())
     try:
         _last_flush_ns = _now()
+        _next_flush_ns = _last_flush_ns + _FLUSH_NS
         if final:
             _finish_coverage()
         snap = _snapshot(final)
@@ -696,7 +697,19 @@ def flush(final: bool = False) -> None:
         if len(_errors) < 100:
             _errors.append(f"flush: {exc!r}")
     finally:
+        _set_owner(0)
         _flush_lock.release()
+    if _term_pending:
+        signum, _term_pending = _term_pending, 0
+        _on_sigterm(signum, None)
+
+
+_flush_owner = 0
+
+
+def _set_owner(ident: int) -> None:
+    global _flush_owner
+    _flush_owner = ident
 
 
 def _write_live(snap: dict[str, Any]) -> None:
@@ -748,6 +761,10 @@ def _at_exit() -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    global _term_pending
+    if _flush_owner == threading.get_ident():
+        _term_pending = signum  # we interrupted our own flush: finish it, then terminate
+        return
     flush(final=True)
     prev = _prev_sigterm
     if callable(prev):
@@ -762,9 +779,14 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def _after_fork() -> None:
     """A forked child starts its own file with its own figures."""
-    global _pid, _started_ns, _started_wall, _states, _tls, _cur_cov, _last_flush_ns
+    global _pid, _started_ns, _started_wall, _states, _tls, _cur_cov, _last_flush_ns, _next_flush_ns
+    global _flush_lock, _flush_owner, _state_lock, _term_pending
+    _flush_lock = threading.Lock()  # another thread may have held them at the fork
+    _state_lock = threading.Lock()
+    _flush_owner = _term_pending = 0
     _pid = os.getpid()
     _started_ns = _last_flush_ns = _now()
+    _next_flush_ns = _started_ns + _FLUSH_NS
     _started_wall = time.time()
     _states = []
     _tls = threading.local()
@@ -777,7 +799,21 @@ def _after_fork() -> None:
         sys.monitoring.restart_events()  # lines seen by the parent must count again here
     mp_util = sys.modules.get("multiprocessing.util")
     if mp_util is not None:
-        # Pool workers leave through os._exit (no atexit); multiprocessing runs finalizers.
+        # multiprocessing children leave through os._exit (no atexit) but run finalizers; the
+        # registry is cleared in the child before its after-fork callbacks, so register there.
+        mp_util.register_after_fork(_ANCHOR, _register_finalizer)
+
+
+class _Anchor:
+    """A weakly referenceable object that multiprocessing's after-fork registry can hold."""
+
+
+_ANCHOR = _Anchor()
+
+
+def _register_finalizer(_: object) -> None:
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:
         mp_util.Finalize(None, flush, args=(True,), exitpriority=-1000)
 
 
@@ -790,7 +826,7 @@ _PREFIXES: tuple[str, ...] = ()
 
 def install() -> None:
     """Start tracing this process according to the KAIZEN_TRACE_* environment."""
-    global _installed, _mode, _tool, _pid, _started_ns, _started_wall, _last_flush_ns
+    global _installed, _mode, _tool, _pid, _started_ns, _started_wall, _last_flush_ns, _next_flush_ns
     global _OUTDIR, _ROOT, _LIVE, _LINES, _TYPE_LIMIT, _FLUSH_NS, _CWD, _PREFIXES, _cur_test
     global _prev_sigterm, _prev_excepthook, _prev_thread_hook, _DISABLE, _LOCAL_EVENTS
     if _installed:
@@ -811,6 +847,7 @@ def install() -> None:
     _PREFIXES = tuple(p for p in prefixes if p.startswith(_ROOT) and p != _ROOT)
     _pid = os.getpid()
     _started_ns = _last_flush_ns = _now()
+    _next_flush_ns = _started_ns + _FLUSH_NS
     _started_wall = time.time()
     wanted = env.get("KAIZEN_TRACE_MODE", "auto")
     if hasattr(sys, "monitoring") and wanted != "settrace":

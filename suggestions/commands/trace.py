@@ -15,21 +15,44 @@ NAME = "trace"
 HELP = "run COMMAND (default: the configured test command) under the tracer and store the trace"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_path(parser)
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None, help="seconds before the command is stopped")
     parser.add_argument("--no-lines", action="store_true", help="skip line coverage (cheaper)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary after the run")
-    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND…",
-                        help="the command to run (after --)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_path(parser)
+    _options(parser)
+    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
+                        help="the command to run, after -- (default: trace.command)")
+
+
+def _split(args: argparse.Namespace) -> list[str]:
+    """The command after ``--``; options written between PATH and ``--`` are parsed here."""
+    words = list(args.command)
+    if "--" not in words:
+        return words
+    i = words.index("--")
+    if i:
+        opts = argparse.ArgumentParser(prog="kaizen trace", add_help=False, exit_on_error=False)
+        _options(opts)
+        try:
+            parsed, extra = opts.parse_known_args(words[:i])
+        except argparse.ArgumentError as exc:
+            raise CommandError(str(exc)) from None
+        if extra:
+            raise CommandError(f"unrecognized arguments before --: {' '.join(extra)}")
+        for key, value in vars(parsed).items():
+            if value not in (None, False):
+                setattr(args, key, value)
+    return words[i + 1:]
 
 
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     config = load_config(root)
-    command = list(args.command)
-    if command and command[0] == "--":
-        command = command[1:]
+    command = _split(args)
     if not command:
         command = default_command(root, str(config.get("trace.command")))
     if not command:
