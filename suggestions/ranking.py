@@ -25,7 +25,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from analysis.store import Store
@@ -116,8 +116,8 @@ UNDO_WEIGHT = 1.5  # an undo is a rejection after the fact: it counts against, f
 
 def folder_of(path: str) -> str:
     """The folder a suggestion lives in ('.' for the project root)."""
-    parent = str(PurePosixPath(path).parent)
-    return parent if parent else "."
+    parent = path.rpartition("/")[0]
+    return parent or "."
 
 
 def ordinal(n: int) -> str:
@@ -139,6 +139,9 @@ class Prior:
     def mean(self, prior_mean: float, strength: float) -> float:
         """Posterior mean of a Beta(strength·m, strength·(1-m)) prior after these counts."""
         return (strength * prior_mean + self.accepts) / (strength + self.n)
+
+
+_NO_DECISIONS = Prior()
 
 
 class Ranker:
@@ -219,7 +222,7 @@ class Ranker:
 
     def prior(self, code: str, folder: str = ALL) -> Prior:
         """The raw counts for a rule (``folder='*'``), a rule in a folder, or a folder (``code='*'``)."""
-        return self._counts.get((code, folder), Prior())
+        return self._counts.get((code, folder), _NO_DECISIONS)
 
     def rule_acceptance(self, code: str, confidence: float | None = None) -> float:
         """P(accept) for a rule anywhere: Beta posterior seeded by its declared confidence."""
