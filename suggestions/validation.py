@@ -269,7 +269,7 @@ class Validator:
         store: Store | None = None,
         *,
         pool: SandboxPool | None = None,
-        coverage: Coverage | None | Literal["trace"] = "trace",
+        coverage: Coverage | Literal["trace"] | None = "trace",
     ) -> None:
         self.root = Path(root).resolve()
         self.config = config or load_config(self.root)
@@ -379,31 +379,37 @@ class Validator:
         if cancel():
             raise Cancelled
 
-        # 4. Baseline on the unchanged code, then the patched run.
-        base = self._baseline_for(box, selection, env, cancel)
-        if base is not None and base.timed_out:
-            return Validation(ValidationStatus.ERROR, log=_log([*notes, "the tests time out on the unchanged code too; cannot judge the patch"], base.output))
+        # 4. The patched run; a failing test is re-run once (flaky?), and what still fails is
+        # run on the unchanged code (already failing?). The baseline is only needed when
+        # something fails, so a passing candidate costs one run.
         with box.patched({rel: new_raw}):
             run = self._run(box, selection, env, cancel)
             if run.returncode == 4 and selection:  # stale test ids in the trace: use the suite
                 notes.append("the trace names tests that no longer exist; ran the whole suite")
                 selection = None
-                base = self._baseline_for(box, None, env, cancel)
                 run = self._run(box, None, env, cancel)
-            excused = {t for t in run.failed if self._baseline_outcome(box, t, base) in _FAILING}
-            suspects = [t for t in run.failed if t not in excused]
+            failing = run.failed
             flaky: list[str] = []
-            if suspects and not run.timed_out and self.command.is_pytest:
-                again = self._run(box, suspects, env, cancel)
-                flaky = [t for t in suspects if again.outcomes.get(t) == "passed"]
-                suspects = [t for t in suspects if t not in flaky]
-        if run.cancelled:
-            raise Cancelled
+            if failing and not run.timed_out and self.command.is_pytest:
+                again = self._run(box, failing, env, cancel)
+                flaky = [t for t in failing if again.outcomes.get(t) == "passed"]
+                failing = [t for t in failing if t not in flaky]
         tests_run = tuple(sorted(run.outcomes))
-        if excused:
-            notes.append("already failing without the patch (not blamed on it): " + ", ".join(sorted(excused)))
         if flaky:
             notes.append("flaky (failed, then passed on a re-run; not blamed on the patch): " + ", ".join(flaky))
+        command_failed = run.returncode not in (0, 5) and not run.failed and not flaky
+        base: RunResult | None = None
+        if run.timed_out or command_failed or (failing and not self.command.is_pytest):
+            base = self._baseline_for(box, selection, env, cancel)
+        elif failing:
+            base = self._baseline_for(box, failing, env, cancel)
+        if base is not None and base.timed_out:
+            return Validation(ValidationStatus.ERROR, tests_run, log=_log(
+                [*notes, "the tests time out on the unchanged code too; cannot judge the patch"], base.output))
+        excused = sorted(t for t in failing if self._baseline_outcome(box, t, base) in _FAILING)
+        suspects = [t for t in failing if t not in excused]
+        if excused:
+            notes.append("already failing without the patch (not blamed on it): " + ", ".join(excused))
         if run.timed_out:
             return Validation(ValidationStatus.FAILED, tests_run, tuple(suspects),
                               log=_log([*notes, f"the tests timed out after {self.timeout:g}s with the patch"],
@@ -411,8 +417,10 @@ class Validator:
         if suspects:
             notes.append("broken by the patch: " + ", ".join(suspects))
             return Validation(ValidationStatus.FAILED, tests_run, tuple(suspects), log=_log(notes, run.output))
-        base_rc = base.returncode if base is not None else 0
-        if run.returncode not in (0, 5) and not run.failed and base_rc in (0, 5):
+        if command_failed:
+            if base is not None and base.returncode == run.returncode:
+                notes.append(f"the test command fails with exit code {run.returncode} without the patch too")
+                return Validation(ValidationStatus.ERROR, tests_run, log=_log(notes, run.output))
             notes.append(f"the test command failed with exit code {run.returncode} (it passed without the patch)")
             return Validation(ValidationStatus.FAILED, tests_run, (), log=_log(notes, run.output))
         if run.returncode == 5 or (self.command.is_pytest and not tests_run):
