@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ui.diffview import DiffView
 from ui.session import Session, optional
-from ui.theme import colors, icon
+from ui.theme import colors, icon, rich_text
 
 __all__ = ["AuditView"]
 
@@ -113,7 +113,7 @@ class AuditView(QWidget):
                              f"{len(self.undone)} undone" if entries else "No changes recorded yet.")
         for e in reversed(self.entries):
             change = e.title or e.reason or (f"undo of #{e.undoes}" if e.undoes else "")
-            by = e.actor + (f" ({e.rule})" if e.rule else "")
+            by = e.actor + (f" ({e.rule})" if e.rule and e.rule != e.actor else "")
             item = QTreeWidgetItem([str(e.seq), time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at)),
                                     e.action, by, e.path, change, e.entry_hash[:10]])
             item.setData(0, Qt.ItemDataRole.UserRole, e.seq)
@@ -145,12 +145,13 @@ class AuditView(QWidget):
             return
         self.undo_btn.setEnabled(e.action == "apply" and e.seq not in self.undone)
         status = dict(e.validation).get("status", "") if e.validation else ""
-        bits = [f"<b>{e.id}</b> {e.action} by {e.actor}" + (f" under rule <b>{e.rule}</b>" if e.rule else ""),
+        who = f"automatically under rule <b>{e.rule}</b>" if e.rule else f"by {e.actor}"
+        bits = [f"<b>{e.id}</b> {e.action} {who}",
                 f"{e.code} {e.title}" if e.code else "", f"validation: {status}" if status else "",
                 f"hash {e.hash_before[:8]} → {e.hash_after[:8]}"]
         text = " · ".join(b for b in bits if b)
         if e.rationale:
-            text += f"<br><span style='color:{colors()['muted']}'>{e.rationale}</span>"
+            text += f"<br><span style='color:{colors()['muted']}'>{rich_text(e.rationale)}</span>"
         self.info.setText(text)
         self.diff.show_diff(e.path, e.path, e.diff)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from typing import Any
 
@@ -146,7 +148,7 @@ class HotspotsView(QWidget):
             ts = self._trace_store()
             if ts is None:
                 return None
-            return ts.latest(), list(ts.hotspots()), list(ts.failures())
+            return ts.latest(), list(ts.hotspots(limit=200)), list(ts.failures()) + _raised(ts)
 
         self.session.run_job("Loading trace", job, self._show)
 
@@ -161,7 +163,7 @@ class HotspotsView(QWidget):
             self.summary.setText("No trace yet. Run the project's tests under the tracer to see where "
                                  "the time goes and what raises.")
             return
-        when = field(latest, "at", "started_at", "finished_at", "created_at", default=None)
+        when = field(latest, "started", "at", "started_at", default=None)
         cmd = field(latest, "command", default="")
         dur = field(latest, "duration_s", "duration", "seconds", "wall_s", default=None)
         bits = ["<b>Latest trace</b>"]
@@ -171,13 +173,19 @@ class HotspotsView(QWidget):
             bits.append(f"<code>{cmd if isinstance(cmd, str) else ' '.join(cmd)}</code>")
         if dur:
             bits.append(f"{float(dur):.2f} s")
-        bits.append(f"{len(hotspots)} functions")
+        status = field(latest, "status", default="")
+        if status and status != "ok":
+            bits.append(f"<span style='color:{colors()['bad']}'>{status}</span>")
+        tests = field(latest, "tests", default=0)
+        if tests:
+            bits.append(f"{tests} tests")
+        bits.append(f"top {len(hotspots)} functions by own time")
         self.summary.setText(" · ".join(bits))
         for h in hotspots:
             name = field(h, "qualname", "function", "name", default="?")
             path = field(h, "path", "file", default="")
             line = field(h, "line", "lineno", "first_line", default="")
-            share = float(field(h, "share", "time_share", default=0.0) or 0.0)
+            share = float(field(h, "own_share", "share", default=0.0) or 0.0)
             calls = int(field(h, "calls", "ncalls", "call_count", default=0) or 0)
             own = float(field(h, "own_s", "self_time", "own_time", "own", default=0.0) or 0.0)
             total = float(field(h, "total_s", "total_time", "cumulative", "total", default=0.0) or 0.0)
@@ -195,8 +203,8 @@ class HotspotsView(QWidget):
             self.table.addTopLevelItem(item)
         self.table.sortItems(2, Qt.SortOrder.DescendingOrder)
         for f in failures:
-            what = field(f, "exception", "type", "test", "name", default="?")
-            msg = field(f, "message", "error", default="")
+            what = field(f, "test", "type", "exception", "name", default="?")
+            msg = field(f, "message", "outcome", "error", default="")
             where = field(f, "where", "location", "path", default="")
             line = field(f, "line", "lineno", default="")
             count = field(f, "count", default=1)
@@ -220,30 +228,56 @@ class HotspotsView(QWidget):
         self._started = time.monotonic()
 
         def job(w: Any) -> Any:
-            import shlex
+            import tempfile
+            import threading
 
-            fn = getattr(tracing, "run_trace", None) or tracing.trace_command
-            import inspect
+            from analysis.trace_store import TraceStore
 
-            params = inspect.signature(fn).parameters
-            kw: dict[str, Any] = {}
-            if "store" in params:
-                kw["store"] = session.store
-            if "config" in params:
-                kw["config"] = session.config
-            if "on_output" in params:
-                kw["on_output"] = lambda line: w.report(0, 0, line)
-            if "cancel" in params:
-                kw["cancel"] = lambda: w.cancelled
-            return fn(session.root, shlex.split(cmd), **kw)
+            argv = tracing.default_command(session.root, cmd)
+            timeout = float(session.config.get("trace.timeout"))
+            samples = int(session.config.get("trace.type-samples")) or 1
+            with tempfile.TemporaryFile() as out:
+                stop = threading.Event()
+
+                def tail() -> None:
+                    # The command's output, streamed to the log pane while it runs.
+                    pos = 0
+                    while True:
+                        stopped = stop.wait(0.2)
+                        size = os.fstat(out.fileno()).st_size
+                        if size > pos:
+                            chunk = os.pread(out.fileno(), size - pos, pos)
+                            pos = size
+                            for line in chunk.decode("utf-8", "replace").splitlines():
+                                w.report(0, 0, line)
+                        if stopped:
+                            return
+
+                t = threading.Thread(target=tail, daemon=True)
+                t.start()
+                try:
+                    result = tracing.run_traced(session.root, argv, timeout=timeout, type_samples=samples,
+                                                stdout=out, stderr=subprocess.STDOUT)
+                finally:
+                    stop.set()
+                    t.join(2)
+            trace_id = TraceStore(session.store).add(result)
+            runtime = optional("suggestions.runtime")
+            if runtime is not None and session.service is not None:
+                # Runtime suggestions and evidence come from the new trace: re-analyse.
+                session.service.reload()
+            return result, trace_id
 
         def progress(_d: int, _t: int, line: str) -> None:
             if line:
                 self.log.appendPlainText(line.rstrip("\n"))
 
-        def done(_r: Any) -> None:
-            session.message.emit(f"Trace finished in {time.monotonic() - self._started:.1f} s")
+        def done(res: Any) -> None:
+            result, trace_id = res
+            session.message.emit(f"Trace #{trace_id} {result.status} (exit {result.exit_code}) in "
+                                 f"{result.duration:.1f} s")
             session.trace_changed.emit()
+            session.refresh()
 
         def finished() -> None:
             self.progress.hide()
@@ -263,6 +297,22 @@ class HotspotsView(QWidget):
     def cancel(self) -> None:
         if self._worker is not None:
             self._worker.cancel()
+
+
+def _raised(ts: Any) -> list[dict[str, Any]]:
+    """Exceptions raised during the trace (caught ones too), most frequent first."""
+    try:
+        rows = ts.exceptions()
+    except Exception:
+        return []
+    out = []
+    for e in rows:
+        out.append({"type": field(e, "type", "exception", default="?"),
+                    "message": f"raised in {field(e, 'function', default='?')}",
+                    "path": field(e, "path", default=""), "line": field(e, "line", default=""),
+                    "count": field(e, "raised", "count", default=1)})
+    out.sort(key=lambda d: -int(d["count"] or 0))
+    return out
 
 
 class _SortItem(QTreeWidgetItem):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,7 @@ from suggestions.model import Suggestion
 from ui import models as m
 from ui.diffview import DiffView
 from ui.session import REJECT_REASONS, Session, optional
-from ui.theme import colors, icon
+from ui.theme import colors, icon, rich_text
 
 __all__ = ["MainWindow"]
 
@@ -612,7 +611,7 @@ class MainWindow(QMainWindow):
         out = [f'<h3 style="margin-bottom:2px">{esc(s.code)} · {esc(s.title)}</h3>',
                f'<p style="color:{c["muted"]};margin-top:0">{esc(s.path)}:{s.line} · {esc(s.source.value)} · '
                f'{esc(s.applicability.value)} · confidence {s.confidence:.0%}</p>',
-               f"<p>{_rich(s.rationale)}</p>"]
+               f"<p>{rich_text(s.rationale)}</p>"]
         # Rank in words.
         explain = ""
         ranking = optional("suggestions.ranking")
@@ -793,13 +792,6 @@ class MainWindow(QMainWindow):
             n = len(items)
             text = f"Applied {items[0].title}" if n == 1 else f"Applied {n} changes"
             self.toast.notify(text, "Undo", lambda: self.session and self.session.undo(), seconds=8)
-
-
-def _rich(text: str) -> str:
-    """Plain rationale text with ``code`` / `code` spans shown as code."""
-    out = html.escape(text)
-    out = re.sub(r"``(.+?)``|`([^`]+)`", lambda mt: f"<code>{mt.group(1) or mt.group(2)}</code>", out)
-    return out.replace("\n\n", "</p><p>").replace("\n", " ")
 
 
 def _fmt(v: Any) -> str:

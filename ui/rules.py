@@ -6,6 +6,7 @@ import fnmatch
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -76,6 +77,10 @@ def rule_matches(rule: dict[str, Any], s: Suggestion, never: dict[str, Any] | No
     if rule["require-validation"] == "passed" and s.validation.status.value != "passed":
         return "not validated"
     return ""
+
+
+def _only_validation(why: str) -> bool:
+    return all(part.strip().startswith("validation pending") for part in why.split(";"))
 
 
 class RulesEditor(QWidget):
@@ -184,6 +189,7 @@ class RulesEditor(QWidget):
     def set_session(self, session: Session) -> None:
         self.session = session
         session.changed.connect(lambda *_: self._timer.start())
+        session.paused_changed.connect(lambda *_: self._timer.start())
         self.reload()
 
     def reload(self) -> None:
@@ -312,19 +318,50 @@ class RulesEditor(QWidget):
     # --- preview ---------------------------------------------------------------------------
 
     def preview_for(self, rules: list[dict[str, Any]], items: list[Suggestion]) -> dict[str, list[tuple[Suggestion, str]]]:
-        """Rule name -> [(suggestion, reason it is left out or '')] (matches first)."""
+        """Rule name -> [(suggestion, '' when the rule applies it, else why not)], matches first.
+
+        Each rule is judged on its own (the real policy tries them in order); "validation
+        pending" means it would apply once validation passes.
+        """
         policy = optional("suggestions.policy")
-        fn = getattr(policy, "preview_rules", None) if policy else None
         out: dict[str, list[tuple[Suggestion, str]]] = {}
-        if callable(fn) and self.session is not None:
+        if policy is None or not hasattr(policy, "PolicyRule") or self.session is None:
+            for rule in rules:
+                rows = [(s, rule_matches(rule, s, self.never)) for s in items]
+                rows.sort(key=lambda r: (r[1] != "", r[1]))
+                out[rule["name"]] = rows
+            return out
+        data: dict[str, bytes | None] = {}
+        root = self.session.root
+
+        def changed(s: Suggestion) -> int | None:
+            if s.patch is None:
+                return None
+            if s.path not in data:
+                try:
+                    data[s.path] = (root / s.path).read_bytes()
+                except OSError:
+                    data[s.path] = None
+            raw = data[s.path]
             try:
-                return fn(rules, items, self.session.config, self.session.store)  # type: ignore[no-any-return]
-            except Exception:
-                pass
-        for rule in rules:
-            rows = [(s, rule_matches(rule, s, self.never)) for s in items]
-            rows.sort(key=lambda r: (r[1] != "", r[1]))
-            out[rule["name"]] = rows
+                return s.patch.changed_lines(raw) if raw is not None else None
+            except ValueError:
+                return None
+
+        for cfg in rules:
+            rule = policy.PolicyRule.from_config(cfg)
+            rows = []
+            for s in items:
+                if s.patch is None or not s.patch.edits or s.applicability.value == "display-only":
+                    continue
+                why = list(rule.failures(s, changed(s)))
+                if policy.path_matches(s.path, self.never.get("paths", ())):
+                    why.append(f"{s.path} is in [policy.never] paths")
+                if policy.code_matches(s.code, self.never.get("codes", ())):
+                    why.append(f"{s.code} is in [policy.never] codes")
+                rows.append((s, "; ".join(why)))
+            rows.sort(key=lambda r: (r[1] != "", "pending" not in r[1], r[1]))
+            out[rule.name] = rows
         return out
 
     def update_preview(self) -> None:
@@ -345,17 +382,28 @@ class RulesEditor(QWidget):
             top = QTreeWidgetItem([f"{name}: {len(hits)} would apply", "", ""])
             top.setIcon(0, icon("rules"))
             self.preview.addTopLevelItem(top)
-            near = [(s, why) for s, why in rows if why and why in ("not validated", "confidence", "size")]
-            for s, why in [(s, w) for s, w in rows if not w] + near[:20]:
-                child = QTreeWidgetItem([f"{s.code} · {s.title}", f"{s.path}:{s.line}",
-                                         "applies" if not why else f"left out: {why}"])
-                child.setForeground(2, Qt.GlobalColor.darkGreen if not why else Qt.GlobalColor.gray)
+            pending = [(s, why) for s, why in rows if why and _only_validation(why)]
+            near = [(s, why) for s, why in rows if why and not _only_validation(why) and why.count(";") == 0]
+            head = f"{name}: {len(hits)} would apply"
+            if pending:
+                head += f", {len(pending)} once validated"
+            top.setText(0, head)
+            for s, why in [(s, w) for s, w in rows if not w] + pending + near[:12]:
+                label = "applies" if not why else ("applies once validation passes" if _only_validation(why)
+                                                   else f"left out: {why}")
+                child = QTreeWidgetItem([f"{s.code} · {s.title}", f"{s.path}:{s.line}", label])
+                child.setToolTip(2, label)
+                color = c["ok"] if not why else (c["warn"] if _only_validation(why) else c["muted"])
+                child.setForeground(2, QColor(color))
                 child.setData(0, Qt.ItemDataRole.UserRole, s.fingerprint)
                 top.addChild(child)
             top.setExpanded(True)
+        paused = self.session.paused()
+        note = (f"<b style='color:{c['bad']}'>Automatic changes are paused: nothing applies until you resume."
+                "</b><br>") if paused else ""
         self.preview_label.setText(
-            f"<span style='color:{c['muted']}'>{total} of {len(items)} current suggestions would apply "
-            "automatically (only validated ones apply when validation is required).</span>")
+            f"{note}<span style='color:{c['muted']}'>{total} of {len(items)} current suggestions would apply "
+            "automatically now; each rule is shown on its own.</span>")
 
     def _check_all_quiet(self) -> bool:
         try:
@@ -374,3 +422,4 @@ class RulesEditor(QWidget):
         write_atomic(path, replace_rules(text, clean, prefix))
         self.status.setText(f"Saved to {path.name}.")
         self.session.reload_config()
+        self.session.run_auto_apply()

@@ -208,6 +208,11 @@ def _render(out: Path, work: Path) -> int:
     w.select_row(0)
     shot("main-dark")
     w.close()
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(60_000)
+    w.deleteLater()
+    app.processEvents()
     print(f"{len(written)} screenshots in {out}")
     return 0
 

@@ -66,6 +66,8 @@ class Session(QObject):
     ready = Signal()  # the first up-to-date list after the service opened
     refreshed = Signal()  # a refresh of the list finished
     _service_event = Signal(object)  # emitted from the service's threads
+    _auto_applied_from_thread = Signal(object, str)
+    _auto_report = Signal(str)
 
     def __init__(self, root: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +88,9 @@ class Session(QObject):
         self._debounce.setInterval(120)
         self._debounce.timeout.connect(self._on_debounced)
         self._service_event.connect(self._on_service_event)
+        self._auto_applied_from_thread.connect(self._on_auto_applied)
+        self._auto_report.connect(lambda msg: self.message.emit(f"auto-apply: {msg}"))
+        self.applier: Any = None
         self.watching = False
         self.closed = False
         self._undo_stack: list[dict[str, Any]] = []  # fallback undo when the patcher is absent
@@ -137,14 +142,40 @@ class Session(QObject):
             self.rescan()
 
     def _attach_policy(self, svc: Any) -> None:
-        """Let the policy's auto-apply run after each batch (when the policy module exists)."""
+        """Let the policy's auto-apply run after each batch; each change it makes is signalled."""
         policy = optional("suggestions.policy")
-        hook = getattr(policy, "attach_auto_apply", None) or getattr(policy, "install", None) if policy else None
-        if callable(hook):
-            try:
-                hook(svc)
-            except Exception as exc:
-                self.error.emit(f"auto-apply is off: {exc}")
+        if policy is None or not hasattr(policy, "AutoApplier"):
+            return
+        session = self
+
+        class Applier(policy.AutoApplier):  # type: ignore[name-defined,misc]
+            def run(self) -> Any:
+                report = super().run()
+                for s, rule in getattr(report, "applied", []):
+                    session._auto_applied_from_thread.emit(s, rule)
+                return report
+
+        applier = Applier(svc, report=lambda msg: self._auto_report.emit(msg))
+        svc.after_batch.append(applier)
+
+        def on_event(event: Any) -> None:
+            # Suggestions eligible when the project opens need no file event to apply.
+            if str(getattr(event, "kind", "")) == "opened" and not applier._closed:
+                threading.Thread(target=applier.run, name="kaizen-autoapply", daemon=True).start()
+
+        applier._unsubscribe = svc.subscribe(on_event)
+        self.applier = applier
+
+    def run_auto_apply(self) -> None:
+        """One auto-apply pass now (after a resume, or a rule change), off the GUI thread."""
+        applier = getattr(self, "applier", None)
+        if applier is not None and not self.closed:
+            self._run("Auto-apply", lambda w: applier.run())
+
+    def _on_auto_applied(self, s: Suggestion, rule: str) -> None:
+        self.auto_applied.emit(s)
+        self.audit_changed.emit()
+        self._debounce.start()
 
     def _service_ready(self, svc: Any) -> None:
         if self.closed:
@@ -191,15 +222,18 @@ class Session(QObject):
         self.closed = True
         for w in list(self._workers):
             w.cancel()
+        if self.applier is not None:
+            try:
+                self.applier.close()
+            except Exception:
+                pass
         if self.service is not None:
             try:
                 self.service.stop()
             except Exception:
                 pass
-        try:
-            self.store.close()
-        except Exception:
-            pass
+        # The store stays open: auto-apply or validation threads may still be finishing, and
+        # closing it under them would turn a clean stop into errors. It closes with the object.
 
     # --- watching --------------------------------------------------------------------------
 
@@ -223,11 +257,6 @@ class Session(QObject):
 
     def _on_service_event(self, event: Any) -> None:
         kind = str(getattr(event, "kind", ""))
-        if "auto" in kind and "appl" in kind:
-            s = _payload_suggestion(event)
-            if s is not None:
-                self.auto_applied.emit(s)
-            self.audit_changed.emit()
         text = str(getattr(event, "message", "") or "")
         level = str(getattr(event, "level", "info"))
         if kind == "root-lost":
@@ -568,6 +597,8 @@ class Session(QObject):
         except Exception as exc:
             self.error.emit(f"pause: {exc}")
         self.paused_changed.emit(self.paused())
+        if not on:
+            self.run_auto_apply()  # whatever waited while paused may apply now
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -591,20 +622,6 @@ class Session(QObject):
     def run_job(self, task: str, fn: Callable[[Worker], Any], on_result: Callable[[Any], None] | None = None) -> Worker:
         """Run any core call for a view in the background with the shared busy display."""
         return self._run(task, fn, on_result)
-
-
-def _payload_suggestion(event: Any) -> Suggestion | None:
-    for name in ("suggestion", "payload", "suggestions"):
-        v = getattr(event, name, None)
-        if isinstance(v, Suggestion):
-            return v
-        if isinstance(v, list | tuple) and v and isinstance(v[0], Suggestion):
-            return v[0]
-        if isinstance(v, dict):
-            for x in v.values():
-                if isinstance(x, Suggestion):
-                    return x
-    return None
 
 
 def _default_editor() -> str:

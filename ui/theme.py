@@ -58,3 +58,13 @@ def apply_theme(app) -> None:
     qss = RESOURCES / ("dark.qss" if dark else "light.qss")
     if qss.exists():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
+
+
+def rich_text(text: str) -> str:
+    """Plain rationale text as HTML, with ``code`` and `code` spans shown as code."""
+    import html
+    import re
+
+    out = html.escape(text)
+    out = re.sub(r"``(.+?)``|`([^`]+)`", lambda m: f"<code>{m.group(1) or m.group(2)}</code>", out)
+    return out.replace("\n\n", "<br><br>").replace("\n", " ")
