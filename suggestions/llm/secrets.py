@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 __all__ = ["SECRET_FILE_PATTERNS", "Redactor", "is_secret_file", "redact"]
@@ -29,29 +30,45 @@ def is_secret_file(path: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pat) for pat in SECRET_FILE_PATTERNS)
 
 
-_NAMEY = r"[A-Za-z0-9_.-]*(?:token|secret|key|passw(?:or)?d|pwd|passphrase|credential|auth|api_?key|private)[A-Za-z0-9_.-]*"
-
-# (pattern, group holding the secret or 0 for the whole match)
-_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
-    (re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----.*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----", re.S), 0),
-    (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[0-9A-Z]{16}\b"), 0),
-    (re.compile(r"\bsk-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_\-]{16,}"), 0),
-    (re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b"), 0),
-    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{30,}\b"), 0),
-    (re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}\b"), 0),
-    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"), 0),
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b"), 0),
-    (re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b"), 0),
-    (re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"), 0),
-    # URLs with a password: scheme://user:PASSWORD@host
-    (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:([^\s@/'\"]{3,})@"), 1),
-    # password = "...", passwd: '...', "password": "..."
-    (re.compile(r"""(?i)["']?\b\w*passw(?:or)?d\w*["']?\s*[:=]\s*[rbuf]?(["'])((?:(?!\1).){1,200})\1"""), 2),
-    # token/secret/key-like names assigned a long hex/base64/opaque value
-    (re.compile(rf"""(?i)["']?\b{_NAMEY}["']?\s*[:=]\s*[rbuf]?(["'])([A-Za-z0-9+/=_\-.~]{{16,}})\1"""), 2),
-    # .env style lines: NAME_WITH_SECRET=value (unquoted)
-    (re.compile(rf"""(?im)^\s*(?:export\s+)?{_NAMEY}\s*=\s*([A-Za-z0-9+/=_\-.~]{{16,}})\s*$"""), 1),
+# Secrets recognisable by their shape alone, in one alternation (one pass over the text).
+_SHAPES = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+    r"|\b(?:"
+    r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[0-9A-Z]{16}\b"  # AWS access key ids
+    r"|sk-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_\-]{16,}"  # OpenAI / Anthropic style keys
+    r"|(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b"  # GitHub tokens
+    r"|github_pat_[A-Za-z0-9_]{30,}\b"
+    r"|glpat-[A-Za-z0-9_\-]{20,}\b"  # GitLab
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}\b"  # Slack
+    r"|AIza[0-9A-Za-z_\-]{35}\b"  # Google API keys
+    r"|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b"  # Stripe
+    r"|eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"  # JWTs
+    r")",
+    re.S,
 )
+# Cheap literal gates: the shapes pattern runs only when one of these occurs in the text.
+_SHAPE_HINTS = ("PRIVATE KEY", "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "sk-", "ghp_",
+                "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "AIza", "_live_", "_test_",
+                "eyJ")
+# scheme://user:PASSWORD@host
+_URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:([^\s@/'\"]{3,})@")
+# name = "value", name: 'value', "name": "value" (the name decides; see _secret_value)
+_QUOTED = re.compile(
+    r"""(?<![\w.-])([A-Za-z_][\w.-]*)["']?[ \t]*(?::|=|:=)[ \t]*[rbuf]?(["'])([^"'\n]{1,200})\2"""
+)
+# NAME=value lines of .env-style files (unquoted)
+_BARE = re.compile(r"""(?m)^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*=[ \t]*([A-Za-z0-9+/=_\-.~]{16,})[ \t]*$""")
+
+_PASSWORDY = re.compile(r"passw(?:or)?d|passwd|pwd|passphrase", re.I)
+_SECRETY = re.compile(r"token|secret|key|credential|auth|private|signature|salt", re.I)
+_OPAQUE = re.compile(r"[A-Za-z0-9+/=_\-.~]{16,}")
+
+
+def _secret_value(name: str, value: str) -> bool:
+    if _PASSWORDY.search(name):
+        return bool(value.strip())
+    return bool(_SECRETY.search(name)) and _OPAQUE.fullmatch(value) is not None and not value.isalpha()
+
 
 PLACEHOLDER = "KAIZEN_REDACTED_{n}"
 _PLACEHOLDER_RE = re.compile(r"KAIZEN_REDACTED_(\d+)")
@@ -80,14 +97,20 @@ class Redactor:
         return ph
 
     def redact(self, text: str) -> str:
-        for pattern, group in _PATTERNS:
-            text = self._sub(pattern, group, text)
-        return text
+        if any(hint in text for hint in _SHAPE_HINTS):
+            text = self._sub(_SHAPES, 0, text)
+        if "://" in text:
+            text = self._sub(_URL_PASSWORD, 1, text)
+        text = self._sub(_QUOTED, 3, text, check=lambda m: _secret_value(m.group(1), m.group(3)))
+        return self._sub(_BARE, 2, text, check=lambda m: _secret_value(m.group(1), m.group(2)))
 
-    def _sub(self, pattern: re.Pattern[str], group: int, text: str) -> str:
+    def _sub(self, pattern: re.Pattern[str], group: int, text: str,
+             check: Callable[[re.Match[str]], bool] | None = None) -> str:
         out: list[str] = []
         pos = 0
         for m in pattern.finditer(text):
+            if check is not None and not check(m):
+                continue
             start, end = m.span(group)
             secret = text[start:end]
             if not secret or _PLACEHOLDER_RE.fullmatch(secret):
