@@ -92,6 +92,7 @@ STEPS: tuple[str, ...] = (
         traceback TEXT NOT NULL
     );
     """,
+    "ALTER TABLE trace_functions ADD COLUMN kind TEXT NOT NULL DEFAULT 'function'",
 )
 
 KEEP_TRACES = 20  # older traces are dropped: their figures are stale anyway
@@ -170,10 +171,12 @@ class TraceStore:
             )
             tid = int(cur.lastrowid or 0)
             db.executemany(
-                "INSERT INTO trace_functions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO trace_functions(trace_id, path, name, line, end_line, calls, total, own, callers,"
+                " arg_types, return_types, sampled, hashable, unhashable, distinct_args, kind)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(tid, f.path, f.name, f.line, f.end_line, f.calls, f.total, f.own, json.dumps(f.callers),
                   json.dumps(f.arg_types), json.dumps(f.return_types), f.sampled, f.hashable, f.unhashable,
-                  f.distinct) for f in result.functions],
+                  f.distinct, f.kind) for f in result.functions],
             )
             db.executemany(
                 "INSERT INTO trace_exceptions VALUES(?,?,?,?,?,?,?)",
@@ -236,7 +239,7 @@ class TraceStore:
         if tid is None:
             return []
         sql = ("SELECT path, name, line, end_line, calls, total, own, callers, arg_types, return_types,"
-               " sampled, hashable, unhashable, distinct_args FROM trace_functions WHERE trace_id=?")
+               " sampled, hashable, unhashable, distinct_args, kind FROM trace_functions WHERE trace_id=?")
         params: list[Any] = [tid]
         if path is not None:
             sql += " AND path=?"
@@ -244,7 +247,7 @@ class TraceStore:
         return [
             FunctionStats(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), float(r[5]), float(r[6]),
                           json.loads(r[7]), json.loads(r[8]), json.loads(r[9]), int(r[10]), int(r[11]),
-                          int(r[12]), int(r[13]))
+                          int(r[12]), int(r[13]), str(r[14]))
             for r in self.store.execute(sql + " ORDER BY own DESC", params)
         ]
 
@@ -335,7 +338,11 @@ class TraceStore:
         info = self.latest()
         if info is None:
             return {}
+        covered = self.covered_lines(path, trace_id=info.id) & set(range(start_line, end_line + 1))
         touched = [f for f in self.functions(info.id, path) if f.line <= end_line and f.end_line >= start_line]
+        if any(f.kind == "function" for f in touched) or not covered:
+            # A module or class body spans its whole file/class: it only speaks for its own lines.
+            touched = [f for f in touched if f.kind == "function"]
         # Keep the innermost: drop a function (or class body) that encloses another touched one.
         inner = [f for f in touched if not any(
             g is not f and f.line <= g.line and g.end_line <= f.end_line and (g.line, g.end_line) != (f.line, f.end_line)
@@ -354,8 +361,7 @@ class TraceStore:
             "own_share": round(min(1.0, sum(f.own for f in inner) / denominator), 4),
             "exceptions_raised": sum(e.raised for e in excs),
             "exceptions_caught": sum(e.caught for e in excs),
-            "executed": bool(inner) or bool(self.covered_lines(path, trace_id=info.id)
-                                              & set(range(start_line, end_line + 1))),
+            "executed": bool(inner) or bool(covered),
         }
         tests = self.tests_covering(path, start_line, end_line)
         if tests is not None:

@@ -64,6 +64,7 @@ class FunctionStats:
     hashable: int = 0
     unhashable: int = 0
     distinct: int = 0
+    kind: str = "function"  # or "body": a module or class body
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -269,7 +270,8 @@ def merge_dir(outdir: Path, result: TraceResult, leader: int = 0) -> TraceResult
             key = (f["file"], f["name"], int(f["line"]))
             fs = functions.get(key)
             if fs is None:
-                fs = functions[key] = FunctionStats(f["file"], f["name"], int(f["line"]), int(f.get("end", f["line"])))
+                fs = functions[key] = FunctionStats(f["file"], f["name"], int(f["line"]), int(f.get("end", f["line"])),
+                                                    kind=str(f.get("kind", "function")))
             fs.calls += int(f["calls"])
             fs.total += float(f["total"])
             fs.own += float(f["own"])

@@ -643,6 +643,7 @@ def _snapshot(final: bool) -> dict[str, Any]:
         s = samples.get(code)
         functions.append({
             "file": rel, "name": qual, "line": first, "end": last, "calls": calls,
+            "kind": "function" if code.co_flags & 0x01 else "body",  # CO_OPTIMIZED: a def, not a module/class body
             "total": total / 1e9, "own": own / 1e9,
             "callers": {_key(c) or "<external>": n for c, n in callers.items()},
             "args": s.args if s else {}, "returns": s.returns if s else {},
