@@ -745,6 +745,20 @@ def test_malformed_stream_is_a_clear_error(project: Path, server: ScriptedServer
     assert snapshot(project) == before
 
 
+def test_server_that_ignores_stream_is_asked_again_without(project: Path, server: ScriptedServer) -> None:
+    import json
+
+    make_project(project, server.base_url)
+    body = {"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "ignored"}, "finish_reason": "stop"}]}
+    server.push(Raw(json.dumps(body).encode(), content_type="application/json"), Reply(GOOD_BLOCKS))
+    engine = engine_for(project)
+    (s,) = engine.generate([TARGET])
+    first, second = server.chat_requests
+    assert first.body["stream"] is True and "stream" not in second.body
+    assert "sum(values)" in s.diff
+
+
 @pytest.mark.parametrize("config_url,env,ring,expected", [
     ("", {}, None, None),
     ("", {"OPENAI_API_KEY": "sk-env"}, None, ("https://api.openai.com/v1", "env")),

@@ -237,6 +237,26 @@ class Provider:
                 else:
                     time.sleep(wait)
 
+    def _plain(self, kwargs: dict[str, Any], cancel: threading.Event | None) -> Completion:
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("stream", "stream_options")}
+        if cancel is not None and cancel.is_set():
+            raise RequestCancelled()
+        try:
+            resp = self.client().chat.completions.create(**kwargs)
+        except openai.OpenAIError as exc:
+            raise _translate(exc, self.endpoint) from None
+        except Exception as exc:
+            raise LLMError(f"malformed reply from {self.endpoint.base_url}: {exc}", kind="bad-reply") from None
+        choices = getattr(resp, "choices", None) or []
+        if not choices:
+            raise LLMError(f"{self.endpoint.base_url} sent an empty reply", kind="bad-reply")
+        text = str(getattr(choices[0].message, "content", "") or "")
+        if len(text) > self.max_reply_chars:
+            raise LLMError(f"reply abandoned: longer than {self.max_reply_chars:,} characters", kind="too-large")
+        pt, ct, estimated = _usage_of(getattr(resp, "usage", None), kwargs["messages"], text)
+        return Completion(text, pt, ct, str(getattr(resp, "model", "") or self.endpoint.model),
+                          str(choices[0].finish_reason or ""), estimated=estimated)
+
     def _stream_once(
         self,
         messages: list[dict[str, str]],
@@ -263,12 +283,14 @@ class Provider:
             raise _translate(exc, self.endpoint) from None
         parts: list[str] = []
         size = 0
+        chunks = 0
         usage: Any = None
         finish = ""
         model = self.endpoint.model
         deadline = time.monotonic() + max(self.timeout * 10, 30.0)
         try:
             for chunk in stream:
+                chunks += 1
                 if cancel is not None and cancel.is_set():
                     raise RequestCancelled()
                 if getattr(chunk, "model", None):
@@ -299,11 +321,21 @@ class Provider:
                            kind="bad-reply") from None
         finally:
             stream.close()
+        if chunks == 0:
+            # Some servers and proxies ignore stream=true and answer with one JSON body,
+            # which the streaming reader sees as nothing at all: ask again without streaming.
+            return self._plain(kwargs, cancel)
         text = "".join(parts)
         estimated = usage is None
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0) if usage else _estimate(messages)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0) if usage else max(1, len(text) // 4)
         return Completion(text, prompt_tokens, completion_tokens, model, finish, estimated=estimated)
+
+
+def _usage_of(usage: Any, messages: list[dict[str, str]], text: str) -> tuple[int, int, bool]:
+    if usage is None:
+        return _estimate(messages), max(1, len(text) // 4), True
+    return int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0), False
 
 
 def _estimate(messages: list[dict[str, str]]) -> int:
