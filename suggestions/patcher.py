@@ -107,6 +107,9 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     The mode of the existing file is kept unless ``mode`` is given.
     """
     path = Path(path)
+    if path.is_symlink():
+        # Replacing the link itself would turn it into a copy; write where it points.
+        path = Path(os.path.realpath(path))
     folder = path.parent
     if mode is None:
         try:

@@ -353,6 +353,9 @@ class Validator:
         assert s.patch is not None
         rel = s.path
         notes: list[str] = []
+        if box.hash_of(rel) is None:
+            return Validation(ValidationStatus.SKIPPED,
+                              log=f"{rel} is not part of the sandbox (missing, or ignored by .gitignore)")
         if box.hash_of(rel) != s.patch.base_hash:
             return Validation(ValidationStatus.SKIPPED,
                               log=f"{rel} changed since this suggestion was made; re-scan to re-compute it")

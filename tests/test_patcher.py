@@ -194,6 +194,29 @@ def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["x.py"]
 
 
+def test_atomic_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.py"
+    real.write_text("old")
+    link = tmp_path / "link.py"
+    link.symlink_to(real)
+    atomic_write(link, b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+
+
+def test_cli_apply_refuses_a_failed_validation_unless_forced(project: Path) -> None:
+    from suggestions.model import Validation, ValidationStatus
+
+    write(project, {"m.py": BODY})
+    store = Store(project)
+    s = suggestion(project, "m.py", "x + 1", "1 + x").replace(
+        validation=Validation(ValidationStatus.FAILED, ("t.py::test_a",), ("t.py::test_a",)))
+    store.put_suggestions([s])
+    assert main(["apply", str(project), s.id]) == 2
+    assert (project / "m.py").read_text() == BODY
+    assert main(["apply", str(project), s.id, "--force"]) == 0
+    assert "1 + x" in (project / "m.py").read_text()
+
+
 def test_cli_apply_undo_audit(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(project, {"m.py": BODY})
     store = Store(project)
