@@ -768,6 +768,7 @@ def test_server_that_ignores_stream_is_asked_again_without(project: Path, server
     ("http://gpu.lan:8000/v1", {}, None, None),
     ("http://localhost:11434/v1", {}, None, ("http://localhost:11434/v1", "placeholder")),
     ("ftp://nope", {}, None, None),
+    ("", {}, "sk-ring", ("https://api.openai.com/v1", "keyring")),  # a key saved for OpenAI in the app
 ])
 def test_endpoint_resolution(project: Path, memory_keyring: MemoryKeyring, config_url: str,
                              env: dict[str, str], ring: str | None, expected: tuple[str, str] | None) -> None:
@@ -776,7 +777,7 @@ def test_endpoint_resolution(project: Path, memory_keyring: MemoryKeyring, confi
     if config_url:
         write(project, {"kaizen.toml": f'[llm]\nbase-url = "{config_url}"\n'})
     if ring:
-        memory_keyring.set_password("kaizen", config_url, ring)
+        memory_keyring.set_password("kaizen", config_url or "https://api.openai.com/v1", ring)
     endpoint, why = resolve_endpoint(load_config(project), env)
     if expected is None:
         assert endpoint is None and why

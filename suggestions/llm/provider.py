@@ -104,7 +104,12 @@ def _keyring_password(base_url: str) -> str | None:
         import keyring.errors
 
         try:
-            return keyring.get_password(KEYRING_SERVICE, base_url)
+            # The URL as typed, and without / with its trailing slash.
+            for user in dict.fromkeys((base_url, base_url.rstrip("/"), base_url.rstrip("/") + "/")):
+                found = keyring.get_password(KEYRING_SERVICE, user)
+                if found:
+                    return found
+            return None
         except keyring.errors.KeyringError as exc:
             log.debug("keyring unavailable: %s", exc)
             return None
@@ -126,7 +131,7 @@ def resolve_endpoint(config: Config, environ: dict[str, str] | None = None) -> t
         base_url, source = configured, "config"
     elif env_url:
         base_url, source = env_url, "env"
-    elif env_key:
+    elif env_key or _keyring_password(DEFAULT_BASE_URL):
         base_url, source = DEFAULT_BASE_URL, "openai-default"
     else:
         return None, (
