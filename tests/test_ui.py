@@ -24,6 +24,9 @@ WAIT = 30_000
 def demo(tmp_path: Path) -> Path:
     root = tmp_path / "demo"
     shutil.copytree(demo_source(), root, ignore=shutil.ignore_patterns(".kaizen", "__pycache__", ".pytest_cache"))
+    # No auto-apply rules unless a test writes one: nothing changes files behind a test's back.
+    toml = root / "kaizen.toml"
+    toml.write_text(toml.read_text().split("[[policy.rules]]")[0])
     return root
 
 
@@ -250,8 +253,8 @@ def test_rule_edited_in_the_editor_changes_the_preview(window: MainWindow, demo:
     import tomllib
 
     saved = tomllib.loads((demo / "kaizen.toml").read_text())["policy"]["rules"]
-    assert [r["name"] for r in saved] == ["safe-modernizations", "unused-imports"]
-    assert saved[1]["codes"] == ["KZ108"]
+    assert [r["name"] for r in saved] == ["unused-imports"]
+    assert saved[0]["codes"] == ["KZ108"]
 
 
 def _preview_heads(ed) -> list[str]:  # noqa: ANN001
@@ -336,3 +339,32 @@ def test_recent_projects_and_geometry_persist(window: MainWindow, demo: Path, tm
     assert w2.recent_projects()[0] == str(demo.resolve())
     assert w2.main_split.sizes() == w.main_split.sizes() or w2.main_split.saveState() == w.main_split.saveState()
     w2.close()
+
+
+def test_pause_switch_stops_an_auto_apply(window: MainWindow, demo: Path, qtbot) -> None:
+    w = window
+    s = w.session
+    assert s.applier is not None
+    # A rule for unused imports in reports.py (which has none yet); no quiet period.
+    toml = demo / "kaizen.toml"
+    toml.write_text(toml.read_text() + '\n[policy]\nquiet-seconds = 0.0\n\n[[policy.rules]]\nname = "imports"\n'
+                    'codes = ["KZ108"]\npaths = ["inventory/reports.py"]\nrequire-validation = "none"\n')
+    w.pause_btn.click()
+    assert s.paused() and "PAUSED" in w.pause_btn.text()
+    reports = demo / "inventory" / "reports.py"
+    reports.write_text("import json\n" + reports.read_text())
+    passes = s.applier.passes
+    s.rescan(["inventory/reports.py"])
+    qtbot.waitUntil(lambda: s.applier.passes > passes, timeout=WAIT)
+    qtbot.waitUntil(lambda: any(x.code == "KZ108" and x.path == "inventory/reports.py" for x in rows(w)),
+                    timeout=WAIT)
+    assert reports.read_text().startswith("import json")  # paused: nothing applied
+    # Resuming lets the waiting change apply itself, with an unobtrusive Undo notification.
+    with qtbot.waitSignal(s.auto_applied, timeout=120_000) as blocker:
+        w.pause_btn.click()
+    assert blocker.args[0].code == "KZ108"
+    assert not reports.read_text().startswith("import json")
+    assert w.toast.isVisible() and w.toast.action.text() == "Undo"
+    with qtbot.waitSignal(s.undone, timeout=WAIT):
+        w.toast.action.click()
+    assert reports.read_text().startswith("import json")

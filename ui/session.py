@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from analysis.config import Config, ConfigError, defaults, load_config
@@ -340,14 +341,15 @@ class Session(QObject):
             self.refreshed.emit()
 
         def finished() -> None:
+            self._workers.discard(w)
             self._refreshing = False
             if self._refresh_again:
                 self._refresh_again = False
                 self.refresh()
 
-        w = run_in_background(job, on_result=done, on_error=self.error.emit, on_finished=finished)
+        w = run_in_background(job, on_result=self._guard(done), on_error=self._guard(self.error.emit),
+                              on_finished=self._guard(finished))
         self._workers.add(w)
-        w.signals.finished.connect(lambda: self._workers.discard(w))
 
     def suggestion(self, fingerprint: str) -> Suggestion | None:
         return self._known.get(fingerprint)
@@ -615,9 +617,19 @@ class Session(QObject):
             self._last_error_detail = msg
 
         self.busy_changed.emit(task, 0, 0)
-        w = run_in_background(fn, on_result=on_result, on_error=failed, on_progress=progress, on_finished=finished)
+        w = run_in_background(fn, on_result=self._guard(on_result) if on_result else None,
+                              on_error=self._guard(failed), on_progress=self._guard(progress),
+                              on_finished=self._guard(finished))
         self._workers.add(w)
         return w
+
+    def _guard(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Drop results that arrive after the project was closed (the views are gone)."""
+        def call(*args: Any) -> Any:
+            if self.closed or not shiboken6.isValid(self):
+                return None
+            return fn(*args)
+        return call
 
     def run_job(self, task: str, fn: Callable[[Worker], Any], on_result: Callable[[Any], None] | None = None) -> Worker:
         """Run any core call for a view in the background with the shared busy display."""
