@@ -322,7 +322,11 @@ class LLMEngine:
         if not todo:
             return []
         prompts: list[Prompt] = []
+        keys: set[str] = set()
         for t in todo:
+            if t.key in keys:
+                continue  # two failing tests in one function: one question
+            keys.add(t.key)
             try:
                 prompts.append(self.prompt_for(t))
             except PromptError as exc:
