@@ -252,8 +252,12 @@ def affected_region(language: str | None, tree: tree_sitter.Tree | None, data: b
     return Region(False, tuple(inner), tuple(outer), (first, last))
 
 
-def _trace_coverage(store: Store) -> Coverage | None:
-    """``TraceStore(store).tests_covering`` when the trace package is installed."""
+class StaleCoverage(Exception):
+    """The file changed after the trace was taken: its line numbers may no longer match."""
+
+
+def _trace_coverage(store: Store, root: Path) -> Coverage | None:
+    """``TraceStore(store).tests_covering``, refusing files edited after the trace."""
     try:
         from analysis.trace_store import TraceStore  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -262,8 +266,22 @@ def _trace_coverage(store: Store) -> Coverage | None:
         ts = TraceStore(store)
     except Exception:  # a trace store that cannot open must not stop validation
         return None
-    fn: Coverage = ts.tests_covering
-    return fn
+
+    def covering(path: str, start: int, end: int) -> set[str] | None:
+        info = ts.coverage_trace()
+        if info is None:
+            return None
+        try:
+            mtime = (root / path).stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        if mtime > info.started:
+            # Lines may have moved: the wrong tests could be selected and a break missed.
+            raise StaleCoverage(f"{path} changed after the latest trace")
+        found: set[str] | None = ts.tests_covering(path, start, end)
+        return found
+
+    return covering
 
 
 # --- the validator --------------------------------------------------------------------------
@@ -299,7 +317,7 @@ class Validator:
         workers = int(v["workers"]) or default_pool_size()
         self.pool = pool or SandboxPool(self.root, workers, extra_ignores=self.config.get("exclude"))
         # "trace": the latest trace's per-test coverage; None: always the whole suite.
-        self.coverage = _trace_coverage(self.store) if coverage == "trace" else coverage
+        self.coverage = _trace_coverage(self.store, self.root) if coverage == "trace" else coverage
         self._baseline: dict[tuple[str, str], str] = {}  # (project state, test) -> outcome
         self._suite_done: dict[str, RunResult] = {}  # project state -> whole-suite baseline run
         self._lock = threading.Lock()
@@ -468,6 +486,8 @@ class Validator:
             for a, b in ranges:
                 try:
                     found = self.coverage(rel, a, b)
+                except StaleCoverage as exc:
+                    return None, f"whole suite: {exc} (run `kaizen trace` again to select tests)"
                 except Exception as exc:  # a broken trace must not stop validation
                     return None, f"whole suite: the trace could not be read ({exc})"
                 if found is None:

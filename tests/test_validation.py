@@ -263,6 +263,13 @@ def test_affected_tests_only_and_still_catches_a_break(proj: Path, tmp_path: Pat
     [mod_v] = v.validate([mod])
     assert len(mod_v.validation.tests_run) == SUITE_SIZE
     assert "module-level" in mod_v.validation.log
+    # After the file is edited the trace's line numbers may be off: the whole suite runs.
+    ops = proj / "calc" / "ops.py"
+    ops.write_text("# a new first line moves every line down\n" + ops.read_text())
+    later = suggestion(proj, "calc/ops.py", "return a + b", "return b + a")
+    [later_v] = v.validate([later])
+    assert len(later_v.validation.tests_run) == SUITE_SIZE
+    assert "changed after the latest trace" in later_v.validation.log
 
 
 def test_affected_region(proj: Path) -> None:
