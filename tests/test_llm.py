@@ -439,7 +439,6 @@ def test_cancel_closes_the_stream(project: Path, server: ScriptedServer) -> None
 def test_prompt_has_symbol_map_and_fits_the_budget(project: Path, server: ScriptedServer) -> None:
     make_project(project, server.base_url)
     write(project, {"pkg/big.py": "\n".join(f"def f{i}(a, b):\n    return a + b + {i}\n" for i in range(400))})
-    scan_project(project, load_config(project), jobs=1)
     store = Store(project)
     res = scan_project(project, load_config(project), jobs=1)
     store.update_files([f.record for f in res.files if f.record],
@@ -706,6 +705,7 @@ def test_keep_best_prefers_a_passing_candidate(project: Path, server: ScriptedSe
     assert best_validated([failed]) is None
 
 
+@pytest.mark.slow
 def test_generate_with_the_real_validator_keeps_the_best(project: Path, server: ScriptedServer) -> None:
     """Both candidates are validated in sandboxes; the one that breaks a test is dropped."""
     from suggestions.validation import Validator
