@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
-from suggestions.model import Applicability
+from suggestions.model import Applicability, Edit
 
 
 class RedundantListCall(Rule):
@@ -63,10 +63,11 @@ class RedundantListCall(Rule):
         n_outer = outer_args.named_child_count if outer_args is not None else 0
         if i == "sorted":
             # list(sorted(x)) -> sorted(x): here the outer call is the redundant one.
+            edits = _unwrap(ctx, call, copy)
+            if edits is None:
+                return
             yield Finding(
-                call,
-                "`list(sorted(...))`: `sorted` already returns a new list",
-                edits=[ctx.replace(call, ctx.text(copy))],
+                call, "`list(sorted(...))`: `sorted` already returns a new list", edits=edits
             )
             return
         arg = captures["arg"][0]
@@ -74,9 +75,25 @@ class RedundantListCall(Rule):
             return
         if o in ("list", "tuple") and n_outer != 1:
             return
+        edits = _unwrap(ctx, copy, arg)
+        if edits is None:
+            return
         yield Finding(
             copy,
             f"`{o}({i}(...))`: the inner `{i}()` copy is redundant",
-            edits=[ctx.replace(copy, ctx.text(arg))],
+            edits=edits,
             target=call,
         )
+
+
+def _unwrap(ctx: Context, outer: tree_sitter.Node, inner: tree_sitter.Node) -> list[Edit] | None:
+    """Edits deleting ``f(`` before ``inner`` and ``)`` after it, leaving ``inner`` untouched.
+
+    Two small deletions instead of one replacement, so a fix inside ``inner`` (``.keys()``
+    dropped by KZ205, say) never overlaps this one and both can apply together.
+    """
+    head = ctx.source[outer.start_byte : inner.start_byte]
+    tail = ctx.source[inner.end_byte : outer.end_byte]
+    if b"#" in head or b"#" in tail:
+        return None
+    return [Edit(outer.start_byte, inner.start_byte, ""), Edit(inner.end_byte, outer.end_byte, "")]

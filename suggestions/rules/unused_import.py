@@ -8,6 +8,10 @@ from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability, Edit
 from suggestions.rules._common import delete_statement, word_positions
 
+# Names that frameworks look up in a module's globals by themselves (unittest's module
+# hooks and load_tests protocol): importing them is the use.
+_PROTOCOL_NAMES = frozenset({"load_tests", "setUpModule", "tearDownModule"})
+
 
 class UnusedImport(Rule):
     """Unused import.
@@ -72,7 +76,7 @@ class UnusedImport(Rule):
         unused: list[int] = []
         for i, item in enumerate(names):
             bound = _bound_name(ctx, item)
-            if bound is None:
+            if bound is None or bound in _PROTOCOL_NAMES:
                 continue
             if not any(
                 p < stmt.start_byte or p >= stmt.end_byte for p in word_positions(ctx.source, bound)

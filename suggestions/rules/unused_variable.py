@@ -87,7 +87,10 @@ class UnusedVariable(Rule):
             found = [_assignment(ctx, fn, pos, name) for pos in stores]
             if not all(found):
                 continue  # a store we cannot confirm (another scope, odd syntax): stay quiet
-            for left, assign in (f for f in found if f is not None):
+            for i, (left, assign) in enumerate(f for f in found if f is not None):
+                right = assign.child_by_field_name("right")
+                if i and right is not None and right.type == "none":
+                    continue  # ``x = None`` after a first store: dropping a reference on purpose
                 yield self._finding(ctx, name, left, assign)
 
     def _finding(
