@@ -127,7 +127,8 @@ class TestCommand:
         self.is_pytest = any(Path(a).name in ("pytest", "py.test") or a == "pytest" for a in argv[:3])
 
     def _program(self, name: str) -> str:
-        venv = self.root / ".venv" / "bin"
+        venv = next((d / "bin" for d in (self.root / ".venv", self.root / "venv") if (d / "bin").is_dir()),
+                    self.root / ".venv" / "bin")
         if name in ("python", "python3"):
             own = venv / "python"
             return str(own) if own.exists() else sys.executable

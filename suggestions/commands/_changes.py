@@ -26,7 +26,8 @@ def find_suggestions(store: Store, handles: Sequence[str]) -> list[Suggestion]:
             if n > 1:
                 raise CommandError(f"{handle!r} matches several suggestions; give more characters")
             raise CommandError(f"no suggestion with id {handle!r} (run `kaizen scan` or `kaizen suggest` first)")
-        found.append(s)
+        if all(f.fingerprint != s.fingerprint for f in found):
+            found.append(s)
     return found
 
 
