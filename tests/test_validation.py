@@ -353,3 +353,24 @@ def test_parallel_validations(proj: Path) -> None:
     out = validator(proj, store, coverage=None).validate(good, progress=lambda d, t: seen.append((d, t)))
     assert [s.validation.status for s in out] == [ValidationStatus.PASSED] * 2
     assert seen[0] == (0, 2) and seen[-1] == (2, 2)
+
+
+def test_test_command_uses_the_projects_own_interpreter(proj: Path, tmp_path: Path) -> None:
+    import sys
+
+    from suggestions.validation import TestCommand
+
+    assert TestCommand(proj, "python -m pytest -q").argv[0] == sys.executable  # no .venv: Kaizen's
+    marker = tmp_path / "used"
+    venv_python = proj / ".venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_text(f'#!/bin/sh\necho yes > "{marker}"\nexec "{sys.executable}" "$@"\n')
+    venv_python.chmod(0o755)
+    cmd = TestCommand(proj, "python -m pytest -q")
+    assert cmd.argv[0] == str(venv_python) and cmd.is_pytest
+    assert not TestCommand(proj, "make test").is_pytest
+    store = Store(proj)
+    [v] = validator(proj, store, coverage=None).validate([suggestion(proj, "calc/ops.py", "return -a", "return 0 - a")])
+    assert v.validation.status is ValidationStatus.PASSED, v.validation.log
+    assert marker.read_text().strip() == "yes"
+    assert not (store.root / ".kaizen" / "sandbox" / "0" / ".venv").exists()  # never copied
