@@ -535,6 +535,9 @@ def test_failed_assertion_looks_at_what_the_test_calls(project: Path) -> None:
     t = failure_target(project, record, store.symbols)
     assert t is not None and (t.path, t.start_line, t.end_line) == ("pkg/calc.py", 8, 12)
     assert "tests/test_calc.py" not in t.editable
+    # without a symbol index, the test module's imports lead to the same function
+    bare = failure_target(project, record)
+    assert bare is not None and (bare.path, bare.start_line, bare.end_line) == ("pkg/calc.py", 8, 12)
 
 
 # --- edits outside what the target concerns ---------------------------------------------------------

@@ -223,17 +223,48 @@ def _find_def(root: Path, path: str, name: str) -> tuple[int, int] | None:
         text = read_source(root / path).text
     except ValueError:
         return None
-    m = re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(", text, re.M) if language == "python" else None
+    m = re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}[ \t]*\(", text, re.M) if language == "python" else None
     if m is None:
         m = re.search(rf"\b{re.escape(name)}\s*\(", text)
     if m is None:
         return None
-    line = text.count("\n", 0, m.start()) + 1 + (1 if text[m.start()] == "\n" else 0)
+    line = text.count("\n", 0, m.start()) + 1
     found = enclosing_function(root, path, line)
     return (found[0], found[1]) if found else None
 
 
 _CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(?:\(([^)]*)\)|([^\n#;]+))", re.M)
+
+
+def _module_file(root: Path, module: str) -> str | None:
+    rel = module.replace(".", "/")
+    for base in ("", "src/", "lib/"):
+        for cand in (f"{base}{rel}.py", f"{base}{rel}/__init__.py"):
+            if (root / cand).is_file():
+                return cand
+    return None
+
+
+def _imported_calls(root: Path, path: str, start: int, end: int) -> list[tuple[str, str]]:
+    """(file, name) of the project functions a test calls that its module imports by name."""
+    try:
+        text = read_source(root / path).text
+    except ValueError:
+        return []
+    imported: dict[str, str] = {}
+    for m in _FROM_IMPORT.finditer(text):
+        where = _module_file(root, m.group(1))
+        if where is None or is_test_file(where):
+            continue
+        for item in (m.group(2) or m.group(3) or "").split(","):
+            words = item.split()
+            if words:
+                imported[words[-1]] = where  # "a as b" binds b; the def is named a (rare)
+    body = "\n".join(text.splitlines()[start - 1 : end])
+    return [(imported[n], n) for n in dict.fromkeys(_CALLED.findall(body)) if n in imported]
 
 
 def failure_target(root: Path, record: Any, symbols: Any = None, kind: str = "failure") -> Target | None:
@@ -277,6 +308,13 @@ def failure_target(root: Path, record: Any, symbols: Any = None, kind: str = "fa
                     found = enclosing_function(root, rpath, line)
                     if found and all((rpath, found[0]) != (s[0], s[1]) for s in spans):
                         spans.append((rpath, found[0], found[1], found[2]))
+    if not spans:
+        # No symbol index: follow the test file's own imports of what the test calls.
+        for path, start, end in related[:1]:
+            for rpath, name in _imported_calls(root, path, start, end):
+                span = _find_def(root, rpath, name)
+                if span and all((rpath, span[0]) != (s[0], s[1]) for s in spans):
+                    spans.append((rpath, span[0], span[1], name))
     for path, line, _ in frames:
         if is_test_file(path) and not any(r[0] == path for r in related):
             found = enclosing_function(root, path, line)
