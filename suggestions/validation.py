@@ -553,37 +553,38 @@ class Validator:
         tests = None if self.benchmark else selection
 
         junit = Path(tempfile.mkdtemp(prefix="kaizen-timing-")) / "report.xml"
-        measure: list[str] = []
 
-        def timed() -> float:
-            # The tests' own call time when pytest reports it: start-up and collection are
-            # the same before and after, and would only dilute the speed-up.
+        def timed() -> tuple[float, float | None]:
+            """(wall seconds, seconds inside the tests as pytest reports them, if it does)."""
             junit.unlink(missing_ok=True)
             r = self._run(box, tests, env, cancel, cmd, junit=junit if cmd.is_pytest else None)
             if not r.ok and not (r.returncode == 0 and self.benchmark):
                 raise RuntimeError(r.output[-2000:])
-            seconds = junit_seconds(junit) if cmd.is_pytest else None
-            if seconds is None or seconds <= 0:
-                measure.append("wall")
-                return r.duration
-            measure.append("tests")
-            return seconds
+            return r.duration, junit_seconds(junit) if cmd.is_pytest else None
 
         try:
             self._run(box, tests, env, cancel, cmd)  # warm-up: imports, bytecode, disk cache
-            before = min(timed() for _ in range(self.repeats))
+            befores = [timed() for _ in range(self.repeats)]
             with box.patched({rel: new_raw}):
                 self._run(box, tests, env, cancel, cmd)
-                after = min(timed() for _ in range(self.repeats))
+                afters = [timed() for _ in range(self.repeats)]
         except RuntimeError as exc:
             return Validation(ValidationStatus.FAILED, tests_run,
                               log=_log([*notes, f"{what} failed while being timed"], str(exc)))
         finally:
             shutil.rmtree(junit.parent, ignore_errors=True)
-        if "wall" in measure:  # compare like with like
-            what += " (wall-clock time of the command)"
-        else:
+        # The tests' own time when pytest reported it for every run: interpreter start-up and
+        # collection are the same before and after and would only dilute the speed-up. Else
+        # the command's wall-clock time, for every run alike.
+        if all(t is not None for _w, t in befores + afters):
             what += " (time in the tests, as pytest reports it)"
+            # JUnit XML has millisecond resolution: a floor keeps the ratio finite.
+            before = max(min(t or 0.0 for _w, t in befores), 0.001)
+            after = max(min(t or 0.0 for _w, t in afters), 0.001)
+        else:
+            what += " (wall-clock time of the command)"
+            before = min(w for w, _t in befores)
+            after = min(w for w, _t in afters)
         speedup = before / after if after > 0 else 1.0
         notes.append(
             f"timed {what}: best of {self.repeats}: {before:.3f}s before, {after:.3f}s after "
