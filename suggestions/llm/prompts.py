@@ -129,6 +129,7 @@ def symbol_map(target: Target, files: _Files, symbols: Callable[..., Sequence[An
     if symbols is None:
         return ""
     names = [n for n in dict.fromkeys(_IDENT.findall(code)) if n not in _COMMON and len(n) > 1]
+    shown = [(target.path, target.start_line, target.end_line), *target.related]
     entries: list[str] = []
     size = 0
     for name in names:
@@ -138,8 +139,8 @@ def symbol_map(target: Target, files: _Files, symbols: Callable[..., Sequence[An
             return ""
         for row in rows:
             path, kind, definition, line = str(row[0]), str(row[2]), bool(row[3]), int(row[4])
-            if not definition or (path == target.path and target.start_line <= line <= target.end_line):
-                continue
+            if not definition or any(path == p and s <= line <= e for p, s, e in shown):
+                continue  # already in the prompt in full
             src = files.lines(path)
             if src is None:
                 continue
