@@ -533,8 +533,11 @@ class Validator:
             for t, o in run.outcomes.items():
                 self._baseline[(state, t)] = o
             if missing is not None:
-                for t in missing:  # a test that did not report (crash, timeout) counts as failing
-                    self._baseline.setdefault((state, t), "error" if not run.ok else "passed")
+                for t in missing:
+                    # No report (an id pytest could not find, a crash): unknown, so a failure
+                    # with the patch is not excused by it. Blaming wrongly only withholds a
+                    # suggestion; excusing wrongly would let a breaking change through.
+                    self._baseline.setdefault((state, t), "unknown")
             elif not run.timed_out:
                 self._suite_done[state] = run
         return run
