@@ -316,7 +316,8 @@ class Validator:
         bench = str(v.get("benchmark-command") or "")
         self.benchmark = TestCommand(self.root, bench) if bench else None
         workers = int(v["workers"]) or default_pool_size()
-        self.pool = pool or SandboxPool(self.root, workers, extra_ignores=self.config.get("exclude"))
+        # Not `exclude`: that keeps files out of analysis, but tests may well need them.
+        self.pool = pool or SandboxPool(self.root, workers)
         # "trace": the latest trace's per-test coverage; None: always the whole suite.
         self.coverage = _trace_coverage(self.store, self.root) if coverage == "trace" else coverage
         self._baseline: dict[tuple[str, str], str] = {}  # (project state, test) -> outcome
@@ -446,6 +447,11 @@ class Validator:
         suspects = [t for t in failing if t not in excused]
         if excused:
             notes.append("already failing without the patch (not blamed on it): " + ", ".join(excused))
+            passing = sum(1 for o in run.outcomes.values() if o == "passed") + len(flaky)
+            if not passing and not suspects:
+                notes.append("no test passes in the sandbox even without the patch (a file the tests "
+                             "need may be git-ignored, or the suite is broken): cannot judge the patch")
+                return Validation(ValidationStatus.ERROR, tests_run, log=_log(notes, run.output))
         if run.timed_out:
             return Validation(ValidationStatus.FAILED, tests_run, tuple(suspects),
                               log=_log([*notes, f"the tests timed out after {self.timeout:g}s with the patch"],

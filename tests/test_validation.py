@@ -192,6 +192,17 @@ def test_already_failing_test_is_not_blamed(proj: Path) -> None:
     assert "already failing without the patch" in v.validation.log
 
 
+def test_suite_broken_without_the_patch_is_an_error_not_a_pass(proj: Path) -> None:
+    # A module the tests import is git-ignored (generated, say): the sandbox lacks it.
+    write(proj, {".gitignore": "calc/_generated.py\n", "calc/_generated.py": "X = 1\n",
+                 "calc/__init__.py": "from calc._generated import X\n"})
+    store = Store(proj)
+    s = suggestion(proj, "calc/ops.py", "return -a", "return 0 - a")
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert v.validation.status is ValidationStatus.ERROR, v.validation.log
+    assert "cannot judge" in v.validation.log
+
+
 def test_patch_that_does_not_parse_fails_without_running_tests(proj: Path) -> None:
     store = Store(proj)
     s = suggestion(proj, "calc/ops.py", "return a + b", "return a +")
