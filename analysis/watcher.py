@@ -11,7 +11,9 @@ Editors save in many ways, and each produces a different storm of events:
 The :class:`Watcher` keeps only what matters — the project-relative paths whose content may
 have changed, with ignored paths (``IgnoreMatcher``: ``.gitignore`` plus editor swap and temp
 files) dropped — and hands them over as one :class:`Batch` once the tree has been quiet for
-``quiet`` seconds, or ``max_delay`` after the first event so a constant stream still flushes.
+``quiet`` seconds (``settle``, shorter, when the last event completed a save: a close after
+writing, a rename into place, a delete), or ``max_delay`` after the first event so a constant
+stream still flushes.
 Batches are delivered on the watcher's own thread, one at a time.
 
 Native watching (inotify) can fail: the per-user watch limit, or a network filesystem whose
@@ -113,6 +115,7 @@ class _Pending:
     events: int = 0
     first: float = 0.0
     last: float = 0.0
+    settled: bool = False  # the last event completed a save (closed, renamed into place, deleted)
 
     def take(self) -> Batch:
         return Batch(
@@ -203,6 +206,9 @@ class Watcher:
         on_status: called (once per condition) with a human sentence, e.g. when watching
             falls back to polling. May be called from the thread that calls :meth:`start`.
         quiet: seconds without events before a batch is delivered.
+        settle: the shorter quiet window used when the last event completed a save (a file
+            closed after writing, renamed into place, deleted): the editor is done, so only
+            the events of the same save that are already in flight need waiting for.
         max_delay: deliver anyway this long after a batch's first event.
         extra_ignores: gitignore-style patterns to ignore on top of ``.gitignore``.
         polling: True forces polling, False forbids it, None (default) polls only when native
@@ -221,6 +227,7 @@ class Watcher:
         *,
         on_status: Callable[[str], Any] | None = None,
         quiet: float = 0.03,
+        settle: float = 0.008,
         max_delay: float = 0.5,
         extra_ignores: Iterable[str] = (),
         polling: bool | None = None,
@@ -233,6 +240,7 @@ class Watcher:
         self._on_batch = on_batch
         self._on_status = on_status
         self.quiet = quiet
+        self.settle = min(settle, quiet)
         self.max_delay = max_delay
         self.matcher = IgnoreMatcher(self.root, extra_ignores)
         env = os.environ.get("KAIZEN_WATCH_POLLING", "").strip().lower()
@@ -372,6 +380,7 @@ class Watcher:
                 p.first = now
             p.events += 1
             p.last = now
+            p.settled = not event.is_directory and event.event_type in ("closed", "moved", "deleted")
             if p.events == 1:
                 self._cond.notify_all()
 
@@ -414,7 +423,8 @@ class Watcher:
                                 self._pending.first = self._pending.last = -1e9
                         continue
                     continue
-                due = min(p.last + self.quiet, p.first + self.max_delay)
+                wait = self.settle if p.settled else self.quiet
+                due = min(p.last + wait, p.first + self.max_delay)
                 if now < due:
                     self._cond.wait(due - now)
                     continue
