@@ -46,6 +46,7 @@ __all__ = [
     "UndoResult",
     "apply_suggestions",
     "atomic_write",
+    "finish_interrupted",
     "merge3",
     "recover",
     "undo",
@@ -230,6 +231,13 @@ def recover(root: Path, store: Store) -> list[str]:
             if current != before:
                 notes.append(f"{rel}: an interrupted change could not be confirmed (file changed since)")
     return notes
+
+
+def finish_interrupted(root: Path | str, store: Store) -> list[str]:
+    """:func:`recover` under the project's patch lock (safe while another patcher runs)."""
+    root = Path(root).resolve()
+    with _project_lock(root):
+        return recover(root, store)
 
 
 def _decision_for(e: AuditEntry) -> Decision:

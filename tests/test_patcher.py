@@ -252,11 +252,15 @@ B = A.replace("value_100 = 100", "value_100 = 'changed'")
 
 
 def _toggle_forever(root: Path) -> None:
-    """The victim: apply A->B / B->A to three files as fast as it can."""
+    """The victim: apply A->B / B->A to three files as fast as it can, undoing now and then."""
     store = Store(root)
+    rng = random.Random(os.getpid())
     names = ["f0.py", "f1.py", "f2.py"]
     while True:
         for name in names:
+            if rng.random() < 0.25:
+                undo(root, store, last=1)  # takes the file back to A or B as well
+                continue
             current = (root / name).read_text()
             old, new = ("value_100 = 100", "value_100 = 'changed'") if current == A else (
                 "value_100 = 'changed'", "value_100 = 100")
@@ -267,8 +271,8 @@ def _toggle_forever(root: Path) -> None:
 def test_sigkill_at_random_moments_never_leaves_a_half_written_file(project: Path) -> None:
     names = ["f0.py", "f1.py", "f2.py"]
     write(project, dict.fromkeys(names, A))
-    Store(project).close()  # schema in place before the first victim starts
-    AuditLog(Store(project))
+    with Store(project) as setup:  # schema in place before the first victim starts
+        AuditLog(setup)
     rng = random.Random(1234)
     kills = 0
     deadline = time.monotonic() + 45
@@ -293,6 +297,7 @@ def test_sigkill_at_random_moments_never_leaves_a_half_written_file(project: Pat
     assert result.ok, result.message()
     entries = log.entries()
     assert len(entries) > 50, "the victim made progress between kills"
+    assert any(e.action == "undo" for e in entries)
     # The log is complete: each file's last logged state is what is on disk.
     for name in names:
         mine = [e for e in entries if e.path == name]
@@ -303,3 +308,31 @@ def test_sigkill_at_random_moments_never_leaves_a_half_written_file(project: Pat
     for name in names:
         apply_suggestions(project, store, [suggestion(project, name, "value_1 = 1", "value_1 = 1.0")])
     assert not [n for n in os.listdir(project) if n.endswith(".tmp")]
+
+
+def test_interrupted_log_entry_is_completed_from_the_journal(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project, {"m.py": BODY, "n.py": BODY})
+    store = Store(project)
+
+    def die(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt  # the process "dies" after the write, before the log entry
+
+    monkeypatch.setattr(patcher, "_commit", die)
+    s = suggestion(project, "m.py", "x + 1", "1 + x")
+    with pytest.raises(KeyboardInterrupt):
+        apply_suggestions(project, store, [s])
+    assert "1 + x" in (project / "m.py").read_text()
+    # And one that died before its write: the journal row is dropped, nothing logged.
+    monkeypatch.setattr(patcher, "atomic_write", die)
+    with pytest.raises(KeyboardInterrupt):
+        apply_suggestions(project, store, [suggestion(project, "n.py", "x + 1", "2 + x")])
+    assert (project / "n.py").read_text() == BODY
+    monkeypatch.undo()
+    assert AuditLog(store).entries() == []
+    notes = patcher.finish_interrupted(project, store)
+    assert notes == ["m.py: logged a change whose log entry was interrupted"]
+    [e] = AuditLog(store).entries()
+    assert e.fingerprint == s.fingerprint and e.hash_after == content_hash((project / "m.py").read_bytes())
+    assert store.decisions(s.fingerprint)[-1].action is DecisionAction.ACCEPT
+    assert store.execute("SELECT COUNT(*) FROM audit_journal")[0][0] == 0
+    assert AuditLog(store).verify().ok

@@ -10,6 +10,7 @@ from pathlib import Path
 from analysis.store import Store
 from suggestions.audit import AuditLog, export_json, export_markdown
 from suggestions.commands import CommandError, add_path, project_root
+from suggestions.patcher import finish_interrupted
 
 NAME = "audit"
 HELP = "show, verify (exit 1 when tampered with) or export the audit log of applied changes"
@@ -25,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     with Store(root) as store:
+        # A change whose log entry was interrupted (the process died) is logged first.
+        for note in finish_interrupted(root, store):
+            print(f"kaizen: {note}", file=sys.stderr)
         log = AuditLog(store)
         if args.export:
             text = export_json(log) if args.export == "json" else export_markdown(log)
