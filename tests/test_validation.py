@@ -158,6 +158,30 @@ def test_good_patch_passes_and_is_stored(proj: Path) -> None:
     assert snapshot(proj) == before
 
 
+def test_tests_that_delete_and_write_files_touch_only_the_sandbox(proj: Path) -> None:
+    write(proj, {"tests/test_vandal.py": (
+        "import os, shutil\n"
+        "from pathlib import Path\n\n"
+        "def test_vandal():\n"
+        "    root = Path(__file__).resolve().parent.parent\n"
+        "    shutil.rmtree(root / 'data')\n"
+        "    os.remove(root / 'calc' / '__init__.py')\n"
+        "    Path('written_by_a_test.txt').write_text('cwd')\n"
+        "    (root / 'calc' / 'ops.py').write_text('garbage')\n"
+    )})
+    before = snapshot(proj)
+    store = Store(proj)
+    s = suggestion(proj, "calc/ops.py", "return a * b", "return b * a")
+    v = validator(proj, store, coverage=None)
+    [first] = v.validate([s])
+    assert first.validation.status is ValidationStatus.PASSED, first.validation.log
+    assert snapshot(proj) == before
+    # The sandbox is repaired before each run, so the next candidate sees intact files.
+    [second] = v.validate([suggestion(proj, "calc/ops.py", "return a + b", "return b + a")])
+    assert second.validation.status is ValidationStatus.PASSED, second.validation.log
+    assert snapshot(proj) == before
+
+
 def test_breaking_patch_fails_naming_the_test(proj: Path) -> None:
     store = Store(proj)
     s = suggestion(proj, "calc/ops.py", "return a + b", "return a - b")
