@@ -934,3 +934,46 @@ def test_tolerant_anchors_on_real_code() -> None:
                     assert loc.method == method
             checked += 1
     assert checked > 80
+
+
+def test_reply_with_only_the_new_function_replaces_the_target(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    write(project, {"pkg/shapes.py": "class Box:\n    def area(self):\n        a = self.w\n        return a * self.h\n"})
+    server.push(
+        Reply("Simpler:\n\n```python\ndef total(values):\n    return sum(values)\n```\nThat is all."),
+        Reply("```python\ndef area(self):\n    return self.w * self.h\n```"),
+        Reply("```python\nimport os\n\ndef area(self):\n    return 0\n```"),
+    )
+    engine = engine_for(project)
+    (s,) = engine.generate([Target.from_selection("pkg/calc.py", 9, 9, root=project)])
+    assert s.patch is not None and s.patch.apply((project / "pkg/calc.py").read_bytes()).decode() == FIXED_SUM
+    assert s.rationale == "Simpler:\n\nThat is all."
+    method = Target.from_selection("pkg/shapes.py", 3, 3, root=project)
+    (m,) = engine.generate([method])
+    assert m.patch is not None
+    assert m.patch.apply((project / "pkg/shapes.py").read_bytes()).decode() == (
+        "class Box:\n    def area(self):\n        return self.w * self.h\n")
+    # a code block that does not open with the function is not taken as a rewrite
+    other = Target.from_selection("pkg/shapes.py", 4, 4, "shorter", root=project)  # a new prompt
+    assert engine.generate([other]) == []
+    assert any("no edit, only prose" in n for n in engine.notes)
+
+
+def test_git_style_diff_with_dropped_context_spaces(project: Path) -> None:
+    write(project, {"pkg/calc.py": CALC})
+    reply = (
+        "Fix:\n\n```diff\ndiff --git a/pkg/calc.py b/pkg/calc.py\nindex 1a2b3c4..5d6e7f8 100644\n"
+        "--- a/pkg/calc.py\n+++ b/pkg/calc.py\n@@ -9,4 +9,4 @@\n    result = 0\n    for v in values:\n"
+        "        result = result + v\n-    return result - 1\n+    return result\n```\nDone."
+    )
+    parsed = parse_reply(reply)
+    assert parsed.explanation == "Fix:\n\nDone."
+    p = make_patch(project, parsed.blocks, allowed=["pkg/calc.py"])
+    assert p.patch.apply(CALC.encode()).decode() == CALC.replace("return result - 1", "return result")
+
+
+def test_diff_deleting_or_creating_files_gives_no_edit() -> None:
+    gone = parse_reply("--- a/pkg/calc.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x = 1\n-y = 2\n")
+    assert gone.blocks == [] and "deleting files is not supported" in gone.problems[0]
+    new = parse_reply("--- /dev/null\n+++ b/pkg/new.py\n@@ -0,0 +1 @@\n+x = 1\n")
+    assert new.blocks == [] and "creating files is not supported" in new.problems[0]

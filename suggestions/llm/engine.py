@@ -31,7 +31,7 @@ from suggestions.llm.provider import (
     RequestCancelled,
     resolve_endpoint,
 )
-from suggestions.llm.replies import ReplyRejected, make_patch, parse_reply
+from suggestions.llm.replies import ReplyRejected, make_patch, parse_reply, rewrite_block
 from suggestions.llm.targets import Target, failure_target, is_test_file
 from suggestions.model import (
     Applicability,
@@ -440,6 +440,12 @@ class LLMEngine:
     def _suggestion(self, prompt: Prompt, i: int, completion: Completion) -> Suggestion:
         target = prompt.target
         reply = parse_reply(completion.text)
+        current = _lines_of(self.root, target)
+        if not reply.blocks and not reply.problems and target.name:
+            rewrite = rewrite_block(completion.text, target.path, current, target.name)
+            if rewrite is not None:
+                reply.blocks = [rewrite[0]]
+                reply.explanation = rewrite[1]
         if not reply.blocks:
             extra = f" ({'; '.join(reply.problems)})" if reply.problems else ""
             raise ReplyRejected(f"the reply has no edit, only prose{extra}")
@@ -487,6 +493,17 @@ class LLMEngine:
             diff=patch_diff(patch, data),
             evidence=evidence,
         )
+
+
+def _lines_of(root: Path, target: Target) -> str:
+    """The target's current text (its whole lines), or "" when unreadable."""
+    from analysis.inventory import read_source
+
+    try:
+        text = read_source(root / target.path).text
+    except ValueError:
+        return ""
+    return "\n".join(text.splitlines()[target.start_line - 1 : target.end_line])
 
 
 def _get(obj: Any, *names: str, default: Any = None) -> Any:

@@ -31,6 +31,7 @@ __all__ = [
     "locate",
     "make_patch",
     "parse_reply",
+    "rewrite_block",
 ]
 
 
@@ -45,6 +46,9 @@ class EditBlock:
     replace: str
     line_hint: int | None = None  # 1-based, from a diff hunk header
     kind: str = "search-replace"  # or "diff"
+    # For diff hunks: the same hunk read as if the model dropped the one-space marker of
+    # context lines (their text kept whole); tried when the first reading fits poorly.
+    alt: tuple[str, str] | None = None
 
 
 @dataclass
@@ -59,6 +63,7 @@ _DIVIDER = re.compile(r"^\s*={5,9}\s*$")
 _REPLACE = re.compile(r"^\s*>{5,9}\s*REPLACE\b.*$")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _HUNK = re.compile(r"^@@+\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@+")
+_GIT_HEADER = re.compile(r"^(diff --git |index [0-9a-f]+\.\.[0-9a-f]+|new file mode |deleted file mode |similarity index |rename (from|to) )")
 _PATH_PREFIX = re.compile(r"^(?:#+\s*)?(?:\*\*)?(?:file(?:name)?|path)\s*:\s*", re.I)
 
 
@@ -81,9 +86,14 @@ def parse_reply(text: str) -> ParsedReply:
     used = [False] * len(lines)
     out = ParsedReply()
     last_path: str | None = None
+    in_fence = False
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _FENCE.match(line) and not _SEARCH.match(line):
+            in_fence = not in_fence
+        if _GIT_HEADER.match(line):
+            used[i] = True  # "diff --git", "index 1a2b..3c4d": not part of the explanation
         if _SEARCH.match(line):
             path, path_line = _path_before(lines, i)
             if path is None:
@@ -116,20 +126,20 @@ def parse_reply(text: str) -> ParsedReply:
             old = _diff_path(line[4:])
             used[i] = used[i + 1] = True
             i += 2
+            keep = True
+            path = new
             if new is None:
                 out.problems.append(f"the diff deletes {old or 'a file'}; deleting files is not supported")
-                path = old
+                keep = False
             elif old is None:
                 out.problems.append(f"the diff creates {new}; creating files is not supported")
-                path = None
-            else:
-                path = new
+                keep = False
             while i < len(lines) and _HUNK.match(lines[i]):
-                i = _parse_hunk(lines, i, path, out, used)
+                i = _parse_hunk(lines, i, path, out, used, fenced=in_fence, keep=keep)
             last_path = path or last_path
             continue
         if _HUNK.match(line):  # a hunk without file headers: the target's file
-            i = _parse_hunk(lines, i, last_path, out, used)
+            i = _parse_hunk(lines, i, last_path, out, used, fenced=in_fence)
             continue
         i += 1
     out.explanation = _explanation(lines, used)
@@ -162,7 +172,8 @@ def _diff_path(raw: str) -> str | None:
     return s
 
 
-def _parse_hunk(lines: list[str], i: int, path: str | None, out: ParsedReply, used: list[bool]) -> int:
+def _parse_hunk(lines: list[str], i: int, path: str | None, out: ParsedReply, used: list[bool], *,
+                fenced: bool = False, keep: bool = True) -> int:
     m = _HUNK.match(lines[i])
     assert m is not None
     hint = int(m.group(1))
@@ -170,6 +181,8 @@ def _parse_hunk(lines: list[str], i: int, path: str | None, out: ParsedReply, us
     i += 1
     search: list[str] = []
     replace: list[str] = []
+    alt_search: list[str] = []
+    alt_replace: list[str] = []
     while i < len(lines):
         line = lines[i]
         if _HUNK.match(line) or (line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")):
@@ -180,11 +193,22 @@ def _parse_hunk(lines: list[str], i: int, path: str | None, out: ParsedReply, us
             pass  # "\ No newline at end of file"
         elif line.startswith("+"):
             replace.append(line[1:])
+            alt_replace.append(line[1:])
         elif line.startswith("-"):
             search.append(line[1:])
+            alt_search.append(line[1:])
         elif line.startswith(" ") or line == "":
             search.append(line[1:])
             replace.append(line[1:])
+            alt_search.append(line)
+            alt_replace.append(line)
+        elif fenced:
+            # Inside a ```diff fence, a line without a marker is context whose leading
+            # space the model dropped.
+            search.append(line)
+            replace.append(line)
+            alt_search.append(line)
+            alt_replace.append(line)
         else:
             break
         used[i] = True
@@ -193,8 +217,10 @@ def _parse_hunk(lines: list[str], i: int, path: str | None, out: ParsedReply, us
     while search and replace and search[-1] == "" and replace[-1] == "":
         search.pop()
         replace.pop()
-    if search or replace:
-        out.blocks.append(EditBlock(path, "\n".join(search), "\n".join(replace), hint, "diff"))
+    if keep and (search or replace):
+        alt = ("\n".join(alt_search), "\n".join(alt_replace))
+        out.blocks.append(EditBlock(path, "\n".join(search), "\n".join(replace), hint, "diff",
+                                    alt if alt != ("\n".join(search), "\n".join(replace)) else None))
     return i
 
 
@@ -207,6 +233,35 @@ def _explanation(lines: list[str], used: list[bool]) -> str:
     text = "\n".join(kept).strip()
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text
+
+
+_CODE_BLOCK = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
+
+
+def rewrite_block(reply: str, path: str, current: str, name: str) -> tuple[EditBlock, str] | None:
+    """A reply that shows only the new version of the target function in a code block.
+
+    Small models often answer that way. The block must open with the definition of the
+    same name (decorators and comments aside); it replaces the target's current text,
+    re-indented to where the function is. Returns the block and the remaining prose.
+    """
+    if not name or not current.strip():
+        return None
+    define = re.compile(rf"^(?:async\s+)?(?:def|function|func|fn|class)\s+{re.escape(name)}\b"
+                        rf"|^(?:[\w<>\[\],*&\s]+\s)?\**{re.escape(name)}\s*\(")
+    for m in _CODE_BLOCK.finditer(reply.replace("\r\n", "\n")):
+        body = m.group(2).rstrip("\n")
+        lines = body.split("\n")
+        head = next((ln for ln in lines if ln.strip() and not ln.strip().startswith(("@", "#", "//"))), "")
+        if not define.match(head.strip()):
+            continue
+        cur_head = next((ln for ln in current.split("\n") if ln.strip() and not ln.strip().startswith(("@", "#", "//"))), "")
+        moved = _reindent(lines, _indent(head), _indent(cur_head))
+        if moved is None:
+            moved = [_indent(cur_head) + ln.lstrip() if ln.strip() else "" for ln in lines]
+        prose = re.sub(r"\n{3,}", "\n\n", (reply[: m.start()] + reply[m.end() :]).strip())
+        return EditBlock(path, current, "\n".join(moved), None, "rewrite"), prose
+    return None
 
 
 # --- anchor matching ------------------------------------------------------------------------
@@ -435,6 +490,14 @@ def make_patch(
         if not search.strip():
             raise ReplyRejected(f"an edit to {rel} has an empty SEARCH/context (no anchor to place it)")
         loc = locate(text, search, replace, near_line=b.line_hint or near_line)
+        if (loc is None or loc.method == "whitespace") and b.alt is not None:
+            alt_search, alt_replace = b.alt
+            if redactor is not None:
+                alt_search, _ = redactor.restore(alt_search)
+                alt_replace, _ = redactor.restore(alt_replace)
+            other = locate(text, alt_search, alt_replace, near_line=b.line_hint or near_line)
+            if other is not None and (loc is None or other.method != "whitespace"):
+                loc = other
         if loc is None:
             first = next((ln.strip() for ln in search.split("\n") if ln.strip()), "")
             raise ReplyRejected(f"the text to replace was not found in {rel} (first line: {first[:80]!r})")
