@@ -748,6 +748,24 @@ def test_malformed_stream_is_a_clear_error(project: Path, server: ScriptedServer
     assert snapshot(project) == before
 
 
+def test_small_context_window_is_asked_again_without_max_tokens(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    server.push(Fail(400, "This model's maximum context length is 4096 tokens. However, you requested 5000"),
+                Reply(GOOD_DIFF))
+    assert len(engine_for(project).generate([TARGET])) == 1
+    first, second = server.chat_requests
+    assert first.body["max_tokens"] == 4096 and "max_tokens" not in second.body
+
+
+def test_bad_request_is_reported_not_retried(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    server.push(Fail(400, "unknown model 'scripted'"))
+    engine = engine_for(project)
+    assert engine.generate([TARGET]) == []
+    assert len(server.chat_requests) == 1
+    assert any("rejected the request (HTTP 400): unknown model 'scripted'" in n for n in engine.notes), engine.notes
+
+
 def test_server_that_ignores_stream_is_asked_again_without(project: Path, server: ScriptedServer) -> None:
     import json
 

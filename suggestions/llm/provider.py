@@ -280,9 +280,14 @@ class Provider:
         try:
             stream = self.client().chat.completions.create(**kwargs)
         except openai.BadRequestError as exc:
-            if "stream_options" in kwargs and "stream_options" in str(exc):
+            text = str(exc).lower()
+            if "stream_options" in kwargs and "stream_options" in text:
                 self._no_stream_options = True  # an older server; ask again without it
                 return self._stream_once(messages, max_tokens, temperature, progress, cancel)
+            if max_tokens and ("max_tokens" in text or "context length" in text or "maximum context" in text):
+                # A small context window (vLLM checks prompt + max_tokens up front): let the
+                # server decide how long the reply may be.
+                return self._stream_once(messages, None, temperature, progress, cancel)
             raise _translate(exc, self.endpoint) from None
         except openai.OpenAIError as exc:
             raise _translate(exc, self.endpoint) from None
@@ -392,11 +397,23 @@ def _translate(exc: BaseException, endpoint: Endpoint) -> LLMError:
             err = LLMError(f"{url} failed (HTTP {status})", kind="server", retryable=True)
             err.retry_after = _retry_after(exc)  # type: ignore[attr-defined]
         else:
-            err = LLMError(f"{url} rejected the request (HTTP {status}): {_short(exc.message)}",
+            err = LLMError(f"{url} rejected the request (HTTP {status}): {_short(_message(exc))}",
                            kind="bad-request")
     else:
         err = LLMError(f"LLM request failed: {_short(str(exc))}")
     return err
+
+
+def _message(exc: openai.APIStatusError) -> str:
+    """The server's own words from an error body ({"error": {"message": ...}} or similar)."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return str(exc.message)
 
 
 def _short(text: str, limit: int = 200) -> str:
