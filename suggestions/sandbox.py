@@ -117,6 +117,7 @@ class Sandbox:
         self._loaded = False
         self._lock_fh: IO[str] | None = None
         self._active: dict[str, bytes] = {}  # files patched right now: rel -> patched bytes
+        self._state: str | None = None
         self.last_sync: SyncStats | None = None
 
     # --- locking across processes ------------------------------------------------------------
@@ -160,10 +161,12 @@ class Sandbox:
     @property
     def state(self) -> str:
         """A digest of the project content the sandbox holds (keys baseline caches)."""
-        h = hashlib.sha256()
-        for rel in sorted(self._manifest):
-            h.update(f"{rel}\0{self._manifest[rel][2]}\n".encode())
-        return h.hexdigest()
+        if self._state is None:
+            h = hashlib.sha256()
+            for rel in sorted(self._manifest):
+                h.update(f"{rel}\0{self._manifest[rel][2]}\n".encode())
+            self._state = h.hexdigest()
+        return self._state
 
     def hash_of(self, rel: str) -> str | None:
         entry = self._manifest.get(rel)
@@ -225,6 +228,7 @@ class Sandbox:
                 _drop_bytecode(dst)
                 copied += 1
         self._save_manifest()
+        self._state = None
         stats = SyncStats(copied, removed, unchanged, time.perf_counter() - t0)
         self.last_sync = stats
         return stats
