@@ -381,6 +381,17 @@ def test_daily_token_budget_stops_requests(project: Path, server: ScriptedServer
     assert engine.usage_today().remaining == 0
 
 
+def test_budget_counts_requests_in_flight(project: Path, server: ScriptedServer) -> None:
+    make_project(project, server.base_url)
+    tokens = engine_for(project).prompt_for(TARGET).tokens
+    make_project(project, server.base_url, candidates=2, concurrency=2, **{"daily-token-budget": tokens + 10})
+    server.push(Reply(GOOD_DIFF, delay=0.05, chunk=8), Reply(GOOD_BLOCKS, delay=0.05, chunk=8))
+    engine = engine_for(project)
+    assert len(engine.generate([TARGET])) == 1
+    assert len(server.chat_requests) == 1  # the second candidate did not fit beside the first
+    assert any("daily token budget reached" in n for n in engine.notes)
+
+
 def test_usage_cost_with_prices(project: Path, server: ScriptedServer) -> None:
     make_project(project, server.base_url, **{"price-input": 2.0, "price-output": 10.0})
     server.push(Reply(GOOD_DIFF, prompt_tokens=1000, completion_tokens=500))

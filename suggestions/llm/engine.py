@@ -100,6 +100,8 @@ class LLMEngine:
                 concurrency=int(llm["concurrency"]),
             )
         self.notes: list[str] = []  # what happened in the last generate(), for the user
+        self._budget_lock = threading.Lock()
+        self._reserved = 0
         self._notes_lock = threading.Lock()
 
     # --- status ---------------------------------------------------------------------------
@@ -389,11 +391,14 @@ class LLMEngine:
                                completion_tokens=ct, cached=True, target=target.key, outcome="cached")
             report("cached", ct)
         else:
-            left = self.ledger.budget_left()
-            if left is not None and left < prompt.tokens:
-                used = self.ledger.usage_today()
-                raise _Stop(f"daily token budget reached ({used.total_tokens:,} of {used.budget:,} tokens "
-                            "used today; [llm] daily-token-budget); no more LLM requests today")
+            with self._budget_lock:
+                left = self.ledger.budget_left()
+                # Requests in flight count against the budget too (concurrency > 1).
+                if left is not None and left - self._reserved < prompt.tokens:
+                    used = self.ledger.usage_today()
+                    raise _Stop(f"daily token budget reached ({used.total_tokens:,} of {used.budget:,} tokens "
+                                "used today; [llm] daily-token-budget); no more LLM requests today")
+                self._reserved += prompt.tokens
             report("asking")
 
             def on_retry(msg: str) -> None:
@@ -401,25 +406,13 @@ class LLMEngine:
                 self._note(f"{target.title}: {msg}")
 
             try:
-                completion = self.provider.complete(
-                    prompt.messages,
-                    max_tokens=MAX_REPLY_TOKENS,
-                    temperature=0.2 if i == 0 else 0.8,
-                    progress=lambda tokens, _text: report("streaming", tokens),
-                    cancel=cancel,
-                    on_retry=on_retry,
-                )
-            except RequestCancelled:
-                report("cancelled")
+                asked = self._ask(prompt, i, report, on_retry, cancel)
+            finally:
+                with self._budget_lock:
+                    self._reserved -= prompt.tokens
+            if asked is None:
                 return None
-            except LLMError as exc:
-                report("error", 0, str(exc))
-                if exc.kind in ("unreachable", "auth"):
-                    raise _Stop(str(exc)) from None
-                if exc.kind == "rate-limit":
-                    raise _Stop(f"{exc}; gave up after {self.provider.max_retries} retries") from None
-                self._note(f"{target.title}: {exc}")
-                return None
+            completion = asked
             self.ledger.record(base_url=self.endpoint.base_url, model=completion.model,
                                prompt_tokens=completion.prompt_tokens,
                                completion_tokens=completion.completion_tokens, target=target.key,
@@ -436,6 +429,33 @@ class LLMEngine:
             return None
         report("done", completion.completion_tokens)
         return s
+
+    def _ask(self, prompt: Prompt, i: int, report: Callable[..., None], on_retry: Callable[[str], None],
+             cancel: threading.Event | None) -> Completion | None:
+        """One request; ``None`` when it came to nothing (noted). Raises :class:`_Stop`."""
+        assert self.provider is not None
+        target = prompt.target
+        try:
+            completion = self.provider.complete(
+                prompt.messages,
+                max_tokens=MAX_REPLY_TOKENS,
+                temperature=0.2 if i == 0 else 0.8,
+                progress=lambda tokens, _text: report("streaming", tokens),
+                cancel=cancel,
+                on_retry=on_retry,
+            )
+        except RequestCancelled:
+            report("cancelled")
+            return None
+        except LLMError as exc:
+            report("error", 0, str(exc))
+            if exc.kind in ("unreachable", "auth"):
+                raise _Stop(str(exc)) from None
+            if exc.kind == "rate-limit":
+                raise _Stop(f"{exc}; gave up after {self.provider.max_retries} retries") from None
+            self._note(f"{target.title}: {exc}")
+            return None
+        return completion
 
     def _suggestion(self, prompt: Prompt, i: int, completion: Completion) -> Suggestion:
         target = prompt.target
