@@ -381,7 +381,7 @@ class Watcher:
             p.events += 1
             p.last = now
             p.settled = not event.is_directory and event.event_type in ("closed", "moved", "deleted")
-            if p.events == 1:
+            if p.events == 1 or p.settled:  # wake the flusher: its deadline moved earlier
                 self._cond.notify_all()
 
     def _on_overflow(self) -> None:

@@ -107,7 +107,8 @@ class ServiceEvent:
         folders_removed: folders that were deleted or moved away with their files.
         message: a sentence for STATUS / CONFIG / ROOT_LOST / ERROR events.
         level: "info", "warning" or "error".
-        stats: numbers (OPENED: files, analysed, reused, removed, seconds).
+        stats: numbers (OPENED: files, analysed, reused, removed, seconds; CHANGED: raw
+            events in the batch, seconds spent analysing it).
         latency: seconds from the first filesystem event of the batch to this event.
         at: wall-clock time of the event.
     """
@@ -606,6 +607,7 @@ class ProjectService:
         if batch.root_lost or not self.root.is_dir():
             self._on_root_lost()
             return None
+        t0 = time.perf_counter()
         try:
             with self._lock:
                 if not self._opened:
@@ -634,7 +636,7 @@ class ProjectService:
             files_removed=tuple(delta.files_removed),
             files_skipped=delta.files_skipped,
             folders_removed=tuple(sorted(delta.folders_removed)),
-            stats={"events": batch.events},
+            stats={"events": batch.events, "seconds": time.perf_counter() - t0},
             latency=latency,
         )
         self._publish(event)
