@@ -50,7 +50,7 @@ def stdlib_sources() -> list[Path]:
     out = []
     for p in sorted(STDLIB.rglob("*.py")):
         rel = p.relative_to(STDLIB).parts
-        if rel[0] in ("site-packages", "__pycache__") or "lib2to3" in rel and "tests" in rel:
+        if rel[0] in ("site-packages", "__pycache__"):
             continue
         out.append(p)
     return out
