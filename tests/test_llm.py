@@ -493,18 +493,27 @@ def test_selection_by_absolute_path_and_outside(project: Path, server: ScriptedS
 
 
 def test_structural_findings_without_fix_are_targets(project: Path, server: ScriptedServer) -> None:
-    from suggestions.model import Span, Suggestion
-
-    make_project(project, server.base_url)
+    """The real structural analyzers flag a long function with many parameters at its name;
+    the LLM target is the whole function, once, with both findings as evidence."""
+    make_project(project, server.base_url, **{})
+    with open(project / "kaizen.toml", "a") as fh:
+        fh.write("\n[thresholds]\nfunction-lines = 5\nparameters = 2\n")
+    body = "".join(f"    x += {i}\n" for i in range(8))
+    write(project, {"pkg/long.py": f"def long_one(a, b, c):\n    x = a + b + c\n{body}    return x\n"})
     store = Store(project)
-    finding = Suggestion("f" * 64, "KZ701", "Function `total` is too long", "Long functions are hard to read.",
-                         "pkg/calc.py", Span(8, 0, 12, 21), None, Applicability.DISPLAY_ONLY, 0.8)
-    store.put_suggestions([finding])
+    res = scan_project(project, load_config(project), jobs=1)
+    store.update_files([f.record for f in res.files if f.record],
+                       symbols={f.path: f.symbols for f in res.files if f.record})
+    store.replace_suggestions({f.path for f in res.files}, res.suggestions)
     engine = LLMEngine(project, load_config(project), store, environ={})
-    targets = engine.targets()
-    assert [(t.kind, t.path, t.start_line, t.end_line) for t in targets] == [("finding", "pkg/calc.py", 8, 12)]
-    server.push(Reply(GOOD_BLOCKS))
-    (s,) = engine.generate()
+    targets = [t for t in engine.targets() if t.path == "pkg/long.py"]
+    assert [(t.kind, t.start_line, t.end_line, t.name) for t in targets] == [("finding", 1, 11, "long_one")]
+    assert "KZ701" in targets[0].evidence["finding"] and "KZ702" in targets[0].evidence["finding"]
+    server.push(Reply(
+        "Sum in one go.\n\npkg/long.py\n<<<<<<< SEARCH\n"
+        + "".join(f"    x += {i}\n" for i in range(8))
+        + "=======\n    x += sum(range(8))\n>>>>>>> REPLACE\n"))
+    (s,) = engine.generate(targets)
     assert s.code == "KZ904" and "KZ701" in server.chat_requests[0].prompt
 
 

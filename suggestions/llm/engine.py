@@ -32,7 +32,7 @@ from suggestions.llm.provider import (
     resolve_endpoint,
 )
 from suggestions.llm.replies import ReplyRejected, make_patch, parse_reply, rewrite_block
-from suggestions.llm.targets import Target, failure_target, is_test_file
+from suggestions.llm.targets import Target, enclosing_function, failure_target, is_test_file
 from suggestions.model import (
     Applicability,
     Source,
@@ -256,17 +256,32 @@ class LLMEngine:
         return out
 
     def finding_targets(self, limit: int = 3) -> list[Target]:
-        """Structural findings (KZ7xx) that have no automatic fix."""
-        out: list[Target] = []
+        """Structural findings (KZ7xx) that have no automatic fix, one target per function."""
+        by_span: dict[tuple[str, int, int], list[Suggestion]] = {}
+        names: dict[tuple[str, int, int], str] = {}
         for s in self.store.suggestions():
-            if not s.code.startswith("KZ7") or s.patch is not None:
+            if not s.code.startswith("KZ7") or s.patch is not None or not (self.root / s.path).is_file():
                 continue
-            if not (self.root / s.path).is_file():
-                continue
-            evidence = {"finding": f"{s.code}: {s.title}", "explanation": s.rationale,
-                        **{k: v for k, v in s.evidence.items() if isinstance(v, str | int | float)}}
-            out.append(Target("finding", s.path, s.span.start_line, max(s.span.start_line, s.span.end_line),
-                              f"Refactoring for {s.code}: {s.title}", evidence=evidence))
+            start, end, name = s.span.start_line, max(s.span.start_line, s.span.end_line), ""
+            # Function-level findings point at the name; the whole function is the target.
+            found = enclosing_function(self.root, s.path, start)
+            if found and found[0] <= start and end <= found[1] and (end == start or s.code != "KZ705"):
+                start, end, name = found
+            by_span.setdefault((s.path, start, end), []).append(s)
+            names[(s.path, start, end)] = name
+        out: list[Target] = []
+        for (path, start, end), found_here in by_span.items():
+            first = found_here[0]
+            evidence: dict[str, Any] = {
+                "finding": "; ".join(f"{s.code}: {s.title}" for s in found_here),
+                "explanation": first.rationale,
+            }
+            for s in found_here:
+                evidence.update({k: v for k, v in s.evidence.items() if isinstance(v, str | int | float)})
+            codes = ", ".join(dict.fromkeys(s.code for s in found_here))
+            name = names[(path, start, end)]
+            title = f"Refactoring of `{name}` ({codes})" if name else f"Refactoring for {codes}: {first.title}"
+            out.append(Target("finding", path, start, end, title, name=name, evidence=evidence))
             if len(out) >= limit:
                 break
         return out
