@@ -9,15 +9,19 @@ its pattern already matched.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import ClassVar
 
 import tree_sitter
 
-from suggestions.framework import Context
+from analysis.languages import query
+from suggestions.framework import Context, Finding, Rule
 from suggestions.model import Edit
 
 __all__ = [
     "LOW_PRECEDENCE",
     "PRIMARY",
+    "PrefilteredRule",
     "dedent_edits",
     "imports_from",
     "imports_module",
@@ -201,3 +205,55 @@ def _bracket_delta(line: bytes) -> int:
 
 def indent_of(ctx: Context, node: tree_sitter.Node) -> str:
     return ctx.line_indent(node)
+
+
+class PrefilteredRule(Rule):
+    """A rule whose pattern can only match where its text appears.
+
+    Patterns rooted at very common nodes (every call, string or identifier) make the
+    engine's one combined query slow for every file. These rules instead declare
+    ``prefilters``: pairs of a needle (``bytes in``, memmem speed) and a regular expression
+    that starts with a literal (so ``re`` scans fast) finding the exact spots. Only the line
+    of each hit is queried, so a file without, say, ``io.open`` pays one substring search.
+    The needles and expressions are necessary conditions for a match: they only skip work.
+    """
+
+    prefilters: ClassVar[tuple[tuple[bytes, re.Pattern[bytes]], ...]]
+    pattern: ClassVar[str]
+
+    def hits(self, source: bytes) -> list[tuple[int, int]]:
+        """(start, end) of every prefilter hit, in order."""
+        found: list[tuple[int, int]] = []
+        for needle, regex in self.prefilters:
+            if needle in source:
+                found.extend(m.span() for m in regex.finditer(source))
+        if len(self.prefilters) > 1:
+            found.sort()
+        return found
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        src = ctx.source
+        spots = self.hits(src)
+        if not spots:
+            return
+        compiled = query(ctx.language, self.pattern)
+        seen: set[tuple[int, ...]] = set()
+        last_line = -1
+        for start, end in spots:
+            begin = line_start(src, start)
+            if begin == last_line:
+                continue
+            last_line = begin
+            cursor = tree_sitter.QueryCursor(compiled)
+            cursor.set_byte_range(begin, max(end, begin + 1))
+            for index, captures in cursor.matches(ctx.root):
+                key = (
+                    index,
+                    *sorted(
+                        n.start_byte * 7919 + n.end_byte for ns in captures.values() for n in ns
+                    ),
+                )
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield from self.on_match(ctx, captures)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
-from suggestions.rules._pyfix import LOW_PRECEDENCE, dedent_edits, line_start
+from suggestions.rules._pyfix import LOW_PRECEDENCE, PrefilteredRule, dedent_edits, line_start
 
 
 def _operand(ctx: Context, node: tree_sitter.Node) -> str:
@@ -20,7 +21,7 @@ def _operand(ctx: Context, node: tree_sitter.Node) -> str:
     return text
 
 
-class CollapsibleIf(Rule):
+class CollapsibleIf(PrefilteredRule):
     """Nested ``if`` that can be one condition.
 
     What it does:
@@ -56,7 +57,8 @@ class CollapsibleIf(Rule):
     applicability = Applicability.SAFE
     confidence = 0.85
     severity = 0.15
-    query = """
+    prefilters = ((b"if", re.compile(rb":[ \t]*(?:#[^\n]*)?(?:\r?\n[ \t]*)+if\b")),)
+    pattern = """
     (if_statement
       condition: (_) @a
       consequence: (block . (if_statement condition: (_) @b consequence: (block) @body !alternative) @inner .)

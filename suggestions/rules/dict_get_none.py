@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
+from suggestions.rules._pyfix import PrefilteredRule
 
 
-class DictGetNone(Rule):
+class DictGetNone(PrefilteredRule):
     """``.get(key, None)``: ``None`` is already the default.
 
     What it does:
@@ -39,7 +41,8 @@ class DictGetNone(Rule):
     applicability = Applicability.UNSAFE
     confidence = 0.9
     severity = 0.05
-    query = """
+    prefilters = ((b"None", re.compile(rb"None\s*,?\s*\)")),)
+    pattern = """
     (call function: (attribute attribute: (identifier) @method)
       arguments: (argument_list . (_) @key . "," . (none) @none . ","? .)
       (#eq? @method "get")) @call

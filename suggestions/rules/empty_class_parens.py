@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
+from suggestions.rules._pyfix import PrefilteredRule
 
 
-class EmptyClassParens(Rule):
+class EmptyClassParens(PrefilteredRule):
     """Class defined with empty parentheses.
 
     What it does:
@@ -38,7 +40,8 @@ class EmptyClassParens(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.02
-    query = """
+    prefilters = ((b"class", re.compile(rb"class\s+\w+\s*\(\s*\)")),)
+    pattern = """
     (class_definition name: (identifier) @name superclasses: (argument_list) @args) @class
     """
 

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import rebound
+from suggestions.rules._pyfix import PrefilteredRule, rebound
 
 _LITERAL = {"dict": "{}", "list": "[]", "tuple": "()"}
 
 
-class EmptyCollectionCall(Rule):
+class EmptyCollectionCall(PrefilteredRule):
     """Empty collection built with a call.
 
     What it does:
@@ -43,7 +44,12 @@ class EmptyCollectionCall(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.1
-    query = """
+    prefilters = (
+        (b"dict", re.compile(rb"dict\s*\(\s*\)")),
+        (b"list", re.compile(rb"list\s*\(\s*\)")),
+        (b"tuple", re.compile(rb"tuple\s*\(\s*\)")),
+    )
+    pattern = """
     (call function: (identifier) @fn arguments: (argument_list) @args
       (#any-of? @fn "dict" "list" "tuple")) @call
     """

@@ -1,18 +1,20 @@
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
 from suggestions.rules._format import escape_braces, plain_string, safe_expr
+from suggestions.rules._pyfix import PrefilteredRule
 
 _FORMATTER = string.Formatter()
 
 
-class FormatCall(Rule):
+class FormatCall(PrefilteredRule):
     """``str.format`` with simple positional arguments.
 
     What it does:
@@ -46,7 +48,8 @@ class FormatCall(Rule):
     applicability = Applicability.SAFE
     confidence = 0.85
     severity = 0.1
-    query = """
+    prefilters = ((b".format", re.compile(rb"\.format\s*\(")),)
+    pattern = """
     (call function: (attribute object: (string) @fmt attribute: (identifier) @method) arguments: (argument_list) @args
       (#eq? @method "format")) @call
     """

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
+from suggestions.rules._pyfix import PrefilteredRule
 
 
-class FstringWithoutPlaceholders(Rule):
+class FstringWithoutPlaceholders(PrefilteredRule):
     """f-string without any placeholder.
 
     What it does:
@@ -40,7 +42,11 @@ class FstringWithoutPlaceholders(Rule):
     applicability = Applicability.SAFE
     confidence = 0.9
     severity = 0.2
-    query = """
+    prefilters = (
+        (b"f", re.compile(rb"f[rRbB]?[\x27\x22]")),
+        (b"F", re.compile(rb"F[rRbB]?[\x27\x22]")),
+    )
+    pattern = """
     (string (string_start) @start (#match? @start "^[rRbBuU]*[fF]")) @string
     """
 

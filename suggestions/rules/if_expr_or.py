@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import LOW_PRECEDENCE
+from suggestions.rules._pyfix import LOW_PRECEDENCE, PrefilteredRule
 
 
-class IfExprOr(Rule):
+class IfExprOr(PrefilteredRule):
     """Conditional expression that repeats its condition: ``x if x else y``.
 
     What it does:
@@ -40,7 +41,8 @@ class IfExprOr(Rule):
     applicability = Applicability.SAFE
     confidence = 0.9
     severity = 0.1
-    query = """
+    prefilters = ((b"if", re.compile(rb"if\s+\w+\s+else\b")),)
+    pattern = """
     (conditional_expression . (identifier) @body . "if" . (identifier) @test . "else" . (_) @other .
       (#eq? @body @test)) @expr
     """

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import imports_module, rebound
+from suggestions.rules._pyfix import PrefilteredRule, imports_module, rebound
 
 
-class IoOpen(Rule):
+class IoOpen(PrefilteredRule):
     """``io.open`` instead of the builtin ``open``.
 
     What it does:
@@ -44,7 +45,8 @@ class IoOpen(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.05
-    query = """
+    prefilters = ((b"io.open", re.compile(rb"io\.open")),)
+    pattern = """
     (call function: (attribute object: (identifier) @module attribute: (identifier) @attr) @fn
       (#eq? @module "io") (#eq? @attr "open")) @call
     """

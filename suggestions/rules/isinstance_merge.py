@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import is_simple_expr, rebound
+from suggestions.rules._pyfix import PrefilteredRule, is_simple_expr, rebound
 
 
 def _types(ctx: Context, node: tree_sitter.Node) -> list[str] | None:
@@ -17,7 +18,7 @@ def _types(ctx: Context, node: tree_sitter.Node) -> list[str] | None:
     return None
 
 
-class IsinstanceMerge(Rule):
+class IsinstanceMerge(PrefilteredRule):
     """Two ``isinstance`` calls on the same object joined with ``or``.
 
     What it does:
@@ -49,7 +50,8 @@ class IsinstanceMerge(Rule):
     applicability = Applicability.SAFE
     confidence = 0.9
     severity = 0.1
-    query = """
+    prefilters = ((b"isinstance", re.compile(rb"or\s+isinstance\b")),)
+    pattern = """
     (boolean_operator
       left: (call function: (identifier) @f1 arguments: (argument_list . (_) @x1 . "," . (_) @t1 .))
       operator: "or"

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import PRIMARY
+from suggestions.rules._pyfix import PRIMARY, PrefilteredRule
 
 # Where a comparison's value is only used for its truth.
 _CONDITION_PARENTS = frozenset({"if_statement", "elif_clause", "while_statement", "if_clause"})
@@ -27,7 +28,7 @@ def _in_condition(node: tree_sitter.Node) -> bool:
     return False
 
 
-class LenComparison(Rule):
+class LenComparison(PrefilteredRule):
     """Length compared with zero in a condition.
 
     What it does:
@@ -64,7 +65,8 @@ class LenComparison(Rule):
     applicability = Applicability.UNSAFE
     confidence = 0.8
     severity = 0.2
-    query = """
+    prefilters = ((b"len", re.compile(rb"len\s*\(")),)
+    pattern = """
     (comparison_operator
       . (call function: (identifier) @fn arguments: (argument_list . (_) @arg .))
       . ["==" "!=" ">"] @op

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
-from suggestions.rules._pyfix import rebound
+from suggestions.rules._pyfix import PrefilteredRule, rebound
 
 
-class ObjectInheritance(Rule):
+class ObjectInheritance(PrefilteredRule):
     """Class that explicitly inherits from ``object``.
 
     What it does:
@@ -40,7 +41,8 @@ class ObjectInheritance(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.05
-    query = """
+    prefilters = ((b"object", re.compile(rb"class\s+\w+\s*\([^:]*object")),)
+    pattern = """
     (class_definition superclasses: (argument_list (identifier) @base (#eq? @base "object")) @args) @class
     """
 

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import rebound
+from suggestions.rules._pyfix import PrefilteredRule, rebound
 from suggestions.rules.redundant_open_mode import mode_value
 
 
-class OpenUMode(Rule):
+class OpenUMode(PrefilteredRule):
     """``open()`` with the removed ``"U"`` (universal newlines) mode.
 
     What it does:
@@ -43,7 +44,8 @@ class OpenUMode(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.4
-    query = """
+    prefilters = ((b"U", re.compile(rb"U[rwabt+]*[\x27\x22]")),)
+    pattern = """
     (call function: (identifier) @fn arguments: (argument_list . (_) . "," . (string) @mode) (#eq? @fn "open"))
     (call function: (identifier) @fn
       arguments: (argument_list (keyword_argument name: (identifier) @kw value: (string) @mode))

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import imports_from, imports_module, in_annotation, target_version
+from suggestions.rules._pyfix import (
+    PrefilteredRule,
+    imports_from,
+    imports_module,
+    in_annotation,
+    target_version,
+)
 
 # Members that may not be joined with `|` at run time (a string is a forward reference).
 _UNSAFE_MEMBERS = frozenset(
@@ -27,7 +34,7 @@ def _members(node: tree_sitter.Node) -> list[tree_sitter.Node]:
     return node.children_by_field_name("subscript")
 
 
-class OptionalUnion(Rule):
+class OptionalUnion(PrefilteredRule):
     """``Optional[X]`` / ``Union[X, Y]`` in an annotation.
 
     What it does:
@@ -60,7 +67,8 @@ class OptionalUnion(Rule):
     applicability = Applicability.SAFE
     confidence = 0.85
     severity = 0.1
-    query = """
+    prefilters = ((b"Optional", re.compile(rb"Optional\b")), (b"Union", re.compile(rb"Union\b")))
+    pattern = """
     (generic_type (identifier) @name (#any-of? @name "Optional" "Union")) @generic
     (subscript value: (identifier) @name (#any-of? @name "Optional" "Union")) @generic
     (subscript value: (attribute object: (identifier) @module attribute: (identifier) @name)

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import imports_module, rebound
+from suggestions.rules._pyfix import PrefilteredRule, imports_module, rebound
 
 _ALIASES = ("IOError", "EnvironmentError")
 
 
-class OsErrorAlias(Rule):
+class OsErrorAlias(PrefilteredRule):
     """Old alias of ``OSError``.
 
     What it does:
@@ -49,7 +50,13 @@ class OsErrorAlias(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.1
-    query = """
+    prefilters = (
+        (b"IOError", re.compile(rb"IOError")),
+        (b"EnvironmentError", re.compile(rb"EnvironmentError")),
+        (b"socket.error", re.compile(rb"socket\.error")),
+        (b"select.error", re.compile(rb"select\.error")),
+    )
+    pattern = """
     ((identifier) @name (#any-of? @name "IOError" "EnvironmentError"))
     (attribute object: (identifier) @module attribute: (identifier) @attr
       (#any-of? @module "socket" "select") (#eq? @attr "error")) @qualified

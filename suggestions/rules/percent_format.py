@@ -5,16 +5,17 @@ from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
 from suggestions.rules._format import escape_braces, plain_string, safe_expr
+from suggestions.rules._pyfix import PrefilteredRule
 
 # Only conversions whose f-string spelling is exact: %s -> !s, %r -> !r, %a -> !a.
 _SPEC = re.compile(r"%(.)", re.S)
 _CONVERSIONS = {"s": "!s", "r": "!r", "a": "!a"}
 
 
-class PercentFormat(Rule):
+class PercentFormat(PrefilteredRule):
     """``%`` formatting with simple arguments.
 
     What it does:
@@ -47,7 +48,8 @@ class PercentFormat(Rule):
     applicability = Applicability.SAFE
     confidence = 0.85
     severity = 0.1
-    query = """
+    prefilters = ((b"%", re.compile(rb"%\s*\(")),)
+    pattern = """
     (binary_operator left: (string) @fmt operator: "%" right: (tuple) @args) @expr
     """
 

@@ -5,9 +5,9 @@ from collections.abc import Iterable, Iterator
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
-from suggestions.rules._pyfix import is_simple_expr
+from suggestions.rules._pyfix import PrefilteredRule, is_simple_expr
 
 # Parents under which ``x[i]`` is written, not read.
 _WRITE_PARENTS = frozenset(
@@ -38,7 +38,7 @@ def _item_name(ctx: Context, seq: str) -> str | None:
     return None
 
 
-class RangeLenLoop(Rule):
+class RangeLenLoop(PrefilteredRule):
     """Loop over ``range(len(x))`` that indexes ``x``.
 
     What it does:
@@ -73,7 +73,8 @@ class RangeLenLoop(Rule):
     applicability = Applicability.UNSAFE
     confidence = 0.8
     severity = 0.2
-    query = """
+    prefilters = ((b"range", re.compile(rb"range\s*\(\s*len\s*\(")),)
+    pattern = """
     (for_statement
       left: (identifier) @index
       right: (call function: (identifier) @range

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
-from suggestions.rules._pyfix import rebound
+from suggestions.rules._pyfix import PrefilteredRule, rebound
 
 _DEFAULT_MODES = frozenset({"r", "rt", "tr"})
 
@@ -25,7 +26,7 @@ def mode_value(ctx: Context, node: tree_sitter.Node) -> str | None:
     return "".join(ctx.text(c) for c in content)
 
 
-class RedundantOpenMode(Rule):
+class RedundantOpenMode(PrefilteredRule):
     """``open()`` with the default mode spelled out.
 
     What it does:
@@ -58,7 +59,8 @@ class RedundantOpenMode(Rule):
     applicability = Applicability.SAFE
     confidence = 0.9
     severity = 0.05
-    query = """
+    prefilters = ((b"open", re.compile(rb"open\s*\(")),)
+    pattern = """
     (call function: (identifier) @fn arguments: (argument_list . (_) @file . "," . (string) @mode) (#eq? @fn "open")) @call
     (call function: (identifier) @fn
       arguments: (argument_list (_) @file . "," . (keyword_argument name: (identifier) @kw value: (string) @mode))

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
-from suggestions.rules._pyfix import line_start
+from suggestions.rules._pyfix import PrefilteredRule, line_start
 
 
-class RedundantPass(Rule):
+class RedundantPass(PrefilteredRule):
     """``pass`` in a block that has other statements.
 
     What it does:
@@ -42,7 +43,8 @@ class RedundantPass(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.05
-    query = """
+    prefilters = ((b"pass", re.compile(rb"pass\b")),)
+    pattern = """
     (block (pass_statement) @pass) @block
     """
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import LOW_PRECEDENCE, rebound
+from suggestions.rules._pyfix import LOW_PRECEDENCE, PrefilteredRule, rebound
 
 # Operators whose result is always a bool, whatever the operands.
 _BOOL_OPS = frozenset({"in", "not in", "is", "is not"})
@@ -23,7 +24,7 @@ def _always_bool(ctx: Context, node: tree_sitter.Node) -> bool:
     return False
 
 
-class ReturnBool(Rule):
+class ReturnBool(PrefilteredRule):
     """``if``/``else`` that returns ``True`` or ``False``.
 
     What it does:
@@ -60,7 +61,11 @@ class ReturnBool(Rule):
     applicability = Applicability.SAFE
     confidence = 0.9
     severity = 0.2
-    query = """
+    prefilters = (
+        (b"True", re.compile(rb"return\s+True\b")),
+        (b"False", re.compile(rb"return\s+False\b")),
+    )
+    pattern = """
     (if_statement
       condition: (_) @cond
       consequence: (block . (return_statement . [(true) (false)] @first .) .)

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import rebound
+from suggestions.rules._pyfix import PrefilteredRule, rebound
 
 
-class SetLiteral(Rule):
+class SetLiteral(PrefilteredRule):
     """``set()`` called on a list or tuple display.
 
     What it does:
@@ -40,7 +41,8 @@ class SetLiteral(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.1
-    query = """
+    prefilters = ((b"set", re.compile(rb"set\s*\(\s*[\[(]")),)
+    pattern = """
     (call function: (identifier) @fn arguments: (argument_list . [(list) (tuple) (list_comprehension)] @arg .)
       (#eq? @fn "set")) @call
     """

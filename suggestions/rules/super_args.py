@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import rebound
+from suggestions.rules._pyfix import PrefilteredRule, rebound
 
 # Scopes in which zero-argument super() cannot see the method's first argument.
 _BARRIERS = frozenset(
@@ -43,7 +44,7 @@ def _method_of(node: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.No
     return func, up.parent
 
 
-class SuperArgs(Rule):
+class SuperArgs(PrefilteredRule):
     """``super(Class, self)`` inside a method of ``Class``.
 
     What it does:
@@ -78,7 +79,8 @@ class SuperArgs(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.1
-    query = """
+    prefilters = ((b"super", re.compile(rb"super\s*\(\s*\w")),)
+    pattern = """
     (call function: (identifier) @fn arguments: (argument_list . (identifier) @cls . "," . (identifier) @obj .) @args
       (#eq? @fn "super")) @call
     """

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
+from suggestions.rules._pyfix import PrefilteredRule
 
 
-class TrailingSemicolon(Rule):
+class TrailingSemicolon(PrefilteredRule):
     """Statement ending with a semicolon.
 
     What it does:
@@ -40,7 +42,8 @@ class TrailingSemicolon(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.02
-    query = """
+    prefilters = ((b";", re.compile(rb";[ \t]*(?:#[^\n]*)?$", re.M)),)
+    pattern = """
     (module ";" @semi)
     (block ";" @semi)
     """

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
 from suggestions.rules._pyfix import (
+    PrefilteredRule,
     imports_from,
     imports_module,
     in_annotation,
@@ -25,7 +27,7 @@ BUILTIN = {
 _NAMES = " ".join(f'"{n}"' for n in BUILTIN)
 
 
-class TypingAlias(Rule):
+class TypingAlias(PrefilteredRule):
     """Deprecated ``typing`` alias in an annotation.
 
     What it does:
@@ -62,7 +64,15 @@ class TypingAlias(Rule):
     applicability = Applicability.SAFE
     confidence = 0.9
     severity = 0.1
-    query = f"""
+    prefilters = (
+        (b"List", re.compile(rb"List\b")),
+        (b"Dict", re.compile(rb"Dict\b")),
+        (b"Set", re.compile(rb"Set\b")),
+        (b"FrozenSet", re.compile(rb"FrozenSet\b")),
+        (b"Tuple", re.compile(rb"Tuple\b")),
+        (b"Type", re.compile(rb"Type\b")),
+    )
+    pattern = f"""
     (type (identifier) @name (#any-of? @name {_NAMES}))
     (generic_type (identifier) @name (#any-of? @name {_NAMES}))
     (subscript value: (identifier) @name (#any-of? @name {_NAMES}))

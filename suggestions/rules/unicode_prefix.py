@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
+from suggestions.rules._pyfix import PrefilteredRule
 
 
-class UnicodePrefix(Rule):
+class UnicodePrefix(PrefilteredRule):
     """String literal with the ``u`` prefix.
 
     What it does:
@@ -36,7 +38,13 @@ class UnicodePrefix(Rule):
     applicability = Applicability.SAFE
     confidence = 0.95
     severity = 0.05
-    query = """
+    prefilters = (
+        (b"u\x27", re.compile(rb"u\x27")),
+        (b"u\x22", re.compile(rb"u\x22")),
+        (b"U\x27", re.compile(rb"U\x27")),
+        (b"U\x22", re.compile(rb"U\x22")),
+    )
+    pattern = """
     ((string_start) @start (#match? @start "^[uU]"))
     """
 

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import tree_sitter
 
-from suggestions.framework import Category, Context, Finding, Rule
+from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
-from suggestions.rules._pyfix import rebound
+from suggestions.rules._pyfix import PrefilteredRule, rebound
 
 _CALL = {"list_comprehension": "list", "set_comprehension": "set"}
 
 
-class UnnecessaryComprehension(Rule):
+class UnnecessaryComprehension(PrefilteredRule):
     """Comprehension that copies its iterable unchanged.
 
     What it does:
@@ -43,7 +44,8 @@ class UnnecessaryComprehension(Rule):
     applicability = Applicability.SAFE
     confidence = 0.9
     severity = 0.2
-    query = """
+    prefilters = ((b"for", re.compile(rb"for\s+\w+\s+in\b")),)
+    pattern = """
     (list_comprehension body: (identifier) @elt . (for_in_clause left: (identifier) @target right: (_) @iter) @clause .
       (#eq? @elt @target)) @comp
     (set_comprehension body: (identifier) @elt . (for_in_clause left: (identifier) @target right: (_) @iter) @clause .
