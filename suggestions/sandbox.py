@@ -132,6 +132,9 @@ class Sandbox:
             fh.close()
             return False
         self._lock_fh = fh
+        # Another pool (another process, or another validator here) may have synced it since.
+        self._loaded = False
+        self._state = None
         return True
 
     def unlock(self) -> None:
@@ -146,6 +149,7 @@ class Sandbox:
         if self._loaded:
             return
         self._loaded = True
+        self._manifest = {}
         try:
             data = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
             if data.get("root") == str(self.root):
