@@ -2,7 +2,9 @@
 
 ``stage`` adds each changed file to the index. ``commit`` makes one commit per applied
 change holding exactly that file: ``git commit --only -- <path>`` commits the named path
-and leaves whatever else the user had staged staged and uncommitted.
+and leaves whatever else the user had staged staged and uncommitted. The commit holds the
+file as it is on disk (a partial staging of that same file is replaced by it). A failing
+hook or a missing identity is reported as a warning; the change itself stays applied.
 """
 
 from __future__ import annotations
