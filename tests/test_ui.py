@@ -368,3 +368,25 @@ def test_pause_switch_stops_an_auto_apply(window: MainWindow, demo: Path, qtbot)
     with qtbot.waitSignal(s.undone, timeout=WAIT):
         w.toast.action.click()
     assert reports.read_text().startswith("import json")
+
+
+def test_data_returning_none_keeps_none_alive(qtbot) -> None:
+    """PySide6 6.12 loses a reference to None per ``data()`` that returns it (fatal on 3.11)."""
+    import sys
+
+    from PySide6.QtCore import QSortFilterProxyModel
+
+    from suggestions.model import Applicability, Span
+
+    model = m.SuggestionTableModel()
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    model.apply([Suggestion("f" * 40, "KZ101", "t", "r", "a.py", Span(1, 0, 1, 1), None,
+                            Applicability.SAFE, 0.9)], [], [])
+    idx = proxy.index(0, 0)
+    proxy.data(idx, Qt.ItemDataRole.UserRole + 77)  # the probe runs on first use
+    before = sys.getrefcount(None)
+    for _ in range(20_000):
+        proxy.data(idx, Qt.ItemDataRole.UserRole + 77)
+        proxy.headerData(0, Qt.Orientation.Vertical)
+    assert abs(sys.getrefcount(None) - before) < 100

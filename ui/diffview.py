@@ -82,11 +82,28 @@ def parse_unified(diff: str) -> list[DiffRow]:
     return rows
 
 
+_LEXERS: dict[str, object] = {}
+
+
 def _lexer(path: str):
-    try:
-        return get_lexer_for_filename(path, stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return TextLexer(stripnl=False, ensurenl=False)
+    """A cached lexer per file extension (pygments' lookup scans every plugin: slow)."""
+    ext = path.rpartition(".")[2].lower() if "." in path else path
+    lexer = _LEXERS.get(ext)
+    if lexer is None:
+        try:
+            lexer = get_lexer_for_filename(path, stripnl=False, ensurenl=False)
+        except ClassNotFound:
+            lexer = TextLexer(stripnl=False, ensurenl=False)
+        _LEXERS[ext] = lexer
+    return lexer
+
+
+def warm_up(extensions: tuple[str, ...] = ("py", "js", "ts", "go", "rs", "java", "c")) -> None:
+    """Load pygments' lexers ahead of the first diff (call off the GUI thread)."""
+    for ext in extensions:
+        list(_lexer(f"x.{ext}").get_tokens("x = 1\n"))  # type: ignore[attr-defined]
+    get_style_by_name("default")
+    get_style_by_name("github-dark")
 
 
 class _Highlighter:

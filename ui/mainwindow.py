@@ -11,12 +11,21 @@ from PySide6.QtCore import (
     QByteArray,
     QItemSelectionModel,
     QModelIndex,
+    QRectF,
     QSettings,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QKeySequence,
+    QShortcut,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -62,9 +71,6 @@ class BadgeDelegate(QStyledItemDelegate):
         count = index.data(Qt.ItemDataRole.UserRole + 5)
         if not count:
             return
-        from PySide6.QtCore import QRectF
-        from PySide6.QtGui import QColor, QFont
-
         painter.save()
         painter.setRenderHint(painter.RenderHint.Antialiasing)
         text = str(count)
@@ -150,6 +156,11 @@ class MainWindow(QMainWindow):
         self.proxy.setSourceModel(self.model)
         self._build()
         self._restore()
+        # The first diff would otherwise load pygments' lexers on the GUI thread (~0.5 s).
+        from ui.diffview import warm_up
+        from ui.workers import run_in_background
+
+        QTimer.singleShot(400, lambda: run_in_background(lambda _w: warm_up()))
 
     # --- construction ----------------------------------------------------------------------
 
@@ -460,6 +471,7 @@ class MainWindow(QMainWindow):
         s.ranked.connect(self.model.set_ranks)
         s.ranked.connect(lambda _o: self._update_count())
         s.files_changed.connect(self._update_badges)
+        s.files_listed.connect(self._files_listed)
         s.watching_changed.connect(self._set_watch)
         s.busy_changed.connect(self._busy)
         s.message.connect(self.show_message)
@@ -473,7 +485,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Kaizen — {root.name}")
         self.project_btn.setText(root.name)
         self.project_btn.setToolTip(str(root))
-        self._build_tree(root)
+        self._pending_added: list[Suggestion] = []
+        self._build_tree([])
         self.hotspots.set_session(s)
         self.rules.set_session(s)
         self.audit.set_session(s)
@@ -483,18 +496,18 @@ class MainWindow(QMainWindow):
         self.project_opened.emit(str(root))
         return s
 
-    def _build_tree(self, root: Path) -> None:
-        from analysis.inventory import scan_inventory
+    def _files_listed(self, files: list[str]) -> None:
+        if set(files) != getattr(self, "_tree_files", set()):
+            self._build_tree(files)
+            if self.session is not None:
+                self.session.refresh()  # badges for the new items
 
+    def _build_tree(self, files: list[str]) -> None:
+        self._tree_files = set(files)
         self.tree_model.clear()
         self._tree_items: dict[str, QStandardItem] = {}
         rootitem = self.tree_model.invisibleRootItem()
-        try:
-            inv = scan_inventory(root, 2_000_000, [])
-            files = sorted(f.path for f in inv.files)
-        except Exception:
-            files = []
-        for path in files:
+        for path in sorted(files):
             parent = rootitem
             parts = path.split("/")
             for i, part in enumerate(parts):
@@ -532,8 +545,27 @@ class MainWindow(QMainWindow):
 
     # --- list updates ----------------------------------------------------------------------
 
+    CHUNK = 1500  # rows inserted per turn of the event loop, so a big first scan never freezes
+
     def _changed(self, added: list[Suggestion], updated: list[Suggestion], removed: list[str]) -> None:
-        self.model.apply(added, updated, removed)
+        gone = set(removed)
+        self._pending_added = [s for s in self._pending_added if s.fingerprint not in gone]
+        self._pending_added += added[self.CHUNK:]
+        self.model.apply(added[: self.CHUNK], updated, removed)
+        if self._pending_added:
+            QTimer.singleShot(0, self._drain_added)
+        self._after_change(updated)
+
+    def _drain_added(self) -> None:
+        if not self._pending_added:
+            return
+        batch, self._pending_added = self._pending_added[: self.CHUNK], self._pending_added[self.CHUNK:]
+        self.model.apply(batch, [], [])
+        if self._pending_added:
+            QTimer.singleShot(0, self._drain_added)
+        self._after_change([])
+
+    def _after_change(self, updated: list[Suggestion]) -> None:
         self._update_count()
         current = self.current_suggestion()
         if current is not None and any(s.fingerprint == current.fingerprint for s in updated):

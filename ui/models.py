@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,6 +31,57 @@ _STATUS_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", 
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def _none_leak_probe() -> bool:
+    """Whether this PySide drops a reference to None each time a Python ``data()`` returns None.
+
+    PySide6 6.12 on Python 3.11 does (None is not immortal before 3.12), and after enough
+    repaints the interpreter aborts with "deallocating None". Measured, not assumed, so a
+    fixed PySide needs no compensation.
+    """
+    if sys.version_info >= (3, 12):
+        return False  # None is immortal: a lost reference cannot hurt
+
+    class Probe(QAbstractTableModel):
+        def rowCount(self, parent: Any = None) -> int:
+            return 1
+
+        def columnCount(self, parent: Any = None) -> int:
+            return 1
+
+        def data(self, index: Any, role: int = 0) -> Any:
+            return None
+
+    model = Probe()
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    idx = proxy.index(0, 0)
+    before = sys.getrefcount(None)
+    for _ in range(200):
+        proxy.data(idx, 0)
+    lost = before - sys.getrefcount(None)
+    if lost > 0:  # give back what the probe itself cost
+        for _ in range(lost):
+            _incref(None)
+    return lost >= 150
+
+
+def _incref(obj: object) -> None:
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
+
+
+_LEAKS_NONE: bool | None = None
+
+
+def nothing() -> None:
+    """``None`` for a Qt virtual returning QVariant, compensating PySide's lost reference."""
+    global _LEAKS_NONE
+    if _LEAKS_NONE is None:
+        _LEAKS_NONE = _none_leak_probe()
+    if _LEAKS_NONE:
+        _incref(None)
+    return None
+
+
 def status_of(s: Suggestion) -> str:
     """The validation status word shown in the list ("not validated" before any run)."""
     v = s.validation.status.value
@@ -43,7 +96,8 @@ class SuggestionTableModel(QAbstractTableModel):
         self._rows: list[Suggestion] = []
         self._row_of: dict[str, int] = {}
         self._rank: dict[str, int] = {}
-        self._haystack: list[str] = []
+        self._hay: dict[str, str] = {}
+        self._sort: tuple[int, Qt.SortOrder] | None = None
 
     # --- Qt API ------------------------------------------------------------------------------
 
@@ -56,9 +110,13 @@ class SuggestionTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
-        return None
+        return nothing()
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        value = self._data(index, role)
+        return nothing() if value is None else value
+
+    def _data(self, index: _Index, role: int) -> Any:
         if not index.isValid():
             return None
         s = self._rows[index.row()]
@@ -87,7 +145,7 @@ class SuggestionTableModel(QAbstractTableModel):
                 return s.score
             if col == LOCATION:
                 return f"{s.path}:{s.line:08d}"
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
+            return self._data(index, Qt.ItemDataRole.DisplayRole)
         elif role == SUGGESTION_ROLE:
             return s
         elif role == Qt.ItemDataRole.ToolTipRole:
@@ -111,7 +169,7 @@ class SuggestionTableModel(QAbstractTableModel):
         return self._row_of.get(fingerprint, -1)
 
     def haystack(self, row: int) -> str:
-        return self._haystack[row]
+        return self._hay[self._rows[row].fingerprint]
 
     def fingerprints(self) -> set[str]:
         return set(self._row_of)
@@ -129,8 +187,9 @@ class SuggestionTableModel(QAbstractTableModel):
                     run_start = r
                     continue
                 self.beginRemoveRows(QModelIndex(), run_start, run_end)
+                for s in self._rows[run_start : run_end + 1]:
+                    self._hay.pop(s.fingerprint, None)
                 del self._rows[run_start : run_end + 1]
-                del self._haystack[run_start : run_end + 1]
                 self.endRemoveRows()
                 run_start = run_end = r
             self._reindex()
@@ -139,17 +198,19 @@ class SuggestionTableModel(QAbstractTableModel):
             if row is None:
                 continue
             self._rows[row] = s
-            self._haystack[row] = _haystack(s)
+            self._hay[s.fingerprint] = _haystack(s)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         added = [s for s in added if s.fingerprint not in self._row_of]
         if added:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
             self._rows.extend(added)
-            self._haystack.extend(_haystack(s) for s in added)
             for i, s in enumerate(added, start=first):
                 self._row_of[s.fingerprint] = i
+                self._hay[s.fingerprint] = _haystack(s)
             self.endInsertRows()
+        if self._sort is not None and (added or updated):
+            self.sort(*self._sort)
 
     def set_ranks(self, ordered: Sequence[str]) -> None:
         """Ranks from the service's order (1 = best); only changed rows are signalled."""
@@ -159,6 +220,39 @@ class SuggestionTableModel(QAbstractTableModel):
         if changed:
             lo, hi = min(changed), max(changed)
             self.dataChanged.emit(self.index(lo, RANK), self.index(hi, RANK))
+            if self._sort is not None:
+                self.sort(*self._sort)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in Python with a key (fast on 10,000s of rows); views keep their selection."""
+        self._sort = (column, order)
+        key = self._sort_key(column)
+        new_rows = sorted(self._rows, key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        if new_rows == self._rows:
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        fps = [self._rows[i.row()].fingerprint if i.isValid() else None for i in old]
+        self._rows = new_rows
+        self._reindex()
+        new = [self.index(self._row_of[fp], i.column()) if fp is not None else QModelIndex()
+               for fp, i in zip(fps, old, strict=True)]
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
+
+    def _sort_key(self, column: int) -> Any:
+        rank = self._rank
+        keys: dict[int, Any] = {
+            RANK: lambda s: rank.get(s.fingerprint, 1 << 30),
+            TITLE: lambda s: s.title.lower(),
+            CODE: lambda s: (s.code, s.path, s.line),
+            LOCATION: lambda s: (s.path, s.line),
+            SOURCE: lambda s: (s.source.value, rank.get(s.fingerprint, 1 << 30)),
+            APPLICABILITY: lambda s: (s.applicability.value, rank.get(s.fingerprint, 1 << 30)),
+            VALIDATION: lambda s: (status_of(s), rank.get(s.fingerprint, 1 << 30)),
+            SCORE: lambda s: s.score,
+        }
+        return keys.get(column, keys[RANK])
 
     def _reindex(self) -> None:
         self._row_of = {s.fingerprint: i for i, s in enumerate(self._rows)}
@@ -174,7 +268,7 @@ class SuggestionFilter(QSortFilterProxyModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
+        self.setDynamicSortFilter(False)
         self.sources: set[str] = set()
         self.codes: str = ""  # a code or prefix, e.g. "KZ1"
         self.statuses: set[str] = set()
@@ -201,6 +295,12 @@ class SuggestionFilter(QSortFilterProxyModel):
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
             self.invalidateFilter()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting happens in the source model (a key sort, not a comparison per pair in Qt)."""
+        model = self.sourceModel()
+        if model is not None:
+            model.sort(column, order)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model: SuggestionTableModel = self.sourceModel()  # type: ignore[assignment]

@@ -97,6 +97,7 @@ class Session(QObject):
         self._undo_stack: list[dict[str, Any]] = []  # fallback undo when the patcher is absent
         self._hidden: set[str] = set()
         self._ready_sent = False
+        self.jobs: int | None = None  # the service's worker processes (None: its default)
         self._scanned = False  # without a service: the first scan finished
 
     # --- opening ---------------------------------------------------------------------------
@@ -129,7 +130,7 @@ class Session(QObject):
             def start(w: Worker) -> Any:
                 # No explicit config: the service then reloads kaizen.toml when it changes.
                 config = None if not self.config_error else self.config
-                svc = svc_mod.ProjectService(self.root, config, store=self.store, jobs=1)
+                svc = svc_mod.ProjectService(self.root, config, store=self.store, jobs=self.jobs)
                 ranking = optional("suggestions.ranking")
                 if ranking is not None and hasattr(ranking, "Ranker"):
                     svc.ranker = ranking.Ranker(self.store)
