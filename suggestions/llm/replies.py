@@ -300,8 +300,39 @@ def _reindent(lines: list[str], old: str, new: str) -> list[str] | None:
     return out
 
 
+def _locate_exact(text: str, search: str, replace: str, near_line: int | None) -> Location | None:
+    """The common case at C speed: the search lines occur verbatim, as whole lines."""
+    s_lines, _, _ = _trim_blank(search.split("\n"))
+    if not s_lines or "\r" in text:
+        return None
+    needle = "\n".join(s_lines)
+    hits: list[int] = []
+    pos = text.find(needle)
+    while pos >= 0 and len(hits) < 50:
+        end = pos + len(needle)
+        if (pos == 0 or text[pos - 1] == "\n") and (end == len(text) or text[end] == "\n"):
+            hits.append(pos)
+        pos = text.find(needle, pos + 1)
+    if not hits:
+        return None
+    pick = hits[0]
+    if near_line is not None and len(hits) > 1:
+        pick = min(hits, key=lambda h: abs(text.count("\n", 0, h) + 1 - near_line))
+    end = pick + len(needle)
+    r_lines, _, _ = _trim_blank(replace.split("\n"))
+    if end < len(text):  # take the line break too, as the line-based matchers do
+        end += 1
+        body = "\n".join(r_lines) + ("\n" if r_lines else "")
+    else:
+        body = "\n".join(r_lines)
+    return Location(pick, end, body, "exact")
+
+
 def locate(text: str, search: str, replace: str, *, near_line: int | None = None) -> Location | None:
     """Where ``search`` is in ``text`` (tolerantly), and the replacement fitted to that spot."""
+    fast = _locate_exact(text, search, replace, near_line)
+    if fast is not None:
+        return fast
     file_lines = text.splitlines(keepends=True)
     newline = "\r\n" if file_lines and file_lines[0].endswith("\r\n") else "\n"
     offsets = [0]
