@@ -177,9 +177,10 @@ def warm_start(limit: int | None) -> None:
         t = time.perf_counter()
         with ProjectService(root) as svc:
             cold_stats = svc.open()
-        cold = time.perf_counter() - t
+            cold = time.perf_counter() - t
+            n_sugg = len(svc.store.suggestions())
         print(f"  cold open (empty store, full scan on all cores + store): {cold:8.2f} s"
-              f"  ({cold_stats.analysed} files analysed, {len(svc.store.suggestions())} suggestions)")
+              f"  ({cold_stats.analysed} files analysed, {n_sugg} suggestions)")
         t = time.perf_counter()
         with ProjectService(root) as svc:
             warm_stats = svc.open()

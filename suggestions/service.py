@@ -51,6 +51,8 @@ from analysis.languages import language_for_path
 from analysis.parsing import ParseCache
 from analysis.store import Store
 from analysis.watcher import Batch, Watcher
+from suggestions import duplicates
+from suggestions.duplicates import DuplicateIndex, Fingerprints
 from suggestions.model import DecisionAction, Source, Suggestion, content_hash
 from suggestions.scan import (
     PARALLEL_THRESHOLD,
@@ -72,6 +74,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CONFIG_FILES = ("kaizen.toml", "pyproject.toml")
+# The service's own table: each file's token fingerprints for the cross-file duplicate pass,
+# so a warm start need not re-read unchanged files to find copies of a changed one.
+MIGRATIONS: tuple[str, ...] = (
+    "CREATE TABLE watch_fingerprints (path TEXT PRIMARY KEY, hash TEXT NOT NULL, data TEXT NOT NULL)",
+)
 SIGNATURE_KEY = "service.analysis-signature"
 # Batches up to this many files are parsed through the cache (incremental next time);
 # bigger ones (a checkout) are parsed once, so the cache does not hold a whole tree.
@@ -268,6 +275,8 @@ class ProjectService:
         self._config_explicit = config is not None
         self._config = config if config is not None else load_config(self.root)
         self.store = store if store is not None else Store(self.root)
+        self.store.ensure_schema("watch", MIGRATIONS)
+        self._dups: DuplicateIndex | None = None  # loaded on the first change
         self.cache = ParseCache(max_files=512)
         self.analyzer = analyzer_for(self._config)
         self.jobs = jobs
@@ -420,9 +429,13 @@ class ProjectService:
 
         ``force`` True re-analyses everything; None decides from the stored signature.
         """
+        self._sync_from_store()  # carry over what the validator or ranker stored meanwhile
         signature = analysis_signature(self._config, self.analyzer)
         if force is None:
             force = self.store.get_meta(SIGNATURE_KEY) != signature
+        if force:  # stored fingerprints may be in an older format: every file is redone anyway
+            self._dups = None
+            self.store.execute("DELETE FROM watch_fingerprints")
         inv = scan_inventory(self.root, self._max_size, self._config.get("exclude"))
         to_analyse: list[SourceFile] = []
         touched: list[FileRecordT] = []
@@ -447,8 +460,8 @@ class ProjectService:
                 touched.append((rec[0], rec[1], rec[2], f.size, f.mtime_ns, rec[5], rec[6], rec[7]))
             else:
                 to_analyse.append(f)
-        present = {f.path for f in inv.files}
-        gone = [p for p in self._files if p not in present and p not in {s.path for s in inv.skipped}]
+        present = {f.path for f in inv.files} | {s.path for s in inv.skipped}
+        gone = [p for p in self._files if p not in present]
         results = self._analyse(to_analyse)
         skipped = {s.path: s.reason for s in inv.skipped}
         delta = self._commit(results, gone, skipped, touched, replace_skipped=True)
@@ -511,7 +524,24 @@ class ProjectService:
         new_by_path: dict[str, list[Suggestion]] = {}
         hashes = {r.path: r.record[2] for r in ok if r.record is not None}
         for r in ok:
-            new_by_path[r.path] = list(r.suggestions)
+            # Cross-file duplicates come from the project pass below, over the whole project.
+            new_by_path[r.path] = [s for s in r.suggestions if not _is_cross_duplicate(s)]
+        leaving = {p for p in [*gone, *skipped] if p in self._files}
+        cross = self._cross_file_pass(ok, leaving)
+        if cross is not None:
+            concerned, found = cross
+            for path in concerned:
+                if path in leaving or (path not in new_by_path and path not in self._files):
+                    continue
+                if path not in new_by_path:  # unchanged file: keep its own findings
+                    hashes[path] = self._files[path][2]
+                    new_by_path[path] = [
+                        self._suggestions[fp] for fp in self._by_path.get(path, ())
+                        if fp in self._suggestions and self._suggestions[fp].source is Source.STATIC
+                        and not _is_cross_duplicate(self._suggestions[fp])
+                    ]
+                new_by_path[path].extend(found.get(path, ()))
+                affected.add(path)
         all_new: list[Suggestion] = []
         for path in affected:
             old = {fp: self._suggestions[fp] for fp in self._by_path.get(path, ()) if fp in self._suggestions}
@@ -554,6 +584,7 @@ class ProjectService:
             removed=removed_rows,
         )
         self.store.replace_suggestions(affected, all_new)
+        self._save_fingerprints(ok, leaving | set(gone))
 
         # Memory follows the store.
         for p in removed_rows:
@@ -574,6 +605,75 @@ class ProjectService:
         self._store_mark = self._mark()
         delta.files_changed.sort()
         return delta
+
+    # --- cross-file duplicates (KZ705 project pass) -------------------------------------------
+
+    def _cross_file_pass(
+        self, ok: Sequence[FileResult], leaving: set[str]
+    ) -> tuple[set[str], dict[str, list[Suggestion]]] | None:
+        """Re-join duplicates for the changed files: (paths concerned, their KZ705 suggestions).
+
+        Concerned are the changed files, files they now share code with, and files whose
+        stored cross-file findings point at them. None when KZ705 is not selected.
+        """
+        if not self.analyzer.selection.enabled(duplicates.CODE):
+            return None
+        changed = {r.path for r in ok} | leaving
+        if not changed:
+            return None
+        index = self._dup_index()
+        for r in ok:
+            index.update(r.fingerprints, r.path)
+        for path in leaving:
+            index.remove(path)
+        concerned = set(changed)
+        for m in index.matches(only=changed, cross_file_only=True):
+            concerned.update((m.a, m.b))
+        for s in self._suggestions.values():
+            if _is_cross_duplicate(s) and s.path not in concerned and any(
+                c.get("path") in changed for c in s.evidence.get("copies", ()) if isinstance(c, Mapping)
+            ):
+                concerned.add(s.path)
+        found = index.suggestions(only=concerned, cross_file_only=True,
+                                  enabled_in=self.analyzer.selection.enabled_in)
+        return concerned, found
+
+    def _dup_index(self) -> DuplicateIndex:
+        if self._dups is not None:
+            return self._dups
+        index = DuplicateIndex(duplicates._min_tokens(self.analyzer.settings))
+        have: set[str] = set()
+        for path, h, data in self.store.execute("SELECT path, hash, data FROM watch_fingerprints"):
+            rec = self._files.get(path)
+            if rec is not None and rec[2] == h:
+                try:
+                    index.update(_fingerprints_from_json(path, data))
+                    have.add(path)
+                except (ValueError, KeyError, TypeError):
+                    pass  # an unreadable row: recomputed below
+        missing = [rec for p, rec in self._files.items() if p not in have]
+        rows = []
+        for rec in missing:  # e.g. files stored by `kaizen scan`: fingerprint them once
+            try:
+                text = read_source(self.root / rec[0], self._max_size)
+            except ValueError:
+                continue
+            fp = duplicates.for_analyzer(self.analyzer, rec[0], rec[1], text.data)
+            index.update(fp, rec[0])
+            if fp is not None:
+                rows.append((rec[0], text.raw_hash, _fingerprints_to_json(fp)))
+        if rows:
+            self.store.executemany("INSERT OR REPLACE INTO watch_fingerprints(path, hash, data) VALUES(?,?,?)", rows)
+        self._dups = index
+        return index
+
+    def _save_fingerprints(self, ok: Sequence[FileResult], leaving: set[str]) -> None:
+        rows = [(r.path, r.record[2], _fingerprints_to_json(r.fingerprints))
+                for r in ok if r.record is not None and r.fingerprints is not None]
+        dropped = [(r.path,) for r in ok if r.fingerprints is None] + [(p,) for p in leaving]
+        with self.store.transaction() as db:
+            db.executemany("DELETE FROM watch_fingerprints WHERE path=?", dropped)
+            db.executemany("INSERT OR REPLACE INTO watch_fingerprints(path, hash, data) VALUES(?,?,?)", rows)
 
     # --- batches ------------------------------------------------------------------------------
 
@@ -644,6 +744,7 @@ class ProjectService:
 
     def _handle_locked(self, batch: Batch) -> tuple[_Delta, list[tuple[EventKind, str, str]]]:
         notes: list[tuple[EventKind, str, str]] = []
+        self._sync_from_store()  # carry over what the validator or ranker stored meanwhile
         full: bool | None = False
         if any(p in CONFIG_FILES for p in batch.paths) and not self._config_explicit:
             changed_analysis, note = self._reload_config()
@@ -781,6 +882,7 @@ class ProjectService:
         self._config = new
         self.analyzer = analyzer_for(new)
         self._matcher = self._new_matcher()
+        self._dups = None  # the window size may have changed
         changed = analysis_signature(new, self.analyzer) != old_sig
         where = new.path.name if new.path else "defaults"
         msg = f"settings reloaded from {where}" + ("; re-analysing the project" if changed else "")
@@ -847,6 +949,33 @@ class ProjectService:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_cross_duplicate(s: Suggestion) -> bool:
+    """A KZ705 of the project pass: its copies are in other files (the per-file rule's are not)."""
+    if s.code != duplicates.CODE:
+        return False
+    copies = s.evidence.get("copies") or ()
+    return any(isinstance(c, Mapping) and c.get("path") != s.path for c in copies)
+
+
+def _fingerprints_to_json(fp: Fingerprints) -> str:
+    tokens: Any = fp.tokens
+    as_bytes = isinstance(tokens, bytes | bytearray)  # the token string is ASCII text or bytes
+    return json.dumps({
+        "language": fp.language, "tokens": tokens.decode("latin-1") if as_bytes else tokens,
+        "bytes": as_bytes, "line_starts": fp.line_starts, "anchors": fp.anchors,
+        "suppressed": sorted(fp.suppressed),
+    })
+
+
+def _fingerprints_from_json(path: str, text: str) -> Fingerprints:
+    d = json.loads(text)
+    tokens: Any = d["tokens"].encode("latin-1") if d.get("bytes") else d["tokens"]
+    return Fingerprints(
+        path, d["language"], tokens, tuple(d["line_starts"]),
+        tuple((int(c), int(o)) for c, o in d["anchors"]), frozenset(d["suppressed"]),
+    )
 
 
 def _carry_over(old: Suggestion, new: Suggestion) -> Suggestion:

@@ -404,3 +404,54 @@ def test_watch_command_project_folder_deleted(project: Path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- cross-file duplicates (the KZ705 project pass) -------------------------------------------
+
+DUPLICATED = '''\
+def {name}(records, limit):
+    total = 0
+    seen = set()
+    for record in records:
+        if record.key in seen or record.size > limit:
+            continue
+        seen.add(record.key)
+        total += record.size * record.weight + record.offset
+        if total > limit * 2:
+            raise ValueError("too large: %d > %d" % (total, limit))
+    return {{"total": total, "count": len(seen), "limit": limit}}
+'''
+
+
+def _cross(svc: ProjectService, path: str) -> list[Any]:
+    return [s for s in svc.suggestions(path) if s.code == "KZ705"]
+
+
+def test_cross_file_duplicates_follow_edits(live):
+    root, svc, rec = live
+    write(root, {"dup/one.py": DUPLICATED.format(name="first"), "dup/two.py": DUPLICATED.format(name="second")})
+    rec.wait(lambda: bool(_cross(svc, "dup/one.py")) and bool(_cross(svc, "dup/two.py")), "KZ705 both ways")
+    converge(svc, rec)
+    assert _cross(svc, "dup/one.py")[0].evidence["copies"][0]["path"] == "dup/two.py"
+    # Breaking the copy in one file clears the finding in the *other*, unchanged file too.
+    (root / "dup/two.py").write_text("def second():\n    return 2\n", encoding="utf-8")
+    rec.wait(lambda: not _cross(svc, "dup/one.py"), "KZ705 gone from the unchanged file")
+    converge(svc, rec)
+    # A third copy appears: both old files learn about it.
+    write(root, {"dup/three.py": DUPLICATED.format(name="third")})
+    rec.wait(lambda: bool(_cross(svc, "dup/one.py")), "KZ705 back")
+    converge(svc, rec)
+
+
+def test_warm_start_joins_changed_files_with_unchanged_ones(project: Path):
+    write(project, FILES)
+    write(project, {"dup/one.py": DUPLICATED.format(name="first"), "dup/two.py": "x = 1\n"})
+    with ProjectService(project, jobs=1) as svc:
+        svc.open()
+        assert not _cross(svc, "dup/one.py")
+    write(project, {"dup/two.py": DUPLICATED.format(name="second")})
+    with ProjectService(project, jobs=1) as svc:
+        stats = svc.open()
+        assert stats.analysed == 1
+        assert _cross(svc, "dup/one.py"), "the unchanged file learns about its new copy"
+        converge(svc, Recorder())
