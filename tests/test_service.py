@@ -455,3 +455,19 @@ def test_warm_start_joins_changed_files_with_unchanged_ones(project: Path):
         assert stats.analysed == 1
         assert _cross(svc, "dup/one.py"), "the unchanged file learns about its new copy"
         converge(svc, Recorder())
+
+
+def test_overflow_batch_reconciles_everything(project: Path):
+    from analysis.watcher import Batch
+
+    write(project, FILES)
+    with ProjectService(project, jobs=1) as svc:
+        svc.open()  # not watching: the changes below produce no events at all
+        (project / "app/util.py").write_text("def f(x):\n    return x\n", encoding="utf-8")
+        (project / "main.py").unlink()
+        write(project, {"extra/new.py": "import os\n"})
+        event = svc.handle_batch(Batch(overflow=True, events=1, first_event=time.monotonic()))
+        assert event is not None
+        assert set(event.files_changed) == {"app/util.py", "extra/new.py"}
+        assert event.files_removed == ("main.py",)
+        converge(svc, Recorder())

@@ -248,3 +248,12 @@ def test_network_filesystem_detection(tmp_path: Path):
     assert network_filesystem("/mnt/share/project", mountinfo) == "nfs4"
     assert network_filesystem("/mnt/shared", mountinfo) is None
     assert network_filesystem("/home/me", mountinfo) is None
+
+
+def test_inotify_queue_overflow_asks_for_a_full_reconcile(watched):
+    import logging
+
+    root, _, col = watched
+    # watchdog only logs an overflow (the kernel dropped events); the watcher listens for it.
+    logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; filesystem events were lost")
+    col.wait(lambda: any(b.overflow for b in col.batches), "an overflow batch")

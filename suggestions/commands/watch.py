@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet-ms", type=int, default=30, help="debounce window (default 30 ms)")
 
 
-def _autoapply(service: ProjectService) -> None:
+def _autoapply(service: ProjectService) -> Any:
     try:
         policy = importlib.import_module("suggestions.policy")
     except ImportError:
@@ -62,6 +62,7 @@ def _autoapply(service: ProjectService) -> None:
     registered = hook(service)
     if callable(registered) and registered not in service.after_batch:
         service.after_batch.append(registered)
+    return registered
 
 
 class _Printer:
@@ -132,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     printer = _Printer(args.json, done)
     service = ProjectService(root)
     previous: dict[signal.Signals, Callable[[int, FrameType | None], Any] | int | None] = {}
+    applier: Any = None
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         done.set()
@@ -139,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         service.subscribe(printer)
         if args.auto_apply:
-            _autoapply(service)
+            applier = _autoapply(service)
         for sig in (signal.SIGTERM, signal.SIGHUP):
             previous[sig] = signal.signal(sig, on_term)
         service.open()
@@ -158,6 +160,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        service.stop()  # no more batches, so no more automatic changes
+        close = getattr(applier, "close", None)
+        if callable(close):
+            close()
         service.close()
     if printer.root_lost:
         print(f"kaizen: stopped: {printer.root_lost}", file=sys.stderr)
