@@ -253,7 +253,7 @@ def test_network_filesystem_detection(tmp_path: Path):
 def test_inotify_queue_overflow_asks_for_a_full_reconcile(watched):
     import logging
 
-    root, _, col = watched
+    _, _, col = watched
     # watchdog only logs an overflow (the kernel dropped events); the watcher listens for it.
     logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; filesystem events were lost")
     col.wait(lambda: any(b.overflow for b in col.batches), "an overflow batch")
