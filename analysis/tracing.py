@@ -138,10 +138,12 @@ def collector_env(
     env = dict(os.environ if base is None else base)
     old = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = str(COLLECTOR_DIR) + (os.pathsep + old if old else "")
-    plugins = [p for p in env.get("PYTEST_PLUGINS", "").split(",") if p.strip()]
-    if PLUGIN_MODULE not in plugins:
-        plugins.append(PLUGIN_MODULE)
-    env["PYTEST_PLUGINS"] = ",".join(plugins)
+    # PYTEST_PLUGINS gets the plugin from the collector itself, in the processes that load it.
+    plugins = [p for p in env.get("PYTEST_PLUGINS", "").split(",") if p.strip() and p.strip() != PLUGIN_MODULE]
+    if plugins:
+        env["PYTEST_PLUGINS"] = ",".join(plugins)
+    else:
+        env.pop("PYTEST_PLUGINS", None)
     env["KAIZEN_TRACE_DIR"] = str(outdir)
     env["KAIZEN_TRACE_ROOT"] = str(root)
     env["KAIZEN_TRACE_LINES"] = "1" if lines else "0"

@@ -35,10 +35,10 @@ from suggestions.framework import Category
 from suggestions.model import Applicability, Edit, Patch, Source, Span, Suggestion, fingerprint_of
 
 __all__ = [
-    "MEMOIZE",
     "ANNOTATE",
-    "HOT_EXCEPT",
     "DEAD_CODE",
+    "HOT_EXCEPT",
+    "MEMOIZE",
     "FunctionDef",
     "attach_evidence",
     "function_defs",
@@ -48,7 +48,7 @@ __all__ = [
 
 MEMOIZE, ANNOTATE, HOT_EXCEPT, DEAD_CODE = "KZ801", "KZ802", "KZ803", "KZ804"
 
-MIN_CALLS = 100  # a function called fewer times is not worth a cache
+MIN_CALLS = 500  # a function called fewer times is not worth a cache
 MIN_HASH_SAMPLES = 16  # argument samples needed to believe the repetition figure
 MIN_REPEAT = 0.5  # share of sampled calls whose arguments had been seen before
 MIN_SAVED_S = 0.0005  # the cache must have saved at least this much in the traced run
@@ -126,12 +126,9 @@ def function_defs(tree: tree_sitter.Tree) -> list[FunctionDef]:
                 body = target.child_by_field_name("body")
                 if name_node is not None and body is not None:
                     walk(body, f"{prefix}{_text(name_node)}.", True, nested)
-            elif child.type not in ("decorated_definition",):
-                # defs inside if/try/with blocks at the same level keep the same prefix
-                if child.type in ("if_statement", "try_statement", "with_statement", "else_clause",
-                                  "elif_clause", "except_clause", "finally_clause", "block", "for_statement",
-                                  "while_statement"):
-                    walk(child, prefix, in_class, nested)
+            elif child.type in ("if_statement", "try_statement", "with_statement", "else_clause", "elif_clause",
+                                "except_clause", "finally_clause", "block", "for_statement", "while_statement"):
+                walk(child, prefix, in_class, nested)  # defs in blocks keep the enclosing prefix
 
     walk(tree.root_node, "", False, False)
     return out
@@ -289,9 +286,9 @@ def _import_edit(f: _File) -> Edit | None:
     root = f.tree.root_node
     insert_at = 0
     for child in root.named_children:
-        if child.type == "import_statement" and re.search(r"\bimport\s+functools\b(?!\s*\.)", _text(child)):
-            if " as " not in _text(child):
-                return None
+        if (child.type == "import_statement" and re.search(r"\bimport\s+functools\b(?!\s*\.)", _text(child))
+                and " as " not in _text(child)):
+            return None
         if child.type in ("import_statement", "import_from_statement", "future_import_statement") or (
             child.type == "expression_statement" and child.named_children
             and child.named_children[0].type == "string" and insert_at == 0
@@ -399,6 +396,7 @@ def _annotate(f: _File, stats: FunctionStats, fd: FunctionDef) -> Suggestion | N
         if p.type == "identifier":
             edits.append(Edit(end, end, f": {ann}"))
         else:
+            assert value is not None
             edits.append(Edit(end, value.start_byte, f": {ann} = "))  # PEP 8: spaces once annotated
         shown.append(f"{name}: {ann}")
     ret = _merge_types(stats.return_types) if stats.return_types else None

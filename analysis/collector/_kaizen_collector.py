@@ -39,6 +39,7 @@ from typing import Any
 
 FORMAT_VERSION = 1
 _now = time.perf_counter_ns
+_MON: Any = getattr(sys, "monitoring", None)  # Python 3.12+
 
 # --- settings (from the environment; set by analysis/tracing.py) ---------------------------
 
@@ -48,7 +49,7 @@ _LIVE = ""
 _LINES = True
 _TYPE_LIMIT = 8
 _FLUSH_NS = 2_000_000_000
-_SAMPLE_FIRST = 64  # calls sampled (types, argument hashes) before thinning out ...
+_SAMPLE_FIRST = 8  # calls sampled (types, argument hashes) before thinning out ...
 _SAMPLE_MASK = 63  # ... to one call in 64
 _EXCLUDED_DIRS = frozenset(
     {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pypackages__", ".git",
@@ -72,15 +73,18 @@ _flush_lock = threading.Lock()
 _state_lock = threading.Lock()
 _states: list[_Thread] = []
 _tls = threading.local()
-_kinds: dict[CodeType, bool] = {}  # code -> is it project code?
-_meta: dict[CodeType, tuple[str, str, int, int]] = {}  # code -> (relpath, qualname, first, last)
+# Code objects hash by content (slow): everything is keyed by id(code), and _code_of holds
+# each code object seen so that an id is never reused for another one.
+_kinds: dict[int, bool] = {}  # id(code) -> is it project code?
+_code_of: dict[int, CodeType] = {}
+_meta: dict[int, tuple[str, str, int, int]] = {}  # code -> (relpath, qualname, first, last)
 _files: dict[str, str | None] = {}  # co_filename -> project-relative path, or None
 _top_dirs: dict[str, bool] = {}  # first path component -> is it a virtual environment?
-_nlines: dict[CodeType, int] = {}  # settrace mode: distinct lines of a code object
-_gen_start: dict[CodeType, int] = {}  # settrace mode: f_lasti of a fresh generator frame
-_line_cache: dict[CodeType, list[tuple[int, int, int]]] = {}
+_nlines: dict[int, int] = {}  # settrace mode: distinct lines of a code object
+_gen_start: dict[int, int] = {}  # settrace mode: f_lasti of a fresh generator frame
+_line_cache: dict[int, list[tuple[int, int, int]]] = {}
 _cur_test = ""
-_cur_cov: dict[CodeType, set[int]] = {}
+_cur_cov: dict[int, set[int]] = {}
 _cov_pending: list[str] = []  # finished tests' coverage as JSON lines, not yet on disk
 _tests: list[dict[str, Any]] = []
 _uncaught: list[dict[str, Any]] = []
@@ -95,25 +99,25 @@ _DISABLE: Any = None
 class _Thread:
     """One thread's accumulators; only that thread writes them."""
 
-    __slots__ = ("stack", "funcs", "samples", "excs", "unwound", "last_exc", "last_key", "pending")
+    __slots__ = ("excs", "funcs", "last_exc", "last_key", "pending", "samples", "stack", "unwound")
 
     def __init__(self) -> None:
-        # stack entries: [code, start_ns, child_ns, rec, sampled]
+        # stack entries: [code, start_ns, child_ns, rec, sampled, id(code)]
         self.stack: list[list[Any]] = []
         # rec: [calls, total_ns, own_ns, active, callers{code|None: n}]
-        self.funcs: dict[CodeType, list[Any]] = {}
-        self.samples: dict[CodeType, _Sample] = {}
-        self.excs: dict[tuple[CodeType, int, str], list[int]] = {}
+        self.funcs: dict[int, list[Any]] = {}
+        self.samples: dict[int, _Sample] = {}
+        self.excs: dict[tuple[int, int, str], list[int]] = {}
         self.unwound: BaseException | None = None
         self.last_exc: BaseException | None = None
-        self.last_key: tuple[CodeType, int, str] | None = None
-        self.pending: tuple[FrameType, BaseException, tuple[CodeType, int, str]] | None = None
+        self.last_key: tuple[int, int, str] | None = None
+        self.pending: tuple[FrameType, BaseException, tuple[int, int, str]] | None = None
 
 
 class _Sample:
     """Sampled argument and return types, and the repetition of hashable arguments."""
 
-    __slots__ = ("args", "returns", "hashable", "unhashable", "distinct", "n")
+    __slots__ = ("args", "distinct", "hashable", "n", "returns", "unhashable")
 
     def __init__(self) -> None:
         self.args: dict[str, dict[str, int]] = {}
@@ -168,21 +172,22 @@ def _classify(code: CodeType) -> bool:
     project = rel is not None
     if project:
         lines = {ln for _, _, ln in code.co_lines() if ln is not None}
-        _meta[code] = (rel or "", code.co_qualname, code.co_firstlineno, max(lines, default=code.co_firstlineno))
-        _nlines[code] = len(lines)
+        _meta[id(code)] = (rel or "", code.co_qualname, code.co_firstlineno, max(lines, default=code.co_firstlineno))
+        _nlines[id(code)] = len(lines)
         if _mode == "monitoring":
             try:
-                sys.monitoring.set_local_events(_tool, code, _LOCAL_EVENTS)
+                _MON.set_local_events(_tool, code, _LOCAL_EVENTS)
             except ValueError:
                 project = False
-    _kinds[code] = project
+    _kinds[id(code)] = project
+    _code_of[id(code)] = code  # holding the code keeps its id from being reused
     return project
 
 
 def _line_of(code: CodeType, offset: int) -> int:
-    table = _line_cache.get(code)
+    table = _line_cache.get(id(code))
     if table is None:
-        table = _line_cache[code] = [(s, e, ln if ln is not None else 0) for s, e, ln in code.co_lines()]
+        table = _line_cache[id(code)] = [(s, e, ln if ln is not None else 0) for s, e, ln in code.co_lines()]
     for start, end, line in table:
         if start <= offset < end:
             return line
@@ -206,12 +211,12 @@ def _tname(value: object, depth: int = 0) -> str:
                 k, v = next(iter(value.items()))  # type: ignore[attr-defined]
                 return f"dict[{_tname(k, 1)}, {_tname(v, 1)}]"
         elif t is tuple:
-            items = value  # type: ignore[assignment]
-            if 0 < len(items) <= 4:  # type: ignore[arg-type]
-                return "tuple[" + ", ".join(_tname(x, 1) for x in items) + "]"  # type: ignore[attr-defined]
+            items: tuple[Any, ...] = value  # type: ignore[assignment]
+            if 0 < len(items) <= 4:
+                return "tuple[" + ", ".join(_tname(x, 1) for x in items) + "]"
             if items:
-                return f"tuple[{_tname(items[0], 1)}, ...]"  # type: ignore[index]
-    except Exception:  # noqa: BLE001 - odd containers must not break the program
+                return f"tuple[{_tname(items[0], 1)}, ...]"
+    except Exception:
         pass
     return name
 
@@ -227,9 +232,9 @@ def _is_simple(value: object) -> bool:
 
 def _sample_args(st: _Thread, code: CodeType, frame: FrameType) -> None:
     try:
-        sample = st.samples.get(code)
+        sample = st.samples.get(id(code))
         if sample is None:
-            sample = st.samples[code] = _Sample()
+            sample = st.samples[id(code)] = _Sample()
         sample.n += 1
         nargs = code.co_argcount + code.co_kwonlyargcount
         flags = code.co_flags
@@ -257,12 +262,12 @@ def _sample_args(st: _Thread, code: CodeType, frame: FrameType) -> None:
                 sample.distinct.add(hash(tuple(values)))
         else:
             sample.unhashable += 1
-    except Exception:  # noqa: BLE001 - a failing __repr__/f_locals must not leak out
+    except Exception:
         pass
 
 
 def _sample_return(st: _Thread, code: CodeType, value: object) -> None:
-    sample = st.samples.get(code)
+    sample = st.samples.get(id(code))
     if sample is None:
         return
     tn = _tname(value)
@@ -276,21 +281,21 @@ def _sample_return(st: _Thread, code: CodeType, value: object) -> None:
 def _enter(st: _Thread, code: CodeType, frame: FrameType | None, fresh: bool) -> None:
     stack = st.stack
     funcs = st.funcs
-    rec = funcs.get(code)
+    rec = funcs.get(id(code))
     if rec is None:
-        rec = funcs[code] = [0, 0, 0, 0, {}]
+        rec = funcs[id(code)] = [0, 0, 0, 0, {}]
     sampled = False
     if fresh:
         n = rec[0] = rec[0] + 1
         callers = rec[4]
-        caller = stack[-1][0] if stack else None
+        caller = stack[-1][5] if stack else None
         callers[caller] = callers.get(caller, 0) + 1
         if n <= _SAMPLE_FIRST or not n & _SAMPLE_MASK:
             sampled = True
             _sample_args(st, code, frame if frame is not None else sys._getframe(2))
     rec[3] += 1
     now = _now()
-    stack.append([code, now, 0, rec, sampled])
+    stack.append([code, now, 0, rec, sampled, id(code)])
     if now > _next_flush_ns:
         flush()
 
@@ -334,7 +339,7 @@ def _raised(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None:
     if exc is st.unwound:  # the same exception coming out of a traced callee: not a new raise
         st.unwound = None
         return
-    key = (code, line, type(exc).__qualname__)
+    key = (id(code), line, type(exc).__qualname__)
     counts = st.excs.get(key)
     if counts is None:
         counts = st.excs[key] = [0, 0]
@@ -348,7 +353,7 @@ def _handled(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None
     if exc is st.last_exc and st.last_key is not None:
         key = st.last_key
     else:
-        key = (code, line, type(exc).__qualname__)
+        key = (id(code), line, type(exc).__qualname__)
     counts = st.excs.get(key)
     if counts is None:
         counts = st.excs[key] = [0, 0]
@@ -359,22 +364,38 @@ def _handled(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None
 
 
 def _m_start(code: CodeType, offset: int) -> Any:
-    try:
-        project = _kinds[code]
-    except KeyError:
-        project = _classify(code)
-    if not project:
-        return _DISABLE
+    # The hot path: everything inlined, one dict lookup for a known project function.
     try:
         st = _tls.st
     except AttributeError:
         st = _state()
-    _enter(st, code, None, True)
+    cid = id(code)
+    rec = st.funcs.get(cid)
+    if rec is None:
+        project = _kinds.get(cid)
+        if project is None:
+            project = _classify(code)
+        if not project:
+            return _DISABLE
+        rec = st.funcs[cid] = [0, 0, 0, 0, {}]
+    stack = st.stack
+    n = rec[0] = rec[0] + 1
+    callers = rec[4]
+    caller = stack[-1][5] if stack else None
+    callers[caller] = callers.get(caller, 0) + 1
+    sampled = n <= _SAMPLE_FIRST or not n & _SAMPLE_MASK
+    if sampled:
+        _sample_args(st, code, sys._getframe(1))
+    rec[3] += 1
+    now = _now()
+    stack.append([code, now, 0, rec, sampled, cid])
+    if now > _next_flush_ns:
+        flush()
     return None
 
 
 def _m_resume(code: CodeType, offset: int) -> Any:
-    if not _kinds.get(code):
+    if not _kinds.get(id(code)):
         return _DISABLE
     try:
         st = _tls.st
@@ -385,18 +406,33 @@ def _m_resume(code: CodeType, offset: int) -> Any:
 
 
 def _m_return(code: CodeType, offset: int, retval: object) -> Any:
-    if not _kinds.get(code):
-        return _DISABLE
+    # Only project code has PY_RETURN switched on (a local event), so no classification here.
     try:
-        st = _tls.st
+        stack = _tls.st.stack
     except AttributeError:
         return None
-    _leave(st, code, retval, True)
+    if stack:
+        entry = stack[-1]
+        if entry[0] is code:
+            stack.pop()
+            elapsed = _now() - entry[1]
+            rec = entry[3]
+            rec[2] += elapsed - entry[2]
+            rec[3] -= 1
+            if rec[3] <= 0:  # outermost activation: recursion is not counted twice
+                rec[3] = 0
+                rec[1] += elapsed
+            if stack:
+                stack[-1][2] += elapsed
+            if entry[4]:
+                _sample_return(_tls.st, code, retval)
+            return None
+    _leave(_tls.st, code, retval, True)
     return None
 
 
 def _m_yield(code: CodeType, offset: int, retval: object) -> Any:
-    if not _kinds.get(code):
+    if not _kinds.get(id(code)):
         return _DISABLE
     try:
         st = _tls.st
@@ -407,7 +443,7 @@ def _m_yield(code: CodeType, offset: int, retval: object) -> Any:
 
 
 def _m_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
-    if not _kinds.get(code):
+    if not _kinds.get(id(code)):
         return
     try:
         st = _tls.st
@@ -418,21 +454,21 @@ def _m_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
 
 
 def _m_raise(code: CodeType, offset: int, exc: BaseException) -> None:
-    if not _kinds.get(code):
+    if not _kinds.get(id(code)):
         return
     _raised(_state(), code, _line_of(code, offset), exc)
 
 
 def _m_handled(code: CodeType, offset: int, exc: BaseException) -> None:
-    if not _kinds.get(code):
+    if not _kinds.get(id(code)):
         return
     _handled(_state(), code, _line_of(code, offset), exc)
 
 
 def _m_line(code: CodeType, line: int) -> Any:
-    lines = _cur_cov.get(code)
+    lines = _cur_cov.get(id(code))
     if lines is None:
-        lines = _cur_cov[code] = set()
+        lines = _cur_cov[id(code)] = set()
     lines.add(line)
     return _DISABLE
 
@@ -443,7 +479,7 @@ def _m_line(code: CodeType, line: int) -> Any:
 def _t_call(frame: FrameType, event: str, arg: Any) -> Any:
     code = frame.f_code
     try:
-        project = _kinds[code]
+        project = _kinds[id(code)]
     except KeyError:
         project = _classify(code)
     if not project:
@@ -454,15 +490,15 @@ def _t_call(frame: FrameType, event: str, arg: Any) -> Any:
         st = _state()
     fresh = True
     if code.co_flags & _GEN_FLAGS:
-        start = _gen_start.get(code)
+        start = _gen_start.get(id(code))
         if start is None:
-            _gen_start[code] = frame.f_lasti
+            _gen_start[id(code)] = frame.f_lasti
         else:
             fresh = frame.f_lasti == start
     _enter(st, code, frame, fresh)
     if _LINES:
-        lines = _cur_cov.get(code)
-        frame.f_trace_lines = lines is None or len(lines) < _nlines[code]
+        lines = _cur_cov.get(id(code))
+        frame.f_trace_lines = lines is None or len(lines) < _nlines[id(code)]
     else:
         frame.f_trace_lines = False
     return _t_local
@@ -483,11 +519,11 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
             if counts is not None:
                 counts[1] += 1
         if _LINES:
-            lines = _cur_cov.get(code)
+            lines = _cur_cov.get(id(code))
             if lines is None:
-                lines = _cur_cov[code] = set()
+                lines = _cur_cov[id(code)] = set()
             lines.add(frame.f_lineno)
-            if len(lines) >= _nlines[code]:
+            if len(lines) >= _nlines[id(code)]:
                 frame.f_trace_lines = False
         else:
             frame.f_trace_lines = False
@@ -522,25 +558,38 @@ def set_test(test_id: str) -> None:
     global _cur_test, _cur_cov
     if not _installed:
         return
-    _finish_coverage()
+    touched = _finish_coverage()
     _cur_test = test_id
     os.environ["KAIZEN_TRACE_TEST"] = test_id  # subprocesses of this test inherit it
     if _mode == "monitoring" and _LINES:
-        sys.monitoring.restart_events()
+        # Lines switched off (DISABLE) during the last test must report again. Resetting the
+        # local events of just those code objects re-arms them; restart_events() would also
+        # re-arm every library function and cost far more per test.
+        set_local = _MON.set_local_events
+        for cid in touched:
+            code = _code_of.get(cid)
+            if code is not None:
+                try:
+                    set_local(_tool, code, 0)
+                    set_local(_tool, code, _LOCAL_EVENTS)
+                except ValueError:
+                    pass
 
 
-def _finish_coverage() -> None:
+def _finish_coverage() -> list[int]:
+    """Queue the current test's lines for writing; returns the ids of the code it ran."""
     global _cur_cov
     cov, _cur_cov = _cur_cov, {}
     if not cov:
-        return
+        return []
     files: dict[str, set[int]] = {}
-    for code, lines in list(cov.items()):
-        meta = _meta.get(code)
+    for cid, lines in list(cov.items()):
+        meta = _meta.get(cid)
         if meta is not None and lines:
             files.setdefault(meta[0], set()).update(lines)
     if files:
         _cov_pending.append(json.dumps({"test": _cur_test, "files": {f: sorted(v) for f, v in files.items()}}))
+    return list(cov)
 
 
 def test_outcome(test_id: str, outcome: str, duration: float, longrepr: str) -> None:
@@ -563,7 +612,7 @@ def _record_uncaught(exc_type: Any, exc: BaseException | None, tb: Any, thread: 
             "thread": thread,
         })
         flush()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         _errors.append(f"uncaught hook: {e!r}")
 
 
@@ -580,7 +629,7 @@ def _thread_excepthook(args: Any) -> None:
 # --- output --------------------------------------------------------------------------------------
 
 
-def _key(code: CodeType | None) -> str:
+def _key(code: int | None) -> str:
     if code is None:
         return ""
     meta = _meta.get(code)
@@ -589,9 +638,9 @@ def _key(code: CodeType | None) -> str:
 
 def _snapshot(final: bool) -> dict[str, Any]:
     now = _now()
-    funcs: dict[CodeType, list[Any]] = {}
-    samples: dict[CodeType, _Sample] = {}
-    excs: dict[tuple[CodeType, int, str], list[int]] = {}
+    funcs: dict[int, list[Any]] = {}
+    samples: dict[int, _Sample] = {}
+    excs: dict[tuple[int, int, str], list[int]] = {}
     with _state_lock:
         states = list(_states)
     for st in states:
@@ -606,9 +655,9 @@ def _snapshot(final: bool) -> dict[str, Any]:
                 m[3][caller] = m[3].get(caller, 0) + n
         # Frames still running count up to now (a timeout kill must not lose main()).
         stack = list(st.stack)
-        seen: set[CodeType] = set()
+        seen: set[int] = set()
         for i, entry in enumerate(stack):
-            code = entry[0]
+            code = entry[5]
             m = funcs.get(code)
             if m is None:
                 continue
@@ -643,7 +692,7 @@ def _snapshot(final: bool) -> dict[str, Any]:
         s = samples.get(code)
         functions.append({
             "file": rel, "name": qual, "line": first, "end": last, "calls": calls,
-            "kind": "function" if code.co_flags & 0x01 else "body",  # CO_OPTIMIZED: a def, not a module/class body
+            "kind": "function" if _code_of[code].co_flags & 0x01 else "body",  # CO_OPTIMIZED: a def, not a module/class body
             "total": total / 1e9, "own": own / 1e9,
             "callers": {_key(c) or "<external>": n for c, n in callers.items()},
             "args": s.args if s else {}, "returns": s.returns if s else {},
@@ -694,7 +743,7 @@ def flush(final: bool = False) -> None:
                 fh.write("\n".join(lines) + "\n")
         if _LIVE:
             _write_live(snap)
-    except Exception as exc:  # noqa: BLE001 - a full disk must not crash the program
+    except Exception as exc:
         if len(_errors) < 100:
             _errors.append(f"flush: {exc!r}")
     finally:
@@ -727,13 +776,13 @@ def _write_live(snap: dict[str, Any]) -> None:
                           "own": (now[2] - before[2]) / 1e9})
     excs = []
     for e in snap["exceptions"]:
-        key = ("exc", e["type"], e["file"], e["line"])
-        now = (e["raised"], e["caught"])
-        before = _live_sent.get(key, (0, 0))
-        if now != before:
-            _live_sent[key] = now
+        ekey = ("exc", e["type"], e["file"], e["line"])
+        counts = (e["raised"], e["caught"])
+        seen = _live_sent.get(ekey, (0, 0))
+        if counts != seen:
+            _live_sent[ekey] = counts
             excs.append({**{k: e[k] for k in ("type", "file", "line", "function")},
-                         "raised": now[0] - before[0], "caught": now[1] - before[1]})
+                         "raised": counts[0] - seen[0], "caught": counts[1] - seen[1]})
     n_unc = _live_sent.get(("uncaught",), (0,))[0]
     uncaught = snap["uncaught"][n_unc:]
     _live_sent[("uncaught",)] = (len(snap["uncaught"]),)
@@ -797,7 +846,7 @@ def _after_fork() -> None:
     _uncaught.clear()
     _live_sent.clear()
     if _mode == "monitoring":
-        sys.monitoring.restart_events()  # lines seen by the parent must count again here
+        _MON.restart_events()  # lines seen by the parent must count again here
     mp_util = sys.modules.get("multiprocessing.util")
     if mp_util is not None:
         # multiprocessing children leave through os._exit (no atexit) but run finalizers; the
@@ -843,6 +892,11 @@ def install() -> None:
     _FLUSH_NS = int(float(env.get("KAIZEN_TRACE_FLUSH", "2") or 2) * 1e9)
     _CWD = os.getcwd()
     _cur_test = env.get("KAIZEN_TRACE_TEST", "")
+    # Only a process that has the collector asks pytest for the plugin: a command that resets
+    # PYTHONPATH then runs untraced instead of failing to import it.
+    plugins = [p for p in env.get("PYTEST_PLUGINS", "").split(",") if p.strip()]
+    if "_kaizen_pytest" not in plugins:
+        env["PYTEST_PLUGINS"] = ",".join([*plugins, "_kaizen_pytest"])
     prefixes = {os.path.join(os.path.realpath(p), "") for p in (sys.prefix, sys.exec_prefix)}
     prefixes |= {os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(__file__))), "")}
     _PREFIXES = tuple(p for p in prefixes if p.startswith(_ROOT) and p != _ROOT)
@@ -851,15 +905,15 @@ def install() -> None:
     _next_flush_ns = _started_ns + _FLUSH_NS
     _started_wall = time.time()
     wanted = env.get("KAIZEN_TRACE_MODE", "auto")
-    if hasattr(sys, "monitoring") and wanted != "settrace":
-        mon = sys.monitoring
+    if _MON is not None and wanted != "settrace":
+        mon = _MON
         for tool in (mon.PROFILER_ID, 4, 3):
             if mon.get_tool(tool) is None:
                 _tool = tool
                 break
     _installed = True
     if _tool >= 0:
-        mon = sys.monitoring
+        mon = _MON
         ev = mon.events
         _mode = "monitoring"
         _DISABLE = mon.DISABLE
@@ -898,9 +952,9 @@ def stop() -> None:
         return
     if _mode == "monitoring" and _tool >= 0:
         try:
-            sys.monitoring.set_events(_tool, 0)
-        except Exception:  # noqa: BLE001
+            _MON.set_events(_tool, 0)
+        except Exception:
             pass
     elif _mode == "settrace":
         sys.settrace(None)
-        threading.settrace(None)  # type: ignore[arg-type]
+        threading.settrace(None)

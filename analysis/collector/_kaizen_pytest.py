@@ -14,7 +14,7 @@ import pytest
 try:
     import _kaizen_collector as _collector
 except ImportError:  # pragma: no cover - the plugin is only meaningful next to the collector
-    _collector = None  # type: ignore[assignment]
+    _collector = None
 
 _results: dict[str, dict[str, Any]] = {}
 
@@ -39,7 +39,7 @@ def pytest_runtest_logreport(report: Any) -> None:
         res["outcome"] = "failed" if report.when == "call" else "error"
         try:
             res["longrepr"] += f"[{report.when}]\n{report.longreprtext}\n"
-        except Exception:  # noqa: BLE001 - a broken repr must not break the run
+        except Exception:
             res["longrepr"] += f"[{report.when}] (no traceback)\n"
     elif report.skipped and res["outcome"] == "passed":
         res["outcome"] = "skipped"

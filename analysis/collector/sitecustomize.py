@@ -14,7 +14,7 @@ try:
         import _kaizen_collector
 
         _kaizen_collector.install()
-except Exception:  # noqa: BLE001 - the traced program must run whatever happens here
+except Exception:
     pass
 
 
@@ -34,7 +34,7 @@ def _chain() -> None:
 
 try:
     _chain()
-except Exception:  # noqa: BLE001 - same behaviour as site.py: report, never abort startup
+except Exception:
     import traceback
 
     print("Error in sitecustomize (chained by Kaizen):", file=sys.stderr)

@@ -1,0 +1,158 @@
+"""Overhead of `kaizen trace` on real test suites, beside `coverage run` and cProfile.
+
+    python bench/trace_bench.py [--python 3.11 3.12] [--projects boltons attrs] [--repeat 1]
+
+Fetches the sdists of boltons==26.2.0 and attrs (latest) into bench/.cache/, makes one venv
+per interpreter there (pytest, hypothesis, coverage, pympler, cloudpickle), then runs each
+project's tests, in one run, four ways: plain, under `kaizen trace` (everything on: timing,
+callers, exceptions, types, per-test line coverage), under `coverage run` and under
+`python -m cProfile`. It prints wall time and CPU time (of the child processes) and the
+ratios to the plain run. The machine is shared, so CPU time is the steadier figure; each
+mode takes the minimum of --repeat runs, interleaved.
+
+attrs is run on a subset of its suite (ATTRS_TESTS below, ~660 tests): the whole suite takes
+~45 s per run here, and the files left out either need tools we do not install (mypy,
+pyright, packaging metadata of an installed attrs) or only repeat the same hypothesis-driven
+code paths. attrs runs from its source tree (``PYTHONPATH=src``) so its code is project code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = HERE / ".cache"
+sys.path.insert(0, str(ROOT))
+
+from analysis.tracing import run_traced  # noqa: E402
+
+PYTHONS = {
+    "3.11": Path.home() / ".pyenv/versions/3.11.7/bin/python",
+    "3.12": Path.home() / ".pyenv/versions/3.12.1/bin/python",
+    "3.13": Path.home() / ".pyenv/versions/3.13.0/bin/python",
+}
+ATTRS_TESTS = [
+    "tests/test_funcs.py", "tests/test_dunders.py", "tests/test_validators.py", "tests/test_converters.py",
+    "tests/test_setattr.py", "tests/test_slots.py", "tests/test_next_gen.py", "tests/test_filters.py",
+    "tests/test_cmp.py", "tests/test_hooks.py", "tests/test_annotations.py",
+]
+PROJECTS = {
+    "boltons": ("boltons==26.2.0", ["tests"], {}),
+    "attrs": ("attrs", ATTRS_TESTS, {"PYTHONPATH": "src"}),
+}
+PIP_PACKAGES = ["pytest", "hypothesis", "coverage", "pympler", "cloudpickle"]
+
+
+def fetch(spec: str) -> Path:
+    """Download and unpack an sdist (once); returns its source folder."""
+    sdists = CACHE / "sdists"
+    name = spec.split("==")[0]
+    found = sorted(sdists.glob(f"{name}-*.tar.gz")) if sdists.exists() else []
+    if "==" in spec:
+        found = [p for p in found if p.name == f"{name}-{spec.split('==')[1]}.tar.gz"]
+    if not found:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps", spec,
+                        "-d", str(sdists)], check=True, stdout=subprocess.DEVNULL)
+        found = sorted(sdists.glob(f"{name}-*.tar.gz"))
+        if "==" in spec:
+            found = [p for p in found if p.name == f"{name}-{spec.split('==')[1]}.tar.gz"]
+    archive = found[-1]
+    dest = CACHE / "src" / archive.name.removesuffix(".tar.gz")
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(dest.parent, filter="data")
+    return dest
+
+
+def venv(version: str) -> Path:
+    """A venv for one interpreter with what the test suites need."""
+    env = CACHE / f"venv-{version}"
+    py = env / "bin" / "python"
+    if not py.exists():
+        subprocess.run([str(PYTHONS[version]), "-m", "venv", str(env)], check=True)
+    probe = subprocess.run([str(py), "-c", "import pytest, hypothesis, coverage, pympler"], capture_output=True)
+    if probe.returncode:
+        subprocess.run([str(py), "-m", "pip", "install", "-q", *PIP_PACKAGES], check=True)
+    return py
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_mode(mode: str, py: Path, src: Path, tests: list[str], extra_env: dict[str, str]) -> tuple[float, float, str]:
+    env = {**os.environ, **extra_env, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("COVERAGE_CORE", None)
+    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *tests]
+    with tempfile.TemporaryDirectory() as tmp:
+        cpu0, t0 = _cpu(), time.perf_counter()
+        note = ""
+        if mode == "kaizen":
+            result = run_traced(src, [str(py), *pytest_args], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, timeout=1800)
+            code = result.exit_code
+            per_test = sum(1 for t in result.coverage if t)
+            note = (f"{result.mode}: {len(result.functions)} functions, "
+                    f"{sum(f.calls for f in result.functions)} calls, {len(result.tests)} tests, "
+                    f"{per_test} with coverage, {sum(e.raised for e in result.exceptions)} raises")
+        else:
+            cmd = {
+                "plain": [str(py), *pytest_args],
+                "coverage": [str(py), "-m", "coverage", "run", f"--data-file={tmp}/.coverage", *pytest_args],
+                "cprofile": [str(py), "-m", "cProfile", "-o", f"{tmp}/prof.out", *pytest_args],
+            }[mode]
+            code = subprocess.run(cmd, cwd=src, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    if code not in (0, 1):
+        note = f"exit {code} " + note
+    return wall, cpu, note
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--python", nargs="+", default=["3.11", "3.12"], choices=sorted(PYTHONS))
+    ap.add_argument("--projects", nargs="+", default=list(PROJECTS), choices=list(PROJECTS))
+    ap.add_argument("--modes", nargs="+", default=["plain", "kaizen", "coverage", "cprofile"])
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for version in args.python:
+        py = venv(version)
+        for name in args.projects:
+            spec, tests, extra = PROJECTS[name]
+            src = fetch(spec)
+            shutil.rmtree(src / ".kaizen", ignore_errors=True)
+            best: dict[str, tuple[float, float, str]] = {}
+            for _ in range(args.repeat):
+                for mode in args.modes:
+                    wall, cpu, note = run_mode(mode, py, src, tests, extra)
+                    old = best.get(mode)
+                    if old is None or cpu < old[1]:
+                        best[mode] = (wall, cpu, note or (old[2] if old else ""))
+                    print(f"  {version} {name:8} {mode:9} wall {wall:7.2f}s cpu {cpu:7.2f}s {note}", flush=True)
+            base_wall, base_cpu, _ = best["plain"]
+            for mode in args.modes:
+                wall, cpu, note = best[mode]
+                rows.append((version, name, mode, wall, cpu, wall / base_wall, cpu / base_cpu, note))
+    print()
+    print(f"{'python':7} {'project':8} {'mode':9} {'wall s':>8} {'cpu s':>8} {'wall x':>7} {'cpu x':>7}")
+    for version, name, mode, wall, cpu, rw, rc, note in rows:
+        print(f"{version:7} {name:8} {mode:9} {wall:8.2f} {cpu:8.2f} {rw:7.2f} {rc:7.2f}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
