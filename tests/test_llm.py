@@ -246,10 +246,12 @@ def test_slow_reply_past_the_timeout(project: Path, server: ScriptedServer) -> N
 
 def test_rate_limit_then_success(project: Path, server: ScriptedServer) -> None:
     make_project(project, server.base_url)
+    before = snapshot(project)
     server.push(Fail(429, "slow down", retry_after="0"), Reply(GOOD_DIFF))
     engine = engine_for(project)
     out = engine.generate([TARGET])
     assert len(out) == 1
+    assert snapshot(project) == before
     assert len(server.chat_requests) == 2
     assert any("rate limited" in n and "retry 1/2" in n for n in engine.notes), engine.notes
 
@@ -267,8 +269,10 @@ def test_server_errors_exhaust_retries(project: Path, server: ScriptedServer) ->
 
 def test_server_error_then_success(project: Path, server: ScriptedServer) -> None:
     make_project(project, server.base_url)
+    before = snapshot(project)
     server.push(Fail(500, retry_after="0"), Reply(GOOD_BLOCKS))
     assert len(engine_for(project).generate([TARGET])) == 1
+    assert snapshot(project) == before
 
 
 def test_retry_after_is_honoured() -> None:
