@@ -273,6 +273,7 @@ class ProjectService:
     ) -> None:
         self.root = Path(root).resolve()
         self._config_explicit = config is not None
+        self._config_stale = False  # the file on disk is broken; we use the last good settings
         self._config = config if config is not None else load_config(self.root)
         self.store = store if store is not None else Store(self.root)
         self.store.ensure_schema("watch", MIGRATIONS)
@@ -479,7 +480,7 @@ class ProjectService:
         if not files:
             return []
         jobs = self.jobs
-        if len(files) >= PARALLEL_THRESHOLD and jobs != 1 and not self._config_explicit:
+        if len(files) >= PARALLEL_THRESHOLD and jobs != 1 and not self._config_explicit and not self._config_stale:
             # Workers read the settings from disk, so only when those are the ones in use.
             inv = Inventory(self.root, files=list(files))
             return scan_project(self.root, self._config, jobs=jobs, inventory=inv).files
@@ -876,9 +877,11 @@ class ProjectService:
         try:
             new = load_config(self.root)
         except ConfigError as exc:
+            self._config_stale = True
             return False, (EventKind.CONFIG, "error",
                            f"settings not reloaded: {exc}; still using the last good settings")
         old_sig = analysis_signature(self._config, self.analyzer)
+        self._config_stale = False
         self._config = new
         self.analyzer = analyzer_for(new)
         self._matcher = self._new_matcher()
