@@ -925,6 +925,7 @@ def test_targets_from_a_real_trace(project: Path, server: ScriptedServer) -> Non
     hot = targets[2]
     assert (hot.path, hot.start_line, hot.end_line, hot.name) == ("pkg/work.py", 1, 6, "slow_unique")
     assert hot.evidence["calls"] == 1 and hot.evidence["total_share"] > 0.05
+    assert "items: list" in hot.evidence["argument types (sampled)"]
     server.push(Reply(HOT_FIX))
     (s,) = engine.generate([hot])
     assert s.code == "KZ903" and s.category == "performance" and s.evidence["calls"] == 1

@@ -249,6 +249,7 @@ class LLMEngine:
             name = str(_get(rec, "function", "name", "qualname", default="") or "")
             if name.startswith("<"):
                 continue  # module-level code or a lambda: no function to rewrite
+            evidence.update(_types_of(ts, path, name, line))
             out.append(Target.for_function(self.root, "hotspot", path, line, name=name.split(".")[-1],
                                            evidence=evidence))
             if len(out) >= limit:
@@ -547,6 +548,29 @@ def _get(obj: Any, *names: str, default: Any = None) -> Any:
         if v is not None:
             return v
     return default
+
+
+def _types_of(ts: Any, path: str, name: str, line: int) -> dict[str, Any]:
+    """Sampled argument and return types and the main callers of a traced function."""
+    try:
+        stats = [f for f in ts.functions(path=path) if f.name == name and f.line == line]
+    except Exception:
+        return {}
+    if not stats:
+        return {}
+    f = stats[0]
+    out: dict[str, Any] = {}
+    args = getattr(f, "arg_types", None) or {}
+    if args:
+        out["argument types (sampled)"] = "; ".join(
+            f"{arg}: {', '.join(sorted(types, key=lambda t: -types[t])[:3])}" for arg, types in args.items())
+    returns = getattr(f, "return_types", None) or {}
+    if returns:
+        out["return types (sampled)"] = ", ".join(sorted(returns, key=lambda t: -returns[t])[:3])
+    callers = getattr(f, "callers", None) or {}
+    if callers:
+        out["main callers"] = ", ".join(f"{c} ({n}x)" for c, n in sorted(callers.items(), key=lambda kv: -kv[1])[:3])
+    return out
 
 
 def _fields(obj: Any) -> dict[str, Any]:
