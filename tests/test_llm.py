@@ -305,6 +305,21 @@ def test_no_endpoint_configured(project: Path) -> None:
     assert engine.targets() == []
 
 
+def test_unavailable_is_said_once(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                  caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    import suggestions.llm.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "_told_unavailable", False)
+    write(project, {"pkg/calc.py": CALC})
+    with caplog.at_level(logging.INFO, logger="kaizen.llm"):
+        for _ in range(3):
+            engine_for(project).available()
+    said = [r for r in caplog.records if "no LLM endpoint configured" in r.getMessage()]
+    assert len(said) == 1
+
+
 def test_disabled_in_config(project: Path, server: ScriptedServer) -> None:
     make_project(project, server.base_url, enabled=False)
     ok, why = engine_for(project).available()
