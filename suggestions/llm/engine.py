@@ -334,7 +334,7 @@ class LLMEngine:
         self.notes = []
         ok, why = self.available()
         if not ok or self.provider is None:
-            self._note(why)
+            self.notes.append(why)  # for the caller; the log has it once already
             return []
         todo = [self._relative(t) for t in (self.targets() if targets is None else targets)]
         if not todo:
