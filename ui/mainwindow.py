@@ -482,6 +482,10 @@ class MainWindow(QMainWindow):
         s.paused_changed.connect(self._paused_changed)
         s.audit_changed.connect(self.audit.reload)
         s.trace_changed.connect(self.hotspots.reload)
+        s.core_ready.connect(lambda: self._paused_changed(s.paused()))
+        s.core_ready.connect(self.rules.update_preview)
+        s.core_ready.connect(self.audit.reload)
+        s.core_ready.connect(self.hotspots.reload)
         self.setWindowTitle(f"Kaizen — {root.name}")
         self.project_btn.setText(root.name)
         self.project_btn.setToolTip(str(root))
@@ -503,24 +507,34 @@ class MainWindow(QMainWindow):
                 self.session.refresh()  # badges for the new items
 
     def _build_tree(self, files: list[str]) -> None:
+        self._badges: dict[str, int] = {}
         self._tree_files = set(files)
         self.tree_model.clear()
         self._tree_items: dict[str, QStandardItem] = {}
-        rootitem = self.tree_model.invisibleRootItem()
+        folder_icon, file_icon = icon("folder"), icon("file")
+        top: list[QStandardItem] = []
+        # Items are built detached and attached at the end: one model signal, not thousands.
         for path in sorted(files):
-            parent = rootitem
+            parent: QStandardItem | None = None
             parts = path.split("/")
             for i, part in enumerate(parts):
                 key = "/".join(parts[: i + 1])
                 item = self._tree_items.get(key)
                 if item is None:
-                    item = QStandardItem(icon("folder" if i < len(parts) - 1 else "file"), part)
+                    item = QStandardItem(folder_icon if i < len(parts) - 1 else file_icon, part)
                     item.setData(key, Qt.ItemDataRole.UserRole + 4)
                     item.setEditable(False)
-                    parent.appendRow(item)
+                    if parent is None:
+                        top.append(item)
+                    else:
+                        parent.appendRow(item)
                     self._tree_items[key] = item
                 parent = item
-        self.tree.expandToDepth(0)
+        root = self.tree_model.invisibleRootItem()
+        for item in top:
+            root.appendRow(item)
+        if len(top) <= 12:
+            self.tree.expandToDepth(0)
 
     def _update_badges(self, counts: dict[str, int]) -> None:
         totals: dict[str, int] = {}
@@ -529,11 +543,21 @@ class MainWindow(QMainWindow):
             for i in range(1, len(parts) + 1):
                 key = "/".join(parts[:i])
                 totals[key] = totals.get(key, 0) + n
-        for key, item in getattr(self, "_tree_items", {}).items():
-            n = totals.get(key, 0)
-            if item.data(Qt.ItemDataRole.UserRole + 5) != n:
-                item.setData(n, Qt.ItemDataRole.UserRole + 5)
-                item.setToolTip(f"{key}: {n} open suggestion{'s' if n != 1 else ''}")
+        shown = getattr(self, "_badges", {})
+        changed = False
+        self.tree_model.blockSignals(True)  # one repaint below instead of a signal per file
+        try:
+            for key, item in getattr(self, "_tree_items", {}).items():
+                n = totals.get(key, 0)
+                if shown.get(key, 0) != n:
+                    item.setData(n, Qt.ItemDataRole.UserRole + 5)
+                    item.setToolTip(f"{key}: {n} open suggestion{'s' if n != 1 else ''}")
+                    changed = True
+        finally:
+            self.tree_model.blockSignals(False)
+        self._badges = {k: v for k, v in totals.items() if k in getattr(self, "_tree_items", {})}
+        if changed:
+            self.tree.viewport().update()
 
     def _tree_clicked(self, index: QModelIndex) -> None:
         key = index.data(Qt.ItemDataRole.UserRole + 4) or ""

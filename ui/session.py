@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import shlex
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -39,12 +40,35 @@ EDITOR_PRESETS = {
 _HIDDEN = (DecisionAction.REJECT, DecisionAction.ACCEPT, DecisionAction.AUTO_APPLIED)
 
 
+CORE_MODULES = (
+    "suggestions.service", "suggestions.ranking", "suggestions.policy", "suggestions.patcher",
+    "suggestions.audit", "suggestions.validation", "analysis.trace_store", "analysis.tracing",
+    "suggestions.runtime",
+)
+
+
 def optional(module: str) -> Any | None:
-    """A core module that other engineers may not have landed yet (None when missing)."""
+    """A core module, or None when it is missing (or, on the GUI thread, not loaded yet).
+
+    Importing the core takes about a second; on the GUI thread that would freeze the
+    window (or wait on the import lock of a worker that is importing it), so the GUI thread
+    only uses modules that :func:`preload` already imported.
+    """
+    mod = sys.modules.get(module)
+    if mod is not None:
+        return mod
+    if threading.current_thread() is threading.main_thread():
+        return None
     try:
         return importlib.import_module(module)
     except ImportError:
         return None
+
+
+def preload() -> None:
+    """Import the core modules (call off the GUI thread)."""
+    for name in CORE_MODULES:
+        optional(name)
 
 
 class Session(QObject):
@@ -65,6 +89,7 @@ class Session(QObject):
     audit_changed = Signal()
     trace_changed = Signal()
     ready = Signal()  # the first up-to-date list after the service opened
+    core_ready = Signal()  # the core modules are loaded (policy, ranking, audit...)
     refreshed = Signal()  # a refresh of the list finished
     _service_event = Signal(object)  # emitted from the service's threads
     _auto_applied_from_thread = Signal(object, str)
@@ -125,23 +150,25 @@ class Session(QObject):
         if self.config_error:
             self.error.emit(self.config_error)
         self.refresh()
-        svc_mod = optional("suggestions.service")
-        if svc_mod is not None and hasattr(svc_mod, "ProjectService"):
-            def start(w: Worker) -> Any:
-                # No explicit config: the service then reloads kaizen.toml when it changes.
-                config = None if not self.config_error else self.config
-                svc = svc_mod.ProjectService(self.root, config, store=self.store, jobs=self.jobs)
-                ranking = optional("suggestions.ranking")
-                if ranking is not None and hasattr(ranking, "Ranker"):
-                    svc.ranker = ranking.Ranker(self.store)
-                self._attach_policy(svc)
-                svc.subscribe(self._service_event.emit)
-                svc.open()
-                return svc
-            self._run("Analysing project", start, self._service_ready)
-            self._watch_after_open = watch
-        else:
-            self.rescan()
+        self._watch_after_open = watch
+
+        def start(w: Worker) -> Any:
+            preload()  # core imports take ~1 s: here, never on the GUI thread
+            svc_mod = optional("suggestions.service")
+            if svc_mod is None or not hasattr(svc_mod, "ProjectService"):
+                return None
+            # No explicit config: the service then reloads kaizen.toml when it changes.
+            config = None if not self.config_error else self.config
+            svc = svc_mod.ProjectService(self.root, config, store=self.store, jobs=self.jobs)
+            ranking = optional("suggestions.ranking")
+            if ranking is not None and hasattr(ranking, "Ranker"):
+                svc.ranker = ranking.Ranker(self.store)
+            self._attach_policy(svc)
+            svc.subscribe(self._service_event.emit)
+            svc.open()
+            return svc
+
+        self._run("Analysing project", start, self._service_ready)
 
     def _attach_policy(self, svc: Any) -> None:
         """Let the policy's auto-apply run after each batch; each change it makes is signalled."""
@@ -180,6 +207,10 @@ class Session(QObject):
         self._debounce.start()
 
     def _service_ready(self, svc: Any) -> None:
+        self.core_ready.emit()
+        if svc is None:  # no project service in this build: scan into the store instead
+            self.rescan()
+            return
         if self.closed:
             svc.stop()
             return
@@ -575,30 +606,37 @@ class Session(QObject):
     # --- pause -----------------------------------------------------------------------------
 
     def paused(self) -> bool:
+        """Whether automatic changes are paused (the policy's switch, persisted in the store)."""
         policy = optional("suggestions.policy")
-        for name in ("is_paused", "paused"):
-            fn = getattr(policy, name, None) if policy is not None else None
-            if callable(fn):
-                try:
-                    return bool(fn(self.store))
-                except Exception:
-                    pass
-        return self.store.get_meta("policy.paused", "0") == "1"
+        if policy is not None and hasattr(policy, "is_paused"):
+            try:
+                return bool(policy.is_paused(self.store))
+            except Exception:
+                return False
+        try:  # the policy module is still loading: read its state directly
+            rows = self.store.execute("SELECT value FROM policy_state WHERE key='paused'")
+        except Exception:
+            return False
+        return bool(rows) and rows[0][0] == "1"
 
     def set_paused(self, on: bool) -> None:
         policy = optional("suggestions.policy")
-        fn = None
-        if policy is not None:
-            fn = getattr(policy, "pause" if on else "resume", None) or getattr(policy, "set_paused", None)
+        if policy is None:
+            def job(w: Worker) -> None:
+                mod = optional("suggestions.policy")
+                if mod is None:
+                    raise RuntimeError("the policy module is missing: automatic changes are off anyway")
+                (mod.pause if on else mod.resume)(self.store)
+
+            self._run("Pausing" if on else "Resuming", job, lambda _r: self._paused_set(on))
+            return
         try:
-            if fn is not None and fn.__name__ == "set_paused":
-                fn(self.store, on)
-            elif fn is not None:
-                fn(self.store)
-            else:
-                self.store.set_meta("policy.paused", "1" if on else "0")
+            (policy.pause if on else policy.resume)(self.store)
         except Exception as exc:
             self.error.emit(f"pause: {exc}")
+        self._paused_set(on)
+
+    def _paused_set(self, on: bool) -> None:
         self.paused_changed.emit(self.paused())
         if not on:
             self.run_auto_apply()  # whatever waited while paused may apply now

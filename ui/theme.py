@@ -26,10 +26,16 @@ def is_dark() -> bool:
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
+_ICONS: dict[str, QIcon] = {}
+
+
 def icon(name: str) -> QIcon:
-    """An SVG icon from resources/icons (sharp at any DPI)."""
-    path = ICONS / f"{name}.svg"
-    return QIcon(str(path)) if path.exists() else QIcon()
+    """An SVG icon from resources/icons (sharp at any DPI); loaded once."""
+    cached = _ICONS.get(name)
+    if cached is None:
+        path = ICONS / f"{name}.svg"
+        cached = _ICONS[name] = QIcon(str(path)) if path.exists() else QIcon()
+    return cached
 
 
 def colors() -> dict[str, str]:
