@@ -716,6 +716,15 @@ def test_diff_line_numbers_are_only_a_hint(project: Path) -> None:
     assert p.patch.apply(CALC.encode()).decode() == CALC.replace("return result - 1", "return result")
 
 
+def test_shortened_path_is_understood(project: Path) -> None:
+    write(project, {"pkg/calc.py": CALC})
+    blocks = parse_reply("calc.py\n<<<<<<< SEARCH\n    return result - 1\n=======\n    return result\n>>>>>>> REPLACE\n").blocks
+    p = make_patch(project, blocks, allowed=["pkg/calc.py"])
+    assert p.patch.path == "pkg/calc.py"
+    with pytest.raises(ReplyRejected, match="not a file this target concerns"):
+        make_patch(project, blocks, allowed=["other/x.py"])
+
+
 def test_crlf_file_keeps_its_line_endings(project: Path) -> None:
     write(project, {"w.py": b"def f():\r\n    return 1\r\n"})
     blocks = parse_reply("w.py\n<<<<<<< SEARCH\n    return 1\n=======\n    value = 2\n    return value\n>>>>>>> REPLACE\n").blocks

@@ -489,6 +489,11 @@ def make_patch(
         if raw is None:
             raise ReplyRejected("an edit names no file")
         rel = resolve_path(root, raw)
+        if rel not in allowed and not (root / rel).exists():
+            # "calc.py" for "pkg/calc.py": models often shorten the path.
+            tails = [a for a in allowed if a.endswith("/" + rel)]
+            if len(tails) == 1:
+                rel = tails[0]
         if is_secret_file(rel):
             raise ReplyRejected(f"the edit targets {rel}, a secrets file Kaizen never touches")
         if on_never_list(rel, never):
