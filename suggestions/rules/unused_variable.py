@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
@@ -17,7 +18,7 @@ from suggestions.rules._common import (
 # Candidate plain assignments at the start of a line: ``name = ...`` (not ``==``).
 _ASSIGN = re.compile(rb"^[ \t]*([A-Za-z]\w*)[ \t]*=(?!=)", re.M)
 # Any of these lets code read locals by name, so no local is provably unused.
-_DYNAMIC = re.compile(rb"\b(?:locals|vars|exec|eval)\s*\(|\bsys\._getframe\b")
+_CALL_PAREN = re.compile(rb"\s*\(")
 
 # Names people use for values they mean to ignore.
 _DELIBERATE = frozenset({"dummy", "unused", "ignored", "junk", "ignore"})
@@ -74,7 +75,12 @@ class UnusedVariable(Rule):
         # ``^`` only matches after a newline, so start at the first statement's line.
         for m in _ASSIGN.finditer(src, src.rfind(b"\n", 0, body.start_byte) + 1, body.end_byte):
             candidates.setdefault(m.group(1).decode(), []).append(m.start(1))
-        if not candidates or _DYNAMIC.search(src, fn.start_byte, fn.end_byte):
+        if not candidates:
+            return
+        dynamic: list[int] = ctx.shared("KZ109.dynamic", _dynamic_positions)
+        if dynamic and bisect.bisect_left(dynamic, fn.start_byte) < bisect.bisect_left(
+            dynamic, fn.end_byte
+        ):
             return
         for name, stores in candidates.items():
             if name in _DELIBERATE:
@@ -119,6 +125,20 @@ class UnusedVariable(Rule):
             target=assign,
             applicability=applicability,
         )
+
+
+def _dynamic_positions(ctx: Context) -> list[int]:
+    # One scan per file (bytes.find, no regex look-arounds); most files have none, and
+    # then no function pays anything.
+    src = ctx.source
+    found: list[int] = []
+    for word in ("locals", "vars", "exec", "eval"):
+        found.extend(p for p in word_positions(src, word) if _CALL_PAREN.match(src, p + len(word)))
+    pos = src.find(b"._getframe")  # sys._getframe(): an attribute, so find it directly
+    while pos >= 0:
+        found.append(pos)
+        pos = src.find(b"._getframe", pos + 1)
+    return sorted(found)
 
 
 def _assignment(
