@@ -57,7 +57,7 @@ RATIONALE = (
 # A bucket holding more copies than this is boilerplate; compare only its first few.
 _MAX_BUCKET = 24
 # A window needs this many distinct tokens: `self.a = a` runs are not worth reporting.
-_MIN_DISTINCT = 6
+_MIN_DISTINCT = 8
 
 # Every word character becomes "a" (then runs collapse to one "a" per word): identifiers,
 # keywords, numbers and the words inside strings all normalize to one token each, and
@@ -67,6 +67,7 @@ _WORDS = str.maketrans(
 )
 _NO_SPACE = str.maketrans({" ": None, "\t": None, "\r": None, "\f": None, "\v": None})
 _RUNS = re.compile("a+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # unicode letters are words too; keeps tokens ASCII
 _COMMENTS = {
     # Docstrings are prose: one token each (with their newlines kept for line numbers).
     "python": re.compile(r"#[^\n]*|\"\"\"[\s\S]*?\"\"\"|\'\'\'[\s\S]*?\'\'\'"),
@@ -88,7 +89,7 @@ def tokenize(language: str, text: str) -> list[str]:
     whitespace go. Everything runs in C (``str.translate`` and two simple regexes).
     """
     text = _COMMENTS.get(language, _C_COMMENTS).sub(_strip_comment, text)
-    text = _RUNS.sub("a", text.translate(_WORDS)).translate(_NO_SPACE)
+    text = _RUNS.sub("a", _NON_ASCII.sub("a", text.translate(_WORDS))).translate(_NO_SPACE)
     return text.split("\n")
 
 
@@ -98,15 +99,15 @@ class Fingerprints:
 
     path: str
     language: str
-    tokens: str  # the file's normalized token string, newlines removed
+    tokens: bytes  # the file's normalized token string (ASCII), newlines removed
     line_starts: tuple[int, ...]  # token offset where each line (0-based) starts
     anchors: tuple[tuple[int, int], ...]  # (crc of the window, token offset)
     suppressed: frozenset[int] = frozenset()  # 1-based lines with `kaizen: ignore` for KZ705
 
 
-def _window_ok(window: str) -> bool:
-    # Mostly words is prose (strings, comments that slipped through), not code.
-    return window.count("a") <= 0.7 * len(window) and len(set(window)) >= _MIN_DISTINCT
+def _run_ok(run: bytes) -> bool:
+    """Worth reporting: not prose (mostly words) and not a monotone run like ``a.a=a``."""
+    return run.count(b"a") <= 0.7 * len(run) and len(set(run)) >= _MIN_DISTINCT
 
 
 def _suppressed_lines(data: bytes) -> frozenset[int]:
@@ -135,18 +136,18 @@ def fingerprint(path: str, language: str, data: bytes, min_tokens: int = 60) -> 
     if language not in _LANGUAGES:
         return None
     lines = tokenize(language, data.decode("utf-8", "replace"))
-    starts = tuple(itertools.accumulate((len(line) for line in lines), initial=0))[:-1]
-    tokens = "".join(lines)
+    starts = tuple(itertools.accumulate(map(len, lines), initial=0))[:-1]
+    tokens = "".join(lines).encode("ascii", "replace")
     limit = len(tokens) - min_tokens
-    anchors: list[tuple[int, int]] = []
-    last = -1
-    for start, line in zip(starts, lines, strict=True):
-        if not line or start > limit or start == last:
-            continue
-        last = start
-        window = tokens[start : start + min_tokens]
-        if _window_ok(window):
-            anchors.append((zlib.crc32(window.encode("utf-8")), start))
+    crc = zlib.crc32
+    # One anchor per non-empty line; the diversity check waits for real matches (rare).
+    anchor_starts = sorted({s for s, line in zip(starts, lines, strict=True) if line and s <= limit})
+    max_words = 0.7 * min_tokens
+    anchors = [
+        (crc(window), s)
+        for s in anchor_starts
+        if (window := tokens[s : s + min_tokens]).count(b"a") <= max_words
+    ]
     fp = Fingerprints(path, language, tokens, starts, tuple(anchors), _suppressed_lines(data))
     _LAST[:] = [data, (path, language, min_tokens), fp]
     return fp
@@ -163,7 +164,7 @@ class Match:
     length: int
 
 
-def _common_prefix(x: str, i: int, y: str, j: int) -> int:
+def _common_prefix(x: bytes, i: int, y: bytes, j: int) -> int:
     """Length of the common run of ``x[i:]`` and ``y[j:]`` (slice comparisons, C speed)."""
     hi = min(len(x) - i, len(y) - j)
     lo = 0
@@ -180,12 +181,16 @@ def _common_prefix(x: str, i: int, y: str, j: int) -> int:
     return lo
 
 
-def _common_suffix(x: str, i: int, y: str, j: int) -> int:
-    """Length of the common run ending just before ``x[i]`` and ``y[j]``."""
-    n = 0
-    while n < i and n < j and x[i - n - 1] == y[j - n - 1]:
-        n += 1
-    return n
+def _common_suffix(x: bytes, i: int, y: bytes, j: int) -> int:
+    """Length of the common run ending just before ``x[i]`` and ``y[j]`` (binary search)."""
+    lo, hi = 0, min(i, j)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if x[i - mid : i] == y[j - mid : j]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _line_of(fp: Fingerprints, offset: int) -> int:
@@ -247,9 +252,9 @@ class DuplicateIndex:
                 length = back + _common_prefix(ta, oa, tb, ob)
                 if pa == pb and sa + length > sb:
                     length = sb - sa  # a run overlapping itself: keep the part before the copy
-                    if length < w:
-                        continue
                 seen[key].append((sa, sa + length))
+                if length < w or not _run_ok(ta[sa : sa + length]):
+                    continue
                 out.append(Match(pa, sa, pb, sb, length))
         out.sort(key=lambda m: (m.a, m.a_start, m.b, m.b_start))
         return out
@@ -283,7 +288,7 @@ class DuplicateIndex:
                     {
                         "tokens": m.length,
                         "others": [],
-                        "digest": zlib.crc32(fp.tokens[start : start + m.length].encode()),
+                        "digest": zlib.crc32(fp.tokens[start : start + m.length]),
                     },
                 )
                 entry["others"].append({"path": there, "start_line": o_first, "end_line": o_last})

@@ -63,35 +63,39 @@ PRIMARY = frozenset(
     }
 )
 
-_BINDING = re.compile(
-    rb"(?:\b(?:def|class)\s+(\w+))"  # def NAME / class NAME
-    rb"|(?:\bas\s+(\w+))"  # import x as NAME, with ... as NAME, except E as NAME
-    rb"|(?:\bimport\s+([\w\s,]+))"  # from x import NAME, NAME2
-    rb"|(?:^[ \t]*(\w+)\s*(?::[^=\n]*)?=(?!=))"  # NAME = ..., NAME: T = ...
-    rb"|(?:\bfor\s+([\w\s,]+?)\s+in\b)"  # for NAME in
-    rb"|(?:\bglobal\s+([\w\s,]+))"  # global NAME
-    rb"|(?:(\w+)\s*:=)",  # NAME := ...
-    re.M,
+# Text around an occurrence of a name that binds it: ``def NAME``, ``as NAME``, ``import
+# ..., NAME``, ``for ..., NAME in``, ``NAME = ...``, ``NAME: T = ...``, ``NAME, b = ...``,
+# a parameter on a ``def``/``lambda`` line. Deliberately coarse (a keyword argument
+# ``f(NAME=1)`` counts too): a false "bound" only costs a skipped fix.
+_BIND_BEFORE = re.compile(
+    rb"(?:\b(?:def|class|as|global|nonlocal)\s+|\bfor\s+[\w\s,()*\[\]]*|\bimport\s+[\w\s,.()]*"
+    rb"|\bdef\s+\w+\s*\(.*|\blambda\b[^:]*)$"
 )
+_BIND_AFTER = re.compile(rb"\s*(?::=|=(?!=)|:[^=\n]*=(?!=)|,[\w\s,*]*=(?!=)|\)\s*=(?!=))")
 
 
-def _bound_names(ctx: Context) -> frozenset[str]:
-    names: set[str] = set()
-    for m in _BINDING.finditer(ctx.source):
-        for group in m.groups():
-            if group:
-                names.update(w for w in re.split(r"[\s,]+", group.decode("utf-8", "replace")) if w)
-    return frozenset(names)
+def _binds(ctx: Context, name: str) -> bool:
+    src = ctx.source
+    for m in re.finditer(re.escape(name.encode()) + rb"\b", src):  # literal prefix: fast scan
+        start = m.start()
+        if start and (src[start - 1 : start].isalnum() or src[start - 1 : start] in (b"_", b".")):
+            continue
+        before = src[src.rfind(b"\n", 0, start) + 1 : start]
+        if _BIND_BEFORE.search(before) or _BIND_AFTER.match(src, m.end()):
+            return True
+    return False
 
 
 def rebound(ctx: Context, name: str) -> bool:
     """True when the file may bind ``name`` itself (so a builtin of that name is not sure).
 
-    Deliberately coarse: any ``def``/``class``/assignment/import/``for``/``as`` of the name
-    anywhere in the file counts, even in another scope. A rule then skips its fix.
+    Deliberately coarse: any ``def``/``class``/assignment/import/``for``/``as``/parameter of
+    the name anywhere in the file counts, even in another scope. A rule then skips its fix.
     """
-    names: frozenset[str] = ctx.shared("pyfix.bound", _bound_names)
-    return name in names
+    cache: dict[str, bool] = ctx.shared("pyfix.rebound", lambda c: {})
+    if name not in cache:
+        cache[name] = _binds(ctx, name)
+    return cache[name]
 
 
 def imports_module(ctx: Context, module: str) -> bool:

@@ -1,0 +1,125 @@
+"""Cold ``kaizen scan`` (all rules, all cores) beside pyflakes and ruff on the same files.
+
+Corpora: the running interpreter's standard library (copied once into ``bench/.cache``,
+without site-packages, so Kaizen's ``.kaizen/`` store never lands in the interpreter) and
+boltons 26.2.0, fetched as a source distribution at bench time (never committed).
+
+Each tool runs as a fresh subprocess, one after the other, in the same run, so machine
+load affects all of them alike; each is repeated and the best wall time is kept. Printed:
+times, files, and the ratios Kaizen/pyflakes (target <= 0.5) and Kaizen/ruff (target <= 5).
+
+Usage: ``python bench/scan_bench.py [--repeat N] [--corpus stdlib|boltons|all]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache"
+BOLTONS = "boltons==26.2.0"
+_SKIP_DIRS = {"site-packages", "__pycache__"}
+
+
+def stdlib_copy() -> Path:
+    """A copy of the stdlib's .py files (made once; reused while the interpreter is the same)."""
+    src = Path(sysconfig.get_paths()["stdlib"])
+    dest = CACHE / f"stdlib-{sys.version_info[0]}.{sys.version_info[1]}"
+    marker = dest / ".complete"
+    if marker.exists():
+        return dest
+    shutil.rmtree(dest, ignore_errors=True)
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+        rel = Path(dirpath).relative_to(src)
+        for name in filenames:
+            if name.endswith(".py"):
+                out = dest / rel / name
+                out.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(Path(dirpath) / name, out)
+    marker.write_text("ok\n")
+    return dest
+
+
+def boltons_source() -> Path:
+    """boltons' sdist, downloaded with pip and unpacked under bench/.cache."""
+    dest = CACHE / "boltons-26.2.0"
+    if (dest / "boltons").is_dir():
+        return dest
+    CACHE.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps", BOLTONS, "-d", str(CACHE)],
+        check=True,
+    )
+    archive = next(CACHE.glob("boltons-26.2.0.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(CACHE, filter="data")
+    return dest
+
+
+def _tool(name: str) -> list[str]:
+    exe = Path(sys.executable).parent / name
+    return [str(exe)] if exe.exists() else [name]
+
+
+def timed(cmd: list[str], repeat: int, before: object = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    best = float("inf")
+    proc: subprocess.CompletedProcess[str] | None = None
+    for _ in range(repeat):
+        if callable(before):
+            before()
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        best = min(best, time.perf_counter() - t0)
+    assert proc is not None
+    return best, proc
+
+
+def bench(label: str, corpus: Path, repeat: int) -> dict[str, float]:
+    files = sum(1 for _ in corpus.rglob("*.py"))
+    store = corpus / ".kaizen"
+
+    def cold() -> None:
+        shutil.rmtree(store, ignore_errors=True)  # cold: no store, no previous results
+
+    k, kp = timed([sys.executable, str(ROOT / "main.py"), "scan", str(corpus)], repeat, cold)
+    if kp.returncode not in (0, 1):
+        raise SystemExit(f"kaizen scan failed ({kp.returncode}):\n{kp.stderr[-2000:]}")
+    p, pp = timed([*_tool("pyflakes"), str(corpus)], repeat)
+    r, rp = timed([*_tool("ruff"), "check", "--isolated", "--no-cache", "--exit-zero", "--quiet", str(corpus)], repeat)
+    if rp.returncode != 0:
+        raise SystemExit(f"ruff failed:\n{rp.stderr[-2000:]}")
+    summary = (kp.stderr.strip().splitlines() or [""])[0]
+    print(f"\n{label}: {files} .py files ({corpus})")
+    print(f"  kaizen scan : {k:7.2f} s   [{summary}]")
+    print(f"  pyflakes    : {p:7.2f} s   [{len(pp.stdout.splitlines())} messages]")
+    print(f"  ruff check  : {r:7.2f} s")
+    print(f"  kaizen/pyflakes = {k / p:5.2f}  (target <= 0.50)")
+    print(f"  kaizen/ruff     = {k / r:5.2f}  (target <= 5.00)")
+    shutil.rmtree(store, ignore_errors=True)
+    return {"kaizen": k, "pyflakes": p, "ruff": r}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best is kept")
+    parser.add_argument("--corpus", choices=("stdlib", "boltons", "all"), default="all")
+    args = parser.parse_args()
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}")
+    if args.corpus in ("stdlib", "all"):
+        bench("standard library", stdlib_copy(), args.repeat)
+    if args.corpus in ("boltons", "all"):
+        bench(BOLTONS, boltons_source(), max(args.repeat, 3))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
