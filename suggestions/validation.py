@@ -385,7 +385,7 @@ class Validator:
 
     def _validate_in(self, box: Sandbox, s: Suggestion, cancel: Cancel) -> Validation:
         assert s.patch is not None
-        rel = s.path
+        rel = s.patch.path
         notes: list[str] = []
         if box.hash_of(rel) is None:
             return Validation(ValidationStatus.SKIPPED,
