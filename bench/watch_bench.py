@@ -34,10 +34,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import suggestions.service as service_module  # noqa: E402
 from analysis.config import load_config  # noqa: E402
 from suggestions.scan import analyze_file, analyzer_for  # noqa: E402
 from suggestions.service import EventKind, ProjectService, ServiceEvent  # noqa: E402
@@ -168,7 +170,25 @@ def copy_stdlib(dest: Path, limit: int | None) -> int:
     return len(files)
 
 
+def pin_signature() -> None:
+    """Keep the analysis signature fixed for this run.
+
+    The signature hashes the rules' source; in a shared work tree where rules are being
+    edited while the cold scan runs, the warm start would (rightly) redo everything. The
+    real signature is still computed on every open, so its cost stays in the figures.
+    """
+    real = service_module.analysis_signature
+    pinned = real(load_config(Path(tempfile.gettempdir())))
+
+    def signature(config: Any, analyzer: Any = None) -> str:
+        real(config, analyzer)
+        return pinned
+
+    service_module.analysis_signature = signature  # type: ignore[assignment]
+
+
 def warm_start(limit: int | None) -> None:
+    pin_signature()
     with tempfile.TemporaryDirectory(prefix="kaizen-warm-bench-") as tmp:
         root = Path(tmp) / "stdlib"
         root.mkdir()
