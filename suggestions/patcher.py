@@ -535,6 +535,10 @@ def merge3(base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes | None, list[
     b, o, t = base.splitlines(keepends=True), ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
     ours_ops = [op for op in difflib.SequenceMatcher(None, b, o, autojunk=False).get_opcodes() if op[0] != "equal"]
     theirs_ops = [op for op in difflib.SequenceMatcher(None, b, t, autojunk=False).get_opcodes() if op[0] != "equal"]
+    # The same change on both sides (the user already made it by hand) is agreement.
+    same = {(i1, i2, tuple(t[j1:j2])) for _t, i1, i2, j1, j2 in theirs_ops} & {
+        (i1, i2, tuple(o[j1:j2])) for _t, i1, i2, j1, j2 in ours_ops}
+    theirs_ops = [op for op in theirs_ops if (op[1], op[2], tuple(t[op[3]:op[4]])) not in same]
     conflicts: list[tuple[int, int]] = []
     for _tag, i1, i2, _j1, _j2 in theirs_ops:
         for _otag, k1, k2, m1, m2 in ours_ops:

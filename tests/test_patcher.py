@@ -183,6 +183,10 @@ def test_merge3() -> None:
     assert merge3(base, b"a\nb\nc\nD\n", b"A\nb\nc\nd\n") == (b"A\nb\nc\nD\n", [])
     merged, conflicts = merge3(base, b"a\nB\nc\nd\n", b"a\nbb\nc\nd\n")
     assert merged is None and conflicts == [(2, 2)]
+    # Both sides made the same change: no conflict.
+    assert merge3(base, b"a\nB\nc\nD\n", b"a\nB\nc\nd\n") == (b"a\nB\nc\nD\n", [])
+    # CRLF and a missing final newline are kept as they are.
+    assert merge3(b"a\r\nb\r\nc", b"a\r\nb\r\nC", b"A\r\nb\r\nc") == (b"A\r\nb\r\nC", [])
 
 
 def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
