@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import suggestions.patcher as patcher
 from analysis.store import Store
@@ -340,3 +342,30 @@ def test_interrupted_log_entry_is_completed_from_the_journal(project: Path, monk
     assert store.decisions(s.fingerprint)[-1].action is DecisionAction.ACCEPT
     assert store.execute("SELECT COUNT(*) FROM audit_journal")[0][0] == 0
     assert AuditLog(store).verify().ok
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(st.text(alphabet="abcé€ xyz=1", min_size=1, max_size=12), min_size=2, max_size=12),
+    endings=st.lists(st.sampled_from(["\n", "\r\n"]), min_size=12, max_size=12),
+    final_newline=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    pick=st.integers(min_value=0, max_value=11),
+)
+def test_apply_then_undo_is_byte_exact(tmp_path_factory: pytest.TempPathFactory, lines: list[str],
+                                       endings: list[str], final_newline: bool, encoding: str, pick: int) -> None:
+    root = tmp_path_factory.mktemp("prop")
+    text = "".join(f"v{i} = '{line}'{endings[i]}" for i, line in enumerate(lines))
+    if not final_newline:
+        text = text.rstrip("\r\n")
+    original = text.encode(encoding)
+    (root / "m.py").write_bytes(original)
+    i = pick % len(lines)
+    with Store(root) as store:
+        s = suggestion(root, "m.py", f"v{i} = ", f"v{i}_renamed = ")
+        result = apply_suggestions(root, store, [s])
+        assert result.ok, result.refused
+        changed = (root / "m.py").read_bytes()
+        assert changed == text.replace(f"v{i} = ", f"v{i}_renamed = ", 1).encode(encoding)
+        assert undo(root, store, last=1).ok
+        assert (root / "m.py").read_bytes() == original
