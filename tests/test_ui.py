@@ -390,3 +390,60 @@ def test_data_returning_none_keeps_none_alive(qtbot) -> None:
         proxy.data(idx, Qt.ItemDataRole.UserRole + 77)
         proxy.headerData(0, Qt.Orientation.Vertical)
     assert abs(sys.getrefcount(None) - before) < 100
+
+
+def test_open_in_editor_runs_the_configured_command(window: MainWindow, demo: Path, tmp_path: Path,
+                                                    qtbot) -> None:
+    import sys
+
+    from ui.settings import SettingsDialog
+
+    out = tmp_path / "opened.txt"
+    cmd = (f"{sys.executable} -c \"import sys; open(sys.argv[3], 'w').write(sys.argv[1] + ':' + sys.argv[2])\""
+           f" {{file}} {{line}} {out}")
+    dlg = SettingsDialog(window.session, window)
+    dlg.widgets[("editor", "command")][1].setText(cmd)
+    dlg.save()
+    window.session.reload_config()
+    s = select(window, "KZ103")
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(out.exists, timeout=WAIT)
+    qtbot.waitUntil(lambda: out.read_text() != "", timeout=WAIT)
+    assert out.read_text() == f"{demo.resolve() / s.path}:{s.line}"
+
+
+@pytest.mark.slow
+def test_trace_then_llm_suggestion_is_validated_and_listed(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from tests.llm_server import Reply, ScriptedServer
+    from tests.test_llm_e2e import CALC, GOOD_FIX, make
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    for k in [k for k in __import__("os").environ if k.startswith(("OPENAI_", "KAIZEN_LLM"))]:
+        monkeypatch.delenv(k)
+    project = tmp_path / "proj"
+    project.mkdir()
+    with ScriptedServer() as server:
+        make(project, server.base_url)
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(settings)
+        qtbot.addWidget(w)
+        w.show()
+        s = w.open_project(project, watch=False)
+        with qtbot.waitSignal(s.ready, timeout=WAIT):
+            pass
+        # The trace runs the project's (failing) tests with progress, then fills the hotspots view.
+        with qtbot.waitSignal(s.trace_changed, timeout=180_000):
+            w.hotspots.run_trace()
+        qtbot.waitUntil(lambda: w.hotspots.table.topLevelItemCount() > 0, timeout=WAIT)
+        failures = [w.hotspots.failures.topLevelItem(i).text(0)
+                    for i in range(w.hotspots.failures.topLevelItemCount())]
+        assert any("test_total" in f for f in failures)
+        server.push(Reply(GOOD_FIX))
+        s.ask_llm()
+        qtbot.waitUntil(lambda: any(x.source.value == "llm" for x in w.model.suggestions()), timeout=240_000)
+        (fix,) = [x for x in w.model.suggestions() if x.source.value == "llm"]
+        assert fix.validation.status.value == "passed"
+        assert (project / "pkg/calc.py").read_text() == CALC  # listed, not applied
+        w.close()
+    QThreadPool.globalInstance().waitForDone(20_000)

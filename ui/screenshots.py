@@ -204,8 +204,10 @@ def _render(out: Path, work: Path) -> int:
     w.tabs.setCurrentIndex(0)
     s.refresh()
     settle(w)
-    w.select_row(1)
-    w.select_row(0)
+    for r in range(w.proxy.rowCount()):
+        if w.proxy.index(r, 0).data(m.SUGGESTION_ROLE).patch is not None:
+            w.select_row(r)
+            break
     shot("main-dark")
     w.close()
     from PySide6.QtCore import QThreadPool

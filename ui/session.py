@@ -43,7 +43,7 @@ _HIDDEN = (DecisionAction.REJECT, DecisionAction.ACCEPT, DecisionAction.AUTO_APP
 CORE_MODULES = (
     "suggestions.service", "suggestions.ranking", "suggestions.policy", "suggestions.patcher",
     "suggestions.audit", "suggestions.validation", "analysis.trace_store", "analysis.tracing",
-    "suggestions.runtime",
+    "suggestions.runtime", "suggestions.llm.engine",
 )
 
 
@@ -587,6 +587,43 @@ class Session(QObject):
             self.refresh()
 
         self._run(f"Validating {len(items)}", job, done)
+
+    def ask_llm(self) -> Worker | None:
+        """Ask the configured LLM endpoint for suggestions; they are validated, then listed."""
+        llm = optional("suggestions.llm.engine")
+        if llm is None or not hasattr(llm, "LLMEngine"):
+            self.message.emit("The LLM engine is not available in this build.")
+            return None
+
+        def job(w: Worker) -> Any:
+            engine = llm.LLMEngine(self.root, self.config, self.store)
+            ok, why = engine.available()
+            if not ok:
+                raise RuntimeError(why)
+            validation = optional("suggestions.validation")
+            validator = validation.Validator(self.root, self.config, self.store) if validation else None
+            done = [0]
+
+            def progress(p: Any) -> None:
+                if getattr(p, "stage", "") in ("done", "rejected", "error", "cached"):
+                    done[0] += 1
+                target = getattr(p, "target", None)
+                where = f"{getattr(target, 'path', '')}:{getattr(target, 'line', '')}" if target else ""
+                w.report(done[0], 0, f"LLM {getattr(p, 'stage', '')} {where}")
+
+            try:
+                return engine.generate(progress=progress, cancel=w._cancel, validator=validator)
+            finally:
+                if validator is not None:
+                    validator.close()
+
+        def done(result: Any) -> None:
+            n = len(result or [])
+            passed = sum(1 for s in result or [] if s.validation.status.value == "passed")
+            self.message.emit(f"The LLM proposed {n} change{'s' if n != 1 else ''}; {passed} passed validation")
+            self.refresh()
+
+        return self._run("Asking the LLM", job, done)
 
     def open_in_editor(self, s: Suggestion) -> str:
         """Start the configured editor at the suggestion's location; returns the command run."""
