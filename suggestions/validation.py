@@ -639,6 +639,13 @@ def _env(sandbox: Path) -> dict[str, str]:
         first.insert(0, str(sandbox / "src"))
     old = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = os.pathsep.join([*first, *(p for p in old.split(os.pathsep) if p)])
+    # The sandbox sits inside the project: without a ceiling, git run by a test would find the
+    # project's own repository above it, and a `git stash` or `git clean` there would reach
+    # the user's real work tree.
+    ceilings = [str(sandbox.parent), *(c for c in env.get("GIT_CEILING_DIRECTORIES", "").split(":") if c)]
+    env["GIT_CEILING_DIRECTORIES"] = ":".join(ceilings)
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(var, None)
     return env
 
 

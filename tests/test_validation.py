@@ -182,6 +182,36 @@ def test_tests_that_delete_and_write_files_touch_only_the_sandbox(proj: Path) ->
     assert snapshot(proj) == before
 
 
+def test_git_run_by_a_test_cannot_reach_the_projects_repository(proj: Path) -> None:
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=proj, check=True, capture_output=True, text=True).stdout
+
+    git("init", "-q")
+    git("-c", "user.email=a@b", "-c", "user.name=a", "add", "calc", "tests", "data")
+    git("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "-m", "init")
+    write(proj, {"tests/test_git.py": (
+        "import subprocess\n\n"
+        "def test_stash_everything():\n"
+        "    subprocess.run(['git', 'stash', '-u'], capture_output=True)\n"
+        "    subprocess.run(['git', 'clean', '-fdx'], capture_output=True)\n"
+    )})
+    (proj / "data" / "values.txt").write_text("1 2 3\n")
+    (proj / "calc" / "uncommitted.py").write_text("WORK = 'in progress'\n")
+    before = snapshot(proj)
+    status = git("status", "--porcelain")
+    store = Store(proj)
+    [v] = validator(proj, store, coverage=None).validate([suggestion(proj, "calc/ops.py", "return -a", "return 0 - a")])
+    assert v.validation.status is ValidationStatus.PASSED, v.validation.log
+    assert snapshot(proj) == before
+    assert git("status", "--porcelain") == status
+    assert git("stash", "list") == ""
+
+
 def test_breaking_patch_fails_naming_the_test(proj: Path) -> None:
     store = Store(proj)
     s = suggestion(proj, "calc/ops.py", "return a + b", "return a - b")
