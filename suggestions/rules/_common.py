@@ -22,6 +22,7 @@ __all__ = [
     "enclosing_scope",
     "in_loop",
     "is_simple_literal",
+    "noqa",
     "own_lines",
     "simple_bindings",
     "word_positions",
@@ -181,3 +182,25 @@ def _bindings_in(
         if m is not None:
             out.append((pos, src[m.end() : m.end() + 16]))
     return out
+
+
+_NOQA = re.compile(rb"#\s*noqa(?::[ \t]*([A-Za-z0-9, \t]+))?", re.I)
+
+
+def noqa(ctx: Context, node: tree_sitter.Node, code: str) -> bool:
+    """Whether a flake8/ruff ``# noqa`` comment on ``node``'s lines silences ``code``.
+
+    Projects already mark deliberate cases for pyflakes and ruff (``# noqa: F401`` on a
+    re-export); the Kaizen rule that checks the same thing honours that, like ruff does.
+    A bare ``# noqa`` silences everything.
+    """
+    src = ctx.source
+    if not ctx.shared("noqa.present", lambda c: b"noqa" in c.source or b"NOQA" in c.source):
+        return False
+    start = src.rfind(b"\n", 0, node.start_byte) + 1
+    end = src.find(b"\n", node.end_byte)
+    for m in _NOQA.finditer(src, start, len(src) if end < 0 else end):
+        codes = m.group(1)
+        if codes is None or code.encode() in codes.upper().replace(b" ", b"").split(b","):
+            return True
+    return False

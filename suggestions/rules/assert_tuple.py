@@ -6,6 +6,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
+from suggestions.rules._common import noqa
 
 
 class AssertTuple(Rule):
@@ -57,7 +58,15 @@ class AssertTuple(Rule):
             and items[0].type not in ("list_splat", "parenthesized_list_splat")
             and items[1].type != "list_splat"
         ):
-            edits = [ctx.replace(tup, f"{ctx.text(items[0])}, {ctx.text(items[1])}")]
+            test, message = (_keep_lines(ctx.text(i)) for i in items)
+            edits = [ctx.replace(tup, f"{test}, {message}")]
+        if noqa(ctx, stmt, "F631"):
+            return  # already marked deliberate for flake8/ruff
         yield Finding(
             stmt, "`assert` on a non-empty tuple is always true", edits=edits, target=stmt
         )
+
+
+def _keep_lines(text: str) -> str:
+    # Outside the tuple's parentheses a line break would end the statement.
+    return f"({text})" if "\n" in text else text

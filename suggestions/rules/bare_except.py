@@ -6,6 +6,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability, Edit
+from suggestions.rules._common import noqa
 
 
 class BareExcept(Rule):
@@ -58,6 +59,8 @@ class BareExcept(Rule):
             last = body.named_children[-1] if body.named_children else None
             if last is not None and last.type == "raise_statement" and last.named_child_count == 0:
                 return  # cleanup-and-reraise: catching everything is the point
+        if noqa(ctx, kw, "E722"):
+            return  # already marked deliberate for flake8/ruff
         yield Finding(
             kw,
             "Bare `except:` also catches KeyboardInterrupt and SystemExit",

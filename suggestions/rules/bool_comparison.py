@@ -6,6 +6,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
+from suggestions.rules._common import noqa
 from suggestions.rules._compare import comparisons, operand_pattern
 
 
@@ -49,6 +50,8 @@ class BoolComparison(Rule):
     ) -> Iterable[Finding]:
         for cmp, op, lit in comparisons(ctx, "KZ104.seen", captures):
             new = "is" if op.type == "==" else "is not"
+            if noqa(ctx, cmp, "E712"):
+                continue  # already marked deliberate for flake8/ruff
             yield Finding(
                 cmp,
                 f"Comparison to {ctx.text(lit)} with `{ctx.text(op)}`: use `{new}` or plain truthiness",

@@ -6,7 +6,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability, Edit
-from suggestions.rules._common import is_simple_literal
+from suggestions.rules._common import is_simple_literal, noqa
 
 
 class DuplicateDictKey(Rule):
@@ -76,6 +76,8 @@ class DuplicateDictKey(Rule):
                 gap = ctx.source[prev.end_byte : pair.start_byte]
                 if prev.type != "comment" and b"#" not in gap:
                     edits = [Edit(prev.end_byte, pair.end_byte, "")]
+            if noqa(ctx, pair, "F601"):
+                continue  # already marked deliberate for flake8/ruff
             yield Finding(
                 key,
                 f"Dict key {ctx.text(key)} repeated (first at line {first.start_point[0] + 1})",

@@ -6,6 +6,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
+from suggestions.rules._common import noqa
 from suggestions.rules._compare import comparisons, operand_pattern
 
 
@@ -57,6 +58,8 @@ class IsLiteral(Rule):
                 if arg is None or arg.type not in ("integer", "float"):
                     continue
             new = "==" if op.type == "is" else "!="
+            if noqa(ctx, cmp, "F632"):
+                continue  # already marked deliberate for flake8/ruff
             yield Finding(
                 cmp,
                 f"`{ctx.text(op)}` with a literal: identity of literals is not guaranteed; use `{new}`",

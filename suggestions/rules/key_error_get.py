@@ -104,8 +104,9 @@ class KeyErrorGet(Rule):
                     ):
                         key_text = f"({key_text})"
                     args = key_text if default == "None" else f"{key_text}, {default}"
-                    if "\n" not in args and b"#" not in ctx.source[tr.start_byte : tr.end_byte]:
-                        edits = [ctx.replace(tr, f"{target} = {ctx.text(obj)}.get({args})")]
+                    new = f"{target} = {ctx.text(obj)}.get({args})"
+                    if "\n" not in new and b"#" not in ctx.source[tr.start_byte : tr.end_byte]:
+                        edits = [ctx.replace(tr, new)]
         yield Finding(
             tr,
             f"`try`/`except KeyError` around `{ctx.text(sub)}` in a loop: use `.get()`",

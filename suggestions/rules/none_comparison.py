@@ -6,6 +6,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
+from suggestions.rules._common import noqa
 from suggestions.rules._compare import comparisons, operand_pattern
 
 
@@ -49,6 +50,8 @@ class NoneComparison(Rule):
     ) -> Iterable[Finding]:
         for cmp, op, _lit in comparisons(ctx, "KZ103.seen", captures):
             new = "is" if op.type == "==" else "is not"
+            if noqa(ctx, cmp, "E711"):
+                continue  # already marked deliberate for flake8/ruff
             yield Finding(
                 cmp,
                 f"Comparison to None with `{ctx.text(op)}`: use `{new}`",

@@ -8,7 +8,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
-from suggestions.rules._common import word_positions
+from suggestions.rules._common import noqa, word_positions
 
 # A literal prefix lets the regex engine skip ahead fast; the tree check weeds out "def"
 # inside words or strings.
@@ -73,6 +73,9 @@ class RedefinedFunction(Rule):
                 if any(True for _ in word_positions(src, name, first.end_byte, second.start_byte)):
                     continue
                 ident = first.child_by_field_name("name")
+                second_name = second.child_by_field_name("name") or second
+                if noqa(ctx, ident or first, "F811") or noqa(ctx, second_name, "F811"):
+                    continue  # already marked deliberate for flake8/ruff
                 yield Finding(
                     ident or first,
                     f"Function `{name}` is redefined at line {second.start_point[0] + 1} before any use",

@@ -6,6 +6,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
+from suggestions.rules._common import noqa
 
 # Tests a builtin type name directly (``type(x) == int``); other classes get advice only.
 _BUILTIN_TYPES = frozenset(
@@ -106,6 +107,8 @@ class TypeComparison(Rule):
             )
         ):
             new = f"({new})"
+        if noqa(ctx, cmp, "E721"):
+            return  # already marked deliberate for flake8/ruff
         yield Finding(
             cmp,
             f"`{ctx.text(cmp)}` rejects subclasses: use `{call if not negate else 'not ' + call}`",

@@ -6,10 +6,11 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability, Edit
-from suggestions.rules._common import delete_statement, word_positions
+from suggestions.rules._common import delete_statement, noqa, word_positions
 
 # Names that frameworks look up in a module's globals by themselves (unittest's module
-# hooks and load_tests protocol): importing them is the use.
+# hooks and load_tests protocol): importing them is the use. Dunder names (``__doc__``,
+# ``__version__``) are module metadata taken over on purpose.
 _PROTOCOL_NAMES = frozenset({"load_tests", "setUpModule", "tearDownModule"})
 
 
@@ -76,7 +77,7 @@ class UnusedImport(Rule):
         unused: list[int] = []
         for i, item in enumerate(names):
             bound = _bound_name(ctx, item)
-            if bound is None or bound in _PROTOCOL_NAMES:
+            if bound is None or bound in _PROTOCOL_NAMES or bound.startswith("__"):
                 continue
             if not any(
                 p < stmt.start_byte or p >= stmt.end_byte for p in word_positions(ctx.source, bound)
@@ -101,6 +102,8 @@ class UnusedImport(Rule):
             else ""
         )
         edits = _edits(ctx, stmt, names, unused)
+        if noqa(ctx, stmt, "F401"):
+            return  # already marked deliberate for flake8/ruff
         yield Finding(
             names[unused[0]] if len(unused) < len(names) else stmt,
             message,

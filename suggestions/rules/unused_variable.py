@@ -12,6 +12,7 @@ from suggestions.rules._common import (
     delete_statement,
     enclosing_scope,
     is_simple_literal,
+    noqa,
     word_positions,
 )
 
@@ -97,6 +98,8 @@ class UnusedVariable(Rule):
                 right = assign.child_by_field_name("right")
                 if i and right is not None and right.type == "none":
                     continue  # ``x = None`` after a first store: dropping a reference on purpose
+                if noqa(ctx, assign, "F841"):
+                    continue  # already marked deliberate for flake8/ruff
                 yield self._finding(ctx, name, left, assign)
 
     def _finding(

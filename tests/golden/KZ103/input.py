@@ -15,3 +15,5 @@ if value == "None":
     pass
 if none == 0:
     pass
+if value == None:  # noqa: E711
+    pass

@@ -44,3 +44,11 @@ import math
 
 def use(p: "string.Template") -> Path:
     return p
+
+
+from .models import backends  # noqa: F401
+from .models import (  # noqa
+    first_backend,
+    second_backend,
+)
+from .views import index  # noqa: E501,F401

@@ -65,3 +65,7 @@ def formatted():
 
 
 value = 1
+
+
+def marked():
+    kept = compute()  # noqa: F841

@@ -42,3 +42,11 @@ if FAST:
 else:
     def run():
         pass
+
+
+def compat():
+    return 1
+
+
+def compat():  # noqa: F811
+    return 2
