@@ -62,6 +62,7 @@ Coverage = Callable[[str, int, int], "set[str] | None"]
 Cancel = Callable[[], bool]
 
 LOG_LIMIT = 6000
+MAX_TESTS_KEPT = 2000
 _FAILING = ("failed", "error")
 
 
@@ -432,6 +433,10 @@ class Validator:
                 flaky = [t for t in failing if again.outcomes.get(t) == "passed"]
                 failing = [t for t in failing if t not in flaky]
         tests_run = tuple(sorted(run.outcomes))
+        if len(tests_run) > MAX_TESTS_KEPT:
+            # Stored on every suggestion: a huge suite would bloat the store and the warm start.
+            notes.append(f"{len(tests_run)} tests ran; the first {MAX_TESTS_KEPT} are listed")
+            tests_run = tests_run[:MAX_TESTS_KEPT]
         if flaky:
             notes.append("flaky (failed, then passed on a re-run; not blamed on the patch): " + ", ".join(flaky))
         command_failed = run.returncode not in (0, 5) and not run.failed and not flaky
