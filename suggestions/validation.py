@@ -473,7 +473,7 @@ class Validator:
         if run.returncode == 5 or (self.command.is_pytest and not tests_run):
             notes.append("no tests ran")
             return Validation(ValidationStatus.SKIPPED, tests_run, log=_log(notes, run.output))
-        notes.append(f"{len(tests_run)} test(s) passed" if self.command.is_pytest else "the test command passed")
+        notes.append(f"{len(run.outcomes)} test(s) passed" if self.command.is_pytest else "the test command passed")
 
         # 5. Performance claims are timed.
         if s.category == "performance":
