@@ -116,6 +116,7 @@ class _Pending:
     first: float = 0.0
     last: float = 0.0
     settled: bool = False  # the last event completed a save (closed, renamed into place, deleted)
+    now: bool = False  # deliver without waiting (flush(), a lost root)
 
     def take(self) -> Batch:
         return Batch(
@@ -396,7 +397,7 @@ class Watcher:
     def flush(self) -> None:
         """Deliver pending events now instead of waiting for the quiet window."""
         with self._cond:
-            self._pending.last = self._pending.first = -1e9
+            self._pending.now = True
             self._cond.notify_all()
 
     def _root_changed(self) -> bool:
@@ -420,11 +421,12 @@ class Watcher:
                             if not self._root_reported and self._root_changed():
                                 self._pending.root_lost = True
                                 self._pending.events = 1
-                                self._pending.first = self._pending.last = -1e9
+                                self._pending.first = self._pending.last = time.monotonic()
+                                self._pending.now = True
                         continue
                     continue
                 wait = self.settle if p.settled else self.quiet
-                due = min(p.last + wait, p.first + self.max_delay)
+                due = now if p.now else min(p.last + wait, p.first + self.max_delay)
                 if now < due:
                     self._cond.wait(due - now)
                     continue
