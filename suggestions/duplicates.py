@@ -41,6 +41,7 @@ __all__ = [
     "DuplicateIndex",
     "Fingerprints",
     "Match",
+    "Region",
     "add_project_duplicates",
     "fingerprint",
     "for_analyzer",
@@ -68,11 +69,12 @@ _WORDS = str.maketrans(
 _NO_SPACE = str.maketrans({" ": None, "\t": None, "\r": None, "\f": None, "\v": None})
 _RUNS = re.compile("a+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # unicode letters are words too; keeps tokens ASCII
+# One pass per pattern, each starting with a literal so ``re`` scans at memchr speed.
 _COMMENTS = {
     # Docstrings are prose: one token each (with their newlines kept for line numbers).
-    "python": re.compile(r"#[^\n]*|\"\"\"[\s\S]*?\"\"\"|\'\'\'[\s\S]*?\'\'\'"),
+    "python": (re.compile(r"#[^\n]*"), re.compile(r'"""[\s\S]*?"""'), re.compile(r"'''[\s\S]*?'''")),
 }
-_C_COMMENTS = re.compile(r"//[^\n]*|/\*[\s\S]*?\*/")
+_C_COMMENTS = (re.compile(r"//[^\n]*"), re.compile(r"/\*[\s\S]*?\*/"))
 _LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c"})
 _SUPPRESS = re.compile(rb"(?:#|//)\s*kaizen:\s*ignore(?:\[([A-Za-z0-9_, ]*)\])?")
 
@@ -88,8 +90,12 @@ def tokenize(language: str, text: str) -> list[str]:
     Words (identifiers, keywords, numbers) become ``a``; punctuation stays; comments and
     whitespace go. Everything runs in C (``str.translate`` and two simple regexes).
     """
-    text = _COMMENTS.get(language, _C_COMMENTS).sub(_strip_comment, text)
-    text = _RUNS.sub("a", _NON_ASCII.sub("a", text.translate(_WORDS))).translate(_NO_SPACE)
+    for pattern in _COMMENTS.get(language, _C_COMMENTS):
+        text = pattern.sub(_strip_comment, text)
+    text = text.translate(_WORDS)
+    if not text.isascii():
+        text = _NON_ASCII.sub("a", text)
+    text = _RUNS.sub("a", text).translate(_NO_SPACE)
     return text.split("\n")
 
 
@@ -141,7 +147,9 @@ def fingerprint(path: str, language: str, data: bytes, min_tokens: int = 60) -> 
     limit = len(tokens) - min_tokens
     crc = zlib.crc32
     # One anchor per non-empty line; the diversity check waits for real matches (rare).
-    anchor_starts = sorted({s for s, line in zip(starts, lines, strict=True) if line and s <= limit})
+    anchor_starts = sorted(
+        {s for s, line in zip(starts, lines, strict=True) if line and s <= limit}
+    )
     max_words = 0.7 * min_tokens
     anchors = [
         (crc(window), s)
@@ -193,6 +201,51 @@ def _common_suffix(x: bytes, i: int, y: bytes, j: int) -> int:
     return lo
 
 
+@dataclass(slots=True)
+class Region:
+    """One duplicated stretch of a file (token offsets and 1-based lines) and its copies."""
+
+    path: str
+    start: int
+    end: int
+    start_line: int
+    end_line: int
+    copies: set[tuple[str, int, int]]  # (path, start_line, end_line) of each other copy
+
+    def title(self, here: str) -> str:
+        others = sorted(self.copies)
+        where = ", ".join(
+            f"{p}:{a}-{b}" if p != here else f"line {a}-{b}" for p, a, b in others[:3]
+        )
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        lines = self.end_line - self.start_line + 1
+        return f"{TITLE} ({lines} lines, {self.end - self.start} tokens) also at {where}{more}"
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "severity": 0.3,
+            "tokens": self.end - self.start,
+            "end_line": self.end_line,
+            "copies": [
+                {"path": p, "start_line": a, "end_line": b} for p, a, b in sorted(self.copies)
+            ],
+        }
+
+
+def _links(
+    entries: list[tuple[str, int]], cross_file_only: bool
+) -> Iterable[tuple[tuple[str, int], tuple[str, int]]]:
+    """Each copy with the next one (from another file when asked): a chain, not all pairs.
+
+    Every copy still gets a region; n copies cost n - 1 comparisons instead of n²/2.
+    """
+    for i, a in enumerate(entries):
+        for b in entries[i + 1 :]:
+            if not cross_file_only or b[0] != a[0]:
+                yield a, b
+                break
+
+
 def _line_of(fp: Fingerprints, offset: int) -> int:
     """1-based line of a token offset."""
     return bisect.bisect_right(fp.line_starts, offset)
@@ -234,9 +287,7 @@ class DuplicateIndex:
             if wanted is not None and not any(p in wanted for p, _ in entries):
                 continue
             entries = entries[:_MAX_BUCKET]
-            for (pa, oa), (pb, ob) in itertools.combinations(entries, 2):
-                if cross_file_only and pa == pb:
-                    continue
+            for (pa, oa), (pb, ob) in _links(entries, cross_file_only):
                 if wanted is not None and pa not in wanted and pb not in wanted:
                     continue
                 if (pb, ob) < (pa, oa):
@@ -250,6 +301,12 @@ class DuplicateIndex:
                 back = _common_suffix(ta, oa, tb, ob)
                 sa, sb = oa - back, ob - back
                 length = back + _common_prefix(ta, oa, tb, ob)
+                # Whole lines only: a run that starts mid-line begins at the next line.
+                fa = self.files[pa]
+                line = _line_of(fa, sa)
+                if fa.line_starts[line - 1] != sa and line < len(fa.line_starts):
+                    shift = fa.line_starts[line] - sa
+                    sa, sb, length = sa + shift, sb + shift, length - shift
                 if pa == pb and sa + length > sb:
                     length = sb - sa  # a run overlapping itself: keep the part before the copy
                 seen[key].append((sa, sa + length))
@@ -257,6 +314,49 @@ class DuplicateIndex:
                     continue
                 out.append(Match(pa, sa, pb, sb, length))
         out.sort(key=lambda m: (m.a, m.a_start, m.b, m.b_start))
+        return out
+
+    def regions(
+        self, only: Iterable[str] | None = None, cross_file_only: bool = False
+    ) -> dict[str, list[Region]]:
+        """Duplicated regions per path: overlapping copies merged, so one place is one region."""
+        raw: dict[str, list[tuple[int, int, int, int, tuple[str, int, int]]]] = defaultdict(list)
+        for m in self.matches(only, cross_file_only):
+            for here, start, there, other_start in (
+                (m.a, m.a_start, m.b, m.b_start),
+                (m.b, m.b_start, m.a, m.a_start),
+            ):
+                fp, ofp = self.files[here], self.files[there]
+                other = (
+                    there,
+                    _line_of(ofp, other_start),
+                    _line_of(ofp, other_start + m.length - 1),
+                )
+                raw[here].append(
+                    (
+                        start,
+                        start + m.length,
+                        _line_of(fp, start),
+                        _line_of(fp, start + m.length - 1),
+                        other,
+                    )
+                )
+        wanted = set(only) if only is not None else None
+        out: dict[str, list[Region]] = {}
+        for path, items in raw.items():
+            if wanted is not None and path not in wanted:
+                continue
+            items.sort()
+            merged: list[Region] = []
+            for start, end, first, last, other in items:
+                if merged and first <= merged[-1].end_line:
+                    r = merged[-1]
+                    if end > r.end:
+                        r.end, r.end_line = end, max(r.end_line, last)
+                    r.copies.add(other)
+                else:
+                    merged.append(Region(path, start, end, first, last, {other}))
+            out[path] = merged
         return out
 
     def suggestions(
@@ -271,69 +371,38 @@ class DuplicateIndex:
         ``Selection.enabled_in``); ``# kaizen: ignore[KZ705]`` on a region's first line
         suppresses it there.
         """
-        regions: dict[tuple[str, int, int], dict[str, Any]] = {}
-        for m in self.matches(only, cross_file_only):
-            for here, start, there, other_start in (
-                (m.a, m.a_start, m.b, m.b_start),
-                (m.b, m.b_start, m.a, m.a_start),
-            ):
-                fp, ofp = self.files[here], self.files[there]
-                first, last = _line_of(fp, start), _line_of(fp, start + m.length - 1)
-                o_first, o_last = (
-                    _line_of(ofp, other_start),
-                    _line_of(ofp, other_start + m.length - 1),
-                )
-                entry = regions.setdefault(
-                    (here, first, last),
-                    {
-                        "tokens": m.length,
-                        "others": [],
-                        "digest": zlib.crc32(fp.tokens[start : start + m.length]),
-                    },
-                )
-                entry["others"].append({"path": there, "start_line": o_first, "end_line": o_last})
-                entry["tokens"] = max(entry["tokens"], m.length)
-        wanted = set(only) if only is not None else None
-        out: dict[str, list[Suggestion]] = defaultdict(list)
-        occurrences: dict[tuple[str, str], int] = defaultdict(int)
-        for (path, first, last), entry in sorted(regions.items()):
-            if wanted is not None and path not in wanted:
-                continue
+        out: dict[str, list[Suggestion]] = {}
+        for path, regions in sorted(self.regions(only, cross_file_only).items()):
             if enabled_in is not None and not enabled_in(CODE, path):
                 continue
-            if first in self.files[path].suppressed:
-                continue
-            others = sorted({(o["path"], o["start_line"], o["end_line"]) for o in entry["others"]})
-            where = ", ".join(
-                f"{p}:{a}-{b}" if p != path else f"line {a}-{b}" for p, a, b in others[:3]
-            )
-            more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-            target = f"{entry['digest']:08x}:{entry['tokens']}"
-            occ = occurrences[(path, target)]
-            occurrences[(path, target)] += 1
-            out[path].append(
-                Suggestion(
-                    fingerprint=fingerprint_of(CODE, path, target, occ),
-                    code=CODE,
-                    title=f"{TITLE} ({last - first + 1} lines, {entry['tokens']} tokens) also at {where}{more}",
-                    rationale=RATIONALE,
-                    path=path,
-                    span=Span(first, 0, last, 0),
-                    patch=None,
-                    applicability=Applicability.DISPLAY_ONLY,
-                    confidence=0.7,
-                    source=Source.STATIC,
-                    category="structure",
-                    evidence={
-                        "severity": 0.3,
-                        "tokens": entry["tokens"],
-                        "copies": [
-                            {"path": p, "start_line": a, "end_line": b} for p, a, b in others
-                        ],
-                    },
+            fp = self.files[path]
+            occurrences: dict[str, int] = defaultdict(int)
+            found: list[Suggestion] = []
+            for r in regions:
+                if r.start_line in fp.suppressed:
+                    continue
+                target = f"{zlib.crc32(fp.tokens[r.start : r.end]):08x}:{r.end - r.start}"
+                occ = occurrences[target]
+                occurrences[target] += 1
+                found.append(
+                    Suggestion(
+                        fingerprint=fingerprint_of(CODE, path, target, occ),
+                        code=CODE,
+                        title=r.title(path),
+                        rationale=RATIONALE,
+                        path=path,
+                        span=Span(r.start_line, 0, r.end_line, 0),
+                        patch=None,
+                        applicability=Applicability.DISPLAY_ONLY,
+                        confidence=0.7,
+                        source=Source.STATIC,
+                        category="structure",
+                        evidence=r.evidence(),
+                    )
                 )
-            )
-        return dict(out)
+            if found:
+                out[path] = found
+        return out
 
 
 def project_duplicates(

@@ -100,8 +100,23 @@ def rebound(ctx: Context, name: str) -> bool:
 
 def imports_module(ctx: Context, module: str) -> bool:
     """``import module`` (plain, not aliased) appears in the file."""
-    pattern = rb"^[ \t]*import\s+(?:[\w.]+\s*,\s*)*" + re.escape(module.encode()) + rb"\s*(?:,|#|$)"
-    return re.search(pattern, ctx.source, re.M) is not None
+
+    def compute(c: Context) -> frozenset[str]:
+        out: set[str] = set()
+        for m in _IMPORT.finditer(c.source):
+            if c.source[line_start(c.source, m.start()) : m.start()].strip():
+                continue  # `from x import name`: not the module itself
+            for part in m.group(1).split(b","):
+                words = part.split()
+                if len(words) == 1:
+                    out.add(words[0].decode("utf-8", "replace"))
+        return frozenset(out)
+
+    names: frozenset[str] = ctx.shared("pyfix.imports", compute)
+    return module in names
+
+
+_IMPORT = re.compile(rb"import[ \t]+([\w., \t]+)")  # literal prefix; `from x import` lines too (harmless)
 
 
 def imports_from(ctx: Context, module: str, name: str) -> bool:
@@ -225,6 +240,10 @@ class PrefilteredRule(Rule):
     prefilters: ClassVar[tuple[tuple[bytes, re.Pattern[bytes]], ...]]
     pattern: ClassVar[str]
 
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        """A cheap second look at one hit (``source[start:end]``); False skips it."""
+        return True
+
     def hits(self, source: bytes) -> list[tuple[int, int]]:
         """(start, end) of every prefilter hit, in order."""
         found: list[tuple[int, int]] = []
@@ -240,16 +259,23 @@ class PrefilteredRule(Rule):
         spots = self.hits(src)
         if not spots:
             return
+        # Nearby hits share one query range: fewer cursor runs, each over a few lines.
+        ranges: list[list[int]] = []
+        for start, end in spots:
+            if not self.accept(ctx, start, end):
+                continue
+            begin = line_start(src, start)
+            if ranges and begin <= ranges[-1][1] + 512:
+                ranges[-1][1] = max(ranges[-1][1], end)
+            else:
+                ranges.append([begin, max(end, begin + 1)])
+        if not ranges:
+            return
         compiled = query(ctx.language, self.pattern)
         seen: set[tuple[int, ...]] = set()
-        last_line = -1
-        for start, end in spots:
-            begin = line_start(src, start)
-            if begin == last_line:
-                continue
-            last_line = begin
+        for begin, end in ranges:
             cursor = tree_sitter.QueryCursor(compiled)
-            cursor.set_byte_range(begin, max(end, begin + 1))
+            cursor.set_byte_range(begin, end)
             for index, captures in cursor.matches(ctx.root):
                 key = (
                     index,

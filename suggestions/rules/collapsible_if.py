@@ -9,6 +9,10 @@ from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
 from suggestions.rules._pyfix import LOW_PRECEDENCE, PrefilteredRule, dedent_edits, line_start
 
+_OTHER_HEADER = re.compile(
+    rb"[ \t]*(?:def|class|for|while|with|try|else|elif|except|finally|async|match|case|lambda)\b"
+)
+
 
 def _operand(ctx: Context, node: tree_sitter.Node) -> str:
     text = ctx.text(node)
@@ -64,6 +68,11 @@ class CollapsibleIf(PrefilteredRule):
       consequence: (block . (if_statement condition: (_) @b consequence: (block) @body !alternative) @inner .)
       !alternative) @outer
     """
+
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        # The colon must close an `if` header (or a continuation line of one).
+        header = ctx.source[line_start(ctx.source, start) : start]
+        return _OTHER_HEADER.match(header) is None
 
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]

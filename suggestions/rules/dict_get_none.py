@@ -48,6 +48,9 @@ class DictGetNone(PrefilteredRule):
       (#eq? @method "get")) @call
     """
 
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        return ctx.source[max(0, start - 80) : start].rstrip().endswith(b",")  # a second argument
+
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
     ) -> Iterable[Finding]:

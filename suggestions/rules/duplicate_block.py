@@ -68,44 +68,14 @@ class DuplicateBlock(Rule):
             return
         index = DuplicateIndex(min_tokens)
         index.update(fp)
-        for m in index.matches():
-            for start, other in ((m.a_start, m.b_start), (m.b_start, m.a_start)):
-                first = _line(fp.line_starts, start)
-                last = _line(fp.line_starts, start + m.length - 1)
-                o_first = _line(fp.line_starts, other)
-                o_last = _line(fp.line_starts, other + m.length - 1)
-                node = ctx.root.descendant_for_point_range(
-                    (first - 1, _indent(ctx, first)), (last - 1, _line_end(ctx, last))
-                )
-                if node is None:
-                    continue
-                yield Finding(
-                    node,
-                    f"Duplicated block ({last - first + 1} lines, {m.length} tokens) also at line {o_first}-{o_last}",
-                    evidence={
-                        "tokens": m.length,
-                        "end_line": last,
-                        "copies": [{"path": ctx.path, "start_line": o_first, "end_line": o_last}],
-                    },
-                )
-
-
-def _line(starts: tuple[int, ...], offset: int) -> int:
-    import bisect
-
-    return bisect.bisect_right(starts, offset)
-
-
-def _lines(ctx: Context) -> list[bytes]:
-    result: list[bytes] = ctx.shared("duplicate_block.lines", lambda c: c.source.split(b"\n"))
-    return result
-
-
-def _indent(ctx: Context, line: int) -> int:
-    text = _lines(ctx)[line - 1] if line - 1 < len(_lines(ctx)) else b""
-    return len(text) - len(text.lstrip())
-
-
-def _line_end(ctx: Context, line: int) -> int:
-    text = _lines(ctx)[line - 1] if line - 1 < len(_lines(ctx)) else b""
-    return len(text.rstrip())
+        lines = ctx.source.split(b"\n")
+        for region in index.regions().get(ctx.path, ()):
+            first, last = region.start_line, region.end_line
+            head = lines[first - 1] if first <= len(lines) else b""
+            tail = lines[last - 1] if last <= len(lines) else b""
+            start = (first - 1, len(head) - len(head.lstrip()))
+            node = ctx.root.descendant_for_point_range(start, (last - 1, len(tail.rstrip())))
+            leaf = ctx.root.descendant_for_point_range(start, start)
+            if node is None:
+                continue
+            yield Finding(node, region.title(ctx.path), target=leaf, evidence=region.evidence())

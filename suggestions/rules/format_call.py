@@ -54,6 +54,9 @@ class FormatCall(PrefilteredRule):
       (#eq? @method "format")) @call
     """
 
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        return ctx.source[max(0, start - 40) : start].rstrip().endswith((b"'", b'"'))
+
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
     ) -> Iterable[Finding]:

@@ -9,6 +9,8 @@ from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
 from suggestions.rules._pyfix import PrefilteredRule
 
+_FIELD = re.compile(rb"\{[A-Za-z_(\[!]")
+
 
 class FstringWithoutPlaceholders(PrefilteredRule):
     """f-string without any placeholder.
@@ -49,6 +51,17 @@ class FstringWithoutPlaceholders(PrefilteredRule):
     pattern = """
     (string (string_start) @start (#match? @start "^[rRbBuU]*[fF]")) @string
     """
+
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        src = ctx.source
+        if start and (
+            src[start - 1 : start].isalnum() or src[start - 1 : start] in (b"_", b"'", b'"')
+        ):
+            return src[start - 1 : start] in (b"r", b"R", b"b", b"B")  # `rf"`, not the end of "of"
+        quote = src[end - 1 : end]
+        close = src.find(quote, end)
+        body = src[end : close if close >= 0 else end + 200]
+        return b"{{" in body or _FIELD.search(body) is None
 
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]

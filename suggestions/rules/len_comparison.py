@@ -9,6 +9,7 @@ from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability
 from suggestions.rules._pyfix import PRIMARY, PrefilteredRule
 
+_COMPARED = re.compile(rb"\)\s*(?:==|!=|>)\s*0\b")
 # Where a comparison's value is only used for its truth.
 _CONDITION_PARENTS = frozenset({"if_statement", "elif_clause", "while_statement", "if_clause"})
 _BOOL_CONTEXT = frozenset({"boolean_operator", "not_operator", "parenthesized_expression"})
@@ -73,6 +74,9 @@ class LenComparison(PrefilteredRule):
       . (integer) @zero .
       (#eq? @fn "len") (#eq? @zero "0")) @cmp
     """
+
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        return _COMPARED.search(ctx.source, start, start + 400) is not None
 
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]

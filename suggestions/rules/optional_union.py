@@ -75,6 +75,12 @@ class OptionalUnion(PrefilteredRule):
       (#eq? @module "typing") (#any-of? @name "Optional" "Union")) @generic
     """
 
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        name = ctx.source[start:end].decode()
+        return target_version(ctx) >= (3, 10) and (
+            imports_from(ctx, "typing", name) or imports_module(ctx, "typing")
+        )
+
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
     ) -> Iterable[Finding]:

@@ -53,6 +53,11 @@ class PercentFormat(PrefilteredRule):
     (binary_operator left: (string) @fmt operator: "%" right: (tuple) @args) @expr
     """
 
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        return (
+            ctx.source[max(0, start - 40) : start].rstrip().endswith((b"'", b'"'))
+        )  # a literal on the left
+
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
     ) -> Iterable[Finding]:

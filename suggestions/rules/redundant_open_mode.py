@@ -9,6 +9,7 @@ from suggestions.framework import Category, Context, Finding
 from suggestions.model import Applicability, Edit
 from suggestions.rules._pyfix import PrefilteredRule, rebound
 
+_MODE = re.compile(rb"[\x27\x22](?:r|rt|tr)[\x27\x22]")
 _DEFAULT_MODES = frozenset({"r", "rt", "tr"})
 
 
@@ -66,6 +67,9 @@ class RedundantOpenMode(PrefilteredRule):
       arguments: (argument_list (_) @file . "," . (keyword_argument name: (identifier) @kw value: (string) @mode))
       (#eq? @fn "open") (#eq? @kw "mode")) @call
     """
+
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        return _MODE.search(ctx.source, end, end + 400) is not None
 
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]

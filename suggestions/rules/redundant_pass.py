@@ -48,6 +48,23 @@ class RedundantPass(PrefilteredRule):
     (block (pass_statement) @pass) @block
     """
 
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        # Skip the common case of `pass` alone under its header.
+        src = ctx.source
+        begin = line_start(src, start)
+        indent = start - begin
+        prev_end = begin - 1
+        prev = src[line_start(src, max(prev_end, 0)) : max(prev_end, 0)].split(b"#", 1)[0].rstrip()
+        nl = src.find(b"\n", end)
+        nxt = (
+            src[nl + 1 : src.find(b"\n", nl + 1) if src.find(b"\n", nl + 1) >= 0 else len(src)]
+            if nl >= 0
+            else b""
+        )
+        nxt_indent = len(nxt) - len(nxt.lstrip())
+        alone = prev.endswith(b":") and (not nxt.strip() or nxt_indent < indent)
+        return not alone
+
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
     ) -> Iterable[Finding]:

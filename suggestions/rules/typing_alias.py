@@ -79,6 +79,12 @@ class TypingAlias(PrefilteredRule):
     (attribute object: (identifier) @module attribute: (identifier) @name (#eq? @module "typing") (#any-of? @name {_NAMES})) @qualified
     """
 
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        name = ctx.source[start:end].decode()
+        return target_version(ctx) >= (3, 9) and (
+            imports_from(ctx, "typing", name) or imports_module(ctx, "typing")
+        )
+
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
     ) -> Iterable[Finding]:

@@ -52,6 +52,17 @@ class UnnecessaryComprehension(PrefilteredRule):
       (#eq? @elt @target)) @comp
     """
 
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        # Only `[x for x in` / `{x for x in`: the element name right before `for`.
+        m = self.prefilters[0][1].match(ctx.source, start)
+        name = ctx.source[start:end].split()[1] if m else b""
+        before = ctx.source[max(0, start - 400) : start].rstrip()
+        return (
+            bool(name)
+            and before.endswith(name)
+            and before[: -len(name)].rstrip().endswith((b"[", b"{"))
+        )
+
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
     ) -> Iterable[Finding]:
