@@ -50,7 +50,7 @@ _LINES = True
 _TYPE_LIMIT = 8
 _FLUSH_NS = 2_000_000_000
 _SAMPLE_FIRST = 8  # calls sampled (types, argument hashes) before thinning out ...
-_SAMPLE_MASK = 63  # ... to one call in 64
+_SAMPLE_EVERY = 64  # ... to one call in 64
 _EXCLUDED_DIRS = frozenset(
     {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pypackages__", ".git",
      ".kaizen", "node_modules", ".eggs"}
@@ -104,7 +104,8 @@ class _Thread:
     def __init__(self) -> None:
         # stack entries: [code, start_ns, child_ns, rec, sampled, id(code)]
         self.stack: list[list[Any]] = []
-        # rec: [calls, total_ns, own_ns, active, callers{code|None: n}]
+        # rec: [calls, total_ns, own_ns, active, callers{id(code)|None: n}, last caller,
+        #       calls from it not yet in callers, call number of the next sample, untimed]
         self.funcs: dict[int, list[Any]] = {}
         self.samples: dict[int, _Sample] = {}
         self.excs: dict[tuple[int, int, str], list[int]] = {}
@@ -176,12 +177,18 @@ def _classify(code: CodeType) -> bool:
         _nlines[id(code)] = len(lines)
         if _mode == "monitoring":
             try:
-                _MON.set_local_events(_tool, code, _LOCAL_EVENTS)
+                _MON.set_local_events(_tool, code, _local_events(code))
             except ValueError:
                 project = False
     _kinds[id(code)] = project
     _code_of[id(code)] = code  # holding the code keeps its id from being reused
     return project
+
+
+def _local_events(code: CodeType) -> int:
+    if code.co_flags & _GEN_FLAGS:
+        return int(_LOCAL_EVENTS & ~_MON.events.PY_RETURN)
+    return _LOCAL_EVENTS
 
 
 def _line_of(code: CodeType, offset: int) -> int:
@@ -278,24 +285,46 @@ def _sample_return(st: _Thread, code: CodeType, value: object) -> None:
 # --- shared bookkeeping for both modes --------------------------------------------------------
 
 
+def _new_rec() -> list[Any]:
+    return [0, 0, 0, 0, {}, None, 0, 1, False]
+
+
+def _switch_caller(rec: list[Any], caller: int | None) -> None:
+    """Bank the run of calls from the previous caller; a loop then costs one compare a call."""
+    if rec[6]:
+        callers = rec[4]
+        last = rec[5]
+        callers[last] = callers.get(last, 0) + rec[6]
+    rec[5] = caller
+    rec[6] = 1
+
+
+def _next_sample(n: int) -> int:
+    return n + 1 if n < _SAMPLE_FIRST else n + _SAMPLE_EVERY
+
+
 def _enter(st: _Thread, code: CodeType, frame: FrameType | None, fresh: bool) -> None:
     stack = st.stack
     funcs = st.funcs
-    rec = funcs.get(id(code))
+    cid = id(code)
+    rec = funcs.get(cid)
     if rec is None:
-        rec = funcs[id(code)] = [0, 0, 0, 0, {}]
+        rec = funcs[cid] = _new_rec()
     sampled = False
     if fresh:
         n = rec[0] = rec[0] + 1
-        callers = rec[4]
         caller = stack[-1][5] if stack else None
-        callers[caller] = callers.get(caller, 0) + 1
-        if n <= _SAMPLE_FIRST or not n & _SAMPLE_MASK:
+        if caller == rec[5]:
+            rec[6] += 1
+        else:
+            _switch_caller(rec, caller)
+        if n == rec[7]:
+            rec[7] = _next_sample(n)
             sampled = True
             _sample_args(st, code, frame if frame is not None else sys._getframe(2))
     rec[3] += 1
     now = _now()
-    stack.append([code, now, 0, rec, sampled, id(code)])
+    stack.append([code, now, 0, rec, sampled, cid])
     if now > _next_flush_ns:
         flush()
 
@@ -377,31 +406,26 @@ def _m_start(code: CodeType, offset: int) -> Any:
             project = _classify(code)
         if not project:
             return _DISABLE
-        rec = st.funcs[cid] = [0, 0, 0, 0, {}]
+        rec = st.funcs[cid] = _new_rec()
+        rec[8] = bool(code.co_flags & _GEN_FLAGS)
     stack = st.stack
     n = rec[0] = rec[0] + 1
-    callers = rec[4]
     caller = stack[-1][5] if stack else None
-    callers[caller] = callers.get(caller, 0) + 1
-    sampled = n <= _SAMPLE_FIRST or not n & _SAMPLE_MASK
+    if caller == rec[5]:
+        rec[6] += 1
+    else:
+        _switch_caller(rec, caller)
+    sampled = n == rec[7]
     if sampled:
+        rec[7] = _next_sample(n)
         _sample_args(st, code, sys._getframe(1))
+    if rec[8]:
+        return None  # a generator: counted, not timed (see install)
     rec[3] += 1
     now = _now()
     stack.append([code, now, 0, rec, sampled, cid])
     if now > _next_flush_ns:
         flush()
-    return None
-
-
-def _m_resume(code: CodeType, offset: int) -> Any:
-    if not _kinds.get(id(code)):
-        return _DISABLE
-    try:
-        st = _tls.st
-    except AttributeError:
-        st = _state()
-    _enter(st, code, None, False)
     return None
 
 
@@ -428,17 +452,6 @@ def _m_return(code: CodeType, offset: int, retval: object) -> Any:
                 _sample_return(_tls.st, code, retval)
             return None
     _leave(_tls.st, code, retval, True)
-    return None
-
-
-def _m_yield(code: CodeType, offset: int, retval: object) -> Any:
-    if not _kinds.get(id(code)):
-        return _DISABLE
-    try:
-        st = _tls.st
-    except AttributeError:
-        return None
-    _leave(st, code, retval, False)
     return None
 
 
@@ -571,7 +584,7 @@ def set_test(test_id: str) -> None:
             if code is not None:
                 try:
                     set_local(_tool, code, 0)
-                    set_local(_tool, code, _LOCAL_EVENTS)
+                    set_local(_tool, code, _local_events(code))
                 except ValueError:
                     pass
 
@@ -600,8 +613,8 @@ def test_outcome(test_id: str, outcome: str, duration: float, longrepr: str) -> 
 
 def _record_uncaught(exc_type: Any, exc: BaseException | None, tb: Any, thread: str = "") -> None:
     try:
-        if exc_type is None or issubclass(exc_type, SystemExit):
-            return
+        if exc_type is None or issubclass(exc_type, SystemExit) or len(_uncaught) >= 20:
+            return  # a program calling excepthook in a loop must not pay for a flush each time
         import traceback
 
         text = "".join(traceback.format_exception(exc_type, exc, tb))
@@ -651,8 +664,9 @@ def _snapshot(final: bool) -> dict[str, Any]:
             m[0] += rec[0]
             m[1] += rec[1]
             m[2] += rec[2]
-            for caller, n in list(rec[4].items()):
-                m[3][caller] = m[3].get(caller, 0) + n
+            for caller, n in [*rec[4].items(), (rec[5], rec[6])]:
+                if n:
+                    m[3][caller] = m[3].get(caller, 0) + n
         # Frames still running count up to now (a timeout kill must not lose main()).
         stack = list(st.stack)
         seen: set[int] = set()
@@ -917,11 +931,14 @@ def install() -> None:
         ev = mon.events
         _mode = "monitoring"
         _DISABLE = mon.DISABLE
-        _LOCAL_EVENTS = ev.PY_RETURN | ev.PY_YIELD | ev.PY_RESUME | (ev.LINE if _LINES else 0)
+        # Generators and coroutines get no PY_RETURN/PY_YIELD/PY_RESUME: each resume would cost
+        # two callbacks. Their calls are counted exactly (PY_START fires on the first start
+        # only); their time is not measured and stays in the consumer's own time.
+        _LOCAL_EVENTS = ev.PY_RETURN | (ev.LINE if _LINES else 0)
         mon.use_tool_id(_tool, "kaizen")
         for event, fn in (
-            (ev.PY_START, _m_start), (ev.PY_RESUME, _m_resume), (ev.PY_RETURN, _m_return),
-            (ev.PY_YIELD, _m_yield), (ev.PY_UNWIND, _m_unwind), (ev.RAISE, _m_raise),
+            (ev.PY_START, _m_start), (ev.PY_RETURN, _m_return), (ev.PY_UNWIND, _m_unwind),
+            (ev.RAISE, _m_raise),
             (ev.EXCEPTION_HANDLED, _m_handled), (ev.LINE, _m_line),
         ):
             mon.register_callback(_tool, event, fn)
