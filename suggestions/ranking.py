@@ -6,9 +6,15 @@ Each suggestion's score is ``benefit * P(accept) - (1 - P(accept)) * cost``:
   share of time, calls, exceptions — or the rule's static severity), its validation status,
   the measured speed-up and the size and risk of the diff.
 * ``P(accept)`` is a Beta posterior per rule (seeded by the rule's declared confidence) and,
-  below it, per rule-and-folder (seeded by the rule's posterior, scaled by how this folder
-  fares across rules). Every accept (an automatic apply counts as one), reject and undo
-  updates the counts, so rules this user rejects sink and rules this user accepts rise.
+  below it, per rule-and-folder (seeded by the rule's posterior). Folders get a two-way
+  explanation: either a folder is like any other, or the user wants it left alone; the
+  posterior of the second (from how surprising the rejections there are, given each rule's
+  record elsewhere) pulls every rule down in that folder, and rejections there count for
+  less against the rules themselves. Every accept (an automatic apply counts as one),
+  reject and undo updates the counts, so rules this user rejects sink and rules this user
+  accepts rise.
+* A rule the user has hardly judged gets one suggestion near the top, not ten: its prior is
+  a guess, and one suggestion is enough to ask.
 
 The ranker learns from the ``decisions`` table itself (a cursor remembers how far it has
 read), so a decision recorded by any component — the patcher, the ``reject`` command, the
@@ -148,9 +154,16 @@ class Ranker:
     """Scores, orders and explains suggestions; learns from decisions. Thread-safe via the store."""
 
     # A Beta prior of this many pseudo-decisions at the rule's declared confidence.
-    RULE_STRENGTH = 2.0
+    RULE_STRENGTH = 1.0
     # The rule-and-folder cell shrinks towards the rule's posterior with this weight.
-    FOLDER_STRENGTH = 2.0
+    FOLDER_STRENGTH = 1.0
+    # Before any decision, the chance that a folder is one the user wants left alone, and
+    # how often the user accepts a change in such a folder.
+    FOLDER_DISLIKE_PRIOR = 0.1
+    DISLIKED_ACCEPT = 0.05
+    # Below this many decisions a rule is untried: its further suggestions wait their turn.
+    UNTRIED_DECISIONS = 3.0
+    UNTRIED_REPEAT = 0.5
     NOT_NOW_SECONDS = 24 * 3600.0
     # What reading a suggestion the user then rejects costs, in benefit units.
     REJECT_COST = 1.0
@@ -161,7 +174,9 @@ class Ranker:
         store.ensure_schema("ranking", RANKING_MIGRATIONS)
         self._counts: dict[tuple[str, str], Prior] = {}
         self._by_folder: dict[str, list[tuple[str, Prior]]] = {}
-        self._folder_factor: dict[str, float] = {}
+        self._folder_factor: dict[str, float] = {}  # folder -> P(disliked), per fit
+        self._effective: dict[str, Prior] = {}  # rule -> counts, rejects in disliked folders discounted
+        self._fitted = False
         self._confidence: dict[str, float] = {}  # declared confidence per rule, as seen
         self.config_edit: Path | None = None  # the settings file the last 'never' reject wrote
         self._loaded = False
@@ -217,7 +232,7 @@ class Ranker:
         for (code, folder), prior in self._counts.items():
             if code != ALL and folder != ALL:
                 self._by_folder.setdefault(folder, []).append((code, prior))
-        self._folder_factor = {}
+        self._fitted = False
         self._loaded = True
 
     def prior(self, code: str, folder: str = ALL) -> Prior:
@@ -225,39 +240,78 @@ class Ranker:
         return self._counts.get((code, folder), _NO_DECISIONS)
 
     def rule_acceptance(self, code: str, confidence: float | None = None) -> float:
-        """P(accept) for a rule anywhere: Beta posterior seeded by its declared confidence."""
-        conf = self._confidence.get(code, 0.7) if confidence is None else confidence
-        return self.prior(code, ALL).mean(min(max(conf, 0.02), 0.98), self.RULE_STRENGTH)
+        """P(accept) for a rule anywhere: Beta posterior seeded by its declared confidence.
 
-    def folder_factor(self, folder: str) -> float:
-        """How much more (>1) or less (<1) this user accepts in ``folder`` than the rules predict.
-
-        Observed accepts against the accepts the rules' own posteriors expect for the same
-        decisions, so a folder that merely saw bad rules is not blamed for them.
+        Rejections in a folder the user seems not to want touched at all count for less
+        (by how likely that is): they say little about the rule.
         """
-        cached = self._folder_factor.get(folder)
-        if cached is not None:
-            return cached
-        observed = expected = 0.0
-        for code, prior in self._by_folder.get(folder, ()):
-            observed += prior.accepts
-            expected += prior.n * self.rule_acceptance(code)
-        factor = min(max((observed + 2.0) / (expected + 2.0), 0.1), 2.0)
-        self._folder_factor[folder] = factor
-        return factor
+        self._fit()
+        conf = self._confidence.get(code, 0.7) if confidence is None else confidence
+        counts = self._effective.get(code, _NO_DECISIONS)
+        return counts.mean(min(max(conf, 0.02), 0.98), self.RULE_STRENGTH)
+
+    def folder_dislike(self, folder: str) -> float:
+        """P(this user does not want changes in ``folder`` at all), from the decisions there.
+
+        Two explanations compete for the decisions made in a folder: the folder is like any
+        other (each rule is accepted as often as its posterior says), or the user does not
+        want changes there (almost everything rejected). A rejection of a rule the user
+        otherwise accepts is strong evidence for the second; rejections of rules the user
+        rejects everywhere are evidence for neither, so a folder that merely saw bad rules
+        is not blamed for them.
+        """
+        self._fit()
+        return self._folder_factor.get(folder, 0.0)
+
+    def _fit(self) -> None:
+        """Rule posteriors and folder dislikes explain the same decisions: settle them together."""
+        if self._fitted:
+            return
+        self._fitted = True  # set first: the passes below read the partial fit
+        by_code: dict[str, list[tuple[str, Prior]]] = {}
+        for folder, cells in self._by_folder.items():
+            for code, prior in cells:
+                by_code.setdefault(code, []).append((folder, prior))
+        dislike: dict[str, float] = {}
+        for _ in range(3):
+            self._effective = {
+                code: Prior(
+                    sum(p.accepts for _, p in cells),
+                    sum(p.rejects * (1.0 - dislike.get(f, 0.0)) for f, p in cells),
+                )
+                for code, cells in by_code.items()
+            }
+            self._folder_factor = dislike = {f: self._dislike(cells) for f, cells in self._by_folder.items()}
+
+    def _dislike(self, cells: Sequence[tuple[str, Prior]]) -> float:
+        if not cells:
+            return 0.0  # no decisions here: no reason to doubt the folder
+        log_normal = log_disliked = 0.0
+        eps = self.DISLIKED_ACCEPT
+        for code, prior in cells:
+            conf = self._confidence.get(code, 0.7)
+            counts = self._effective.get(code, _NO_DECISIONS)
+            p = min(max(counts.mean(min(max(conf, 0.02), 0.98), self.RULE_STRENGTH), 0.02), 0.98)
+            log_normal += prior.accepts * math.log(p) + prior.rejects * math.log(1.0 - p)
+            log_disliked += prior.accepts * math.log(eps) + prior.rejects * math.log(1.0 - eps)
+        a = math.log(self.FOLDER_DISLIKE_PRIOR) + log_disliked
+        b = math.log(1.0 - self.FOLDER_DISLIKE_PRIOR) + log_normal
+        m = max(a, b)
+        return math.exp(a - m) / (math.exp(a - m) + math.exp(b - m))
 
     def acceptance(self, code: str, path: str, confidence: float) -> float:
         """P(this user accepts a ``code`` suggestion at ``path``): the learned prior."""
         self._note_confidence(code, confidence)
         p_rule = self.rule_acceptance(code, confidence)
         folder = folder_of(path)
-        seed = min(max(p_rule * self.folder_factor(folder), 0.01), 0.99)
+        d = self.folder_dislike(folder)
+        seed = min(max((1.0 - d) * p_rule + d * self.DISLIKED_ACCEPT, 0.01), 0.99)
         return self.prior(code, folder).mean(seed, self.FOLDER_STRENGTH)
 
     def _note_confidence(self, code: str, confidence: float) -> None:
         if self._confidence.get(code) != confidence:
             self._confidence[code] = confidence
-            self._folder_factor.clear()
+            self._fitted = False
 
     # --- hiding -----------------------------------------------------------------------------
 
@@ -321,6 +375,33 @@ class Ranker:
             score, terms = self.score(s)
             out.append(s.replace(score=score, score_breakdown=terms))
         out.sort(key=lambda s: (-s.score, s.path, s.line, s.code))
+        return self._spread_untried(out)
+
+    def _spread_untried(self, ranked: list[Suggestion]) -> list[Suggestion]:
+        """Let a rule the user has hardly judged put one suggestion near the top, not ten.
+
+        Its prior is a guess: one suggestion asks the question, the next ones wait for the
+        answer instead of filling the list.
+        """
+        seen: dict[str, int] = {}
+        changed = False
+        out: list[Suggestion] = []
+        for s in ranked:
+            if self.prior(s.code, ALL).n >= self.UNTRIED_DECISIONS:
+                out.append(s)
+                continue
+            i = seen.get(s.code, 0)
+            seen[s.code] = i + 1
+            if i == 0:
+                out.append(s)
+                continue
+            penalty = self.UNTRIED_REPEAT * i
+            words = f"{ordinal(i + 1)} of the {s.code} suggestions, a rule you have hardly judged yet"
+            out.append(s.replace(score=s.score - penalty,
+                                 score_breakdown=(*s.score_breakdown, ScoreTerm("repeat", -penalty, words))))
+            changed = True
+        if changed:
+            out.sort(key=lambda s: (-s.score, s.path, s.line, s.code))
         return out
 
     def explain(self, s: Suggestion, position: int | None = None) -> str:
@@ -413,6 +494,11 @@ class Ranker:
         if cell.n >= 0.99 and cell.n < rule.n:
             where = "the project root" if folder == "." else f"{folder}/"
             bits.append(f"{_count(cell.accepts)} of {_count(cell.n)} in {where}")
+        d = self.folder_dislike(folder)
+        if d >= 0.5:
+            f = self.prior(ALL, folder)
+            where = "the project root" if folder == "." else f"{folder}/"
+            bits.append(f"you rejected {_count(f.rejects)} of {_count(f.n)} changes in {where}")
         if not bits:
             return f"no decisions on {s.code} yet (prior {p:.0%})"
         return "; ".join(bits)

@@ -178,6 +178,41 @@ def test_rule_and_folder_prior(store: Store) -> None:
     assert "you accepted 4 of 8 KZ401 suggestions; 0 of 4 in legacy/" in words
 
 
+def test_a_folder_the_user_wants_left_alone(store: Store) -> None:
+    r = Ranker(store)
+    for i in range(6):  # a liked rule, accepted everywhere...
+        decide(r, sugg("KZ501", f"app/m{i}.py", f"a{i}"), DecisionAction.ACCEPT)
+        decide(r, sugg("KZ502", f"lib/m{i}.py", f"b{i}"), DecisionAction.ACCEPT)
+    for code in ("KZ501", "KZ502"):  # ...but rejected in vendor/
+        decide(r, sugg(code, "vendor/x.py", code), DecisionAction.REJECT, "false positive")
+    assert r.folder_dislike("vendor") > 0.9 and r.folder_dislike("app") < 0.05
+    # A third rule, never judged in vendor/, sinks there too.
+    for i in range(3):
+        decide(r, sugg("KZ503", f"app/n{i}.py", f"c{i}"), DecisionAction.ACCEPT)
+    assert r.acceptance("KZ503", "vendor/y.py", 0.9) < 0.3 < 0.9 < r.acceptance("KZ503", "app/y.py", 0.9)
+    # Rejections there do not count against the rules elsewhere.
+    assert r.rule_acceptance("KZ501") > 0.85
+    words = r.explain(r.rank([sugg("KZ503", "vendor/z.py", "z")])[0], 1)
+    assert "you rejected 2 of 2 changes in vendor/" in words
+    # A folder that merely saw rules the user rejects everywhere is not blamed for them.
+    for i in range(4):
+        decide(r, sugg("KZ601", f"tools/t{i}.py", f"t{i}"), DecisionAction.REJECT)
+        decide(r, sugg("KZ601", f"app/t{i}.py", f"u{i}"), DecisionAction.REJECT)
+    assert r.folder_dislike("tools") < 0.2
+
+
+def test_an_untried_rule_puts_one_suggestion_at_the_top_not_ten(store: Store) -> None:
+    r = Ranker(store)
+    known = [sugg("KZ701", f"app/k{i}.py", f"k{i}", confidence=0.7) for i in range(10)]
+    for s in known[:5]:
+        decide(r, s, DecisionAction.ACCEPT)
+    new = [sugg("KZ702", f"app/n{i}.py", f"n{i}", confidence=0.95, severity=0.9) for i in range(10)]
+    top = [s.code for s in r.rank(known[5:] + new)[:6]]
+    assert top.count("KZ702") == 1, top
+    repeat = next(s for s in r.rank(new) if s.code == "KZ702" and any(t.name == "repeat" for t in s.score_breakdown))
+    assert "2nd of the KZ702 suggestions, a rule you have hardly judged yet" in r.explain(repeat, 2)
+
+
 def test_decisions_from_other_components_are_learned_once_and_persist(project: Path) -> None:
     s = sugg("KZ501", target="q")
     with Store(project) as st:
