@@ -69,9 +69,12 @@ PRIMARY = frozenset(
 # ``f(NAME=1)`` counts too): a false "bound" only costs a skipped fix.
 _BIND_BEFORE = re.compile(
     rb"(?:\b(?:def|class|as|global|nonlocal)\s+|\bfor\s+[\w\s,()*\[\]]*|\bimport\s+[\w\s,.()]*"
-    rb"|\bdef\s+\w+\s*\(.*|\blambda\b[^:]*)$"
+    rb"|\bdef\s+\w+\s*\((?:[^)]*,)?\s*\**|\blambda\b(?:[^:]*,)?\s*\**)$"
 )
+# After the name: an assignment (``=``, ``:=``, ``: T =``) or more tuple targets; counted
+# only when everything before the name on its line could be the start of the targets.
 _BIND_AFTER = re.compile(rb"\s*(?::=|=(?!=)|:[^=\n]*=(?!=)|,[\w\s,*]*=(?!=)|\)\s*=(?!=))")
+_TARGET_BEFORE = re.compile(rb"[ \t]*[(\[]?[\w\s,*]*$")
 
 
 def _binds(ctx: Context, name: str) -> bool:
@@ -81,7 +84,9 @@ def _binds(ctx: Context, name: str) -> bool:
         if start and (src[start - 1 : start].isalnum() or src[start - 1 : start] in (b"_", b".")):
             continue
         before = src[src.rfind(b"\n", 0, start) + 1 : start]
-        if _BIND_BEFORE.search(before) or _BIND_AFTER.match(src, m.end()):
+        if _BIND_BEFORE.search(before):
+            return True
+        if _TARGET_BEFORE.match(before) and _BIND_AFTER.match(src, m.end()):
             return True
     return False
 

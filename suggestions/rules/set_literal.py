@@ -62,6 +62,8 @@ class SetLiteral(PrefilteredRule):
         elif "#" in inner and "\n" in inner:
             return  # a comment inside: keep the user's layout untouched
         else:
+            if arg.type == "tuple" and arg.named_child_count == 1 and "\n" not in inner:
+                inner = inner.rstrip().removesuffix(",")  # `set((a,))` is `{a}`, not `{a,}`
             new = "{" + inner + "}"
         yield Finding(
             call,

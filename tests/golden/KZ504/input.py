@@ -1,0 +1,22 @@
+# --- will match
+import typing
+from typing import Dict, List
+
+
+def names(rows: List[str]) -> Dict[str, int]:
+    return {}
+
+
+def parse(data: typing.Tuple[int, ...]) -> typing.Type[int]:
+    return int
+
+
+counts: List[int] = []
+
+# --- will not match
+from other import Set
+
+
+def keep(rows: Set[str]) -> list[str]:
+    alias = List[int]
+    return []

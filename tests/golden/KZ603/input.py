@@ -1,0 +1,15 @@
+# --- will match
+class Empty():
+    pass
+
+
+class Spaced( ):
+    pass
+
+# --- will not match
+class Plain:
+    pass
+
+
+class Derived(Base):
+    pass
