@@ -277,7 +277,7 @@ class ProjectService:
         self._config = config if config is not None else load_config(self.root)
         self.store = store if store is not None else Store(self.root)
         self.store.ensure_schema("watch", MIGRATIONS)
-        self._dups: DuplicateIndex | None = None  # loaded on the first change
+        self._dups: _IncrementalIndex | None = None  # loaded on the first change
         self.cache = ParseCache(max_files=512)
         self.analyzer = analyzer_for(self._config)
         self.jobs = jobs
@@ -639,10 +639,10 @@ class ProjectService:
                                   enabled_in=self.analyzer.selection.enabled_in)
         return concerned, found
 
-    def _dup_index(self) -> DuplicateIndex:
+    def _dup_index(self) -> _IncrementalIndex:
         if self._dups is not None:
             return self._dups
-        index = DuplicateIndex(duplicates._min_tokens(self.analyzer.settings))
+        index = _IncrementalIndex(duplicates._min_tokens(self.analyzer.settings))
         have: set[str] = set()
         for path, h, data in self.store.execute("SELECT path, hash, data FROM watch_fingerprints"):
             rec = self._files.get(path)
@@ -919,8 +919,19 @@ class ProjectService:
             self.root_lost = False
             self._watcher = Watcher(self.root, self.handle_batch, on_status=self._status, **options)
             mode = self._watcher.start()
+        if self._dups is None and self.analyzer.selection.enabled(duplicates.CODE):
+            # Load the duplicate index now rather than on the first save.
+            threading.Thread(target=self._preload, name="kaizen-preload", daemon=True).start()
         self._status(f"watching {self.root} ({mode})")
         return mode
+
+    def _preload(self) -> None:
+        try:
+            with self._lock:
+                if self._opened and not self.root_lost:
+                    self._dup_index()
+        except Exception:  # the first batch will try again
+            log.exception("preloading the duplicate index failed")
 
     def _on_root_lost(self) -> None:
         with self._lock:
@@ -952,6 +963,81 @@ class ProjectService:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _IncrementalIndex(DuplicateIndex):
+    """rules-b's duplicate index, joined only over the files that share a window with the
+    changed ones.
+
+    ``DuplicateIndex.matches`` buckets every anchor of every file on each call (a second
+    or more on a large project); here a map from window CRC to the files holding it is
+    kept up to date, and ``matches(only=...)`` runs the original join on just the files
+    that can match. Files are handed over in path order, the order of a cold scan, so the
+    runs found (and the findings built from them) are the same.
+    """
+
+    def __init__(self, min_tokens: int = 60) -> None:
+        super().__init__(min_tokens)
+        self._where: dict[int, str | set[str]] = {}  # crc -> path (or paths) holding it
+
+    def _link(self, fp: Fingerprints) -> None:
+        where, path = self._where, fp.path
+        for crc, _ in fp.anchors:
+            held = where.get(crc)
+            if held is None:
+                where[crc] = path
+            elif isinstance(held, str):
+                if held != path:
+                    where[crc] = {held, path}
+            else:
+                held.add(path)
+
+    def _unlink(self, fp: Fingerprints) -> None:
+        where, path = self._where, fp.path
+        for crc, _ in fp.anchors:
+            held = where.get(crc)
+            if held == path:
+                del where[crc]
+            elif isinstance(held, set):
+                held.discard(path)
+                if len(held) == 1:
+                    where[crc] = next(iter(held))
+
+    def update(self, fp: Fingerprints | None, path: str | None = None) -> None:
+        key = fp.path if fp is not None else path
+        old = self.files.get(key) if key is not None else None
+        if old is not None:
+            self._unlink(old)
+        super().update(fp, path)
+        if fp is not None:
+            self._link(fp)
+
+    def remove(self, path: str) -> None:
+        old = self.files.get(path)
+        if old is not None:
+            self._unlink(old)
+        super().remove(path)
+
+    def matches(self, only: Iterable[str] | None = None, cross_file_only: bool = False) -> list[Any]:
+        everything = self.files
+        if only is None:
+            subset = dict(sorted(everything.items()))
+        else:
+            relevant = set(only)
+            for path in list(relevant):
+                fp = everything.get(path)
+                for crc, _ in fp.anchors if fp is not None else ():
+                    held = self._where.get(crc)
+                    if isinstance(held, set):
+                        relevant |= held
+                    elif held is not None:
+                        relevant.add(held)
+            subset = {p: everything[p] for p in sorted(relevant) if p in everything}
+        self.files = subset  # the service's lock keeps anyone else out meanwhile
+        try:
+            return super().matches(only, cross_file_only)
+        finally:
+            self.files = everything
 
 
 def _is_cross_duplicate(s: Suggestion) -> bool:
