@@ -378,28 +378,37 @@ class Ranker:
         return self._spread_untried(out)
 
     def _spread_untried(self, ranked: list[Suggestion]) -> list[Suggestion]:
-        """Let a rule the user has hardly judged put one suggestion near the top, not ten.
+        """Let a rule the user has hardly judged (or a folder whose verdict is open) put one
+        suggestion near the top, not ten.
 
-        Its prior is a guess: one suggestion asks the question, the next ones wait for the
+        Their prior is a guess: one suggestion asks the question, the next ones wait for the
         answer instead of filling the list.
         """
         seen: dict[str, int] = {}
         changed = False
         out: list[Suggestion] = []
         for s in ranked:
-            if self.prior(s.code, ALL).n >= self.UNTRIED_DECISIONS:
-                out.append(s)
-                continue
-            i = seen.get(s.code, 0)
-            seen[s.code] = i + 1
-            if i == 0:
-                out.append(s)
-                continue
-            penalty = self.UNTRIED_REPEAT * i
-            words = f"{ordinal(i + 1)} of the {s.code} suggestions, a rule you have hardly judged yet"
-            out.append(s.replace(score=s.score - penalty,
-                                 score_breakdown=(*s.score_breakdown, ScoreTerm("repeat", -penalty, words))))
-            changed = True
+            terms: list[ScoreTerm] = []
+            if self.prior(s.code, ALL).n < self.UNTRIED_DECISIONS:
+                i = seen.get(s.code, 0)
+                seen[s.code] = i + 1
+                if i:
+                    words = f"{ordinal(i + 1)} of the {s.code} suggestions, a rule you have hardly judged yet"
+                    terms.append(ScoreTerm("repeat", -self.UNTRIED_REPEAT * i, words))
+            folder = folder_of(s.path)
+            if 0.2 <= self.folder_dislike(folder) <= 0.8:
+                key = "\0" + folder
+                i = seen.get(key, 0)
+                seen[key] = i + 1
+                if i:
+                    where = "the project root" if folder == "." else f"{folder}/"
+                    words = f"{ordinal(i + 1)} suggestion in {where}, where your preference is not clear yet"
+                    terms.append(ScoreTerm("repeat", -self.UNTRIED_REPEAT * i, words))
+            if terms:
+                penalty = sum(t.value for t in terms)
+                s = s.replace(score=s.score + penalty, score_breakdown=(*s.score_breakdown, *terms))
+                changed = True
+            out.append(s)
         if changed:
             out.sort(key=lambda s: (-s.score, s.path, s.line, s.code))
         return out
