@@ -16,8 +16,10 @@ from suggestions.rules._common import (
     word_positions,
 )
 
-# Candidate plain assignments at the start of a line: ``name = ...`` (not ``==``).
-_ASSIGN = re.compile(rb"^[ \t]*([A-Za-z]\w*)[ \t]*=(?!=)", re.M)
+# Candidate plain assignments at the start of a line: ``name = ...`` (not ``==``). The
+# leading newline is a literal the regex engine can skip to (``^`` with re.M is not), and
+# a function body never starts on the file's first line.
+_ASSIGN = re.compile(rb"\n[ \t]*([A-Za-z]\w*)[ \t]*=(?!=)")
 # Any of these lets code read locals by name, so no local is provably unused.
 _CALL_PAREN = re.compile(rb"\s*\(")
 
@@ -72,12 +74,16 @@ class UnusedVariable(Rule):
     ) -> Iterable[Finding]:
         fn, body = captures["fn"][0], captures["body"][0]
         src = ctx.source
-        candidates: dict[str, list[int]] = {}
-        # ``^`` only matches after a newline, so start at the first statement's line.
-        for m in _ASSIGN.finditer(src, src.rfind(b"\n", 0, body.start_byte) + 1, body.end_byte):
-            candidates.setdefault(m.group(1).decode(), []).append(m.start(1))
-        if not candidates:
+        # Every line-start assignment of the file, found in one regex pass (shared by all
+        # functions; nested ones would otherwise be rescanned by each enclosing function).
+        positions, names = ctx.shared("KZ109.assignments", _assignments)
+        lo = bisect.bisect_left(positions, src.rfind(b"\n", 0, body.start_byte) + 1)
+        hi = bisect.bisect_left(positions, body.end_byte)
+        if lo == hi:
             return
+        candidates: dict[str, list[int]] = {}
+        for i in range(lo, hi):
+            candidates.setdefault(names[i], []).append(positions[i])
         dynamic: list[int] = ctx.shared("KZ109.dynamic", _dynamic_positions)
         if dynamic and bisect.bisect_left(dynamic, fn.start_byte) < bisect.bisect_left(
             dynamic, fn.end_byte
@@ -128,6 +134,16 @@ class UnusedVariable(Rule):
             target=assign,
             applicability=applicability,
         )
+
+
+def _assignments(ctx: Context) -> tuple[list[int], list[str]]:
+    """Start offsets and names of every ``name = ...`` at the start of a line, in order."""
+    positions: list[int] = []
+    names: list[str] = []
+    for m in _ASSIGN.finditer(ctx.source):
+        positions.append(m.start(1))
+        names.append(m.group(1).decode())
+    return positions, names
 
 
 def _dynamic_positions(ctx: Context) -> list[int]:
