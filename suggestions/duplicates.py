@@ -65,6 +65,7 @@ _MIN_DISTINCT = 8
 # spaces go. Precision is not the point, consistency is: two copies normalize alike.
 _WORDS = str.maketrans(
     {c: "a" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$"}
+    | {"'": '"', "`": '"'}  # any quote style is the same string token
 )
 _NO_SPACE = str.maketrans({" ": None, "\t": None, "\r": None, "\f": None, "\v": None})
 _RUNS = re.compile("a+")
