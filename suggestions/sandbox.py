@@ -28,10 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from analysis.inventory import IgnoreMatcher, _is_virtualenv
+import pathspec
+
+from analysis.inventory import BUILTIN_IGNORES, IgnoreMatcher, _is_virtualenv
 from analysis.store import state_dir
 
-__all__ = ["Sandbox", "SandboxPool", "SyncStats", "project_files"]
+__all__ = ["Sandbox", "SandboxPool", "SyncStats", "TreeWalker", "project_files"]
 
 MANIFEST = ".kaizen-sandbox.json"
 LOCK = ".kaizen-sandbox.lock"
@@ -57,44 +59,83 @@ def project_files(root: Path, extra_ignores: Iterable[str] = ()) -> Iterator[tup
     Honours ``.gitignore`` and Kaizen's built-in ignores (``.git``, ``.venv``, caches,
     ``.kaizen``), and skips nested virtual environments.
     """
-    matcher = IgnoreMatcher(root, extra_ignores)
-    seen: set[tuple[int, int]] = set()
-    yield from _walk(Path(root), "", matcher, seen)
+    yield from TreeWalker(Path(root), extra_ignores).files()
 
 
-def _walk(
-    root: Path, reldir: str, matcher: IgnoreMatcher, seen: set[tuple[int, int]]
-) -> Iterator[tuple[str, os.stat_result]]:
-    absdir = os.path.join(root, reldir) if reldir else str(root)
-    try:
-        st = os.stat(absdir)
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
+_NO_FILE = -1
+
+
+class TreeWalker:
+    """Walks a tree honouring ignores, and remembers the verdicts between walks.
+
+    Matching every path against the ignore patterns is most of the cost of a sync; a
+    verdict is reused until a ``.gitignore`` in that folder or above it changes.
+    """
+
+    def __init__(self, root: Path, extra_ignores: Iterable[str] = (), *, gitignore: bool = True) -> None:
+        self.root = Path(root)
+        self.matcher = IgnoreMatcher(self.root, extra_ignores)
+        # Without git's ignores: only the built-in ones (caches, .git, .venv...). The sandbox's
+        # own walk uses this: a file the project now ignores must leave the copy too.
+        self.gitignore = gitignore
+        self._builtin = pathspec.GitIgnoreSpec.from_lines([*BUILTIN_IGNORES, *extra_ignores])
+        self._verdicts: dict[str, bool] = {}  # "rel" (file) or "rel/" (folder) -> ignored
+        self._gitignores: dict[str, int] = {}  # folder -> mtime_ns of its .gitignore, or _NO_FILE
+
+    def files(self) -> Iterator[tuple[str, os.stat_result]]:
+        yield from self._walk("", False, set())
+
+    def _ignored(self, rel: str, name: str, is_dir: bool) -> bool:
+        if self.gitignore:
+            return self.matcher._ignored_here(rel, is_dir)
+        suffix = "/" if is_dir else ""
+        return bool(self._builtin.match_file(name + suffix) or self._builtin.match_file(rel + suffix))
+
+    def _walk(self, reldir: str, dirty: bool, seen: set[tuple[int, int]]) -> Iterator[tuple[str, os.stat_result]]:
+        absdir = os.path.join(self.root, reldir) if reldir else str(self.root)
+        try:
+            st = os.stat(absdir)
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                return
+            seen.add(key)
+            entries = list(os.scandir(absdir))
+        except OSError:
             return
-        seen.add(key)
-        entries = list(os.scandir(absdir))
-    except OSError:
-        return
-    for e in entries:
-        rel = f"{reldir}/{e.name}" if reldir else e.name
-        if not reldir and e.name in _OWN:
-            continue
-        try:
-            is_dir = e.is_dir()
-        except OSError:
-            continue
-        if matcher._ignored_here(rel, is_dir):
-            continue
-        if is_dir:
-            if not _is_virtualenv(e.path):
-                yield from _walk(root, rel, matcher, seen)
-            continue
-        try:
-            fst = e.stat()
-        except OSError:
-            continue  # broken symlink
-        if stat.S_ISREG(fst.st_mode) and fst.st_size <= MAX_COPY_SIZE:
-            yield rel, fst
+        gitignore = _NO_FILE
+        for e in entries:
+            if e.name == ".gitignore":
+                with contextlib.suppress(OSError):
+                    gitignore = e.stat().st_mtime_ns
+        if self._gitignores.get(reldir) != gitignore:
+            self._gitignores[reldir] = gitignore
+            self.matcher.invalidate(reldir)
+            dirty = True  # verdicts here and below may have changed
+        for e in entries:
+            rel = f"{reldir}/{e.name}" if reldir else e.name
+            if not reldir and e.name in _OWN:
+                continue
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                continue
+            vkey = rel + "/" if is_dir else rel
+            ignored = None if dirty else self._verdicts.get(vkey)
+            if ignored is None:
+                ignored = self._ignored(rel, e.name, is_dir)
+                self._verdicts[vkey] = ignored
+            if ignored:
+                continue
+            if is_dir:
+                if not _is_virtualenv(e.path):
+                    yield from self._walk(rel, dirty, seen)
+                continue
+            try:
+                fst = e.stat()
+            except OSError:
+                continue  # broken symlink
+            if stat.S_ISREG(fst.st_mode) and fst.st_size <= MAX_COPY_SIZE:
+                yield rel, fst
 
 
 def file_digest(path: Path | str) -> str:
@@ -118,6 +159,8 @@ class Sandbox:
         self._lock_fh: IO[str] | None = None
         self._active: dict[str, bytes] = {}  # files patched right now: rel -> patched bytes
         self._state: str | None = None
+        self._project_walker = TreeWalker(self.root, self.extra_ignores)
+        self._sandbox_walker = TreeWalker(self.path, self.extra_ignores, gitignore=False)
         self.last_sync: SyncStats | None = None
 
     # --- locking across processes ------------------------------------------------------------
@@ -186,7 +229,7 @@ class Sandbox:
         self.path.mkdir(parents=True, exist_ok=True)
         self._load_manifest()
         copied = unchanged = removed = 0
-        current: dict[str, os.stat_result] = dict(project_files(self.root, self.extra_ignores))
+        current: dict[str, os.stat_result] = dict(self._project_walker.files())
         for rel, st in current.items():
             if rel in self._active:
                 continue
@@ -213,7 +256,7 @@ class Sandbox:
             self._manifest[rel] = [st.st_size, st.st_mtime_ns, digest]
             copied += 1
         # Files the project no longer has, or that a test run created in the sandbox.
-        for rel, _st in list(project_files(self.path, self.extra_ignores)):
+        for rel, _st in list(self._sandbox_walker.files()):
             if rel not in current and rel not in self._active:
                 with contextlib.suppress(OSError):
                     os.unlink(self.path / rel)

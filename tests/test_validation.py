@@ -71,6 +71,24 @@ def test_sandbox_syncs_incrementally_and_repairs_what_tests_did(proj: Path) -> N
     assert Sandbox(proj, box.path).sync().copied == 0
 
 
+def test_sandbox_follows_gitignore_changes(proj: Path) -> None:
+    write(proj, {"logs/run.log": "x", "notes/keep.txt": "y"})
+    box = Sandbox(proj, proj / ".kaizen" / "sandbox" / "t")
+    box.sync()
+    assert (box.path / "logs" / "run.log").exists()
+    time.sleep(0.01)
+    write(proj, {".gitignore": "logs/\n"})
+    box.sync()
+    assert not (box.path / "logs" / "run.log").exists()  # newly ignored: gone from the copy
+    write(proj, {"notes/.gitignore": "*.txt\n"})
+    box.sync()
+    assert not (box.path / "notes" / "keep.txt").exists()
+    (proj / ".gitignore").unlink()
+    (proj / "notes" / ".gitignore").write_text("# nothing ignored any more\n")
+    box.sync()
+    assert (box.path / "logs" / "run.log").exists() and (box.path / "notes" / "keep.txt").exists()
+
+
 def test_patched_restores_original_bytes(proj: Path) -> None:
     box = Sandbox(proj, proj / ".kaizen" / "sandbox" / "t")
     box.sync()
