@@ -229,6 +229,8 @@ class Sandbox:
         self.path.mkdir(parents=True, exist_ok=True)
         self._load_manifest()
         copied = unchanged = removed = 0
+        # What the sandbox holds now (a test run may have changed it), then the project.
+        present: dict[str, os.stat_result] = dict(self._sandbox_walker.files())
         current: dict[str, os.stat_result] = dict(self._project_walker.files())
         for rel, st in current.items():
             if rel in self._active:
@@ -236,7 +238,7 @@ class Sandbox:
             src = self.root / rel
             dst = self.path / rel
             old = self._manifest.get(rel)
-            dst_ok = _same_stat(dst, old)
+            dst_ok = _same_stat(present.get(rel), old)
             if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns and dst_ok:
                 unchanged += 1
                 continue
@@ -256,7 +258,7 @@ class Sandbox:
             self._manifest[rel] = [st.st_size, st.st_mtime_ns, digest]
             copied += 1
         # Files the project no longer has, or that a test run created in the sandbox.
-        for rel, _st in list(self._sandbox_walker.files()):
+        for rel in present:
             if rel not in current and rel not in self._active:
                 with contextlib.suppress(OSError):
                     os.unlink(self.path / rel)
@@ -313,13 +315,9 @@ class Sandbox:
                 _drop_bytecode(dst)
 
 
-def _same_stat(dst: Path, entry: list[object] | None) -> bool:
+def _same_stat(st: os.stat_result | None, entry: list[object] | None) -> bool:
     """Whether the sandbox copy still looks like the copy we made (tests may edit it)."""
-    if entry is None:
-        return False
-    try:
-        st = os.stat(dst)
-    except OSError:
+    if entry is None or st is None:
         return False
     return st.st_size == entry[0] and st.st_mtime_ns == entry[1]
 
