@@ -6,7 +6,7 @@ import tree_sitter
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability, Edit
-from suggestions.rules._common import word_positions
+from suggestions.rules._common import enclosing_scope, word_positions
 
 _STRINGY = ("string", "concatenated_string")
 
@@ -135,7 +135,8 @@ def _join_fix(
     if any(k in expr for k in ("yield", "await", ":=", "lambda")) or "\n" in expr:
         return None
     # The loop variable leaks after a ``for``, not after a generator: it must be unused later.
-    scope_end = init.parent.end_byte if init.parent is not None else len(src)
+    scope = enclosing_scope(loop)
+    scope_end = scope.end_byte if scope is not None else len(src)
     for var in {ctx.text(n) for n in _identifiers(target)}:
         if any(True for _ in word_positions(src, var, loop.end_byte, scope_end)):
             return None
