@@ -99,7 +99,8 @@ class AuditView(QWidget):
         self.session.run_job("Loading audit log", job, self._show)
 
     def _show(self, data: Any) -> None:
-        keep = self.table.currentItem().data(0, Qt.ItemDataRole.UserRole) if self.table.currentItem() else None
+        cur = self.table.currentItem()
+        keep = cur.data(0, Qt.ItemDataRole.UserRole) if cur is not None else None
         self.table.clear()
         if data is None:
             self.summary.setText("The audit log is not available in this build yet.")
@@ -126,8 +127,9 @@ class AuditView(QWidget):
             self.table.addTopLevelItem(item)
             if keep == e.seq:
                 self.table.setCurrentItem(item)
-        if self.table.currentItem() is None and self.table.topLevelItemCount():
-            self.table.setCurrentItem(self.table.topLevelItem(0))
+        first = self.table.topLevelItem(0)
+        if self.table.currentItem() is None and first is not None:
+            self.table.setCurrentItem(first)
 
     def _entry(self) -> Any:
         item = self.table.currentItem()
@@ -184,6 +186,8 @@ class AuditView(QWidget):
             if not path:
                 return None
         mod = optional("suggestions.audit")
+        if mod is None:
+            return None
         text = mod.export_json(log) if kind == "json" else mod.export_markdown(log)
         from pathlib import Path
 

@@ -7,6 +7,7 @@ import html
 import itertools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pygments.lexers import get_lexer_for_filename
 from pygments.lexers.special import TextLexer
@@ -82,10 +83,10 @@ def parse_unified(diff: str) -> list[DiffRow]:
     return rows
 
 
-_LEXERS: dict[str, object] = {}
+_LEXERS: dict[str, Any] = {}
 
 
-def _lexer(path: str):
+def _lexer(path: str) -> Any:
     """A cached lexer per file extension (pygments' lookup scans every plugin: slow)."""
     ext = path.rpartition(".")[2].lower() if "." in path else path
     lexer = _LEXERS.get(ext)
@@ -101,7 +102,7 @@ def _lexer(path: str):
 def warm_up(extensions: tuple[str, ...] = ("py", "js", "ts", "go", "rs", "java", "c")) -> None:
     """Load pygments' lexers ahead of the first diff (call off the GUI thread)."""
     for ext in extensions:
-        list(_lexer(f"x.{ext}").get_tokens("x = 1\n"))  # type: ignore[attr-defined]
+        list(_lexer(f"x.{ext}").get_tokens("x = 1\n"))
     get_style_by_name("default")
     get_style_by_name("github-dark")
 

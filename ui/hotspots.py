@@ -49,11 +49,14 @@ def field(row: Any, *names: str, default: Any = None) -> Any:
 class ShareDelegate(QStyledItemDelegate):
     """A bar proportional to the function's share of the traced time."""
 
-    def paint(self, painter, option, index) -> None:
+    def paint(self, painter: Any, option: Any, index: Any) -> None:
         share = index.data(SHARE_ROLE)
         if share is None:
             super().paint(painter, option, index)
             return
+        # The bar is relative to the top function (so the ranking reads at a glance); the
+        # number is the true share of the traced processes' time.
+        top = float(index.data(SHARE_ROLE + 1) or 0.0) or 1.0
         painter.save()
         r = option.rect.adjusted(4, 5, -60, -5)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -62,7 +65,7 @@ class ShareDelegate(QStyledItemDelegate):
         painter.setBrush(base)
         painter.drawRoundedRect(QRectF(r), 3, 3)
         painter.setBrush(QColor(colors()["bar"]))
-        w = max(2.0, r.width() * max(0.0, min(1.0, float(share))))
+        w = max(2.0, r.width() * max(0.0, min(1.0, float(share) / top)))
         painter.drawRoundedRect(QRectF(r.x(), r.y(), w, r.height()), 3, 3)
         painter.setPen(option.palette.text().color())
         tr = option.rect.adjusted(option.rect.width() - 56, 0, -4, 0)
@@ -99,7 +102,8 @@ class HotspotsView(QWidget):
         self.table.setObjectName("hotspots")
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
-        self.table.setHeaderLabels(["Function", "Location", "Share of time", "Calls", "Own time", "Total time", "Exceptions"])
+        self.table.setHeaderLabels(["Function", "Location", "Own share of traced time", "Calls", "Own time",
+                                    "Total time", "Exceptions"])
         self.table.setItemDelegateForColumn(2, ShareDelegate(self.table))
         self.table.setSortingEnabled(True)
         h = self.table.header()
@@ -109,7 +113,8 @@ class HotspotsView(QWidget):
         self.failures = QTreeWidget()
         self.failures.setHeaderLabels(["Exceptions and failed tests", "Where", "Count"])
         self.failures.setRootIsDecorated(False)
-        self.failures.setColumnWidth(0, 420)
+        self.failures.setColumnWidth(0, 300)
+        self.failures.setColumnWidth(1, 200)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setObjectName("log")
@@ -201,6 +206,11 @@ class HotspotsView(QWidget):
             if exc:
                 item.setForeground(6, QColor(colors()["bad"]))
             self.table.addTopLevelItem(item)
+        top = max((float(field(h, "own_share", "share", default=0.0) or 0.0) for h in hotspots), default=0.0)
+        for i in range(self.table.topLevelItemCount()):
+            row = self.table.topLevelItem(i)
+            if row is not None:
+                row.setData(2, SHARE_ROLE + 1, top)
         self.table.sortItems(2, Qt.SortOrder.DescendingOrder)
         for f in failures:
             what = field(f, "test", "type", "exception", "name", default="?")
@@ -242,15 +252,20 @@ class HotspotsView(QWidget):
                 def tail() -> None:
                     # The command's output, streamed to the log pane while it runs.
                     pos = 0
+                    partial = b""
                     while True:
                         stopped = stop.wait(0.2)
                         size = os.fstat(out.fileno()).st_size
                         if size > pos:
-                            chunk = os.pread(out.fileno(), size - pos, pos)
+                            partial += os.pread(out.fileno(), size - pos, pos)
                             pos = size
-                            for line in chunk.decode("utf-8", "replace").splitlines():
-                                w.report(0, 0, line)
+                            # Whole lines only: pytest prints its dots without a newline.
+                            *lines, partial = partial.split(b"\n")
+                            for line in lines:
+                                w.report(0, 0, line.decode("utf-8", "replace"))
                         if stopped:
+                            if partial:
+                                w.report(0, 0, partial.decode("utf-8", "replace"))
                             return
 
                 t = threading.Thread(target=tail, daemon=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from pathlib import Path
@@ -66,7 +67,7 @@ STATUSES = ("not validated", "pending", "passed", "failed", "error", "skipped")
 class BadgeDelegate(QStyledItemDelegate):
     """Draws the open-suggestion count of a file or folder as a small pill."""
 
-    def paint(self, painter, option, index) -> None:
+    def paint(self, painter: Any, option: Any, index: Any) -> None:
         super().paint(painter, option, index)
         count = index.data(Qt.ItemDataRole.UserRole + 5)
         if not count:
@@ -121,7 +122,8 @@ class Toast(QFrame):
         self._callback = callback
         self.action.setVisible(bool(action))
         self.action.setText(action or "")
-        self.setFixedWidth(min(460, max(300, self.parentWidget().width() // 3)))
+        parent = self.parentWidget()
+        self.setFixedWidth(min(460, max(300, parent.width() // 3 if parent is not None else 300)))
         self.adjustSize()
         self.reposition()
         self.show()
@@ -130,6 +132,8 @@ class Toast(QFrame):
 
     def reposition(self) -> None:
         p = self.parentWidget()
+        if p is None:
+            return
         bar = p.statusBar().height() if isinstance(p, QMainWindow) else 0
         self.move(p.width() - self.width() - 16, p.height() - self.height() - bar - 16)
 
@@ -154,6 +158,7 @@ class MainWindow(QMainWindow):
         self.model = m.SuggestionTableModel(self)
         self.proxy = m.SuggestionFilter(self)
         self.proxy.setSourceModel(self.model)
+        self.model.ranks_changed.connect(self._repaint_list)
         self._build()
         self._restore()
         # The first diff would otherwise load pygments' lexers on the GUI thread (~0.5 s).
@@ -196,7 +201,7 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search suggestions  ( / )")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda t: self._filter(search=t))
-        self.search.returnPressed.connect(lambda: self.table.setFocus())
+        self.search.returnPressed.connect(self._focus_list)
         self.source_box = QComboBox()
         self.source_box.addItems(["All sources", "static", "runtime", "llm"])
         self.source_box.currentTextChanged.connect(
@@ -254,7 +259,7 @@ class MainWindow(QMainWindow):
         self.reject_btn.setToolTip("Hide the selected suggestions, with a reason (r)")
         reject_menu = QMenu(self)
         for reason in REJECT_REASONS:
-            reject_menu.addAction(reason.capitalize(), lambda r=reason: self.reject_selected(r))
+            reject_menu.addAction(reason.capitalize(), functools.partial(self.reject_selected, reason))
         self.reject_btn.setMenu(reject_menu)
         self.undo_btn = QPushButton(icon("undo"), "Undo")
         self.undo_btn.setToolTip("Undo the last applied change (u)")
@@ -355,11 +360,11 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         rescan = QAction("Re-scan", self)
         rescan.setShortcut(QKeySequence("F5"))
-        rescan.triggered.connect(lambda: self.session and self.session.rescan())
+        rescan.triggered.connect(self._rescan)
         menu.addAction(rescan)
         self.watch_act = QAction("Watch for changes", self)
         self.watch_act.setCheckable(True)
-        self.watch_act.toggled.connect(lambda on: self.session and self.session.set_watching(on))
+        self.watch_act.toggled.connect(self._watch)
         menu.addAction(self.watch_act)
         settings_act = QAction(icon("settings"), "Settings…", self)
         settings_act.setShortcut(QKeySequence("Ctrl+,"))
@@ -385,9 +390,12 @@ class MainWindow(QMainWindow):
                 sc.activated.connect(fn)
         esc = QShortcut(QKeySequence("Escape"), self.search)
         esc.setContext(Qt.ShortcutContext.WidgetShortcut)
-        esc.activated.connect(lambda: (self.search.clear(), self.table.setFocus()))
+        esc.activated.connect(self._escape_search)
         self._update_recent_menu()
         self._set_watch(False, "not watching")
+
+    def _repaint_list(self) -> None:
+        self.table.viewport().update()
 
     # --- persistence -----------------------------------------------------------------------
 
@@ -413,19 +421,19 @@ class MainWindow(QMainWindow):
         self.settings.setValue("table/header", self.table.horizontalHeader().saveState())
         self.settings.sync()
 
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: Any) -> None:
         self.save_state()
         if self.session is not None:
             self.session.close()
         super().closeEvent(event)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if self.toast.isVisible():
             self.toast.reposition()
 
     def recent_projects(self) -> list[str]:
-        raw = self.settings.value("project/recent", [])
+        raw: Any = self.settings.value("project/recent", [])
         if isinstance(raw, str):
             raw = [raw]
         return [p for p in (raw or []) if isinstance(p, str)]
@@ -645,6 +653,9 @@ class MainWindow(QMainWindow):
         row = cur.row() + step if cur.isValid() else 0
         self.select_row(max(0, min(self.proxy.rowCount() - 1, row)))
 
+    def _focus_list(self) -> None:
+        self.table.setFocus()
+
     def focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.search.setFocus()
@@ -748,7 +759,7 @@ class MainWindow(QMainWindow):
             return
         menu = QMenu(self)
         for reason in REJECT_REASONS:
-            menu.addAction(reason.capitalize(), lambda r=reason: self.reject_selected(r))
+            menu.addAction(reason.capitalize(), functools.partial(self.reject_selected, reason))
         rect = self.table.visualRect(self.table.currentIndex())
         menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
         self._reject_popup = menu
@@ -772,19 +783,40 @@ class MainWindow(QMainWindow):
         if self.session is not None and items:
             self.session.revalidate(items)
 
-    def _context_menu(self, pos) -> None:
+    def _context_menu(self, pos: Any) -> None:
         if not self.selected_suggestions():
             return
         menu = QMenu(self)
         menu.addAction(icon("accept"), "Accept (a)", self.accept_selected)
         rej = menu.addMenu(icon("reject"), "Reject (r)")
         for reason in REJECT_REASONS:
-            rej.addAction(reason.capitalize(), lambda r=reason: self.reject_selected(r))
+            rej.addAction(reason.capitalize(), functools.partial(self.reject_selected, reason))
         menu.addAction(icon("editor"), "Open in editor", self.open_in_editor)
         menu.addAction(icon("validate"), "Re-validate", self.revalidate_selected)
         menu.addSeparator()
-        menu.addAction("Copy id", lambda: QApplication.clipboard().setText(self.current_suggestion().id))
+        menu.addAction("Copy id", self._copy_id)
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _copy_id(self) -> None:
+        s = self.current_suggestion()
+        if s is not None:
+            QApplication.clipboard().setText(s.id)
+
+    def _rescan(self) -> None:
+        if self.session is not None:
+            self.session.rescan()
+
+    def _watch(self, on: bool) -> None:
+        if self.session is not None:
+            self.session.set_watching(on)
+
+    def _undo(self, fingerprint: str | None = None) -> None:
+        if self.session is not None:
+            self.session.undo(fingerprint)
+
+    def _escape_search(self) -> None:
+        self.search.clear()
+        self.table.setFocus()
 
     def open_settings(self) -> None:
         if self.session is None:
@@ -845,13 +877,13 @@ class MainWindow(QMainWindow):
 
     def _auto_applied(self, s: Suggestion) -> None:
         self.toast.notify(f"Applied automatically: {s.title} ({s.path}:{s.line})", "Undo",
-                          lambda fp=s.fingerprint: self.session and self.session.undo(fp))
+                          lambda fp=s.fingerprint: self._undo(fp))
 
     def _applied(self, items: list[Suggestion]) -> None:
         if items:
             n = len(items)
             text = f"Applied {items[0].title}" if n == 1 else f"Applied {n} changes"
-            self.toast.notify(text, "Undo", lambda: self.session and self.session.undo(), seconds=8)
+            self.toast.notify(text, "Undo", self._undo, seconds=8)
 
 
 def _fmt(v: Any) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor
 
@@ -91,6 +92,8 @@ def status_of(s: Suggestion) -> str:
 class SuggestionTableModel(QAbstractTableModel):
     """Rows are suggestions keyed by fingerprint; changes arrive as insert/update/remove."""
 
+    ranks_changed = Signal()
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Suggestion] = []
@@ -98,6 +101,7 @@ class SuggestionTableModel(QAbstractTableModel):
         self._rank: dict[str, int] = {}
         self._hay: dict[str, str] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
+        self.generation = 0  # bumped whenever rows move, appear, vanish or change
 
     # --- Qt API ------------------------------------------------------------------------------
 
@@ -176,6 +180,7 @@ class SuggestionTableModel(QAbstractTableModel):
 
     def apply(self, added: Iterable[Suggestion], updated: Iterable[Suggestion], removed: Iterable[str]) -> None:
         """Apply a change set with the finest-grained notifications (keeps views' selection)."""
+        self.generation += 1
         removed = [fp for fp in removed if fp in self._row_of]
         if removed:
             rows = sorted((self._row_of[fp] for fp in removed), reverse=True)
@@ -218,10 +223,11 @@ class SuggestionTableModel(QAbstractTableModel):
         changed = [self._row_of[fp] for fp, r in new.items() if fp in self._row_of and self._rank.get(fp) != r]
         self._rank = new
         if changed:
-            lo, hi = min(changed), max(changed)
-            self.dataChanged.emit(self.index(lo, RANK), self.index(hi, RANK))
-            if self._sort is not None:
+            # Ranks never change what a filter accepts: repaint instead of a dataChanged
+            # over every row, which would make the proxy re-judge all of them.
+            if self._sort is not None and self._sort[0] in (RANK, SOURCE, APPLICABILITY, VALIDATION):
                 self.sort(*self._sort)
+            self.ranks_changed.emit()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort in Python with a key (fast on 10,000s of rows); views keep their selection."""
@@ -230,6 +236,7 @@ class SuggestionTableModel(QAbstractTableModel):
         new_rows = sorted(self._rows, key=key, reverse=order == Qt.SortOrder.DescendingOrder)
         if new_rows == self._rows:
             return
+        self.generation += 1
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         fps = [self._rows[i.row()].fingerprint if i.isValid() else None for i in old]
@@ -274,6 +281,9 @@ class SuggestionFilter(QSortFilterProxyModel):
         self.statuses: set[str] = set()
         self.folder: str = ""
         self.search: str = ""
+        self._active = False
+        self._gen = -1
+        self._table = bytearray()
 
     def set_filters(self, *, sources: Iterable[str] | None = None, codes: str | None = None,
                     statuses: Iterable[str] | None = None, folder: str | None = None,
@@ -291,6 +301,7 @@ class SuggestionFilter(QSortFilterProxyModel):
             self.folder = folder.strip("/")
         if search is not None:
             self.search = search.strip().lower()
+        self._precompute()
         if new_api:
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
@@ -302,9 +313,28 @@ class SuggestionFilter(QSortFilterProxyModel):
         if model is not None:
             model.sort(column, order)
 
+    def _precompute(self) -> None:
+        """Judge every row at once in Python; Qt then asks per row and gets a table lookup."""
+        model = self.sourceModel()
+        if not isinstance(model, SuggestionTableModel):
+            return
+        self._active = bool(self.sources or self.codes or self.statuses or self.folder or self.search)
+        if not self._active:
+            self._gen = model.generation
+            return
+        accepts = self.accepts
+        self._table = bytearray(accepts(model, r, s) for r, s in enumerate(model._rows))
+        self._gen = model.generation
+
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model: SuggestionTableModel = self.sourceModel()  # type: ignore[assignment]
-        s = model.suggestion(source_row)
+        if not self._active:
+            return True
+        if self._gen == model.generation:
+            return bool(self._table[source_row])
+        return self.accepts(model, source_row, model.suggestion(source_row))
+
+    def accepts(self, model: SuggestionTableModel, source_row: int, s: Suggestion) -> bool:
         if self.sources and s.source.value not in self.sources:
             return False
         if self.codes and not any(s.code.startswith(c.strip()) for c in self.codes.split(",") if c.strip()):
@@ -314,6 +344,6 @@ class SuggestionFilter(QSortFilterProxyModel):
         if self.folder and not (s.path == self.folder or s.path.startswith(self.folder + "/")):
             return False
         if self.search:
-            hay = model.haystack(source_row)
+            hay = model._hay[s.fingerprint]
             return all(word in hay for word in self.search.split())
         return True

@@ -160,8 +160,8 @@ class RulesEditor(QWidget):
         self.preview.setObjectName("preview")
         self.preview.setHeaderLabels(["Would apply", "Location", "Why / why not"])
         self.preview.setRootIsDecorated(True)
-        self.preview.setColumnWidth(0, 300)
-        self.preview.setColumnWidth(1, 190)
+        self.preview.setColumnWidth(0, 250)
+        self.preview.setColumnWidth(1, 160)
         self.preview_label = QLabel()
         pw = QVBoxLayout()
         pw.addWidget(QLabel("<b>Live preview</b> — on the current suggestions, before anything is saved"))
@@ -174,7 +174,7 @@ class RulesEditor(QWidget):
         split.addWidget(lw)
         split.addWidget(formw)
         split.addWidget(prevw)
-        split.setSizes([180, 420, 520])
+        split.setSizes([160, 360, 680])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(split)
@@ -220,7 +220,7 @@ class RulesEditor(QWidget):
         rule = {o.name: (list(o.default) if isinstance(o.default, list) else o.default) for o in RULE_SECTION.options}
         rule["name"] = f"rule-{n}"
         self.rules.append(rule)
-        self.rule_list.addItem(QListWidgetItem(icon("rules"), rule["name"]))
+        self.rule_list.addItem(QListWidgetItem(icon("rules"), str(rule["name"])))
         self.rule_list.setCurrentRow(len(self.rules) - 1)
         self._edited()
 

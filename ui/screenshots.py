@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SHOTS = ("main", "diff", "hotspots", "rules", "audit", "settings", "main-dark")
 
@@ -50,7 +51,7 @@ def wait_until(cond: Callable[[], bool], timeout: float = 30.0) -> bool:
     return False
 
 
-def settle(window, seconds: float = 0.6) -> None:
+def settle(window: Any, seconds: float = 0.6) -> None:
     from PySide6.QtCore import QThreadPool
 
     wait_until(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, 60)
@@ -84,7 +85,7 @@ def _render(out: Path, work: Path) -> int:
     from ui.app import demo_source
     from ui.theme import apply_theme
 
-    app = QApplication.instance() or QApplication(["kaizen"])
+    app: Any = QApplication.instance() or QApplication(["kaizen"])
     app.setOrganizationName("Kaizen")
     app.setApplicationName("Kaizen-screenshots")
     apply_theme(app)
@@ -103,7 +104,7 @@ def _render(out: Path, work: Path) -> int:
     settle(w)
     written: list[str] = []
 
-    def shot(name: str, widget=None) -> None:
+    def shot(name: str, widget: Any = None) -> None:
         settle(w, 0.4)
         pix = (widget or w).grab()
         path = out / f"{name}.png"
@@ -140,10 +141,15 @@ def _render(out: Path, work: Path) -> int:
 
     # The diff view: a suggestion with a multi-line fix, side by side.
     best = 0
+    preferred = ("KZ502", "KZ205", "KZ402", "KZ401")
+    found: dict[str, int] = {}
     for r in range(w.proxy.rowCount()):
         sug = w.proxy.index(r, 0).data(m.SUGGESTION_ROLE)
-        if sug.patch is not None and sug.diff.count("\n+") >= 2:
-            best = r
+        if sug.patch is not None and sug.code in preferred:
+            found.setdefault(sug.code, r)
+    for code in preferred:
+        if code in found:
+            best = found[code]
             break
     w.select_row(best)
     w.diff.set_mode("split")
@@ -199,8 +205,12 @@ def _render(out: Path, work: Path) -> int:
     app.setPalette(pal)
     import ui.theme as theme
 
-    theme.is_dark = lambda: True  # type: ignore[assignment]
+    theme.is_dark = lambda: True
     apply_theme(app)
+    for widget in app.allWidgets():  # re-polish what was styled before the switch
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+        widget.update()
     w.tabs.setCurrentIndex(0)
     s.refresh()
     settle(w)

@@ -339,7 +339,7 @@ class Session(QObject):
         self._refreshing = True
         known = dict(self._known)
 
-        def job(w: Worker) -> tuple[list[Suggestion], list[Suggestion], list[str], list[str], dict[str, int]]:
+        def job(w: Worker) -> Any:
             items = self.current()
             now = {s.fingerprint: s for s in items}
             added = [s for fp, s in now.items() if fp not in known]

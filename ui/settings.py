@@ -35,10 +35,11 @@ TITLES = {"": "Analysis", "thresholds": "Thresholds", "validation": "Tests", "tr
           "llm": "LLM", "editor": "Editor", "git": "Git", "policy": "Policy", "policy.never": "Never touch"}
 
 
-def editor_for(opt: Option, value: Any) -> QWidget:
+def editor_for(opt: Option, value: Any) -> Any:
     """A widget for one option, holding ``value``."""
+    w: Any
     if opt.type == "bool":
-        w: QWidget = QCheckBox()
+        w = QCheckBox()
         w.setChecked(bool(value))
     elif opt.type == "int":
         w = QSpinBox()

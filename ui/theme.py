@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
@@ -40,7 +41,7 @@ def icon(name: str) -> QIcon:
 
 def colors() -> dict[str, str]:
     if is_dark():
-        return {"add": "#1f3d2b", "del": "#4a2226", "add_strong": "#2f6b45", "del_strong": "#8a3a41",
+        return {"add": "#1c3325", "del": "#3a2226", "add_strong": "#2f6b45", "del_strong": "#7a3038",
                 "muted": "#9aa4ae", "text": "#e6e6e6", "bg": "#1e2227", "accent": "#4da3ff",
                 "hunk": "#2a3340", "bar": "#4da3ff", "ok": "#5cc98b", "bad": "#ff7b7b", "warn": "#e5c07b"}
     return {"add": "#e6ffec", "del": "#ffebe9", "add_strong": "#abf2bc", "del_strong": "#ffb3ad",
@@ -48,7 +49,7 @@ def colors() -> dict[str, str]:
             "hunk": "#ddf4ff", "bar": "#0969da", "ok": "#1a7f37", "bad": "#cf222e", "warn": "#9a6700"}
 
 
-def apply_theme(app) -> None:
+def apply_theme(app: Any) -> None:
     """Load the stylesheet matching the system palette."""
     dark = is_dark()
     if dark:
