@@ -589,13 +589,9 @@ class AutoApplier:
         if is_paused(store) or not policy.rules:
             return out
         suggestions = self.service.suggestions()
-        candidates = [s for s in suggestions if policy.evaluate(s, assume_validated=True).eligible]
-        quiet_wait = [
-            s for s in suggestions
-            if not policy.evaluate(s, assume_validated=True).eligible
-            and _only_quiet(policy.evaluate(s, assume_validated=True))
-        ]
-        if quiet_wait:
+        verdicts = [(s, policy.evaluate(s, assume_validated=True)) for s in suggestions]
+        candidates = [s for s, v in verdicts if v.eligible]
+        if any(_only_quiet(v) for _, v in verdicts):
             self._schedule(policy.quiet_seconds)
         if not candidates:
             return out
