@@ -215,6 +215,10 @@ class Sandbox:
             self._state = h.hexdigest()
         return self._state
 
+    def mtimes(self) -> dict[str, float]:
+        """``{path: modification time}`` of the project's files as of the last sync."""
+        return {rel: int(str(e[1])) / 1e9 for rel, e in self._manifest.items()}
+
     def hash_of(self, rel: str) -> str | None:
         entry = self._manifest.get(rel)
         return str(entry[2]) if entry else None

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import tree_sitter
 
@@ -258,8 +258,49 @@ class StaleCoverage(Exception):
     """The file changed after the trace was taken: its line numbers may no longer match."""
 
 
-def _trace_coverage(store: Store, root: Path) -> Coverage | None:
-    """``TraceStore(store).tests_covering``, refusing files edited after the trace."""
+class TraceCoverage:
+    """Per-test coverage of the latest trace, guarded against staleness.
+
+    Calling it answers ``tests_covering`` but refuses (:class:`StaleCoverage`) a file edited
+    after the trace; :meth:`new_tests` names test files written since, which the trace
+    cannot know about and which must run too.
+    """
+
+    def __init__(self, trace_store: Any, root: Path) -> None:
+        self.ts = trace_store
+        self.root = root
+
+    def started(self) -> float | None:
+        info = self.ts.coverage_trace()
+        return float(info.started) if info is not None else None
+
+    def __call__(self, path: str, start: int, end: int) -> set[str] | None:
+        started = self.started()
+        if started is None:
+            return None
+        try:
+            mtime = (self.root / path).stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        if mtime > started:
+            # Lines may have moved: the wrong tests could be selected and a break missed.
+            raise StaleCoverage(f"{path} changed after the latest trace")
+        found: set[str] | None = self.ts.tests_covering(path, start, end)
+        return found
+
+    def new_tests(self, files: dict[str, float]) -> tuple[list[str], bool]:
+        """(test files changed since the trace, whether a conftest.py changed) from ``{path: mtime}``."""
+        started = self.started()
+        if started is None:
+            return [], False
+        changed = [p for p, m in files.items() if m > started]
+        names = {p: p.rsplit("/", 1)[-1] for p in changed}
+        tests = sorted(p for p, n in names.items() if n.endswith(".py") and (n.startswith("test_") or n.endswith("_test.py")))
+        return tests, any(n == "conftest.py" for n in names.values())
+
+
+def _trace_coverage(store: Store, root: Path) -> TraceCoverage | None:
+    """The trace store's coverage, when the trace package is installed."""
     try:
         from analysis.trace_store import TraceStore  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -268,22 +309,7 @@ def _trace_coverage(store: Store, root: Path) -> Coverage | None:
         ts = TraceStore(store)
     except Exception:  # a trace store that cannot open must not stop validation
         return None
-
-    def covering(path: str, start: int, end: int) -> set[str] | None:
-        info = ts.coverage_trace()
-        if info is None:
-            return None
-        try:
-            mtime = (root / path).stat().st_mtime
-        except OSError:
-            mtime = 0.0
-        if mtime > info.started:
-            # Lines may have moved: the wrong tests could be selected and a break missed.
-            raise StaleCoverage(f"{path} changed after the latest trace")
-        found: set[str] | None = ts.tests_covering(path, start, end)
-        return found
-
-    return covering
+    return TraceCoverage(ts, root)
 
 
 # --- the validator --------------------------------------------------------------------------
@@ -513,7 +539,16 @@ class Validator:
         if not present:
             return None, "whole suite: the tests named by the trace no longer exist"
         lines = ", ".join(f"{a}-{b}" for a, b in region.functions)
-        return present, f"{len(present)} test(s) selected: they executed lines {lines} of {rel} in the latest trace"
+        why = f"{len(present)} test(s) selected: they executed lines {lines} of {rel} in the latest trace"
+        if isinstance(self.coverage, TraceCoverage):
+            new, conftest = self.coverage.new_tests(box.mtimes())
+            if conftest:
+                return None, "whole suite: a conftest.py changed after the latest trace"
+            if new:
+                # The whole file: any test in it may be new since the trace.
+                present = [t for t in present if t.split("::", 1)[0] not in new] + new
+                why += f"; and {len(new)} test file(s) written since the trace: {', '.join(new)}"
+        return present, why
 
     def _run(self, box: Sandbox, tests: Sequence[str] | None, env: dict[str, str], cancel: Cancel,
              command: TestCommand | None = None, junit: Path | None = None) -> RunResult:

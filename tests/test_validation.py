@@ -346,12 +346,18 @@ def test_affected_tests_only_and_still_catches_a_break(proj: Path, tmp_path: Pat
     [mod_v] = v.validate([mod])
     assert len(mod_v.validation.tests_run) == SUITE_SIZE
     assert "module-level" in mod_v.validation.log
+    # A test file written after the trace runs too: the trace cannot know its tests.
+    time.sleep(0.01)
+    write(proj, {"tests/test_new.py": "from calc.ops import add\n\n\ndef test_new():\n    assert add(1, 1) == 2\n"})
+    [new_v] = v.validate([suggestion(proj, "calc/ops.py", "return a + b", "return a+b")])
+    assert "tests/test_new.py::test_new" in new_v.validation.tests_run
+    assert len(new_v.validation.tests_run) == 3 and "written since the trace" in new_v.validation.log
     # After the file is edited the trace's line numbers may be off: the whole suite runs.
     ops = proj / "calc" / "ops.py"
     ops.write_text("# a new first line moves every line down\n" + ops.read_text())
     later = suggestion(proj, "calc/ops.py", "return a + b", "return b + a")
     [later_v] = v.validate([later])
-    assert len(later_v.validation.tests_run) == SUITE_SIZE
+    assert len(later_v.validation.tests_run) == SUITE_SIZE + 1
     assert "changed after the latest trace" in later_v.validation.log
 
 
