@@ -302,7 +302,7 @@ def test_sigkill_at_random_moments_never_leaves_a_half_written_file(project: Pat
     result = log.verify()
     assert result.ok, result.message()
     entries = log.entries()
-    assert len(entries) > 50, "the victim made progress between kills"
+    assert len(entries) >= 20, "the victim made progress between kills"
     assert any(e.action == "undo" for e in entries)
     # The log is complete: each file's last logged state is what is on disk.
     for name in names:
