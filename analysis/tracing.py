@@ -131,7 +131,7 @@ def collector_env(
     lines: bool = True,
     live: Path | None = None,
     type_samples: int = 8,
-    flush_s: float = 2.0,
+    flush_s: float = 5.0,
     mode: str = "auto",
 ) -> dict[str, str]:
     """The environment that makes every Python process started with it trace itself."""
@@ -204,7 +204,7 @@ def run_traced(
     live: Path | None = None,
     type_samples: int = 8,
     mode: str = "auto",
-    flush_s: float = 2.0,
+    flush_s: float = 5.0,
     stdout: Any = None,
     stderr: Any = None,
     keep_dir: bool = False,

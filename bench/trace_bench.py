@@ -95,7 +95,7 @@ def _cpu() -> float:
 def run_mode(mode: str, py: Path, src: Path, tests: list[str], extra_env: dict[str, str]) -> tuple[float, float, str]:
     env = {**os.environ, **extra_env, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("COVERAGE_CORE", None)
-    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *tests]
+    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
     with tempfile.TemporaryDirectory() as tmp:
         cpu0, t0 = _cpu(), time.perf_counter()
         note = ""
