@@ -514,6 +514,9 @@ class AutoApplier:
         validator_factory: builds the validator (default: :class:`suggestions.validation.Validator`).
     """
 
+    PAUSED_POLL = 3.0  # seconds between looks at the pause switch while paused
+    RATE_LIMIT_POLL = 60.0  # seconds between tries while the hourly limit is used up
+
     def __init__(
         self,
         service: ProjectService,
@@ -586,7 +589,11 @@ class AutoApplier:
         if self._last_error:
             self.report("auto-apply resumed: the settings are readable again")
             self._last_error = ""
-        if is_paused(store) or not policy.rules:
+        if not policy.rules:
+            return out
+        if is_paused(store):
+            # `kaizen resume` may come from another process: look again in a while.
+            self._schedule(self.PAUSED_POLL)
             return out
         suggestions = self.service.suggestions()
         verdicts = [(s, policy.evaluate(s, assume_validated=True)) for s in suggestions]
@@ -620,6 +627,7 @@ class AutoApplier:
             slot = policy.reserve(s, verdict.rule_name)
             if slot is None:
                 self.report(f"rate limit reached; {s.id} waits")
+                self._schedule(self.RATE_LIMIT_POLL)
                 break
             result = apply_suggestions(
                 self.service.root, store, [s], actor=verdict.rule_name, rule=verdict.rule_name,
@@ -639,8 +647,9 @@ class AutoApplier:
         return out
 
     def _schedule(self, delay: float) -> None:
-        """Look again once the quiet period is over (no file event may come to trigger it)."""
-        if self._closed or (self._timer is not None and self._timer.is_alive()):
+        """Look again in ``delay`` seconds (when no file event may come to trigger a pass)."""
+        pending = self._timer
+        if self._closed or (pending is not None and pending.is_alive() and pending is not threading.current_thread()):
             return
         timer = threading.Timer(max(delay, 0.1) + 0.25, self.run)
         timer.daemon = True

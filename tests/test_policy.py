@@ -347,6 +347,7 @@ def test_autoapplier_respects_pause_and_broken_settings_then_applies(project: Pa
     try:
         service.open()
         applier = autoapply_hook(service, report=messages.append)  # after open: driven by hand
+        applier.PAUSED_POLL = 3600.0  # no look-again timer racing the calls below
         assert any(s.code == "KZ108" for s in service.suggestions())
         pause(service.store)
         assert applier.run().applied == []
@@ -393,3 +394,33 @@ def test_policy_pause_resume_commands(project: Path, capsys: pytest.CaptureFixtu
     assert main(["policy", str(project), "--preview"]) == 2
     err = capsys.readouterr().err
     assert "kaizen.toml:3" in err and "min-confidence" in err and "nothing is applied automatically" in err
+
+
+def test_running_applier_notices_resume_from_another_process(project: Path) -> None:
+    from suggestions.audit import AuditLog
+    from suggestions.policy import autoapply_hook
+    from suggestions.service import ProjectService
+
+    write(project, {
+        "kaizen.toml": RULE + '\n[policy]\nquiet-seconds = 0\n\n[validation]\n'
+                       'test-command = "python -m pytest -q -p no:cacheprovider"\n',
+        "m.py": "import os\n",
+        "test_m.py": "import m\n\n\ndef test_m():\n    assert m\n",
+    })
+    with Store(project) as other:
+        pause(other)
+    service = ProjectService(project, jobs=1)
+    try:
+        service.open()
+        applier = autoapply_hook(service)
+        applier.PAUSED_POLL = 0.2
+        assert applier.run().applied == []  # paused: looks again shortly
+        with Store(project) as other:  # `kaizen resume` from another process
+            resume(other)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not AuditLog(service.store).entries():
+            time.sleep(0.2)
+        assert [(e.code, e.rule) for e in AuditLog(service.store).entries()] == [("KZ108", "fixes")]
+        applier.close()
+    finally:
+        service.close()
