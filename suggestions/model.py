@@ -272,43 +272,49 @@ def _to_json(obj: Any) -> Any:
     return obj
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+_FIELDS: dict[type, list[tuple[str, Any]]] = {}
 
 
 def _from_json(cls: type[T], data: Any) -> T:
-    import typing
+    # Loading a project's stored suggestions decodes thousands of them: resolve the type
+    # hints once per class and compile one converter per field (see _converter).
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        import typing
 
-    # get_type_hints re-evaluates annotations on each call (~0.5 ms); loading a project's
-    # stored suggestions decodes thousands of them, so remember the answer per class.
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
-    return cls(**kwargs)
+        hints = typing.get_type_hints(cls)
+        fields = _FIELDS[cls] = [
+            (f.name, _converter(hints[f.name]))
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        ]
+    return cls(**{name: conv(data[name]) for name, conv in fields if name in data})
 
 
-def _convert(tp: Any, value: Any) -> Any:
+def _converter(tp: Any) -> Any:
+    """A function turning a JSON value into ``tp`` (None stays None)."""
     import types
     import typing
 
-    if value is None:
-        return None
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _convert(args[0], value) if len(args) == 1 else value
+        if len(args) != 1:
+            return lambda v: v
+        inner = _converter(args[0])
+        return lambda v: None if v is None else inner(v)
     if origin is tuple:
-        (item,) = typing.get_args(tp)[:1]
-        return tuple(_convert(item, v) for v in value)
+        item = _converter(typing.get_args(tp)[0])
+        return lambda v: None if v is None else tuple(item(x) for x in v)
     if origin in (Mapping, dict):
-        return dict(value)
+        return lambda v: None if v is None else dict(v)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(value)
+        return lambda v: None if v is None else tp(v)
     if dataclasses.is_dataclass(tp):
-        return _from_json(tp, value)  # type: ignore[arg-type]
-    if tp is float and isinstance(value, int):
-        return float(value)
-    return value
+        return lambda v: None if v is None else _from_json(tp, v)  # type: ignore[arg-type]
+    if tp is float:
+        return lambda v: float(v) if isinstance(v, int) else v
+    return lambda v: v
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    return _converter(tp)(value)
