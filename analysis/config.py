@@ -276,7 +276,7 @@ def validate(raw: Mapping[str, Any], path: Path | None = None) -> dict[str, Any]
                 raise fail(f"'{prefix}{dotted}' entry needs '{req}'", dotted, "")
         return values
 
-    def walk(table: Mapping[str, Any], dotted: str) -> None:
+    def walk(table: Any, dotted: str) -> None:
         section = _SECTIONS[dotted]
         if section.repeated:
             if not isinstance(table, list):
