@@ -179,6 +179,7 @@ def test_vim_style_save(live):
     assert not any("~" in p or "swp" in p or "4913" in p for p in rec.changed_paths())
 
 
+@pytest.mark.slow
 def test_two_thousand_file_burst(live):
     root, svc, rec = live
     for i in range(2000):
