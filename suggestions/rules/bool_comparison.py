@@ -41,7 +41,7 @@ class BoolComparison(Rule):
     name = "Comparison to True/False with =="
     category = Category.CORRECTNESS
     applicability = Applicability.UNSAFE
-    confidence = 0.75
+    confidence = 0.6
     severity = 0.3
     query = operand_pattern('"==" "!="', "(true) (false)")
 
