@@ -70,7 +70,7 @@ _last_flush_ns = 0
 _next_flush_ns = 0  # perf_counter_ns deadline of the next periodic flush
 _term_pending = 0  # a signal that arrived during a flush: re-delivered when it ends
 _flush_lock = threading.Lock()
-_state_lock = threading.Lock()
+_state_lock = threading.RLock()  # re-entrant: a SIGTERM flush may interrupt _state()
 _states: list[_Thread] = []
 _tls = threading.local()
 # Code objects hash by content (slow): everything is keyed by id(code), and _code_of holds
@@ -904,7 +904,7 @@ def _after_fork() -> None:
     global _pid, _started_ns, _started_wall, _states, _tls, _cur_cov, _last_flush_ns, _next_flush_ns
     global _flush_lock, _flush_owner, _state_lock, _term_pending
     _flush_lock = threading.Lock()  # another thread may have held them at the fork
-    _state_lock = threading.Lock()
+    _state_lock = threading.RLock()
     _flush_owner = _term_pending = 0
     _pid = os.getpid()
     _started_ns = _last_flush_ns = _now()
