@@ -508,3 +508,6 @@ def test_cli_usage_errors(project: Path) -> None:
     bad = subprocess.run([PY, str(ROOT / "main.py"), "trace", str(project), "--", "no-such-program-xyz"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "cannot run no-such-program-xyz" in bad.stderr
+    zero = subprocess.run([PY, str(ROOT / "main.py"), "trace", str(project), "--timeout", "0", "--", "true"],
+                          capture_output=True, text=True)
+    assert zero.returncode == 2 and "--timeout must be positive" in zero.stderr

@@ -44,7 +44,7 @@ def _split(args: argparse.Namespace) -> list[str]:
         if extra:
             raise CommandError(f"unrecognized arguments before --: {' '.join(extra)}")
         for key, value in vars(parsed).items():
-            if value not in (None, False):
+            if value is not None and value is not False:
                 setattr(args, key, value)
     return words[i + 1:]
 
