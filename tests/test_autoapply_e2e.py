@@ -85,7 +85,7 @@ def test_find():
 
 
 def test_is_empty():
-    assert is_empty([]) and not is_empty([1])
+    assert is_empty([]) == "empty" and is_empty([1]) == "full"
 
 
 def test_describe():
@@ -119,7 +119,9 @@ def find(items, key):
 
 
 def is_empty(items):
-    return len(items) == 0
+    if len(items) == 0:
+        return "empty"
+    return "full"
 
 
 class Blank:
@@ -287,12 +289,21 @@ def test_watch_auto_apply_applies_exactly_the_eligible_fixes(project: Path) -> N
         decisions = {(d.fingerprint, d.action.value, d.actor) for d in st.decisions()}
     assert {(e.fingerprint, "auto-applied", "safe-in-core") for e in entries} <= decisions
 
+    # The ineligible candidates really were there, each for its own reason.
+    with Store(project) as st:
+        core_left = st.suggestions("pkg/safe/core.py")
+        util_left = st.suggestions("pkg/other/util.py")
+    assert any(s.code == "KZ103" and s.applicability.value == "safe" for s in util_left)  # wrong folder
+    assert any(s.applicability.value == "unsafe" and s.patch is not None for s in core_left)  # unsafe fix
+    failed = [s for s in core_left if s.code == "KZ103"]
+    assert [s.validation.status for s in failed] == [ValidationStatus.FAILED]  # breaks test_describe
+
     core = (project / "pkg/safe/core.py").read_text()
     util = (project / "pkg/other/util.py").read_text()
     assert "import os" not in core  # KZ108 applied
     assert "if found is None:" in core  # KZ103 applied
     assert "if value == None:" in core  # KZ103 whose validation fails (Blank.__eq__): left alone
-    assert "return len(items) == 0" in core  # KZ401 is unsafe: left alone
+    assert "if len(items) == 0:" in core  # KZ401 is unsafe: left alone
     assert util == UTIL_AFTER  # outside the rule's folder: untouched
     for e in watch.events():
         if "auto-apply" in str(e.get("message", "")):
