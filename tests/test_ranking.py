@@ -449,3 +449,26 @@ def test_suggest_and_show_commands(project: Path, capsys: pytest.CaptureFixture[
     assert text.count("ranked ") == 1
     assert main(["show", str(project), "ffffffffff"]) == 2
     assert "no suggestion ffffffffff" in capsys.readouterr().err
+
+
+def test_suggest_validate_ranks_validated_first(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from main import main
+
+    write(project, {
+        "kaizen.toml": '[validation]\ntest-command = "python -m pytest -q -p no:cacheprovider"\n',
+        "app/__init__.py": "",
+        "app/a.py": "def f(x):\n    if x == None:\n        return 1\n    return 2\n",
+        "app/b.py": "def g(x):\n    if x == None:\n        return 1\n    return 2\n",
+        "tests/__init__.py": "",
+        "tests/test_a.py": "from app.a import f\n\n\ndef test_f():\n    assert f(None) == 1 and f(0) == 2\n",
+    })
+    assert main(["suggest", str(project), "--validate", "--limit", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 1
+    assert rows[0]["validation"]["status"] == "passed"
+    assert "validated by" in rows[0]["explanation"]
+    assert main(["suggest", str(project), "--json"]) == 0  # stored: the next run knows it
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["validation"]["status"] for r in rows] == ["passed", "pending"]
