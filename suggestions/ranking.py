@@ -27,6 +27,7 @@ import math
 import os
 import re
 import tempfile
+import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
@@ -151,7 +152,11 @@ _NO_DECISIONS = Prior()
 
 
 class Ranker:
-    """Scores, orders and explains suggestions; learns from decisions. Thread-safe via the store."""
+    """Scores, orders and explains suggestions; learns from decisions. Thread-safe.
+
+    Several rankers (threads, processes) may share one store: the counts live there and
+    each decision is learned once, whichever ranker reads it first.
+    """
 
     # A Beta prior of this many pseudo-decisions at the rule's declared confidence.
     RULE_STRENGTH = 1.0
@@ -180,6 +185,7 @@ class Ranker:
         self._confidence: dict[str, float] = {}  # declared confidence per rule, as seen
         self.config_edit: Path | None = None  # the settings file the last 'never' reject wrote
         self._loaded = False
+        self._lock = threading.RLock()  # guards the in-memory fit
 
     # --- learning ---------------------------------------------------------------------------
 
@@ -190,6 +196,10 @@ class Ranker:
 
     def sync(self) -> int:
         """Learn from every decision recorded since the last sync; returns how many."""
+        with self._lock:
+            return self._sync()
+
+    def _sync(self) -> int:
         learned = 0
         with self.store.transaction() as db:
             (cursor,) = db.execute("SELECT last_decision FROM ranking_cursor WHERE id=0").fetchone()
@@ -362,6 +372,10 @@ class Ranker:
         include_hidden: bool = False,
     ) -> list[Suggestion]:
         """Score, filter and sort: rejected and (unless asked) failed suggestions are left out."""
+        with self._lock:
+            return self._rank(suggestions, include_failed, include_hidden)
+
+    def _rank(self, suggestions: Iterable[Suggestion], include_failed: bool, include_hidden: bool) -> list[Suggestion]:
         self.sync()
         suggestions = list(suggestions)
         for s in suggestions:
