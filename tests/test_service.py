@@ -384,6 +384,9 @@ def test_watch_command_json_and_ctrl_c(project: Path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 @pytest.mark.e2e
@@ -405,6 +408,9 @@ def test_watch_command_project_folder_deleted(project: Path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 # --- cross-file duplicates (the KZ705 project pass) -------------------------------------------
