@@ -478,3 +478,32 @@ def test_overflow_batch_reconciles_everything(project: Path):
         assert set(event.files_changed) == {"app/util.py", "extra/new.py"}
         assert event.files_removed == ("main.py",)
         converge(svc, Recorder())
+
+
+@pytest.mark.slow
+def test_git_branch_switch(live):
+    """A real `git checkout` rewrites, adds and deletes hundreds of files at once."""
+    root, svc, rec = live
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=k", "-c", "user.email=k@k", *args], cwd=root,
+                       check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    write(root, {f"pkg/a{i}.py": f"def a{i}(x=[]):\n    return x\n" for i in range(400)})
+    git("add", "-A")
+    git("commit", "-qm", "main")
+    git("checkout", "-qb", "topic")
+    for i in range(0, 400, 2):
+        (root / f"pkg/a{i}.py").unlink()
+    write(root, {f"pkg/b{i}.py": f"import os\n\ndef b{i}(y={{}}):\n    return y\n" for i in range(300)})
+    write(root, {f"pkg/a{i}.py": f"def a{i}(x=None):\n    return x\n" for i in range(1, 400, 4)})
+    git("add", "-A")
+    git("commit", "-qm", "topic")
+    rec.wait(lambda: "pkg/b299.py" in svc.files() and "pkg/a0.py" not in svc.files(), "the topic branch")
+    converge(svc, rec)
+    git("checkout", "-q", "main")
+    rec.wait(lambda: "pkg/a0.py" in svc.files() and "pkg/b0.py" not in svc.files(), "back on main")
+    converge(svc, rec)
