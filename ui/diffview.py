@@ -180,22 +180,22 @@ def render_html(diff: str, path: str, mode: str = "unified") -> str:
         if mode == "unified":
             if r.kind == "ctx":
                 out.append(f'<tr><td {num}>{r.old_no}</td><td {num}>{r.new_no}</td>'
-                           f'<td>&nbsp;{hl.line(r.old or "", [], "")}</td></tr>')
+                           f'<td nowrap>&nbsp;{hl.line(r.old or "", [], "")}</td></tr>')
                 continue
             if r.old is not None:
                 out.append(f'<tr style="background-color:{c["del"]};"><td {num}>{r.old_no}</td><td {num}></td>'
-                           f'<td>-{hl.line(r.old, om, c["del_strong"])}</td></tr>')
+                           f'<td nowrap>-{hl.line(r.old, om, c["del_strong"])}</td></tr>')
             if r.new is not None:
                 out.append(f'<tr style="background-color:{c["add"]};"><td {num}></td><td {num}>{r.new_no}</td>'
-                           f'<td>+{hl.line(r.new, nm, c["add_strong"])}</td></tr>')
+                           f'<td nowrap>+{hl.line(r.new, nm, c["add_strong"])}</td></tr>')
         else:
             left_bg = f'background-color:{c["del"]};' if r.kind in ("del", "change") else ""
             right_bg = f'background-color:{c["add"]};' if r.kind in ("add", "change") else ""
             left = hl.line(r.old, om, c["del_strong"]) if r.old is not None else ""
             right = hl.line(r.new, nm, c["add_strong"]) if r.new is not None else ""
             out.append(
-                f'<tr><td {num}>{r.old_no or ""}</td><td width="50%" style="{left_bg}">{left}</td>'
-                f'<td {num}>{r.new_no or ""}</td><td width="50%" style="{right_bg}">{right}</td></tr>'
+                f'<tr><td {num}>{r.old_no or ""}</td><td nowrap width="50%" style="{left_bg}">{left}</td>'
+                f'<td {num}>{r.new_no or ""}</td><td nowrap width="50%" style="{right_bg}">{right}</td></tr>'
             )
     out.append("</table>")
     return "".join(out)

@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
+        from ui.app import tune_gc
+
+        tune_gc()
         self.settings = settings or QSettings()
         self.session: Session | None = None
         self.setWindowTitle("Kaizen")

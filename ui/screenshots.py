@@ -197,33 +197,31 @@ def _render(out: Path, work: Path) -> int:
     shot("settings", dlg)
     dlg.close()
 
-    # Dark theme.
-    from PySide6.QtGui import QColor, QPalette
+    # Dark theme: a fresh window, as when the app starts on a dark desktop.
+    from PySide6.QtCore import QThreadPool
 
-    pal = QPalette()
-    pal.setColor(QPalette.ColorRole.Window, QColor("#23272e"))
-    app.setPalette(pal)
+    w.close()
+    QThreadPool.globalInstance().waitForDone(60_000)
     import ui.theme as theme
 
     theme.is_dark = lambda: True
     apply_theme(app)
-    for widget in app.allWidgets():  # re-polish what was styled before the switch
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
-        widget.update()
-    w.tabs.setCurrentIndex(0)
-    s.refresh()
-    settle(w)
-    for r in range(w.proxy.rowCount()):
-        if w.proxy.index(r, 0).data(m.SUGGESTION_ROLE).patch is not None:
-            w.select_row(r)
+    dark = MainWindow(settings)
+    dark.resize(1440, 900)
+    dark.show()
+    s2 = dark.open_project(project, watch=True)
+    wait_until(lambda: s2.service is not None, 60)
+    wait_until(lambda: dark.model.rowCount() > 0, 60)
+    settle(dark, 1.0)
+    for r in range(dark.proxy.rowCount()):
+        if dark.proxy.index(r, 0).data(m.SUGGESTION_ROLE).code in ("KZ502", "KZ205", "KZ103"):
+            dark.select_row(r)
             break
+    w = dark
     shot("main-dark")
-    w.close()
-    from PySide6.QtCore import QThreadPool
-
+    dark.close()
     QThreadPool.globalInstance().waitForDone(60_000)
-    w.deleteLater()
+    dark.deleteLater()
     app.processEvents()
     print(f"{len(written)} screenshots in {out}")
     return 0
