@@ -259,6 +259,7 @@ class Watcher:
         self.mode = ""  # "native" or "polling" once started
         self.status = ""  # why polling, when it is
         self.batches = 0
+        self._restarts = 0
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -407,8 +408,44 @@ class Watcher:
             return True
         return (st.st_dev, st.st_ino) != self._root_id
 
+    def _observer_alive(self) -> bool:
+        obs = self._observer
+        if obs is None or self._stopped.is_set():
+            return True
+        return obs.is_alive() and all(e.is_alive() for e in obs.emitters)
+
+    def _restart_observer(self) -> None:
+        """A watchdog thread died (an exception inside it): watch again and reconcile."""
+        old = self._observer
+        if old is None or self._stopped.is_set():
+            return
+        try:
+            old.stop()
+        except Exception:
+            log.exception("stopping a dead observer failed")
+        self._restarts += 1
+        try:
+            if self.mode == "native" and self._restarts <= 3:
+                self._observer = self._schedule(self._native_factory())
+            else:
+                self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
+        except OSError as exc:
+            self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
+            self.mode = "polling"
+            self.status = f"watching by polling every {self.poll_interval:g}s: {_describe_native_failure(exc)}"
+            self._status(self.status)
+        else:
+            if self.mode == "native" and self._restarts > 3:
+                self.mode = "polling"
+                self.status = f"watching by polling every {self.poll_interval:g}s: native watching kept failing"
+                self._status(self.status)
+            else:
+                self._status(f"{self.mode} watching stopped unexpectedly; restarted")
+        self._on_overflow()  # changes made meanwhile were missed: reconcile everything
+
     def _run(self) -> None:
         next_root_check = time.monotonic() + self.root_check
+        restart = False
         while not self._stopped.is_set():
             with self._cond:
                 p = self._pending
@@ -423,6 +460,15 @@ class Watcher:
                                 self._pending.events = 1
                                 self._pending.first = self._pending.last = time.monotonic()
                                 self._pending.now = True
+                            elif not self._root_reported and not self._observer_alive():
+                                restart = True
+                        if restart:
+                            restart = False
+                            self._cond.release()  # restarting takes time; events may arrive
+                            try:
+                                self._restart_observer()
+                            finally:
+                                self._cond.acquire()
                         continue
                     continue
                 wait = self.settle if p.settled else self.quiet

@@ -257,3 +257,18 @@ def test_inotify_queue_overflow_asks_for_a_full_reconcile(watched):
     # watchdog only logs an overflow (the kernel dropped events); the watcher listens for it.
     logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; filesystem events were lost")
     col.wait(lambda: any(b.overflow for b in col.batches), "an overflow batch")
+
+
+def test_dead_watchdog_thread_is_restarted(project: Path):
+    """An exception inside watchdog's emitter thread ends it; the watcher notices and recovers."""
+    col = Collector()
+    with Watcher(project, col, on_status=col.status, root_check=0.1) as w:
+        first = w._observer
+        assert first is not None
+        for emitter in list(first.emitters):
+            emitter.stop()  # the thread ends, as when an exception escapes it
+        col.wait(lambda: any("restarted" in m for m in col.statuses), "the restart")
+        col.wait(lambda: any(b.overflow for b in col.batches), "a reconcile request for missed changes")
+        assert w._observer is not first and w.mode == "native"
+        write(project, {"after.py": "a = 1\n"})
+        col.wait_paths("after.py")
