@@ -72,6 +72,8 @@ class RedundantPass(PrefilteredRule):
         statements = [c for c in block.named_children if c.type != "comment"]
         if len(statements) < 2:
             return
+        if all(c.type == "pass_statement" for c in statements) and node == statements[0]:
+            return  # `pass` twice: one of them must stay
         src = ctx.source
         start = line_start(src, node.start_byte)
         nl = src.find(b"\n", node.end_byte)
