@@ -544,6 +544,8 @@ class ProjectService:
                 new_by_path[path].extend(found.get(path, ()))
                 affected.add(path)
         all_new: list[Suggestion] = []
+        upserts: list[Suggestion] = []
+        deletes: list[str] = []
         for path in affected:
             old = {fp: self._suggestions[fp] for fp in self._by_path.get(path, ()) if fp in self._suggestions}
             fresh = {s.fingerprint: s for s in new_by_path.get(path, [])}
@@ -565,8 +567,11 @@ class ProjectService:
                     delta.updated.append(s)
                     delta.previous[fp] = before
             for fp, o in old.items():
-                if fp not in fresh and fp not in rejected:
-                    delta.removed.append(o)
+                if fp not in fresh:
+                    deletes.append(fp)
+                    if fp not in rejected:
+                        delta.removed.append(o)
+            upserts.extend(s for fp, s in fresh.items() if old.get(fp) != s)
             all_new.extend(fresh.values())
 
         records = [r.record for r in ok if r.record is not None]
@@ -584,7 +589,7 @@ class ProjectService:
             skipped=skipped,
             removed=removed_rows,
         )
-        self.store.replace_suggestions(affected, all_new)
+        self._write_suggestions(deletes, upserts)
         self._save_fingerprints(ok, leaving | set(gone))
 
         # Memory follows the store.
@@ -628,13 +633,21 @@ class ProjectService:
         for path in leaving:
             index.remove(path)
         concerned = set(changed)
-        for m in index.matches(only=changed, cross_file_only=True):
+        matched = index.matches(only=changed, cross_file_only=True)
+        for m in matched:
             concerned.update((m.a, m.b))
+        had_cross = False
         for s in self._suggestions.values():
-            if _is_cross_duplicate(s) and s.path not in concerned and any(
+            if not _is_cross_duplicate(s):
+                continue
+            if s.path in changed:
+                had_cross = True
+            elif s.path not in concerned and any(
                 c.get("path") in changed for c in s.evidence.get("copies", ()) if isinstance(c, Mapping)
             ):
                 concerned.add(s.path)
+        if not matched and not had_cross and concerned == changed:
+            return concerned, {}  # no copies before or after: nothing to join
         found = index.suggestions(only=concerned, cross_file_only=True,
                                   enabled_in=self.analyzer.selection.enabled_in)
         return concerned, found
@@ -667,6 +680,18 @@ class ProjectService:
             self.store.executemany("INSERT OR REPLACE INTO watch_fingerprints(path, hash, data) VALUES(?,?,?)", rows)
         self._dups = index
         return index
+
+    def _write_suggestions(self, deletes: Sequence[str], upserts: Sequence[Suggestion]) -> None:
+        """Store only what changed (unchanged rows keep their bytes and timestamps)."""
+        now = time.time()
+        with self.store.transaction() as db:
+            db.executemany("DELETE FROM suggestions WHERE fingerprint=?", [(fp,) for fp in deletes])
+            db.executemany(
+                "INSERT INTO suggestions(fingerprint, path, code, line, data, created_at, updated_at)"
+                " VALUES(?,?,?,?,?,?,?) ON CONFLICT(fingerprint) DO UPDATE SET path=excluded.path,"
+                " code=excluded.code, line=excluded.line, data=excluded.data, updated_at=excluded.updated_at",
+                [(s.fingerprint, s.path, s.code, s.line, json.dumps(s.to_dict()), now, now) for s in upserts],
+            )
 
     def _save_fingerprints(self, ok: Sequence[FileResult], leaving: set[str]) -> None:
         rows = [(r.path, r.record[2], _fingerprints_to_json(r.fingerprints))
