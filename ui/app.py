@@ -64,6 +64,8 @@ def tune_gc() -> None:
     gc.freeze()
     g0, g1, _g2 = gc.get_threshold()
     gc.set_threshold(max(g0, 20_000), g1, 100)
+    # Background threads hand the GIL back to the GUI thread sooner (default: every 5 ms).
+    sys.setswitchinterval(0.001)
     _GC_TUNED = True
 
 

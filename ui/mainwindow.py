@@ -518,18 +518,26 @@ class MainWindow(QMainWindow):
     def _files_listed(self, files: list[str]) -> None:
         if set(files) != getattr(self, "_tree_files", set()):
             self._build_tree(files)
-            if self.session is not None:
-                self.session.refresh()  # badges for the new items
+
+    TREE_CHUNK = 300  # files turned into tree items per turn of the event loop
 
     def _build_tree(self, files: list[str]) -> None:
         self._badges: dict[str, int] = {}
         self._tree_files = set(files)
         self.tree_model.clear()
         self._tree_items: dict[str, QStandardItem] = {}
+        self._tree_pending = sorted(files)
+        self._tree_top: list[QStandardItem] = []
+        self._tree_build_id = getattr(self, "_tree_build_id", 0) + 1
+        self._tree_step(self._tree_build_id)
+
+    def _tree_step(self, build_id: int) -> None:
+        if build_id != self._tree_build_id:
+            return  # a newer file list replaced this one
         folder_icon, file_icon = icon("folder"), icon("file")
-        top: list[QStandardItem] = []
         # Items are built detached and attached at the end: one model signal, not thousands.
-        for path in sorted(files):
+        batch, self._tree_pending = self._tree_pending[: self.TREE_CHUNK], self._tree_pending[self.TREE_CHUNK:]
+        for path in batch:
             parent: QStandardItem | None = None
             parts = path.split("/")
             for i, part in enumerate(parts):
@@ -540,16 +548,21 @@ class MainWindow(QMainWindow):
                     item.setData(key, Qt.ItemDataRole.UserRole + 4)
                     item.setEditable(False)
                     if parent is None:
-                        top.append(item)
+                        self._tree_top.append(item)
                     else:
                         parent.appendRow(item)
                     self._tree_items[key] = item
                 parent = item
+        if self._tree_pending:
+            QTimer.singleShot(0, lambda: self._tree_step(build_id))
+            return
         root = self.tree_model.invisibleRootItem()
-        for item in top:
+        for item in self._tree_top:
             root.appendRow(item)
-        if len(top) <= 12:
+        if len(self._tree_top) <= 12:
             self.tree.expandToDepth(0)
+        if self.session is not None:
+            self.session.refresh()  # badges for the new items
 
     def _update_badges(self, counts: dict[str, int]) -> None:
         totals: dict[str, int] = {}
@@ -584,7 +597,7 @@ class MainWindow(QMainWindow):
 
     # --- list updates ----------------------------------------------------------------------
 
-    CHUNK = 1500  # rows inserted per turn of the event loop, so a big first scan never freezes
+    CHUNK = 1000  # rows inserted per turn of the event loop, so a big first scan never freezes
 
     def _changed(self, added: list[Suggestion], updated: list[Suggestion], removed: list[str]) -> None:
         gone = set(removed)

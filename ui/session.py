@@ -356,7 +356,8 @@ class Session(QObject):
 
         def done(res: Any) -> None:
             added, updated, removed, order, counts, files = res
-            if files:
+            big = len(files) > 400
+            if files and not big:
                 self.files_listed.emit(files)
             for fp in removed:
                 self._known.pop(fp, None)
@@ -366,7 +367,13 @@ class Session(QObject):
             if added or updated or removed:
                 self.changed.emit(added, updated, removed)
             self.ranked.emit(order)
-            self.files_changed.emit(counts)
+            if big:
+                # A large project: the tree and its badges on later turns of the event loop,
+                # so no single turn holds the window for long.
+                QTimer.singleShot(0, self._guard(lambda: self.files_listed.emit(files)))
+                QTimer.singleShot(0, self._guard(lambda: self.files_changed.emit(counts)))
+            else:
+                self.files_changed.emit(counts)
             if (self.service is not None or self._scanned) and not self._ready_sent:
                 self._ready_sent = True
                 self.ready.emit()
