@@ -561,10 +561,10 @@ class MainWindow(QMainWindow):
             root.appendRow(item)
         if len(self._tree_top) <= 12:
             self.tree.expandToDepth(0)
-        if self.session is not None:
-            self.session.refresh()  # badges for the new items
+        self._update_badges(getattr(self, "_last_counts", {}))  # badges for the new items
 
     def _update_badges(self, counts: dict[str, int]) -> None:
+        self._last_counts = counts
         totals: dict[str, int] = {}
         for path, n in counts.items():
             parts = path.split("/")
@@ -597,7 +597,7 @@ class MainWindow(QMainWindow):
 
     # --- list updates ----------------------------------------------------------------------
 
-    CHUNK = 1000  # rows inserted per turn of the event loop, so a big first scan never freezes
+    CHUNK = 500  # rows inserted per turn of the event loop, so a big first scan never freezes
 
     def _changed(self, added: list[Suggestion], updated: list[Suggestion], removed: list[str]) -> None:
         gone = set(removed)
