@@ -56,7 +56,19 @@ def boltons_source() -> Path:
         return dest
     CACHE.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps", BOLTONS, "-d", str(CACHE)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-binary",
+            ":all:",
+            "--no-deps",
+            BOLTONS,
+            "-d",
+            str(CACHE),
+        ],
         check=True,
     )
     archive = next(CACHE.glob("boltons-26.2.0.tar.gz"))
@@ -70,7 +82,9 @@ def _tool(name: str) -> list[str]:
     return [str(exe)] if exe.exists() else [name]
 
 
-def timed(cmd: list[str], repeat: int, before: object = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(
+    cmd: list[str], repeat: int, before: object = None
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     best = float("inf")
     proc: subprocess.CompletedProcess[str] | None = None
     for _ in range(repeat):
@@ -94,7 +108,18 @@ def bench(label: str, corpus: Path, repeat: int) -> dict[str, float]:
     if kp.returncode not in (0, 1):
         raise SystemExit(f"kaizen scan failed ({kp.returncode}):\n{kp.stderr[-2000:]}")
     p, pp = timed([*_tool("pyflakes"), str(corpus)], repeat)
-    r, rp = timed([*_tool("ruff"), "check", "--isolated", "--no-cache", "--exit-zero", "--quiet", str(corpus)], repeat)
+    r, rp = timed(
+        [
+            *_tool("ruff"),
+            "check",
+            "--isolated",
+            "--no-cache",
+            "--exit-zero",
+            "--quiet",
+            str(corpus),
+        ],
+        repeat,
+    )
     if rp.returncode != 0:
         raise SystemExit(f"ruff failed:\n{rp.stderr[-2000:]}")
     summary = (kp.stderr.strip().splitlines() or [""])[0]
@@ -113,7 +138,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best is kept")
     parser.add_argument("--corpus", choices=("stdlib", "boltons", "all"), default="all")
     args = parser.parse_args()
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}"
+    )
     if args.corpus in ("stdlib", "all"):
         bench("standard library", stdlib_copy(), args.repeat)
     if args.corpus in ("boltons", "all"):
