@@ -73,7 +73,11 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # unicode letters are words too; keep
 # One pass per pattern, each starting with a literal so ``re`` scans at memchr speed.
 _COMMENTS = {
     # Docstrings are prose: one token each (with their newlines kept for line numbers).
-    "python": (re.compile(r"#[^\n]*"), re.compile(r'"""[\s\S]*?"""'), re.compile(r"'''[\s\S]*?'''")),
+    "python": (
+        re.compile(r"#[^\n]*"),
+        re.compile(r'"""[\s\S]*?"""'),
+        re.compile(r"'''[\s\S]*?'''"),
+    ),
 }
 _C_COMMENTS = (re.compile(r"//[^\n]*"), re.compile(r"/\*[\s\S]*?\*/"))
 _LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c"})
@@ -148,8 +152,9 @@ def fingerprint(path: str, language: str, data: bytes, min_tokens: int = 60) -> 
     limit = len(tokens) - min_tokens
     crc = zlib.crc32
     # One anchor per non-empty line; the diversity check waits for real matches (rare).
+    # Lines of one or two tokens (``)``, ``else:``) anchor nothing the next line does not.
     anchor_starts = sorted(
-        {s for s, line in zip(starts, lines, strict=True) if line and s <= limit}
+        {s for s, line in zip(starts, lines, strict=True) if len(line) > 2 and s <= limit}
     )
     max_words = 0.7 * min_tokens
     anchors = [

@@ -121,7 +121,9 @@ def imports_module(ctx: Context, module: str) -> bool:
     return module in names
 
 
-_IMPORT = re.compile(rb"import[ \t]+([\w., \t]+)")  # literal prefix; `from x import` lines too (harmless)
+_IMPORT = re.compile(
+    rb"import[ \t]+([\w., \t]+)"
+)  # literal prefix; `from x import` lines too (harmless)
 
 
 def imports_from(ctx: Context, module: str, name: str) -> bool:
@@ -130,8 +132,12 @@ def imports_from(ctx: Context, module: str, name: str) -> bool:
 
     def compute(c: Context) -> frozenset[str]:
         out: set[str] = set()
-        pat = rb"^[ \t]*from\s+" + re.escape(module.encode()) + rb"\s+import\s+(\([^)]*\)|[^\n#]*)"
-        for m in re.finditer(pat, c.source, re.M):
+        pat = (
+            rb"from\s+" + re.escape(module.encode()) + rb"\s+import\s+(\([^)]*\)|[^\n#]*)"
+        )  # literal prefix
+        for m in re.finditer(pat, c.source):
+            if c.source[line_start(c.source, m.start()) : m.start()].strip():
+                continue
             for part in m.group(1).strip(b"()").split(b","):
                 words = part.split()
                 if len(words) == 1:
