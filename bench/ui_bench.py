@@ -69,7 +69,10 @@ def run(work: Path, args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(["kaizen-bench"])
+    from ui.app import tune_gc
     from ui.mainwindow import MainWindow
+
+    tune_gc()  # as run_gui does
     from ui.theme import apply_theme
 
     apply_theme(app)
@@ -114,6 +117,18 @@ def run(work: Path, args: argparse.Namespace) -> int:
     stamps.clear()
     last[0] = time.perf_counter()
     t_open = time.perf_counter()
+    import gc
+
+    collections: list[tuple[float, int, float]] = []
+    gc_start = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_start[0] = time.perf_counter()
+        else:
+            collections.append((time.perf_counter() - gc_start[0], info["generation"], gc_start[0] - t_open))
+
+    gc.callbacks.append(on_gc)
     s = w.open_project(project, watch=False)
     ready = [0.0]
     s.ready.connect(lambda: ready.__setitem__(0, time.perf_counter()))
@@ -142,6 +157,10 @@ def run(work: Path, args: argparse.Namespace) -> int:
         top = sorted(zip(gaps, stamps, strict=True), reverse=True)[:6]
         print("  worst gaps (ms @ s after open):",
               ", ".join(f"{g * 1000:.0f}@{st - t_open:.1f}" for g, st in top), f"; ready @{ready[0] - t_open:.1f}")
+        slow_gc = sorted(collections, reverse=True)[:4]
+        print("  longest garbage collections (ms, generation @ s):",
+              ", ".join(f"{d * 1000:.0f} gen{g}@{at:.1f}" for d, g, at in slow_gc) or "none")
+    gc.callbacks.remove(on_gc)
 
     # --- filtering 10,000 suggestions ----------------------------------------------------------
     from ui import models as m

@@ -150,9 +150,6 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
-        from ui.app import tune_gc
-
-        tune_gc()
         self.settings = settings or QSettings()
         self.session: Session | None = None
         self.setWindowTitle("Kaizen")
@@ -615,6 +612,15 @@ class MainWindow(QMainWindow):
         self.model.apply(batch, [], [])
         if self._pending_added:
             QTimer.singleShot(0, self._drain_added)
+        else:
+            from ui.app import gc_tuned
+
+            if gc_tuned():
+                # A big list just landed and will live long: take it out of the collector's
+                # full passes (each would walk every suggestion while holding the GIL).
+                import gc
+
+                gc.freeze()
         self._after_change([])
 
     def _after_change(self, updated: list[Suggestion]) -> None:

@@ -82,8 +82,10 @@ def _render(out: Path, work: Path) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import demo_source
+    from ui.app import demo_source, tune_gc
     from ui.theme import apply_theme
+
+    tune_gc()
 
     app: Any = QApplication.instance() or QApplication(["kaizen"])
     app.setOrganizationName("Kaizen")
