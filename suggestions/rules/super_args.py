@@ -69,7 +69,8 @@ class SuperArgs(PrefilteredRule):
 
     Fix safety:
         Safe: inside a method of ``Cls`` whose first parameter is passed, ``super()`` binds
-        exactly ``Cls`` and that argument. Calls inside lambdas, comprehensions or nested
+        exactly ``Cls`` and that argument. Decorated classes are skipped (a decorator may
+        return a different class, which the explicit name would then refer to). Calls inside lambdas, comprehensions or nested
         functions are left alone (there ``super()`` would see another frame).
     """
 
@@ -98,6 +99,8 @@ class SuperArgs(PrefilteredRule):
         if owner is None or rebound(ctx, "super"):
             return
         func, klass = owner
+        if klass.parent is not None and klass.parent.type == "decorated_definition":
+            return  # a class decorator may return another class: the name then means that one
         name = klass.child_by_field_name("name")
         params = func.child_by_field_name("parameters")
         if name is None or params is None or ctx.text(name) != ctx.text(cls):
