@@ -177,7 +177,9 @@ def scan_project(
     for f in result.files:
         if f.skipped:
             result.skipped[f.path] = f.skipped
-    # Project-level pass: workers sent token fingerprints, the join happens here.
-    result.files = duplicates.add_project_duplicates(result.files, analyzer_for(config))
+    # Project-level pass: workers sent token fingerprints, the join happens here. A scan of
+    # some files only (``only``) cannot see their copies elsewhere, so it skips the pass.
+    if only is None:
+        result.files = duplicates.add_project_duplicates(result.files, analyzer_for(config))
     result.seconds = time.perf_counter() - t0
     return result
