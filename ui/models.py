@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import itertools
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -206,6 +207,7 @@ class SuggestionTableModel(QAbstractTableModel):
             self._hay[s.fingerprint] = _haystack(s)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         added = [s for s in added if s.fingerprint not in self._row_of]
+        in_order = self._appends_in_order(added)
         if added:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
@@ -214,8 +216,19 @@ class SuggestionTableModel(QAbstractTableModel):
                 self._row_of[s.fingerprint] = i
                 self._hay[s.fingerprint] = _haystack(s)
             self.endInsertRows()
-        if self._sort is not None and (added or updated):
+        if self._sort is not None and (updated or (added and not in_order)):
             self.sort(*self._sort)
+
+    def _appends_in_order(self, added: list[Suggestion]) -> bool:
+        """Whether appending ``added`` keeps the current sort (the usual case: rank order)."""
+        if self._sort is None or not added:
+            return True
+        column, order = self._sort
+        key = self._sort_key(column)
+        keys = [key(s) for s in ([self._rows[-1]] if self._rows else []) + added]
+        if order == Qt.SortOrder.DescendingOrder:
+            return all(a >= b for a, b in itertools.pairwise(keys))
+        return all(a <= b for a, b in itertools.pairwise(keys))
 
     def set_ranks(self, ordered: Sequence[str]) -> None:
         """Ranks from the service's order (1 = best); only changed rows are signalled."""
