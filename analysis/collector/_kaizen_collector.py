@@ -68,8 +68,7 @@ _started_wall = 0.0
 _started_ns = 0
 _last_flush_ns = 0
 _next_flush_ns = 0  # perf_counter_ns deadline of the next periodic flush
-_term_pending = 0  # a signal that arrived during a flush: re-delivered when it ends
-_flush_lock = threading.Lock()
+_flush_lock = threading.RLock()
 _state_lock = threading.RLock()  # re-entrant: a SIGTERM flush may interrupt _state()
 _states: list[_Thread] = []
 _tls = threading.local()
@@ -788,14 +787,14 @@ def _snapshot(final: bool) -> dict[str, Any]:
 
 def flush(final: bool = False) -> None:
     """Write this process's data so far (never raises; skips if a flush is running)."""
-    global _last_flush_ns, _next_flush_ns, _term_pending
+    global _last_flush_ns, _next_flush_ns
     if not _installed or os.getpid() != _pid:
         return
-    if not _flush_lock.acquire(blocking=False):
-        if not final or _flush_owner == threading.get_ident():
-            return  # a periodic flush is running (or we interrupted our own flush)
-        _flush_lock.acquire()
-    _set_owner(threading.get_ident())
+    # An RLock: a SIGTERM handler that interrupts this thread's own flush (at any bytecode,
+    # even between acquire and try) flushes again from inside it instead of deadlocking.
+    # Writing twice is harmless: snapshots are cumulative and coverage lines are a union.
+    if not _flush_lock.acquire(blocking=final):
+        return  # a periodic flush is running in another thread
     try:
         _last_flush_ns = _now()
         _next_flush_ns = _last_flush_ns + _FLUSH_NS
@@ -819,19 +818,7 @@ def flush(final: bool = False) -> None:
         if len(_errors) < 100:
             _errors.append(f"flush: {exc!r}")
     finally:
-        _set_owner(0)
         _flush_lock.release()
-    if _term_pending:
-        signum, _term_pending = _term_pending, 0
-        _on_sigterm(signum, None)
-
-
-_flush_owner = 0
-
-
-def _set_owner(ident: int) -> None:
-    global _flush_owner
-    _flush_owner = ident
 
 
 def _write_live(snap: dict[str, Any]) -> None:
@@ -883,10 +870,6 @@ def _at_exit() -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    global _term_pending
-    if _flush_owner == threading.get_ident():
-        _term_pending = signum  # we interrupted our own flush: finish it, then terminate
-        return
     flush(final=True)
     prev = _prev_sigterm
     if callable(prev):
@@ -902,10 +885,9 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 def _after_fork() -> None:
     """A forked child starts its own file with its own figures."""
     global _pid, _started_ns, _started_wall, _states, _tls, _cur_cov, _last_flush_ns, _next_flush_ns
-    global _flush_lock, _flush_owner, _state_lock, _term_pending
-    _flush_lock = threading.Lock()  # another thread may have held them at the fork
+    global _flush_lock, _state_lock
+    _flush_lock = threading.RLock()  # another thread may have held them at the fork
     _state_lock = threading.RLock()
-    _flush_owner = _term_pending = 0
     _pid = os.getpid()
     _started_ns = _last_flush_ns = _now()
     _next_flush_ns = _started_ns + _FLUSH_NS
