@@ -25,9 +25,10 @@ import dataclasses
 import itertools
 import re
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from suggestions.model import Applicability, Source, Span, Suggestion, fingerprint_of
@@ -280,10 +281,19 @@ class DuplicateIndex:
     ) -> list[Match]:
         """Maximal duplicated runs, each reported once (``only``: runs touching these paths)."""
         wanted = set(only) if only is not None else None
-        buckets: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
+        # Count every window first (C-level iteration), then bucket only the repeated ones:
+        # most windows are unique, and building a bucket per anchor is the join's main cost.
+        counts = Counter(
+            map(
+                itemgetter(0),
+                itertools.chain.from_iterable(fp.anchors for fp in self.files.values()),
+            )
+        )
+        repeated = {crc for crc, n in counts.items() if n > 1}
+        buckets: dict[int, list[tuple[str, int]]] = defaultdict(list)
         for path, fp in self.files.items():
-            for crc, offset in fp.anchors:
-                buckets[(crc, fp.language)].append((path, offset))
+            for crc, offset in [a for a in fp.anchors if a[0] in repeated]:
+                buckets[crc].append((path, offset))
         seen: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
         out: list[Match] = []
         w = self.min_tokens
@@ -295,6 +305,8 @@ class DuplicateIndex:
             entries = entries[:_MAX_BUCKET]
             for (pa, oa), (pb, ob) in _links(entries, cross_file_only):
                 if wanted is not None and pa not in wanted and pb not in wanted:
+                    continue
+                if self.files[pa].language != self.files[pb].language:
                     continue
                 if (pb, ob) < (pa, oa):
                     pa, oa, pb, ob = pb, ob, pa, oa
