@@ -377,7 +377,7 @@ class Ranker:
 
     def _rank(self, suggestions: Iterable[Suggestion], include_failed: bool, include_hidden: bool) -> list[Suggestion]:
         self.sync()
-        suggestions = list(suggestions)
+        suggestions = self._with_runtime_evidence(list(suggestions))
         for s in suggestions:
             self._note_confidence(s.code, s.confidence)
         latest = self.store.latest_decisions()
@@ -390,6 +390,21 @@ class Ranker:
             out.append(s.replace(score=score, score_breakdown=terms))
         out.sort(key=lambda s: (-s.score, s.path, s.line, s.code))
         return self._spread_untried(out)
+
+    def _with_runtime_evidence(self, suggestions: list[Suggestion]) -> list[Suggestion]:
+        """Attach the latest trace's figures for the code each suggestion touches."""
+        from analysis.trace_store import TraceStore
+        from suggestions.runtime import attach_evidence
+
+        traces = TraceStore(self.store)
+        latest = traces.latest()
+        if latest is None:
+            return suggestions
+        todo = [s for s in suggestions if (s.evidence or {}).get("runtime", {}).get("trace_id") != latest.id]
+        if not todo:
+            return suggestions
+        done = {s.fingerprint: s for s in attach_evidence(todo, traces)}
+        return [done.get(s.fingerprint, s) for s in suggestions]
 
     def _spread_untried(self, ranked: list[Suggestion]) -> list[Suggestion]:
         """Let a rule the user has hardly judged (or a folder whose verdict is open) put one
@@ -437,7 +452,10 @@ class Ranker:
     # --- terms ------------------------------------------------------------------------------
 
     def _impact(self, s: Suggestion) -> ScoreTerm:
-        ev = s.evidence or {}
+        ev = dict(s.evidence or {})
+        figures = ev.get("runtime")
+        if isinstance(figures, dict):  # from the latest trace (suggestions.runtime)
+            ev.update(figures)
         severity = _num(ev.get("severity"), 0.5)
         share = _share(ev)
         calls = _num(_first(ev, "calls", "call_count", "ncalls"), 0.0)

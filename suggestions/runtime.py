@@ -27,6 +27,7 @@ from typing import Any
 import tree_sitter
 
 from analysis.inventory import read_source, scan_inventory
+from analysis.store import Store
 from analysis.parsing import parse
 from analysis.trace_store import TraceInfo, TraceStore
 from analysis.tracing import ExceptionStats, FunctionStats
@@ -594,3 +595,25 @@ def attach_evidence(suggestions: Iterable[Suggestion], traces: TraceStore) -> li
         ev = memo[key]
         out.append(s.replace(evidence={**s.evidence, "runtime": ev}) if ev else s)
     return out
+
+
+def refresh_runtime_suggestions(root: Path | str, store: Store) -> list[Suggestion]:
+    """Replace the stored runtime suggestions (KZ8xx) with those of the latest trace.
+
+    Called after a trace is stored (``kaizen trace``, the window's trace button), so that the
+    service, ``kaizen suggest`` and the window all see the same runtime candidates. Decisions
+    stay in the decisions table and follow the fingerprints.
+    """
+    old = {s.fingerprint: s for s in store.suggestions() if s.source is Source.RUNTIME}
+    fresh = []
+    for s in runtime_suggestions(root, TraceStore(store)):
+        prev = old.get(s.fingerprint)
+        if prev is not None and prev.patch is not None and s.patch is not None and prev.patch == s.patch:
+            s = s.replace(validation=prev.validation)  # same fix on the same code: still valid
+        fresh.append(s)
+    keep = {s.fingerprint for s in fresh}
+    stale = [fp for fp in old if fp not in keep]
+    with store.transaction() as db:
+        db.executemany("DELETE FROM suggestions WHERE fingerprint=?", [(fp,) for fp in stale])
+    store.put_suggestions(fresh)
+    return fresh

@@ -277,8 +277,10 @@ class HotspotsView(QWidget):
                     stop.set()
                     t.join(2)
             trace_id = TraceStore(session.store).add(result)
-            runtime = optional("suggestions.runtime")
-            if runtime is not None and session.service is not None:
+            from suggestions.runtime import refresh_runtime_suggestions
+
+            refresh_runtime_suggestions(session.root, session.store)
+            if session.service is not None:
                 # Runtime suggestions and evidence come from the new trace: re-analyse.
                 session.service.reload()
             return result, trace_id

@@ -10,6 +10,7 @@ from analysis.store import Store
 from analysis.trace_store import TraceStore
 from analysis.tracing import TraceError, TraceResult, default_command, run_traced
 from suggestions.commands import CommandError, add_path, project_root
+from suggestions.runtime import refresh_runtime_suggestions
 
 NAME = "trace"
 HELP = "run COMMAND (default: the configured test command) under the tracer and store the trace"
@@ -67,8 +68,12 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     with Store(root) as store:
         trace_id = TraceStore(store).add(result)
+        runtime = refresh_runtime_suggestions(root, store)
     if not args.quiet:
         print(summary(result, trace_id), file=sys.stderr)
+        if runtime:
+            print(f"  {len(runtime)} runtime suggestion(s); `kaizen suggest {args.path}` ranks them",
+                  file=sys.stderr)
     return result.exit_code
 
 
