@@ -260,9 +260,19 @@ def fingerprint_of(code: str, path: str, target_text: str, occurrence: int = 0) 
 T = TypeVar("T")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _to_json(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    # Hot: every stored suggestion goes through here. Scalars first, field names cached.
+    if isinstance(obj, _SCALARS) and not isinstance(obj, enum.Enum):
+        return obj
+    names = _NAMES.get(type(obj))
+    if names is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = _NAMES[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
+    if names is not None:
+        return {n: _to_json(getattr(obj, n)) for n in names}
     if isinstance(obj, enum.Enum):
         return obj.value
     if isinstance(obj, Mapping):

@@ -291,6 +291,7 @@ class ProjectService:
         self._suggestions: dict[str, Suggestion] = {}
         self._by_path: dict[str, set[str]] = {}
         self._store_mark: tuple[int, float] = (0, 0.0)
+        self._pending: list[Callable[[], None]] = []  # deferred store writes, oldest first
         self._matcher = self._new_matcher()
         self._watcher: Watcher | None = None
         self._opened = False
@@ -334,11 +335,12 @@ class ProjectService:
 
         return unsubscribe
 
-    def _publish(self, event: ServiceEvent) -> None:
+    def _publish(self, event: ServiceEvent, *, subscribers: bool = True, hooks: bool = True) -> None:
         with self._lock:
-            subscribers = list(self._subscribers)
-            hooks = list(self.after_batch) if event.kind is EventKind.CHANGED else []
-        for cb in [*subscribers, *hooks]:
+            to_call = list(self._subscribers) if subscribers else []
+            if hooks and event.kind is EventKind.CHANGED:
+                to_call += self.after_batch
+        for cb in to_call:
             try:
                 cb(event)
             except Exception:  # one broken subscriber must not starve the others
@@ -394,6 +396,7 @@ class ProjectService:
 
     def _sync_from_store(self) -> None:
         """Reload suggestions when another component (validator, ranker, CLI) wrote them."""
+        self._flush_pending()
         mark = self._mark()
         if mark != self._store_mark:
             self._load_suggestions()
@@ -502,8 +505,14 @@ class ProjectService:
         touched: Sequence[FileRecordT] = (),
         *,
         replace_skipped: bool = False,
+        defer: bool = False,
     ) -> _Delta:
-        """Write results to the store and memory; return what changed for subscribers."""
+        """Write results to memory and the store; return what changed for subscribers.
+
+        With ``defer`` the store write is queued (``_pending``): the caller tells subscribers
+        first, outside the lock, then flushes the queue in order before the ``after_batch``
+        hooks, which read the store. Anything that reads or writes the store flushes first.
+        """
         delta = _Delta()
         gone = [p for p in gone if p in self._files or p in self._skipped]
         skipped = dict(skipped)
@@ -583,14 +592,20 @@ class ProjectService:
                 delta.files_changed.append(r.path)
         delta.files_removed = sorted(p for p in gone if p in self._files)
         removed_rows = list(gone) + stale_skipped
-        self.store.update_files(
-            [*records, *touched],
-            symbols={r.path: r.symbols for r in ok},
-            skipped=skipped,
-            removed=removed_rows,
-        )
-        self._write_suggestions(deletes, upserts)
-        self._save_fingerprints(ok, leaving | set(gone))
+
+        def persist() -> None:
+            self.store.update_files(
+                [*records, *touched],
+                symbols={r.path: r.symbols for r in ok},
+                skipped=skipped,
+                removed=removed_rows,
+            )
+            self._write_suggestions(deletes, upserts)
+            self._save_fingerprints(ok, leaving | set(gone))
+            self._store_mark = self._mark()
+
+        if not defer:
+            persist()
 
         # Memory follows the store.
         for p in removed_rows:
@@ -608,8 +623,9 @@ class ProjectService:
         for s in all_new:
             self._suggestions[s.fingerprint] = s
             self._by_path.setdefault(s.path, set()).add(s.fingerprint)
-        self._store_mark = self._mark()
         delta.files_changed.sort()
+        if defer:
+            self._pending.append(persist)
         return delta
 
     # --- cross-file duplicates (KZ705 project pass) -------------------------------------------
@@ -750,6 +766,7 @@ class ProjectService:
         for kind, level, message in notes:
             self._status(message, level, kind)
         if not delta:
+            self._flush_pending()
             return None
         latency = time.monotonic() - batch.first_event if batch.first_event else None
         event = ServiceEvent(
@@ -765,8 +782,23 @@ class ProjectService:
             stats={"events": batch.events, "seconds": time.perf_counter() - t0},
             latency=latency,
         )
-        self._publish(event)
+        # Subscribers hear first (a save's latency is what the user feels), then the batch is
+        # stored, then the after_batch hooks (auto-apply) run: they read the stored state.
+        self._publish(event, hooks=False)
+        self._flush_pending()
+        self._publish(event, subscribers=False)
         return event
+
+    def _flush_pending(self) -> None:
+        """Write deferred batches to the store, oldest first (see :meth:`_commit`)."""
+        with self._lock:
+            while self._pending:
+                persist = self._pending.pop(0)
+                try:
+                    persist()
+                except Exception as exc:  # memory stays current; a warm start re-analyses
+                    log.exception("storing a batch failed in %s", self.root)
+                    self._status(f"could not store the analysis: {exc}", "error", EventKind.ERROR)
 
     def _handle_locked(self, batch: Batch) -> tuple[_Delta, list[tuple[EventKind, str, str]]]:
         notes: list[tuple[EventKind, str, str]] = []
@@ -834,7 +866,7 @@ class ProjectService:
                 texts[f.path] = text
             really.append(f)
         results = self._analyse_with_texts(really, texts)
-        delta = self._commit(results, gone, skipped, touched)
+        delta = self._commit(results, gone, skipped, touched, defer=True)
         delta.folders_removed = folders_gone
         return delta, notes
 
@@ -919,6 +951,7 @@ class ProjectService:
     def reload(self) -> OpenStats:
         """Reconcile the whole tree now (as after a .gitignore or settings change)."""
         with self._lock:
+            self._flush_pending()
             stats, delta = self._reconcile(force=None)
         if delta:
             self._publish(ServiceEvent(
@@ -981,6 +1014,7 @@ class ProjectService:
         """Stop watching and close the store."""
         self.stop()
         with self._lock:
+            self._flush_pending()
             self.store.close()
 
     def __enter__(self) -> ProjectService:

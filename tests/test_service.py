@@ -263,14 +263,17 @@ def test_config_reload_and_broken_config(live):
 
 def test_after_batch_hooks_and_unsubscribe(live):
     root, svc, rec = live
-    seen: list[ServiceEvent] = []
-    svc.after_batch.append(seen.append)
+    hook = Recorder()
+    svc.after_batch.append(hook)
     extra = Recorder()
     unsubscribe = svc.subscribe(extra)
     unsubscribe()
     (root / "main.py").write_text("print('hi')\n", encoding="utf-8")
     rec.wait(lambda: "main.py" in rec.changed_paths(), "the change")
-    assert seen and seen[-1].kind is EventKind.CHANGED
+    # Hooks run after subscribers, once the batch is stored: they see it in the store.
+    hook.wait(lambda: bool(hook.events), "the after_batch hook")
+    assert hook.events[-1].kind is EventKind.CHANGED
+    assert "main.py" in svc.store.file_hashes()
     assert extra.events == []
 
 
