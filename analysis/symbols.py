@@ -7,13 +7,14 @@ tree-sitter tags convention: ``@definition.<kind>`` or ``@reference.<kind>`` aro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import tree_sitter
 
 from analysis.languages import query, query_text
 
-__all__ = ["Symbol", "extract_symbols"]
+__all__ = ["Symbol", "extract_symbols", "symbols_from_matches"]
 
 _CONTAINERS = {"class", "interface", "module"}
 
@@ -41,8 +42,15 @@ def extract_symbols(language: str, tree: tree_sitter.Tree, source: bytes) -> lis
     if not text:
         return []
     cursor = tree_sitter.QueryCursor(query(language, text))
+    return symbols_from_matches((captures for _, captures in cursor.matches(tree.root_node)), source)
+
+
+def symbols_from_matches(
+    matches: Iterable[dict[str, list[tree_sitter.Node]]], source: bytes
+) -> list[Symbol]:
+    """Symbols from the tags query's matches (the rule engine runs that query in its own pass)."""
     raw: list[tuple[str, bool, str, tree_sitter.Node, tree_sitter.Node]] = []
-    for _, captures in cursor.matches(tree.root_node):
+    for captures in matches:
         names = captures.get("name")
         if not names:
             continue

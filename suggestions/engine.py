@@ -18,8 +18,9 @@ from typing import Any
 
 import tree_sitter
 
-from analysis.languages import ts_language
+from analysis.languages import query_text, ts_language
 from analysis.parsing import ParsedFile
+from analysis.symbols import Symbol, symbols_from_matches
 from suggestions.diff import patch_diff
 from suggestions.framework import Category, Context, Finding, Rule, all_rules, rules_for
 from suggestions.model import (
@@ -86,14 +87,19 @@ class Analyzer:
         self.selection = selection or Selection()
         self.settings = settings or {}
         self.rules = [r() for r in (rules if rules is not None else all_rules()) if self.selection.enabled(r.code)]
-        self._queries: dict[str, tuple[tree_sitter.Query, list[Rule]] | None] = {}
+        self._queries: dict[str, tuple[tree_sitter.Query, list[Rule | None]] | None] = {}
         self._lock = threading.Lock()
 
-    def _query_for(self, language: str) -> tuple[tree_sitter.Query, list[Rule]] | None:
+    def _query_for(self, language: str) -> tuple[tree_sitter.Query, list[Rule | None]] | None:
+        """Every enabled rule's patterns and the symbol index's tag patterns, as one query.
+
+        One pass over the tree serves all of them: the traversal, not the number of
+        patterns, is what a query costs. ``None`` owns the tag patterns.
+        """
         with self._lock:
             if language in self._queries:
                 return self._queries[language]
-            owners: list[Rule] = []
+            owners: list[Rule | None] = []
             sources: list[str] = []
             lang = ts_language(language)
             for rule in self.rules:
@@ -101,27 +107,56 @@ class Analyzer:
                     n = tree_sitter.Query(lang, rule.query).pattern_count
                     owners.extend([rule] * n)
                     sources.append(rule.query)
+            tags = query_text(language, "tags")
+            if tags:
+                owners.extend([None] * tree_sitter.Query(lang, tags).pattern_count)
+                sources.append(tags)
             compiled = (tree_sitter.Query(lang, "\n".join(sources)), owners) if sources else None
             self._queries[language] = compiled
             return compiled
 
-    def findings(self, ctx: Context) -> list[tuple[Rule, Finding]]:
-        """Raw findings of every enabled rule, before suppression."""
+    def findings(
+        self,
+        ctx: Context,
+        symbol_matches: list[dict[str, list[tree_sitter.Node]]] | None = None,
+        rules: bool = True,
+    ) -> list[tuple[Rule, Finding]]:
+        """Raw findings of every enabled rule, before suppression.
+
+        When ``symbol_matches`` is a list, the tag matches for the symbol index are collected
+        into it in the same pass.
+        """
         out: list[tuple[Rule, Finding]] = []
         compiled = self._query_for(ctx.language)
-        if compiled is not None:
+        if compiled is not None and (rules or symbol_matches is not None):
             query, owners = compiled
             cursor = tree_sitter.QueryCursor(query)
             for pattern, captures in cursor.matches(ctx.root):
                 rule = owners[pattern]
-                out.extend((rule, f) for f in rule.on_match(ctx, captures))
-        for rule in self.rules:
-            if type(rule).has_check() and (ctx.language in rule.languages or "*" in rule.languages):
-                out.extend((rule, f) for f in rule.check(ctx))
+                if rule is None:
+                    if symbol_matches is not None:
+                        symbol_matches.append(captures)
+                elif rules:
+                    out.extend((rule, f) for f in rule.on_match(ctx, captures))
+        if rules:
+            for r in self.rules:
+                if type(r).has_check() and (ctx.language in r.languages or "*" in r.languages):
+                    out.extend((r, f) for f in r.check(ctx))
         return out
+
+    def analyze_with_symbols(self, parsed: ParsedFile, base_hash: str) -> tuple[list[Suggestion], list[Symbol]]:
+        """Suggestions and the symbol index of one file, from one pass of the combined query."""
+        matches: list[dict[str, list[tree_sitter.Node]]] = []
+        suggestions = self._analyze(parsed, base_hash, matches)
+        return suggestions, symbols_from_matches(matches, parsed.source)
 
     def analyze(self, parsed: ParsedFile, base_hash: str) -> list[Suggestion]:
         """Suggestions for one file. ``base_hash`` pins fixes to the file's content on disk."""
+        return self._analyze(parsed, base_hash, None)
+
+    def _analyze(
+        self, parsed: ParsedFile, base_hash: str, symbol_matches: list[dict[str, list[tree_sitter.Node]]] | None
+    ) -> list[Suggestion]:
         path, source = parsed.path, parsed.source
         ctx = Context(path, parsed.language, source, parsed.tree, self.settings)
         suppressed = _suppressions(source)
@@ -147,7 +182,7 @@ class Analyzer:
                     )
                 )
         per_file_off = {r.code for r in self.rules if not self.selection.enabled_in(r.code, path)}
-        findings = self.findings(ctx) if len(per_file_off) < len(self.rules) else []
+        findings = self.findings(ctx, symbol_matches, rules=len(per_file_off) < len(self.rules))
         for rule, f in findings:
             if rule.code in per_file_off:
                 continue

@@ -18,7 +18,6 @@ from typing import Any
 from analysis.config import Config, load_config
 from analysis.inventory import Inventory, SourceText, read_source, scan_inventory
 from analysis.parsing import ParseCache, ParsedFile
-from analysis.symbols import extract_symbols
 from suggestions import duplicates
 from suggestions.duplicates import Fingerprints
 from suggestions.engine import Analyzer, Selection
@@ -94,8 +93,8 @@ def analyze_file(
         size, mtime = st.st_size, st.st_mtime_ns
     except OSError:
         size, mtime = len(text.data), 0
-    symbols = [s.row() for s in extract_symbols(language, parsed.tree, parsed.source)]
-    suggestions = analyzer.analyze(parsed, text.raw_hash)
+    suggestions, found = analyzer.analyze_with_symbols(parsed, text.raw_hash)
+    symbols = [s.row() for s in found]
     record = (path, language, text.raw_hash, size, mtime, text.encoding, text.fallback, len(parsed.issues))
     fingerprints = duplicates.for_analyzer(analyzer, path, language, parsed.source)
     return FileResult(
