@@ -162,7 +162,9 @@ def scan_project(
         # Interleave large and small files so chunks cost about the same.
         sizes = {f.path: f.size for f in inventory.files}
         items.sort(key=lambda i: -sizes.get(i[0], 0))
-        n_chunks = max(jobs * 8, len(items) // 40)
+        # Small chunks: the main process unpickles each result while holding the GIL, and a
+        # window on that process must not stall for long (bench/ui_bench.py).
+        n_chunks = max(jobs * 8, len(items) // 10)
         chunks = [items[i::n_chunks] for i in range(n_chunks)]
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(str(root),)) as pool:
