@@ -8,7 +8,7 @@ tree-sitter tags convention: ``@definition.<kind>`` or ``@reference.<kind>`` aro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter
 
@@ -19,8 +19,9 @@ __all__ = ["Symbol", "extract_symbols", "symbols_from_matches"]
 _CONTAINERS = {"class", "interface", "module"}
 
 
-@dataclass(frozen=True, slots=True)
-class Symbol:
+class Symbol(NamedTuple):
+    """One definition or reference. A named tuple: the index builds hundreds of thousands."""
+
     name: str
     kind: str  # function, method, class, interface, type, module, macro, call, import
     definition: bool
@@ -34,7 +35,7 @@ class Symbol:
         return f"{self.container}.{self.name}" if self.container else self.name
 
     def row(self) -> tuple[str, str, bool, int, int, int, str]:
-        return (self.name, self.kind, self.definition, self.line, self.col, self.end_line, self.container)
+        return tuple(self)  # type: ignore[return-value]
 
 
 def extract_symbols(language: str, tree: tree_sitter.Tree, source: bytes) -> list[Symbol]:
@@ -49,47 +50,55 @@ def symbols_from_matches(
     matches: Iterable[dict[str, list[tree_sitter.Node]]], source: bytes
 ) -> list[Symbol]:
     """Symbols from the tags query's matches (the rule engine runs that query in its own pass)."""
-    raw: list[tuple[str, bool, str, tree_sitter.Node, tree_sitter.Node]] = []
+    # Hot on large projects: node attributes are read once, into plain tuples.
+    defs: list[tuple[int, int, str, str, int, int, int]] = []  # start, end, kind, name, row, col, end_row
+    refs: dict[int, Symbol] = {}
+    seen: set[tuple[int, str]] = set()
     for captures in matches:
         names = captures.get("name")
         if not names:
             continue
+        name = names[0]
         for cap, nodes in captures.items():
             role, _, kind = cap.partition(".")
-            if role in ("definition", "reference"):
-                raw.append((kind, role == "definition", "", nodes[0], names[0]))
-    # Containers: definitions nested in a class-like definition get its name; a function
-    # inside a class is a method.
-    spans = sorted(
-        ((n.start_byte, n.end_byte, _text(name, source)) for kind, d, _, n, name in raw if d and kind in _CONTAINERS),
-    )
-    out: list[Symbol] = []
-    seen: set[tuple[int, str, bool]] = set()
-    for kind, definition, _, node, name in raw:
-        key = (name.start_byte, kind, definition)
-        if key in seen:
-            continue
-        seen.add(key)
-        container = ""
-        if definition:
-            for s, e, cname in spans:
-                if s < node.start_byte and node.end_byte <= e:
-                    container = cname  # innermost wins: spans are sorted by start
-            if kind == "function" and container:
-                kind = "method"
-        out.append(
-            Symbol(
-                _text(name, source).strip("\"'<>"),
-                kind,
-                definition,
-                node.start_point[0] + 1,
-                node.start_point[1],
-                node.end_point[0] + 1,
-                container,
-            )
-        )
-    out.sort(key=lambda s: (s.line, s.col))
+            if role == "reference":
+                nb = name.start_byte
+                if (nb, kind) in seen:
+                    continue
+                seen.add((nb, kind))
+                node = nodes[0]
+                (row, col), (end_row, _) = node.start_point, node.end_point
+                text = source[nb : name.end_byte].decode("utf-8", "replace").strip("\"'<>")
+                refs[len(refs)] = Symbol(text, kind, False, row + 1, col, end_row + 1)
+            elif role == "definition":
+                nb = name.start_byte
+                if (nb, "def:" + kind) in seen:
+                    continue
+                seen.add((nb, "def:" + kind))
+                node = nodes[0]
+                (row, col), (end_row, _) = node.start_point, node.end_point
+                text = source[nb : name.end_byte].decode("utf-8", "replace")
+                defs.append((node.start_byte, node.end_byte, kind, text, row, col, end_row))
+    # Containers: a definition nested in a class-like one gets its name (the innermost); a
+    # function inside a class is a method. Walk definitions in start order with a stack.
+    defs.sort()
+    out: list[Symbol] = list(refs.values())
+    stack: list[tuple[int, str]] = []  # (end, name) of open containers
+    for start, end, kind, text, row, col, end_row in defs:
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        container = stack[-1][1] if stack else ""
+        if container and kind == "function":
+            kind = "method"
+        out.append(Symbol(text.strip("\"'<>"), kind, True, row + 1, col, end_row + 1, container))
+        if kind in _CONTAINERS:
+            stack.append((end, text))
+    out.sort(key=_position)
     return out
+
+
+def _position(s: Symbol) -> tuple[int, int]:
+    return s[3], s[4]
 
 
 def _text(node: tree_sitter.Node, source: bytes) -> str:
