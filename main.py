@@ -33,10 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:  # type: ignore[type-arg]
+    return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    commands = set(sub.choices) if (sub := _subcommands(parser)) else set()
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `kaizen` and `kaizen PATH` open the app
     args = parser.parse_args(argv)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.parsing import ParseCache, parse  # noqa: E402
+from analysis.parsing import ParseCache, parse
 
 
 def stdlib_files() -> list[Path]:

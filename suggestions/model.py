@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ class Patch:
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.edits, key=lambda e: (e.start, e.end)))
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             if b.start < a.end:
                 raise ValueError(f"overlapping edits in {self.path}: {a} and {b}")
         object.__setattr__(self, "edits", ordered)

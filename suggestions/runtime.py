@@ -27,8 +27,8 @@ from typing import Any
 import tree_sitter
 
 from analysis.inventory import read_source, scan_inventory
-from analysis.store import Store
 from analysis.parsing import parse
+from analysis.store import Store
 from analysis.trace_store import TraceInfo, TraceStore
 from analysis.tracing import ExceptionStats, FunctionStats
 from suggestions.diff import patch_diff

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from analysis.inventory import IgnoreMatcher, decode_source, encode_source, read_source, scan_inventory
+from analysis.inventory import (
+    IgnoreMatcher,
+    decode_source,
+    encode_source,
+    read_source,
+    scan_inventory,
+)
 from tests.conftest import write
 
 

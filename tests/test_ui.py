@@ -9,12 +9,12 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, Qt, QThreadPool  # noqa: E402
+from PySide6.QtCore import QSettings, Qt, QThreadPool
 
-from suggestions.model import Suggestion  # noqa: E402
-from ui import models as m  # noqa: E402
-from ui.app import demo_source, resolve_project  # noqa: E402
-from ui.mainwindow import MainWindow  # noqa: E402
+from suggestions.model import Suggestion
+from ui import models as m
+from ui.app import demo_source, resolve_project
+from ui.mainwindow import MainWindow
 
 pytestmark = pytest.mark.gui
 WAIT = 30_000
@@ -257,7 +257,7 @@ def test_rule_edited_in_the_editor_changes_the_preview(window: MainWindow, demo:
     assert saved[0]["codes"] == ["KZ108"]
 
 
-def _preview_heads(ed) -> list[str]:  # noqa: ANN001
+def _preview_heads(ed) -> list[str]:
     return [ed.preview.topLevelItem(i).text(0) for i in range(ed.preview.topLevelItemCount())]
 
 
@@ -308,7 +308,7 @@ def test_settings_dialog_writes_only_changes(window: MainWindow, demo: Path) -> 
     from ui.settings import SettingsDialog
 
     dlg = SettingsDialog(window.session, window)
-    opt, widget = dlg.widgets[("editor", "command")]
+    _opt, widget = dlg.widgets[("editor", "command")]
     widget.setText("code -g {file}:{line}")
     dlg.widgets[("thresholds", "parameters")][1].setValue(9)
     dlg.save()
