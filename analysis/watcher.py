@@ -228,7 +228,7 @@ class Watcher:
         *,
         on_status: Callable[[str], Any] | None = None,
         quiet: float = 0.03,
-        settle: float = 0.008,
+        settle: float = 0.003,
         max_delay: float = 0.5,
         extra_ignores: Iterable[str] = (),
         polling: bool | None = None,
