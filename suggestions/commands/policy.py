@@ -97,7 +97,7 @@ def _print(policy: Policy, rows: list[tuple[Suggestion, Verdict]], later: set[st
     print(f"\nwould apply once validated ({len(soon)}):")
     for s, v in soon:
         print(f"  {s.id}  {s.code}  {s.path}:{s.line}  {s.title}")
-        print(f"      rule '{v.rule_name}'; waiting for: {v.because}")
+        print(f"      waiting for: {v.because}")
     print(f"\nwould not apply ({len(never)}):")
     for s, v in never:
         print(f"  {s.id}  {s.code}  {s.path}:{s.line}  {s.title}")
