@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 import suggestions.service as service_module  # noqa: E402
 from analysis.config import load_config  # noqa: E402
 from suggestions.scan import analyze_file, analyzer_for  # noqa: E402
-from suggestions.service import EventKind, ProjectService, ServiceEvent  # noqa: E402
+from suggestions.service import EventKind, ProjectService, ServiceEvent, tune_gc  # noqa: E402
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 EDIT_MARK = "_kaizen_bench_value = 0\n"
@@ -117,6 +117,7 @@ def latency(lines: int, saves: int) -> dict[str, float]:
         svc = ProjectService(root, jobs=1)
         svc.subscribe(on_event)
         svc.open()
+        tune_gc()  # as `kaizen watch` and the window do
         svc.start_watching()
         results: list[float] = []
         handling: list[float] = []

@@ -44,34 +44,21 @@ def resolve_project(path: str | None, last: str | None) -> Path:
     return demo_project()
 
 
-_GC_TUNED = False
 
 
 def tune_gc() -> None:
-    """Keep the collector's full passes rare: each one holds the GIL, freezing the window.
+    """Keep the collector's full passes rare (see :func:`suggestions.service.tune_gc`), and
+    have background threads hand the GIL back to the GUI thread sooner (default: 5 ms)."""
+    from suggestions.service import tune_gc as tune_collector
 
-    A cold scan of a large project allocates millions of objects; with the default
-    thresholds the full (generation 2) collection runs often and, on a big heap, takes
-    hundreds of milliseconds. Objects alive at start-up are frozen out of it, and full
-    passes run a hundred times less often (young collections still reclaim cycles).
-    """
-    global _GC_TUNED
-    if _GC_TUNED:
-        return
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    # Young collections stay small (a few ms each); full passes practically only when idle.
-    # Kaizen's data is acyclic dataclasses, freed by reference counting, not by the collector.
-    gc.set_threshold(5_000, 10, 1_000)
-    # Background threads hand the GIL back to the GUI thread sooner (default: every 5 ms).
+    tune_collector()
     sys.setswitchinterval(0.001)
-    _GC_TUNED = True
 
 
 def gc_tuned() -> bool:
-    return _GC_TUNED
+    from suggestions.service import gc_tuned as tuned
+
+    return tuned()
 
 
 def run_gui(path: str | None = None) -> int:

@@ -31,7 +31,7 @@ from typing import Any
 
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.model import Suggestion
-from suggestions.service import EventKind, ProjectService, ServiceEvent
+from suggestions.service import EventKind, ProjectService, ServiceEvent, tune_gc
 
 NAME = "watch"
 HELP = "keep the analysis current and print changes as they happen (Ctrl-C stops)"
@@ -145,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGHUP):
             previous[sig] = signal.signal(sig, on_term)
         service.open()
+        tune_gc()  # a long-running process: keep full collections out of save latency
         options: dict[str, Any] = {"quiet": max(1, args.quiet_ms) / 1000}
         if args.polling:
             options["polling"] = True
