@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,9 +198,6 @@ class Config:
 
     def section(self, name: str) -> Any:
         return self.values[name]
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
-        return iter(self.values.items())
 
 
 def defaults() -> dict[str, Any]:

@@ -187,9 +187,5 @@ class ParseCache:
         with self._lock:
             self._files.pop(path, None)
 
-    def paths(self) -> list[str]:
-        with self._lock:
-            return list(self._files)
-
     def __len__(self) -> int:
         return len(self._files)

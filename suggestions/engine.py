@@ -22,7 +22,7 @@ from analysis.languages import query_text, ts_language
 from analysis.parsing import ParsedFile
 from analysis.symbols import Symbol, symbols_from_matches
 from suggestions.diff import patch_diff
-from suggestions.framework import Category, Context, Finding, Rule, all_rules, rules_for
+from suggestions.framework import Category, Context, Finding, Rule, all_rules
 from suggestions.model import (
     Applicability,
     Patch,
@@ -235,7 +235,3 @@ def _suppressions(source: bytes) -> dict[int, frozenset[str]]:
             frozenset(c.strip() for c in codes.decode().split(",") if c.strip()) if codes is not None else frozenset()
         )
     return out
-
-
-def rules_by_language(language: str) -> list[type[Rule]]:
-    return list(rules_for(language, all_rules()))

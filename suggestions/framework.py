@@ -22,7 +22,7 @@ import functools
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -172,7 +172,3 @@ def all_rules() -> tuple[type[Rule], ...]:
                 found.append(obj)
     found.sort(key=lambda r: r.code)
     return tuple(found)
-
-
-def rules_for(language: str, rules: Iterable[type[Rule]]) -> Iterator[type[Rule]]:
-    return (r for r in rules if language in r.languages or "*" in r.languages)

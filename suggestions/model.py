@@ -325,7 +325,3 @@ def _converter(tp: Any) -> Any:
     if tp is float:
         return lambda v: float(v) if isinstance(v, int) else v
     return lambda v: v
-
-
-def _convert(tp: Any, value: Any) -> Any:
-    return _converter(tp)(value)
