@@ -444,6 +444,7 @@ class ProjectService:
     def open(self) -> OpenStats:
         """Bring the store up to date with the tree on disk, re-analysing as little as possible."""
         with self._lock:
+            self._flush_pending()  # a re-open reads the store: it must hold every batch
             t0 = time.perf_counter()
             stored: dict[str, FileRecordT] = {r.path: _record(r) for r in self.store.files()}
             self._files = stored
