@@ -14,8 +14,13 @@ environment or ``site-packages``):
 
 Python 3.12+ uses ``sys.monitoring``: code outside the project is switched off with
 ``DISABLE`` after its first event and each line is reported once per test, so untraced
-code costs nothing. Python 3.11 uses ``sys.settrace`` with a global function that declines
-every frame outside the project (no C-call events, no line events there).
+code costs nothing. Python 3.11 has no such thing, and any trace or profile function there
+(even a no-op in C) puts every frame of the process on the slow unspecialised path; so 3.11
+compiles the project's modules with probes at import instead (``_kaizen_instrument``,
+mode "instrument") and everything else runs untouched. A 3.11 process whose main program is
+a project script (``python script.py``, compiled by the interpreter before any hook could
+see it) falls back to ``sys.settrace`` with a global function that declines every frame
+outside the project (mode "settrace"; ``KAIZEN_TRACE_MODE`` can force either).
 
 Each process writes ``trace-<pid>.json`` (a snapshot, atomically replaced) and appends the
 coverage of every finished test to ``cov-<pid>.jsonl`` in ``KAIZEN_TRACE_DIR``. Data is
@@ -238,11 +243,13 @@ def _is_simple(value: object) -> bool:
     return False
 
 
-def _sample_args(st: _Thread, code: CodeType, frame: FrameType) -> None:
+def _sample_args(st: _Thread, code: CodeType, frame: FrameType, key: int | None = None) -> None:
     try:
-        sample = st.samples.get(id(code))
+        if key is None:
+            key = id(code)
+        sample = st.samples.get(key)
         if sample is None:
-            sample = st.samples[id(code)] = _Sample()
+            sample = st.samples[key] = _Sample()
         sample.n += 1
         nargs = code.co_argcount + code.co_kwonlyargcount
         flags = code.co_flags
@@ -274,8 +281,8 @@ def _sample_args(st: _Thread, code: CodeType, frame: FrameType) -> None:
         pass
 
 
-def _sample_return(st: _Thread, code: CodeType, value: object) -> None:
-    sample = st.samples.get(id(code))
+def _sample_return(st: _Thread, key: int, value: object) -> None:
+    sample = st.samples.get(key)
     if sample is None:
         return
     tn = _tname(value)
@@ -350,7 +357,7 @@ def _leave(st: _Thread, code: CodeType, retval: Any, returned: bool) -> None:
     now = _now()
     _close(stack, entry, now)
     if returned and entry[4]:
-        _sample_return(st, code, retval)
+        _sample_return(st, id(code), retval)
 
 
 def _close(stack: list[list[Any]], entry: list[Any], now: int) -> None:
@@ -450,7 +457,7 @@ def _m_return(code: CodeType, offset: int, retval: object) -> Any:
             if stack:
                 stack[-1][2] += elapsed
             if entry[4]:
-                _sample_return(_tls.st, code, retval)
+                _sample_return(_tls.st, entry[5], retval)
             return None
     _leave(_tls.st, code, retval, True)
     return None
@@ -603,7 +610,7 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
                 if stack:
                     stack[-1][2] += elapsed
                 if entry[4] and not code.co_flags & _GEN_FLAGS:
-                    _sample_return(st, code, arg)
+                    _sample_return(st, id(code), arg)
                 return _t_local
         _leave(st, code, arg, not (code.co_flags & _GEN_FLAGS))
     elif event == "exception":
@@ -618,6 +625,241 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
             st.pending = (frame, exc, key)
             frame.f_trace_lines = True
     return _t_local
+
+
+# --- Python 3.11: probes compiled into project modules (see _kaizen_instrument) ---------------
+#
+# A unit is a project function or module body, numbered from 0; its uid stands where the
+# other modes use id(code). Every process keeps its own numbering (a forked child inherits it).
+
+_cov: list[int] = []  # one flag per straight-line block, set to 1 by the block's probe
+_block_lines: list[tuple[int, ...]] = []
+_unit_blocks: list[list[int]] = []  # uid -> its blocks (class bodies belong to the enclosing unit)
+_seen: list[int] = []  # uid -> the coverage generation in which it last started
+_cov_gen = 0
+_touched: list[int] = []  # units started in this generation
+_resumable: set[int] = set()  # generator/coroutine units started: they resume without a probe
+_body_units: set[int] = set()  # module bodies
+_lambda_blocks: list[tuple[int, int]] = []  # (uid, block) of every lambda body, checked at each test
+_code_uid: dict[int, int] = {}  # id(code) -> uid of the unit it belongs to (lambdas: their parent)
+
+
+def _i_new_unit(rel: str, qual: str, first: int, last: int, body: bool, gen: bool) -> int:
+    uid = len(_unit_blocks)
+    _meta[uid] = (rel, qual, first, last)
+    _unit_blocks.append([])
+    _seen.append(-1)
+    if body:
+        _body_units.add(uid)
+    return uid
+
+
+def _i_new_block(uid: int, always: bool) -> int:
+    n = len(_cov)
+    _cov.append(0)
+    _block_lines.append(())
+    if always:  # a lambda's: it runs without any probe telling that its unit did
+        _lambda_blocks.append((uid, n))
+    else:
+        _unit_blocks[uid].append(n)
+    return n
+
+
+def _i_block_lines(block: int, lines: tuple[int, ...]) -> None:
+    _block_lines[block] = lines
+
+
+def _i_map_code(code: CodeType, uid: int) -> None:
+    _code_uid[id(code)] = uid
+    _code_of[id(code)] = code  # held: its id is never reused for another code object
+
+
+def _i_enter(uid: int) -> None:
+    try:
+        st = _tls.st
+    except AttributeError:
+        st = _state()
+    rec = st.funcs.get(uid)
+    if rec is None:
+        rec = st.funcs[uid] = _new_rec()
+    stack = st.stack
+    n = rec[0] = rec[0] + 1
+    caller = stack[-1][5] if stack else None
+    if caller == rec[5]:
+        rec[6] += 1
+    else:
+        _switch_caller(rec, caller)
+    sampled = n == rec[7]
+    if sampled:
+        rec[7] = _next_sample(n)
+        frame = sys._getframe(1)
+        _sample_args(st, frame.f_code, frame, uid)
+    if _seen[uid] != _cov_gen:
+        _seen[uid] = _cov_gen
+        _touched.append(uid)
+    rec[3] += 1
+    now = _now()
+    stack.append([uid, now, 0, rec, sampled, uid])
+    if now > _next_flush_ns:
+        flush()
+
+
+def _i_start(uid: int) -> None:
+    """First start of a generator or coroutine: counted, not timed."""
+    try:
+        st = _tls.st
+    except AttributeError:
+        st = _state()
+    rec = st.funcs.get(uid)
+    if rec is None:
+        rec = st.funcs[uid] = _new_rec()
+    stack = st.stack
+    n = rec[0] = rec[0] + 1
+    caller = stack[-1][5] if stack else None
+    if caller == rec[5]:
+        rec[6] += 1
+    else:
+        _switch_caller(rec, caller)
+    if n == rec[7]:
+        rec[7] = _next_sample(n)
+        frame = sys._getframe(1)
+        _sample_args(st, frame.f_code, frame, uid)
+    if _seen[uid] != _cov_gen:
+        _seen[uid] = _cov_gen
+        _resumable.add(uid)
+
+
+def _i_exit(uid: int, value: Any) -> Any:
+    try:
+        st = _tls.st
+    except AttributeError:
+        return value
+    stack = st.stack
+    if stack:
+        entry = stack[-1]
+        if entry[0] == uid:
+            stack.pop()
+            elapsed = _now() - entry[1]
+            rec = entry[3]
+            rec[2] += elapsed - entry[2]
+            rec[3] -= 1
+            if rec[3] <= 0:  # outermost activation: recursion is not counted twice
+                rec[3] = 0
+                rec[1] += elapsed
+            if stack:
+                stack[-1][2] += elapsed
+            if entry[4]:
+                _sample_return(st, uid, value)
+    return value
+
+
+def _i_raise_key(exc: BaseException, uid: int) -> tuple[int, int, str]:
+    """Where an exception met project code first: the deepest project frame of its traceback."""
+    where = (uid, _meta[uid][2])
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = _code_uid.get(id(tb.tb_frame.f_code))
+        if owner is not None:
+            where = (owner, tb.tb_lineno)
+        tb = tb.tb_next
+    return (where[0], where[1], type(exc).__qualname__)
+
+
+def _i_count(st: _Thread, exc: BaseException, uid: int) -> tuple[int, int, str]:
+    if exc is st.last_exc and st.last_key is not None:
+        return st.last_key
+    key = _i_raise_key(exc, uid)
+    counts = st.excs.get(key)
+    if counts is None:
+        counts = st.excs[key] = [0, 0]
+    counts[0] += 1
+    st.last_exc = exc
+    st.last_key = key
+    return key
+
+
+def _i_unwind(uid: int) -> None:
+    """An exception leaves a project function (called from its wrapper's handler)."""
+    try:
+        st = _state()
+        stack = st.stack
+        if stack and stack[-1][0] == uid:
+            _close(stack, stack.pop(), _now())
+        exc = sys.exc_info()[1]
+        if exc is not None:
+            _i_count(st, exc, uid)
+    except Exception as e:  # never let the probe change the program
+        if len(_errors) < 100:
+            _errors.append(f"unwind probe: {e!r}")
+
+
+def _i_passing(uid: int) -> None:
+    """An exception leaves a generator's body or a ``with`` body (its context manager may swallow it)."""
+    exc = sys.exc_info()[1]
+    if exc is None or isinstance(exc, GeneratorExit):
+        return  # closing a generator is not an error
+    try:
+        _i_count(_state(), exc, uid)
+    except Exception as e:
+        if len(_errors) < 100:
+            _errors.append(f"unwind probe: {e!r}")
+
+
+def _i_handled(uid: int) -> None:
+    """A project ``except`` clause caught an exception."""
+    exc = sys.exc_info()[1]
+    if exc is None:
+        return
+    try:
+        st = _state()
+        key = _i_count(st, exc, uid)
+        st.excs[key][1] += 1
+    except Exception as e:
+        if len(_errors) < 100:
+            _errors.append(f"handler probe: {e!r}")
+
+
+def _i_collect() -> dict[int, set[int]]:
+    """The lines the blocks of the units run since the last call ran (and re-arm them)."""
+    global _cov_gen, _touched
+    units = set(_touched) | _resumable
+    _touched = []
+    _cov_gen += 1
+    with _state_lock:
+        states = list(_states)
+    for st in states:  # still running: their blocks may have run in this generation too
+        units.update(entry[5] for entry in list(st.stack))
+    cov: dict[int, set[int]] = {}
+    flags = _cov
+    for uid in units:
+        lines: set[int] | None = None
+        for b in _unit_blocks[uid]:
+            if flags[b]:
+                flags[b] = 0
+                if lines is None:
+                    lines = cov[uid] = set()
+                lines.update(_block_lines[b])
+    for uid, b in _lambda_blocks:
+        if flags[b]:
+            flags[b] = 0
+            cov.setdefault(uid, set()).update(_block_lines[b])
+    return cov
+
+
+def _install_instrument() -> bool:
+    import builtins
+
+    try:
+        import _kaizen_instrument as ki
+    except ImportError:
+        return False
+    probes = {ki.ENTER: _i_enter, ki.START: _i_start, ki.EXIT: _i_exit, ki.UNWIND: _i_unwind,
+              ki.PASSING: _i_passing, ki.HANDLED: _i_handled, ki.COV: _cov}
+    for name, fn in probes.items():
+        setattr(builtins, name, fn)
+    ki.install(ki.Registry(_relpath, _i_new_unit, _i_new_block, _i_block_lines, _i_map_code,
+                           _errors.append, _LINES))
+    return True
 
 
 # --- tests, uncaught exceptions ------------------------------------------------------------------
@@ -651,6 +893,8 @@ def _finish_coverage() -> list[int]:
     """Queue the current test's lines for writing; returns the ids of the code it ran."""
     global _cur_cov
     cov, _cur_cov = _cur_cov, {}
+    if _mode == "instrument":
+        cov = _i_collect() if _LINES else {}
     if not cov:
         return []
     files: dict[str, set[int]] = {}
@@ -697,6 +941,12 @@ def _thread_excepthook(args: Any) -> None:
 
 
 # --- output --------------------------------------------------------------------------------------
+
+
+def _kind(code: int) -> str:
+    if _mode == "instrument":
+        return "body" if code in _body_units else "function"
+    return "function" if _code_of[code].co_flags & 0x01 else "body"  # CO_OPTIMIZED: a def
 
 
 def _key(code: int | None) -> str:
@@ -763,7 +1013,7 @@ def _snapshot(final: bool) -> dict[str, Any]:
         s = samples.get(code)
         functions.append({
             "file": rel, "name": qual, "line": first, "end": last, "calls": calls,
-            "kind": "function" if _code_of[code].co_flags & 0x01 else "body",  # CO_OPTIMIZED: a def, not a module/class body
+            "kind": _kind(code),
             "total": total / 1e9, "own": own / 1e9,
             "callers": {_key(c) or "<external>": n for c, n in callers.items()},
             "args": s.args if s else {}, "returns": s.returns if s else {},
@@ -928,6 +1178,15 @@ _CWD = ""
 _PREFIXES: tuple[str, ...] = ()
 
 
+def _runs_project_script() -> bool:
+    """Is this process ``python path/to/project_script.py``? (Its code is out of an import hook's reach.)"""
+    argv = getattr(sys, "argv", None) or [""]
+    script = argv[0]
+    if not script or script in ("-c", "-m", "-"):
+        return False
+    return _relpath(os.path.abspath(script)) is not None
+
+
 def install() -> None:
     """Start tracing this process according to the KAIZEN_TRACE_* environment."""
     global _installed, _mode, _tool, _pid, _started_ns, _started_wall, _last_flush_ns, _next_flush_ns
@@ -959,7 +1218,7 @@ def install() -> None:
     _next_flush_ns = _started_ns + _FLUSH_NS
     _started_wall = time.time()
     wanted = env.get("KAIZEN_TRACE_MODE", "auto")
-    if _MON is not None and wanted != "settrace":
+    if _MON is not None and wanted not in ("settrace", "instrument"):
         mon = _MON
         for tool in (mon.PROFILER_ID, 4, 3):
             if mon.get_tool(tool) is None:
@@ -983,8 +1242,13 @@ def install() -> None:
         ):
             mon.register_callback(_tool, event, fn)
         mon.set_events(_tool, ev.PY_START | ev.PY_UNWIND | ev.RAISE | ev.EXCEPTION_HANDLED)
+    elif wanted == "instrument" or (wanted != "settrace" and not _runs_project_script()):
+        _mode = "instrument"
+        if not _install_instrument():
+            _mode = "settrace"
     else:
         _mode = "settrace"
+    if _mode == "settrace":
         threading.settrace(_t_call)
         sys.settrace(_t_call)
     atexit.register(_at_exit)

@@ -18,6 +18,14 @@ except ImportError:  # pragma: no cover - the plugin is only meaningful next to 
 
 _results: dict[str, dict[str, Any]] = {}
 
+if _collector is not None and _collector._mode == "instrument":
+    try:  # test modules and conftest files: pytest's assertion rewriter compiles them
+        import _kaizen_instrument
+
+        _kaizen_instrument.patch_pytest()
+    except Exception as exc:
+        _collector._errors.append(f"pytest patch: {exc!r}")
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: Any, nextitem: Any) -> Generator[None, None, None]:

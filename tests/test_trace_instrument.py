@@ -1,0 +1,272 @@
+"""Python 3.11's collector: project modules compiled with probes (no sys.settrace).
+
+Scripts run as ``python script.py`` are traced with settrace (tests/test_trace.py); here the
+same programs run as ``python -m module`` and under pytest, which is what 3.11 instruments,
+and the figures must be the same. Behaviour must not change: output, tracebacks, docstrings,
+``__file__``, ``super()``, ``locals()``, generators and context managers that swallow errors.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from analysis.tracing import run_traced
+from tests.conftest import write
+from tests.test_trace import CHILD, PROCS, RAISES, THREADS, _check_raises, _fn, _line_of, _store
+
+PY = sys.executable
+pytestmark = pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="3.11 instruments; 3.12+ uses sys.monitoring")
+
+
+def test_raise_and_catch_counts_as_module(project: Path) -> None:
+    write(project, {"raises.py": RAISES})
+    result = run_traced(project, [PY, "-m", "raises"], timeout=60)
+    assert result.mode == "instrument"
+    _check_raises(result)
+    assert _fn(result, "lookup").callers == {"raises.py:main:25": 3000}  # type: ignore[attr-defined]
+    assert _fn(result, "fib").callers == {"raises.py:main:25": 1, "raises.py:fib:21": 464}  # type: ignore[attr-defined]
+
+
+def test_threads_as_module(project: Path) -> None:
+    write(project, {"threads.py": THREADS})
+    result = run_traced(project, [PY, "-m", "threads"], timeout=60)
+    assert result.mode == "instrument" and result.exit_code == 0
+    work = _fn(result, "work")
+    assert work.calls == 1000 and _fn(result, "worker").calls == 4  # type: ignore[attr-defined]
+    assert work.arg_types == {"n": {"int": work.sampled}} and work.return_types == {"int": work.sampled}  # type: ignore[attr-defined]
+    assert work.callers == {"threads.py:worker:11": 1000}  # type: ignore[attr-defined]
+    assert 0 < work.own <= work.total  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_subprocess_and_pool_as_module(project: Path, method: str) -> None:
+    write(project, {"procs.py": PROCS, "child.py": CHILD})
+    result = run_traced(project, [PY, "-m", "procs", method], stdout=subprocess.PIPE, timeout=120)
+    assert result.exit_code == 0
+    assert _fn(result, "square").calls == 20  # type: ignore[attr-defined]
+    assert _fn(result, "shout").calls == 1  # type: ignore[attr-defined]  # child.py: a script, settrace
+    assert _fn(result, "main").calls == 1  # type: ignore[attr-defined]
+    modes = {p["mode"] for p in result.processes}
+    assert modes == {"instrument", "settrace"} and len(result.processes) >= 3
+
+
+COV = textwrap.dedent("""\
+    import _kaizen_collector as kc
+
+
+    def a():
+        return 1
+
+
+    def b(x):
+        if x:
+            return 2
+        return 3
+
+
+    kc.set_test("t1")
+    a(); b(True)
+    kc.set_test("t2")
+    b(True); b(False)
+    kc.set_test("")
+    """)
+
+
+def test_per_test_lines_as_module(project: Path) -> None:
+    write(project, {"cov.py": COV})
+    cov = run_traced(project, [PY, "-m", "cov"], timeout=60)
+    assert cov.mode == "instrument"
+    assert cov.coverage["t1"]["cov.py"] == {5, 9, 10, 15, 16}
+    assert cov.coverage["t2"]["cov.py"] == {9, 10, 11, 17, 18}
+    assert {1, 4, 8, 14} <= cov.coverage[""]["cov.py"]
+
+
+BEHAVIOUR = textwrap.dedent('''\
+    """Module doc."""
+    import contextlib
+    import inspect
+    import sys
+    import traceback
+
+
+    class Base:
+        def name(self):
+            return "base"
+
+
+    class Child(Base):
+        """Child doc."""
+
+        def name(self):
+            """Method doc."""
+            return "child+" + super().name()
+
+
+    def only_doc():
+        """Nothing else."""
+
+
+    def local_names(a, b=2):
+        c = a + b
+        return sorted(locals())
+
+
+    def gen(n):
+        try:
+            for i in range(n):
+                yield i
+        finally:
+            print("gen closed")
+
+
+    def swallow():
+        with contextlib.suppress(KeyError):
+            {}["missing"]
+        return "swallowed"
+
+
+    def deep(n):
+        if n == 0:
+            raise ValueError("bottom")
+        return deep(n - 1)
+
+
+    def main():
+        print(__doc__, Child.__doc__, Child.name.__doc__, only_doc.__doc__, only_doc())
+        print(Child().name(), local_names(1))
+        g = gen(5)
+        print(next(g), next(g))
+        g.close()
+        print(swallow(), (lambda x: x * 3)(4))
+        print(inspect.getsource(only_doc).strip().splitlines()[0], __file__.endswith("behave.py"))
+        print(main.__code__.co_firstlineno, sys._getframe().f_lineno)
+        try:
+            deep(3)
+        except ValueError:
+            traceback.print_exc(file=sys.stdout)
+        deep(2)
+
+
+    if __name__ == "__main__":
+        main()
+    ''')
+
+
+def test_behaviour_and_tracebacks_unchanged(project: Path) -> None:
+    write(project, {"behave.py": BEHAVIOUR})
+    plain = subprocess.run([PY, "-m", "behave"], cwd=project, capture_output=True)
+    result = run_traced(project, [PY, "-m", "behave"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert result.mode == "instrument" and result.exit_code == plain.returncode == 1
+    out = subprocess.run([PY, str(Path(__file__).resolve().parent.parent / "main.py"), "trace", str(project), "-q",
+                          "--", PY, "-m", "behave"], cwd=project, capture_output=True)
+    assert out.returncode == 1
+    assert out.stdout == plain.stdout and out.stderr == plain.stderr
+    assert b"Module doc. Child doc. Method doc. Nothing else. None" in plain.stdout
+    assert b"['a', 'b', 'c']" in plain.stdout and b'behave.py", line 46, in deep' in plain.stderr
+    assert _fn(result, "deep").calls == 4 + 3  # type: ignore[attr-defined]
+    assert _fn(result, "gen").calls == 1 and _fn(result, "only_doc").calls == 1  # type: ignore[attr-defined]
+    by_type = {e.type: e for e in result.exceptions}
+    assert set(by_type) == {"KeyError", "ValueError"}
+    assert (by_type["KeyError"].function, by_type["KeyError"].raised) == ("swallow", 1)
+    assert (by_type["ValueError"].line, by_type["ValueError"].raised, by_type["ValueError"].caught) == (46, 2, 1)
+    assert result.uncaught and result.uncaught[0]["type"] == "ValueError"
+
+
+SUITE = {
+    "pkg/__init__.py": "",
+    "pkg/mod.py": textwrap.dedent("""\
+        class Box:
+            def __init__(self, v):
+                self.v = v
+
+            def get(self):
+                try:
+                    return self.v["k"]
+                except (KeyError, TypeError):
+                    return None
+
+
+        def make(v):
+            return Box(v).get()
+        """),
+    "tests/conftest.py": "import pytest\n\n\n@pytest.fixture\ndef value():\n    yield {'k': 1}\n",
+    "tests/test_mod.py": textwrap.dedent("""\
+        from pkg.mod import make
+
+
+        def test_hit(value):
+            assert make(value) == 1
+
+
+        def test_miss():
+            assert make({}) is None
+            assert make(3) is None
+        """),
+    "pyproject.toml": "[tool.pytest.ini_options]\npythonpath = ['.']\n",
+}
+
+
+def test_pytest_suite_instrumented_and_pyc_cache_untouched(project: Path) -> None:
+    write(project, SUITE)
+    # A plain run first writes pytest's rewritten pyc: the traced run must not use it ...
+    plain = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, capture_output=True)
+    assert plain.returncode == 0
+    result = run_traced(project, [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"], stdout=subprocess.PIPE,
+                        timeout=120)
+    assert result.mode == "instrument" and result.exit_code == 0
+    assert _fn(result, "test_hit").calls == 1 and _fn(result, "value").calls == 1  # type: ignore[attr-defined]
+    get = _fn(result, "Box.get")
+    assert get.calls == 3 and get.callers == {"pkg/mod.py:make:12": 3}  # type: ignore[attr-defined]
+    assert _fn(result, "make").callers == {"tests/test_mod.py:test_hit:4": 1, "tests/test_mod.py:test_miss:8": 2}  # type: ignore[attr-defined]
+    excs = {e.type: e for e in result.exceptions}
+    assert (excs["KeyError"].raised, excs["KeyError"].caught, excs["KeyError"].line) == (1, 1, 7)
+    assert (excs["TypeError"].raised, excs["TypeError"].caught) == (1, 1)
+    traces = _store(project, result)
+    miss = _line_of(project / "pkg/mod.py", "return None")
+    assert traces.tests_covering("pkg/mod.py", miss, miss) == {"tests/test_mod.py::test_miss"}
+    hit = _line_of(project / "tests/test_mod.py", "assert make(value) == 1")
+    assert traces.tests_covering("tests/test_mod.py", hit, hit) == {"tests/test_mod.py::test_hit"}
+    fixture = _line_of(project / "tests/conftest.py", "yield {'k': 1}")
+    assert traces.tests_covering("tests/conftest.py", fixture, fixture) == {"tests/test_mod.py::test_hit"}
+    # ... and leaves no instrumented code behind for the next plain run.
+    for pyc in project.rglob("*.pyc"):
+        assert b"_kaizen_" not in pyc.read_bytes(), pyc
+    again = subprocess.run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, capture_output=True)
+    assert again.returncode == 0, again.stdout
+
+
+def test_settrace_can_still_be_chosen(project: Path) -> None:
+    write(project, {"raises.py": RAISES})
+    result = run_traced(project, [PY, "-m", "raises"], timeout=60, mode="settrace")
+    assert result.mode == "settrace"
+    _check_raises(result)
+
+
+def test_timeout_kill_keeps_running_frames_as_module(project: Path) -> None:
+    write(project, {"loop.py": textwrap.dedent("""\
+        import time
+
+
+        def tick(i):
+            return i + 1
+
+
+        def main():
+            i = 0
+            while True:
+                i = tick(i)
+                if i % 100 == 0:
+                    time.sleep(0.01)
+
+
+        main()
+        """)})
+    result = run_traced(project, [PY, "-m", "loop"], timeout=2.0)
+    assert result.status == "timeout" and result.mode == "instrument"
+    assert _fn(result, "tick").calls >= 500  # type: ignore[attr-defined]
+    assert _fn(result, "main").total > 0.5  # type: ignore[attr-defined]
