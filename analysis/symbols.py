@@ -7,14 +7,15 @@ tree-sitter tags convention: ``@definition.<kind>`` or ``@reference.<kind>`` aro
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import tree_sitter
 
 from analysis.languages import query, query_text
 
-__all__ = ["Symbol", "extract_symbols", "symbols_from_matches"]
+__all__ = ["Symbol", "SymbolRow", "extract_symbols", "symbol_rows", "symbols_from_matches"]
 
 _CONTAINERS = {"class", "interface", "module"}
 
@@ -34,8 +35,13 @@ class Symbol(NamedTuple):
     def qualified_name(self) -> str:
         return f"{self.container}.{self.name}" if self.container else self.name
 
-    def row(self) -> tuple[str, str, bool, int, int, int, str]:
-        return tuple(self)  # type: ignore[return-value]
+
+SymbolRow = tuple[str, str, bool, int, int, int, str]  # a Symbol as stored and sent between processes
+
+
+def symbol_rows(symbols: Iterable[Symbol]) -> list[SymbolRow]:
+    """Plain tuples: they pickle smaller and faster than named ones."""
+    return cast(list[SymbolRow], list(map(tuple, symbols)))
 
 
 def extract_symbols(language: str, tree: tree_sitter.Tree, source: bytes) -> list[Symbol]:
@@ -50,39 +56,40 @@ def symbols_from_matches(
     matches: Iterable[dict[str, list[tree_sitter.Node]]], source: bytes
 ) -> list[Symbol]:
     """Symbols from the tags query's matches (the rule engine runs that query in its own pass)."""
-    # Hot on large projects: node attributes are read once, into plain tuples.
+    # Hot on large projects (400k symbols in the standard library): node attributes are
+    # read once, into plain tuples, and capture names are split once.
     defs: list[tuple[int, int, str, str, int, int, int]] = []  # start, end, kind, name, row, col, end_row
-    refs: dict[int, Symbol] = {}
+    out: list[Symbol] = []
     seen: set[tuple[int, str]] = set()
+    roles = _ROLES
     for captures in matches:
         names = captures.get("name")
         if not names:
             continue
         name = names[0]
+        nb = name.start_byte
         for cap, nodes in captures.items():
-            role, _, kind = cap.partition(".")
-            if role == "reference":
-                nb = name.start_byte
-                if (nb, kind) in seen:
+            role = roles.get(cap)
+            if role is None:
+                if cap in roles:
                     continue
-                seen.add((nb, kind))
-                node = nodes[0]
-                (row, col), (end_row, _) = node.start_point, node.end_point
-                text = source[nb : name.end_byte].decode("utf-8", "replace").strip("\"'<>")
-                refs[len(refs)] = Symbol(text, kind, False, row + 1, col, end_row + 1)
-            elif role == "definition":
-                nb = name.start_byte
-                if (nb, "def:" + kind) in seen:
+                role = roles[cap] = _role(cap)
+                if role is None:
                     continue
-                seen.add((nb, "def:" + kind))
-                node = nodes[0]
-                (row, col), (end_row, _) = node.start_point, node.end_point
-                text = source[nb : name.end_byte].decode("utf-8", "replace")
+            definition, kind, key = role
+            if (nb, key) in seen:
+                continue
+            seen.add((nb, key))
+            node = nodes[0]
+            (row, col), (end_row, _) = node.start_point, node.end_point
+            text = source[nb : name.end_byte].decode("utf-8", "replace")
+            if definition:
                 defs.append((node.start_byte, node.end_byte, kind, text, row, col, end_row))
+            else:
+                out.append(Symbol(text.strip("\"'<>"), kind, False, row + 1, col, end_row + 1))
     # Containers: a definition nested in a class-like one gets its name (the innermost); a
     # function inside a class is a method. Walk definitions in start order with a stack.
     defs.sort()
-    out: list[Symbol] = list(refs.values())
     stack: list[tuple[int, str]] = []  # (end, name) of open containers
     for start, end, kind, text, row, col, end_row in defs:
         while stack and stack[-1][0] <= start:
@@ -93,12 +100,22 @@ def symbols_from_matches(
         out.append(Symbol(text.strip("\"'<>"), kind, True, row + 1, col, end_row + 1, container))
         if kind in _CONTAINERS:
             stack.append((end, text))
-    out.sort(key=_position)
+    out.sort(key=_POSITION)
     return out
 
 
-def _position(s: Symbol) -> tuple[int, int]:
-    return s[3], s[4]
+# Capture name -> (is a definition, kind, dedup key), or None for captures that are not roles.
+_ROLES: dict[str, tuple[bool, str, str] | None] = {}
+_POSITION = operator.itemgetter(3, 4)
+
+
+def _role(capture: str) -> tuple[bool, str, str] | None:
+    role, _, kind = capture.partition(".")
+    if role == "definition":
+        return True, kind, "def:" + kind
+    if role == "reference":
+        return False, kind, kind
+    return None
 
 
 def _text(node: tree_sitter.Node, source: bytes) -> str:

@@ -3,7 +3,7 @@
 Each file is reduced to a *token string*: one character per token. Every word
 (identifier, keyword, number, word inside a string) becomes the placeholder ``a``, so
 renamed variables and changed literals still match; punctuation and operators are kept,
-comments and whitespace dropped. The reduction is ``str.translate`` plus two simple
+comments and whitespace dropped. The reduction is ``bytes.translate`` plus a few simple
 regular expressions, so it runs at C speed (a tokenizer in Python costs more than the
 parse).
 
@@ -61,48 +61,46 @@ _MAX_BUCKET = 24
 # A window needs this many distinct tokens: `self.a = a` runs are not worth reporting.
 _MIN_DISTINCT = 8
 
-# Every word character becomes "a" (then runs collapse to one "a" per word): identifiers,
+# Every word byte becomes "a" (then runs collapse to one "a" per word): identifiers,
 # keywords, numbers and the words inside strings all normalize to one token each, and
-# spaces go. Precision is not the point, consistency is: two copies normalize alike.
-_WORDS = str.maketrans(
-    {c: "a" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$"}
-    | {"'": '"', "`": '"'}  # any quote style is the same string token
+# spaces go. Bytes of UTF-8 sequences count as word bytes, so unicode letters are words
+# too and tokens stay ASCII. Precision is not the point, consistency is: two copies
+# normalize alike.
+_WORD_BYTES = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$" + bytes(range(128, 256))
+_WORDS = bytes(
+    ord("a") if b in _WORD_BYTES else ord('"') if b in b"'`" else b  # any quote style is one token
+    for b in range(256)
 )
-_NO_SPACE = str.maketrans({" ": None, "\t": None, "\r": None, "\f": None, "\v": None})
-_RUNS = re.compile("a+")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # unicode letters are words too; keeps tokens ASCII
+_SPACE = b" \t\r\f\v"
+_RUNS = re.compile(b"a+")
 # One pass per pattern, each starting with a literal so ``re`` scans at memchr speed.
 _COMMENTS = {
     # Docstrings are prose: one token each (with their newlines kept for line numbers).
     "python": (
-        re.compile(r"#[^\n]*"),
-        re.compile(r'"""[\s\S]*?"""'),
-        re.compile(r"'''[\s\S]*?'''"),
+        re.compile(rb"#[^\n]*"),
+        re.compile(rb'"""[\s\S]*?"""'),
+        re.compile(rb"'''[\s\S]*?'''"),
     ),
 }
-_C_COMMENTS = (re.compile(r"//[^\n]*"), re.compile(r"/\*[\s\S]*?\*/"))
+_C_COMMENTS = (re.compile(rb"//[^\n]*"), re.compile(rb"/\*[\s\S]*?\*/"))
 _LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c"})
 _SUPPRESS = re.compile(rb"(?:#|//)\s*kaizen:\s*ignore(?:\[([A-Za-z0-9_, ]*)\])?")
 
 
-def _strip_comment(m: re.Match[str]) -> str:
+def _strip_comment(m: re.Match[bytes]) -> bytes:
     text = m.group()
-    return ('"' if text[0] in "\"'" else "") + "\n" * text.count("\n")
+    return (b'"' if text[:1] in b"\"'" else b"") + b"\n" * text.count(b"\n")
 
 
-def tokenize(language: str, text: str) -> list[str]:
-    """The normalized token string of each line of ``text`` (one character per token).
+def tokenize(language: str, data: bytes) -> list[bytes]:
+    """The normalized token string of each line of ``data`` (one byte per token).
 
     Words (identifiers, keywords, numbers) become ``a``; punctuation stays; comments and
-    whitespace go. Everything runs in C (``str.translate`` and two simple regexes).
+    whitespace go. Everything runs in C (``bytes.translate`` and simple regexes).
     """
     for pattern in _COMMENTS.get(language, _C_COMMENTS):
-        text = pattern.sub(_strip_comment, text)
-    text = text.translate(_WORDS)
-    if not text.isascii():
-        text = _NON_ASCII.sub("a", text)
-    text = _RUNS.sub("a", text).translate(_NO_SPACE)
-    return text.split("\n")
+        data = pattern.sub(_strip_comment, data)
+    return _RUNS.sub(b"a", data.translate(_WORDS)).translate(None, _SPACE).split(b"\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,16 +145,15 @@ def fingerprint(path: str, language: str, data: bytes, min_tokens: int = 60) -> 
         return result
     if language not in _LANGUAGES:
         return None
-    lines = tokenize(language, data.decode("utf-8", "replace"))
+    lines = tokenize(language, data)
     starts = tuple(itertools.accumulate(map(len, lines), initial=0))[:-1]
-    tokens = "".join(lines).encode("ascii", "replace")
+    tokens = b"".join(lines)
     limit = len(tokens) - min_tokens
     crc = zlib.crc32
     # One anchor per non-empty line; the diversity check waits for real matches (rare).
     # Lines of one or two tokens (``)``, ``else:``) anchor nothing the next line does not.
-    anchor_starts = sorted(
-        {s for s, line in zip(starts, lines, strict=True) if len(line) > 2 and s <= limit}
-    )
+    # (Starts of non-empty lines strictly increase: no duplicates, already sorted.)
+    anchor_starts = [s for s, line in zip(starts, lines) if len(line) > 2 and s <= limit]  # noqa: B905
     max_words = 0.7 * min_tokens
     anchors = [
         (crc(window), s)

@@ -14,7 +14,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import tree_sitter
 
@@ -22,7 +22,7 @@ from analysis.languages import query_text, ts_language
 from analysis.parsing import ParsedFile
 from analysis.symbols import Symbol, symbols_from_matches
 from suggestions.diff import patch_diff
-from suggestions.framework import Category, Context, Finding, Rule, all_rules
+from suggestions.framework import Category, Context, Facts, Finding, Rule, all_rules
 from suggestions.model import (
     Applicability,
     Patch,
@@ -75,6 +75,12 @@ def _path_matches(path: str, pattern: str) -> bool:
     )
 
 
+class _Compiled(NamedTuple):
+    query: tree_sitter.Query
+    owners: list[Rule | str | None]  # per pattern: its rule, a Facts key, or None for tags
+    facts: tuple[str, ...]  # the Facts keys gathered in the pass
+
+
 class Analyzer:
     """The static analysis engine for a fixed rule selection. Thread-safe."""
 
@@ -87,33 +93,50 @@ class Analyzer:
         self.selection = selection or Selection()
         self.settings = settings or {}
         self.rules = [r() for r in (rules if rules is not None else all_rules()) if self.selection.enabled(r.code)]
-        self._queries: dict[str, tuple[tree_sitter.Query, list[Rule | None]] | None] = {}
+        self._queries: dict[str, _Compiled | None] = {}
         self._lock = threading.Lock()
 
-    def _query_for(self, language: str) -> tuple[tree_sitter.Query, list[Rule | None]] | None:
-        """Every enabled rule's patterns and the symbol index's tag patterns, as one query.
+    def _query_for(self, language: str) -> _Compiled | None:
+        """Every enabled rule's patterns, the shared facts' and the symbol index's, as one query.
 
         One pass over the tree serves all of them: the traversal, not the number of
-        patterns, is what a query costs. ``None`` owns the tag patterns.
+        patterns, is what a query costs. Owners: a rule, a :class:`Facts` key, or ``None``
+        for the tag patterns.
         """
         with self._lock:
             if language in self._queries:
                 return self._queries[language]
-            owners: list[Rule | None] = []
+            owners: list[Rule | str | None] = []
             sources: list[str] = []
+            facts: dict[str, Facts] = {}
             lang = ts_language(language)
+
+            def add(owner: Rule | str | None, source: str) -> None:
+                owners.extend([owner] * tree_sitter.Query(lang, source).pattern_count)
+                sources.append(source)
+
             for rule in self.rules:
                 if rule.query and language in rule.languages:
-                    n = tree_sitter.Query(lang, rule.query).pattern_count
-                    owners.extend([rule] * n)
-                    sources.append(rule.query)
+                    add(rule, rule.query)
+                if language in rule.languages or "*" in rule.languages:
+                    for f in rule.facts:
+                        facts.setdefault(f.key, f)
+            for key, f in facts.items():
+                source = f.query(language)
+                if source:
+                    add(key, source)
             tags = query_text(language, "tags")
             if tags:
-                owners.extend([None] * tree_sitter.Query(lang, tags).pattern_count)
-                sources.append(tags)
-            compiled = (tree_sitter.Query(lang, "\n".join(sources)), owners) if sources else None
+                add(None, tags)
+            compiled = (
+                _Compiled(tree_sitter.Query(lang, "\n".join(sources)), owners, tuple(facts)) if sources else None
+            )
             self._queries[language] = compiled
             return compiled
+
+    def prepare(self, language: str) -> None:
+        """Compile the combined query for ``language`` now rather than on first use."""
+        self._query_for(language)
 
     def findings(
         self,
@@ -129,15 +152,22 @@ class Analyzer:
         out: list[tuple[Rule, Finding]] = []
         compiled = self._query_for(ctx.language)
         if compiled is not None and (rules or symbol_matches is not None):
-            query, owners = compiled
-            cursor = tree_sitter.QueryCursor(query)
-            for pattern, captures in cursor.matches(ctx.root):
-                rule = owners[pattern]
-                if rule is None:
+            collected: dict[str, list[dict[str, list[tree_sitter.Node]]]] = (
+                {key: [] for key in compiled.facts} if rules else {}
+            )
+            ctx._collected.update(collected)
+            owners = compiled.owners
+            for pattern, captures in tree_sitter.QueryCursor(compiled.query).matches(ctx.root):
+                owner = owners[pattern]
+                if owner is None:
                     if symbol_matches is not None:
                         symbol_matches.append(captures)
-                elif rules:
-                    out.extend((rule, f) for f in rule.on_match(ctx, captures))
+                elif not rules:
+                    continue
+                elif isinstance(owner, str):
+                    collected[owner].append(captures)
+                else:
+                    out.extend((owner, f) for f in owner.on_match(ctx, captures))
         if rules:
             for r in self.rules:
                 if type(r).has_check() and (ctx.language in r.languages or "*" in r.languages):

@@ -33,6 +33,7 @@ from suggestions.model import Applicability, Edit
 __all__ = [
     "Category",
     "Context",
+    "Facts",
     "Finding",
     "Rule",
     "all_rules",
@@ -64,6 +65,20 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Facts:
+    """Per-file captures that several rules share, gathered in the engine's single pass.
+
+    ``query(language)`` gives the patterns (or None where the language has none); the
+    engine folds them into its combined query and leaves each file's matches in
+    :meth:`Context.collected` under ``key``. A rule that needs them lists the Facts in
+    its ``facts`` so the engine knows to gather them.
+    """
+
+    key: str
+    query: Callable[[str], str | None]
+
+
 def node_text(node: tree_sitter.Node, source: bytes) -> str:
     return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
@@ -85,6 +100,8 @@ class Context:
         self.tree = tree
         self.settings = settings or {}
         self._cache: dict[str, Any] = {}
+        # Facts key -> matches, filled by the engine's pass (absent outside the engine).
+        self._collected: dict[str, list[dict[str, list[tree_sitter.Node]]]] = {}
 
     @property
     def root(self) -> tree_sitter.Node:
@@ -98,6 +115,10 @@ class Context:
         if key not in self._cache:
             self._cache[key] = compute(self)
         return self._cache[key]
+
+    def collected(self, facts: Facts) -> list[dict[str, list[tree_sitter.Node]]] | None:
+        """The matches of ``facts`` from the engine's pass, or None if it did not run them."""
+        return self._collected.get(facts.key)
 
     def setting(self, key: str, default: Any = None) -> Any:
         return self.settings.get(key, default)
@@ -122,6 +143,7 @@ class Rule:
     severity: ClassVar[float] = 0.5  # static impact, 0..1, for the ranker
     languages: ClassVar[tuple[str, ...]] = ("python",)
     query: ClassVar[str | None] = None  # tree-sitter query source for on_match
+    facts: ClassVar[tuple[Facts, ...]] = ()  # shared captures the rule's check reads
     slug: ClassVar[str] = ""  # set by discovery from the module name
 
     def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:

@@ -120,3 +120,53 @@ def test_config_command_checks_and_documents(project: Path) -> None:
     out = kaizen("config", str(project))
     assert out.returncode == 2 and "kaizen.toml:2: unknown key 'thresholds.complexty'" in out.stderr
     assert "`complexity`" in kaizen("config", "--doc").stdout
+
+
+DUPLICATED = """
+def total(order, tax):
+    subtotal = 0
+    for line in order.lines:
+        if line.quantity > 0 and not line.cancelled:
+            subtotal += line.price * line.quantity
+        elif line.quantity < 0:
+            raise ValueError(f"negative quantity on {line.sku}")
+    discount = order.discount or 0
+    return round((subtotal - discount) * (1 + tax), 2)
+"""
+
+
+@pytest.mark.parametrize("files", [6, 170], ids=["in-process", "workers"])
+def test_scan_stores_what_it_reports_while_it_runs(project: Path, files: int) -> None:
+    """The CLI writes results batch by batch; the store ends equal to a fresh scan's results,
+    cross-file duplicates (added after the batches) and removed files included."""
+    from analysis.config import load_config
+    from analysis.store import Store
+    from suggestions.scan import PARALLEL_THRESHOLD, scan_project
+
+    assert (files >= PARALLEL_THRESHOLD) == (files == 170)
+    write(project, {f"pkg/m{i}.py": f"import os\n\ndef f{i}(x=[]):\n    return x == None\n" for i in range(files)})
+    write(project, {"pkg/a.py": DUPLICATED, "pkg/b.py": DUPLICATED.replace("total", "grand_total"),
+                    "pkg/big.bin": b"\0" * 64})
+
+    def stored() -> tuple[dict[str, dict[str, object]], int, dict[str, str]]:
+        with Store(project) as store:
+            return ({s.fingerprint: s.to_dict() for s in store.suggestions()}, len(store.symbols()),
+                    store.file_hashes())
+
+    def expected() -> tuple[dict[str, dict[str, object]], int]:
+        result = scan_project(project, load_config(project), jobs=1)
+        return ({s.fingerprint: s.to_dict() for s in result.suggestions},
+                sum(len(f.symbols) for f in result.files))
+
+    for i in range(2):  # a cold scan, then a scan over the stored state
+        assert kaizen("scan", str(project)).returncode == 1
+        got, symbols, hashes = stored()
+        want, want_symbols = expected()
+        assert got == want and symbols == want_symbols
+        assert len(hashes) == files + 2
+        assert any(s["code"] == "KZ705" and s["path"] == "pkg/b.py" for s in got.values())
+        (project / f"pkg/m{i}.py").unlink()
+        files -= 1
+    with Store(project) as store:
+        plan = " ".join(str(tuple(r)) for r in store.execute("EXPLAIN QUERY PLAN SELECT * FROM symbols WHERE name='f1'"))
+        assert "symbols_name" in plan

@@ -118,3 +118,33 @@ def test_json_round_trip_of_the_model() -> None:
         Patch("a.py", "h", (Edit(0, 5, "x"), Edit(3, 6, "y")))
     p = Patch("a.py", "h", (Edit(6, 7, "B"), Edit(0, 1, "A")))
     assert p.apply(b"abcdefgh") == b"AbcdefBh"
+
+
+def test_suggestion_to_dict_equals_the_generic_encoding() -> None:
+    from suggestions.model import ScoreTerm, Validation, ValidationStatus, _to_json
+
+    plain = make()
+    rich = plain.replace(
+        patch=None,
+        validation=Validation(ValidationStatus.PASSED, ("t::a",), (), 1.5, log="ok"),
+        score=0.7,
+        score_breakdown=(ScoreTerm("impact", 0.4, "hot"),),
+        evidence={"copies": [{"path": "b.py", "start_line": 3}], "calls": 12},
+    )
+    for s in (plain, rich):
+        assert s.to_dict() == _to_json(s)
+
+
+def test_bulk_symbol_write_keeps_the_indexes(project: Path) -> None:
+    rows = [(f"f{i}", "call", False, i, 0, i, "") for i in range(25_000)]
+    with Store(project) as store:
+        store.update_files([("a.py", "python", "h", 1, 1, "utf-8", False, 0)], symbols={"a.py": rows})
+        store.update_files([("b.py", "python", "h", 1, 1, "utf-8", False, 0)], symbols={"b.py": rows[:3]})
+        assert [r["line"] for r in store.symbols(name="f2")] == [2, 2]
+        indexes = {r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {"symbols_path", "symbols_name"} <= indexes
+        plan = " ".join(str(tuple(r)) for r in store.execute("EXPLAIN QUERY PLAN SELECT * FROM symbols WHERE name='f1'"))
+        assert "symbols_name" in plan
+        # A second bulk write replaces the file's rows instead of adding to them.
+        store.update_files([("a.py", "python", "h2", 1, 1, "utf-8", False, 0)], symbols={"a.py": rows})
+        assert len(store.symbols(path="a.py")) == 25_000

@@ -200,13 +200,16 @@ func {name}(items []Item) int {{
 
 
 def test_tokens_normalize_names_and_literals() -> None:
-    a = tokenize("python", "x = foo(1, 'a')  # note\n")
-    b = tokenize("python", 'total = bar(42, "other")\n')
-    assert a == b
-    assert "".join(tokenize("c", "int x = 1; /* c\n */ y++;")) == "".join(
-        tokenize("c", "int q = 7;\n\n z++;")
+    a = tokenize("python", b"x = foo(1, 'a')  # note\n")
+    b = tokenize("python", b'total = bar(42, "other")\n')
+    assert a == b == [b"a=a(a,\"a\")", b""]
+    assert b"".join(tokenize("c", b"int x = 1; /* c\n */ y++;")) == b"".join(
+        tokenize("c", b"int q = 7;\n\n z++;")
     )
-    assert tokenize("python", "a = b + c\n") != tokenize("python", "a = b - c\n")
+    assert tokenize("python", b"a = b + c\n") != tokenize("python", b"a = b - c\n")
+    # Unicode letters are word characters, and a docstring is one string token.
+    assert tokenize("python", "z\u00e9ta = '\u00fcber'\n".encode()) == tokenize("python", b"x = 'y'\n")
+    assert tokenize("python", b'def f():\n    """Doc\n    string."""\n') == [b"aa():", b'"', b"", b""]
 
 
 def test_renamed_copy_across_files_is_found() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from analysis.config import load_config
+from analysis.config import Config, load_config
 from analysis.store import Store
 from suggestions.commands import add_path, project_root
 from suggestions.report import to_json, to_sarif, to_text
-from suggestions.scan import scan_project
+from suggestions.scan import FileResult, ScanResult, scan_project
 
 NAME = "scan"
 HELP = "analyse the whole project and report findings (exit 1 when there are any)"
@@ -25,6 +26,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-store", action="store_true", help="do not record results in .kaizen/")
 
 
+def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> ScanResult:
+    """Scan and store at once: each batch of results is written while the workers go on."""
+    stale = set(store.file_hashes())
+
+    def write(files: list[FileResult]) -> None:
+        ok = [f for f in files if f.record]
+        store.update_files(
+            [f.record for f in ok if f.record],
+            symbols={f.path: f.symbols for f in ok},
+            skipped={f.path: f.skipped for f in files if f.skipped},
+        )
+        store.replace_suggestions({f.path for f in files}, [s for f in files for s in f.suggestions])
+        stale.difference_update(f.path for f in ok)
+
+    result = scan_project(root, config, jobs=jobs, on_files=write)
+    store.update_files([], skipped=result.skipped, removed=stale - set(result.skipped))
+    revised = [f for f in result.files if f.path in result.revised]
+    store.replace_suggestions(stale | {f.path for f in revised}, [s for f in revised for s in f.suggestions])
+    return result
+
+
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     config = load_config(root)
@@ -33,17 +55,12 @@ def run(args: argparse.Namespace) -> int:
         top["select"] = [c.strip() for c in args.select.split(",") if c.strip()]
     if args.ignore:
         top["ignore"] = [*top["ignore"], *(c.strip() for c in args.ignore.split(",") if c.strip())]
-    result = scan_project(root, config, jobs=args.jobs or None)
+    if args.no_store:
+        result = scan_project(root, config, jobs=args.jobs or None)
+    else:
+        with Store(root) as store, store.bulk_load():
+            result = _scan_into(store, root, config, args.jobs or None)
     suggestions = result.suggestions
-    if not args.no_store:
-        with Store(root) as store:
-            store.update_files(
-                [f.record for f in result.files if f.record],
-                symbols={f.path: f.symbols for f in result.files if f.record},
-                skipped=result.skipped,
-                removed=set(store.file_hashes()) - {f.path for f in result.files if f.record},
-            )
-            store.replace_suggestions({f.path for f in result.files} | set(store.file_hashes()), suggestions)
     if args.format == "json":
         print(to_json(suggestions))
     elif args.format == "sarif":

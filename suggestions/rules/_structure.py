@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import tree_sitter
 
 from analysis.languages import LANGUAGES, query
-from suggestions.framework import Context
+from suggestions.framework import Context, Facts
 
-__all__ = ["ALL_LANGUAGES", "FunctionFacts", "functions", "threshold"]
+__all__ = ["ALL_LANGUAGES", "STRUCTURE", "FunctionFacts", "functions", "threshold"]
 
 ALL_LANGUAGES = tuple(LANGUAGES)
 
@@ -76,6 +76,11 @@ def _query_source(language: str) -> str:
     if spec.block_nodes:
         parts.append(f"[{' '.join(f'({t})' for t in spec.block_nodes)}] @block")
     return "\n".join(parts)
+
+
+# The engine gathers these captures in its single pass over the file (rules list it in
+# ``facts``); outside the engine, _compute runs the query itself.
+STRUCTURE = Facts("structure", _query_source)
 
 
 def _is_else_if(node: tree_sitter.Node) -> bool:
@@ -153,13 +158,17 @@ def _name_of(node: tree_sitter.Node, source: bytes) -> tuple[str, tree_sitter.No
 
 
 def _compute(ctx: Context) -> list[FunctionFacts]:
-    q = query(ctx.language, _query_source(ctx.language))
-    captures = tree_sitter.QueryCursor(q).captures(ctx.root)
-    events: list[tuple[int, int, int, tree_sitter.Node]] = []
     # kind: 0 function, 1 block, 2 branch; functions first at the same start so they own what they hold
-    for kind, label in ((0, "function"), (1, "block"), (2, "branch")):
-        for node in captures.get(label, ()):
-            events.append((node.start_byte, -node.end_byte, kind, node))
+    kinds = {"function": 0, "block": 1, "branch": 2}
+    matches = ctx.collected(STRUCTURE)
+    if matches is None:
+        matches = [tree_sitter.QueryCursor(query(ctx.language, _query_source(ctx.language))).captures(ctx.root)]
+    events: list[tuple[int, int, int, tree_sitter.Node]] = [
+        (node.start_byte, -node.end_byte, kinds[label], node)
+        for captures in matches
+        for label, nodes in captures.items()
+        for node in nodes
+    ]
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     out: list[FunctionFacts] = []
     # Stack of open ranges: (end_byte, facts or None for a block, depth of the block).

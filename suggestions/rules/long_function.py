@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
-from suggestions.rules._structure import ALL_LANGUAGES, functions, threshold
+from suggestions.rules._structure import ALL_LANGUAGES, STRUCTURE, functions, threshold
 
 _BODY = "\n".join(f"            total += {i}" for i in range(80))
 
@@ -45,6 +45,7 @@ class LongFunction(Rule):
     confidence = 0.6
     severity = 0.3
     languages = ALL_LANGUAGES
+    facts = (STRUCTURE,)
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         limit = threshold(ctx, "function-lines")

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from suggestions.framework import Category, Context, Finding, Rule
 from suggestions.model import Applicability
-from suggestions.rules._structure import ALL_LANGUAGES, functions, threshold
+from suggestions.rules._structure import ALL_LANGUAGES, STRUCTURE, functions, threshold
 
 
 class TooManyParameters(Rule):
@@ -41,6 +41,7 @@ class TooManyParameters(Rule):
     confidence = 0.6
     severity = 0.25
     languages = ALL_LANGUAGES
+    facts = (STRUCTURE,)
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         limit = threshold(ctx, "parameters")
