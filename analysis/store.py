@@ -253,19 +253,17 @@ class Store:
     ) -> None:
         """Record analysed files (and their symbols), skipped files and removed paths at once."""
         now = time.time()
-        removed = list(removed)
+        records = list(records)
+        gone = [(path,) for path in removed]
         with self.transaction() as db:
-            for path in removed:
-                db.execute("DELETE FROM files WHERE path=?", (path,))
-                db.execute("DELETE FROM symbols WHERE path=?", (path,))
-                db.execute("DELETE FROM skipped WHERE path=?", (path,))
-            for rec in records:
-                db.execute(
-                    "INSERT OR REPLACE INTO files(path, language, hash, size, mtime_ns, encoding, fallback,"
-                    " parse_errors, analyzed_at) VALUES(?,?,?,?,?,?,?,?,?)",
-                    (*rec, now),
-                )
-                db.execute("DELETE FROM skipped WHERE path=?", (rec[0],))
+            for table in ("files", "symbols", "skipped"):
+                db.executemany(f"DELETE FROM {table} WHERE path=?", gone)
+            db.executemany(
+                "INSERT OR REPLACE INTO files(path, language, hash, size, mtime_ns, encoding, fallback,"
+                " parse_errors, analyzed_at) VALUES(?,?,?,?,?,?,?,?,?)",
+                [(*rec, now) for rec in records],
+            )
+            db.executemany("DELETE FROM skipped WHERE path=?", [(rec[0],) for rec in records])
             symbols = symbols or {}
             db.executemany("DELETE FROM symbols WHERE path=?", [(path,) for path in symbols])
             # A whole-project write (a cold scan: ~400k rows for the standard library) loads
@@ -281,10 +279,10 @@ class Store:
             )
             if bulk:
                 _create_symbol_indexes(db)
-            for path, reason in (skipped or {}).items():
-                db.execute("DELETE FROM files WHERE path=?", (path,))
-                db.execute("DELETE FROM symbols WHERE path=?", (path,))
-                db.execute("INSERT OR REPLACE INTO skipped(path, reason) VALUES(?, ?)", (path, reason))
+            skipped = skipped or {}
+            for table in ("files", "symbols"):
+                db.executemany(f"DELETE FROM {table} WHERE path=?", [(path,) for path in skipped])
+            db.executemany("INSERT OR REPLACE INTO skipped(path, reason) VALUES(?, ?)", skipped.items())
 
     def symbols(self, path: str | None = None, name: str | None = None) -> list[sqlite3.Row]:
         sql = "SELECT path, name, kind, definition, line, col, end_line, container FROM symbols"
@@ -304,14 +302,16 @@ class Store:
     def replace_suggestions(self, paths: Iterable[str], suggestions: Iterable[Suggestion]) -> None:
         """Make the stored suggestions for ``paths`` exactly ``suggestions`` (others untouched)."""
         now = time.time()
+        paths = list(dict.fromkeys(paths))
         with self.transaction() as db:
-            created = {
-                r[0]: r[1]
-                for path in paths
-                for r in db.execute("SELECT fingerprint, created_at FROM suggestions WHERE path=?", (path,))
-            }
-            for path in {p for p in paths}:
-                db.execute("DELETE FROM suggestions WHERE path=?", (path,))
+            created: dict[str, float] = {}
+            for i in range(0, len(paths), 500):  # SQLite's limit on bound parameters is 999+
+                part = paths[i : i + 500]
+                created.update(db.execute(
+                    f"SELECT fingerprint, created_at FROM suggestions WHERE path IN ({','.join('?' * len(part))})",
+                    part,
+                ).fetchall())
+            db.executemany("DELETE FROM suggestions WHERE path=?", [(path,) for path in paths])
             db.executemany(
                 "INSERT OR REPLACE INTO suggestions(fingerprint, path, code, line, data, created_at, updated_at)"
                 " VALUES(?,?,?,?,?,?,?)",

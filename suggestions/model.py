@@ -224,7 +224,7 @@ class Suggestion:
             "category": self.category,
             "diff": self.diff,
             "evidence": _to_json(self.evidence),
-            "validation": _to_json(self.validation),
+            "validation": _validation_json(self.validation),
             "score": self.score,
             "score_breakdown": [_to_json(t) for t in self.score_breakdown],
         }
@@ -314,6 +314,16 @@ def _to_json(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [_to_json(v) for v in obj]
     return obj
+
+
+_PENDING = Validation()
+_PENDING_JSON: dict[str, Any] = _to_json(_PENDING)
+
+
+def _validation_json(v: Validation) -> dict[str, Any]:
+    if v == _PENDING:  # most suggestions: a copy of the encoded default
+        return {**_PENDING_JSON, "tests_run": [], "failed_tests": []}
+    return _to_json(v)  # type: ignore[no-any-return]
 
 
 _FIELDS: dict[type, list[tuple[str, Any]]] = {}

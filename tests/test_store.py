@@ -148,3 +148,17 @@ def test_bulk_symbol_write_keeps_the_indexes(project: Path) -> None:
         # A second bulk write replaces the file's rows instead of adding to them.
         store.update_files([("a.py", "python", "h2", 1, 1, "utf-8", False, 0)], symbols={"a.py": rows})
         assert len(store.symbols(path="a.py")) == 25_000
+
+
+def test_replacing_suggestions_keeps_when_each_was_first_seen(project: Path) -> None:
+    kept, gone = make("a.py", text="x=[]"), make("a.py", text="y=[]")
+    with Store(project) as store:
+        store.replace_suggestions(["a.py"], [kept, gone])
+        first = dict(store.execute("SELECT fingerprint, created_at FROM suggestions"))
+        time.sleep(0.01)
+        new = make("a.py", text="z=[]")
+        store.replace_suggestions(["a.py", "b.py"], [kept, new])
+        rows = {r[0]: (r[1], r[2]) for r in store.execute("SELECT fingerprint, created_at, updated_at FROM suggestions")}
+    assert set(rows) == {kept.fingerprint, new.fingerprint}
+    assert rows[kept.fingerprint][0] == first[kept.fingerprint] < rows[kept.fingerprint][1]
+    assert rows[new.fingerprint][0] == rows[new.fingerprint][1] > first[kept.fingerprint]

@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> ScanResult:
     """Scan and store at once: each batch of results is written while the workers go on."""
     stale = set(store.file_hashes())
+    written: set[str] = set()
 
     def write(files: list[FileResult]) -> None:
         ok = [f for f in files if f.record]
@@ -37,13 +38,18 @@ def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> Sc
             symbols={f.path: f.symbols for f in ok},
             skipped={f.path: f.skipped for f in files if f.skipped},
         )
-        store.replace_suggestions({f.path for f in files}, [s for f in files for s in f.suggestions])
+        suggestions = [s for f in files for s in f.suggestions]
+        store.replace_suggestions({f.path for f in files}, suggestions)
+        written.update(s.fingerprint for s in suggestions)
         stale.difference_update(f.path for f in ok)
 
     result = scan_project(root, config, jobs=jobs, on_files=write)
     store.update_files([], skipped=result.skipped, removed=stale - set(result.skipped))
-    revised = [f for f in result.files if f.path in result.revised]
-    store.replace_suggestions(stale | {f.path for f in revised}, [s for f in revised for s in f.suggestions])
+    store.replace_suggestions(stale, [])
+    # The project-level pass added cross-file duplicates to files already written.
+    store.put_suggestions(
+        s for f in result.files if f.path in result.revised for s in f.suggestions if s.fingerprint not in written
+    )
     return result
 
 
