@@ -34,7 +34,9 @@ __all__ = [
     "TraceResult",
     "collector_env",
     "default_command",
+    "instrument_cache",
     "merge_dir",
+    "prune_instrument_cache",
     "run_traced",
 ]
 
@@ -123,6 +125,33 @@ def default_command(root: Path, configured: str) -> list[str]:
     return words
 
 
+INSTRUMENT_CACHE_FILES = 4000
+
+
+def instrument_cache(root: Path) -> Path:
+    """Where the collector keeps project modules compiled with probes (Python 3.11)."""
+    return state_dir(root) / "cache" / "instrument"
+
+
+def prune_instrument_cache(root: Path, keep: int = INSTRUMENT_CACHE_FILES) -> None:
+    """Drop the least recently written entries beyond ``keep`` (edited files leave old ones)."""
+    folder = instrument_cache(root)
+    if not folder.is_dir():
+        return
+    entries = []
+    for sub in folder.iterdir():
+        if sub.is_dir():
+            for f in sub.iterdir():
+                with contextlib.suppress(OSError):
+                    entries.append((f.stat().st_mtime, f))
+    if len(entries) <= keep:
+        return
+    entries.sort()
+    for _, f in entries[: len(entries) - keep]:
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
 def collector_env(
     root: Path,
     outdir: Path,
@@ -150,6 +179,8 @@ def collector_env(
     env["KAIZEN_TRACE_SAMPLES"] = str(type_samples)
     env["KAIZEN_TRACE_FLUSH"] = str(flush_s)
     env["KAIZEN_TRACE_MODE"] = mode
+    # Python 3.11 compiles project modules with probes; the compiled code is kept here.
+    env["KAIZEN_TRACE_CACHE"] = str(instrument_cache(root))
     env.pop("KAIZEN_TRACE_TEST", None)
     if live is not None:
         env["KAIZEN_TRACE_LIVE"] = str(live)
@@ -216,6 +247,7 @@ def run_traced(
         raise TraceError("no command to trace")
     outdir = state_dir(root) / "traces" / f"run-{int(time.time() * 1000)}-{os.getpid()}"
     outdir.mkdir(parents=True, exist_ok=True)
+    prune_instrument_cache(root)
     run_env = collector_env(root, outdir, env, lines=lines, live=live, type_samples=type_samples,
                             flush_s=flush_s, mode=mode)
     started = time.time()

@@ -1,6 +1,6 @@
 """Overhead of `kaizen trace` on real test suites, beside `coverage run` and cProfile.
 
-    python bench/trace_bench.py [--python 3.11 3.12] [--projects boltons attrs] [--repeat 1]
+    python bench/trace_bench.py [--python 3.11 3.12] [--projects boltons attrs] [--repeat 1] [--bytecode]
 
 Fetches the sdists of boltons==26.2.0 and attrs (latest) into bench/.cache/, makes one venv
 per interpreter there (pytest, hypothesis, coverage, pympler, cloudpickle), then runs each
@@ -9,6 +9,14 @@ callers, exceptions, types, per-test line coverage), under `coverage run` and un
 `python -m cProfile`. It prints wall time and CPU time (of the child processes) and the
 ratios to the plain run. The machine is shared, so CPU time is the steadier figure; each
 mode takes the minimum of --repeat runs, interleaved.
+
+On Python 3.11 the collector compiles the project's modules with probes and caches that code
+in the project's Kaizen store: ``kaizen`` is a run with that cache warm (the usual case: the
+same suite traced again), ``kaizen-cold`` a run that first empties it. By default every mode
+runs with PYTHONDONTWRITEBYTECODE=1, so the plain run compiles the project from source each
+time while a warm ``kaizen`` run loads its cached code; ``--bytecode`` lets every mode use and
+write ``__pycache__`` instead (after a first untimed plain run), the comparison least
+favourable to Kaizen.
 
 attrs is run on a subset of its suite (ATTRS_TESTS below, ~660 tests): the whole suite takes
 ~45 s per run here, and the files left out either need tools we do not install (mypy,
@@ -34,7 +42,7 @@ ROOT = HERE.parent
 CACHE = HERE / ".cache"
 sys.path.insert(0, str(ROOT))
 
-from analysis.tracing import run_traced  # noqa: E402
+from analysis.tracing import instrument_cache, run_traced  # noqa: E402
 
 PYTHONS = {
     "3.11": Path.home() / ".pyenv/versions/3.11.7/bin/python",
@@ -92,14 +100,21 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_mode(mode: str, py: Path, src: Path, tests: list[str], extra_env: dict[str, str]) -> tuple[float, float, str]:
-    env = {**os.environ, **extra_env, "PYTHONDONTWRITEBYTECODE": "1"}
+def run_mode(mode: str, py: Path, src: Path, tests: list[str], extra_env: dict[str, str],
+             bytecode: bool = False) -> tuple[float, float, str]:
+    env = {**os.environ, **extra_env}
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("COVERAGE_CORE", None)
+    if mode == "kaizen-cold":
+        shutil.rmtree(instrument_cache(src), ignore_errors=True)
     pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
     with tempfile.TemporaryDirectory() as tmp:
         cpu0, t0 = _cpu(), time.perf_counter()
         note = ""
-        if mode == "kaizen":
+        if mode in ("kaizen", "kaizen-cold"):
             result = run_traced(src, [str(py), *pytest_args], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, timeout=1800)
             code = result.exit_code
@@ -124,8 +139,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--python", nargs="+", default=["3.11", "3.12"], choices=sorted(PYTHONS))
     ap.add_argument("--projects", nargs="+", default=list(PROJECTS), choices=list(PROJECTS))
-    ap.add_argument("--modes", nargs="+", default=["plain", "kaizen", "coverage", "cprofile"])
+    ap.add_argument("--modes", nargs="+", default=["plain", "kaizen", "kaizen-cold", "coverage", "cprofile"],
+                    choices=["plain", "kaizen", "kaizen-cold", "coverage", "cprofile"])
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--bytecode", action="store_true", help="let every mode use and write __pycache__")
     args = ap.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -135,10 +152,14 @@ def main() -> int:
             spec, tests, extra = PROJECTS[name]
             src = fetch(spec)
             shutil.rmtree(src / ".kaizen", ignore_errors=True)
+            if args.bytecode or "kaizen" in args.modes:  # warm-up, untimed: __pycache__, instrument cache
+                run_mode("plain" if args.bytecode else "kaizen", py, src, tests, extra, args.bytecode)
+                if args.bytecode and "kaizen" in args.modes:
+                    run_mode("kaizen", py, src, tests, extra, args.bytecode)
             best: dict[str, tuple[float, float, str]] = {}
             for _ in range(args.repeat):
                 for mode in args.modes:
-                    wall, cpu, note = run_mode(mode, py, src, tests, extra)
+                    wall, cpu, note = run_mode(mode, py, src, tests, extra, args.bytecode)
                     old = best.get(mode)
                     if old is None or cpu < old[1]:
                         best[mode] = (wall, cpu, note or (old[2] if old else ""))

@@ -33,8 +33,12 @@ with ``sys.settrace`` instead.
 from __future__ import annotations
 
 import ast
+import hashlib
+import importlib.util
+import marshal
 import os
 import sys
+import threading
 from collections.abc import Callable
 from importlib.machinery import (
     BYTECODE_SUFFIXES,
@@ -61,11 +65,15 @@ class Registry:
         relpath: Callable[[str], str | None],
         new_unit: Callable[[str, str, int, int, bool, bool], int],
         new_block: Callable[[int, bool], int],
-        block_lines: Callable[[int, tuple[int, ...]], None],
+        block_lines: Callable[[int, list[int]], None],
         map_code: Callable[[CodeType, int], None],
         error: Callable[[str], None],
         lines: bool,
+        next_ids: Callable[[], tuple[int, int]],
+        cache_dir: str,
     ) -> None:
+        self.next_ids = next_ids  # the next unit and block numbers
+        self.cache_dir = cache_dir
         self.relpath = relpath
         self.new_unit = new_unit
         self.new_block = new_block
@@ -85,29 +93,56 @@ def _is_doc(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
-def _located(node: Any, line: int) -> Any:
-    n: Any
-    for n in ast.walk(node):
-        if "lineno" in n._attributes:
-            n.lineno = n.end_lineno = line
-            n.col_offset = n.end_col_offset = 0
-    return node
+def _at(line: int) -> dict[str, Any]:
+    return {"lineno": line, "col_offset": 0, "end_lineno": line, "end_col_offset": 0}
 
 
-def _call(name: str, *args: ast.expr) -> ast.Call:
-    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+def _name(name: str, line: int) -> ast.Name:
+    return ast.Name(name, ast.Load(), **_at(line))
 
 
-def _has_yield(fn: ast.AST) -> bool:
-    todo = list(ast.iter_child_nodes(fn))
+def _const(value: Any, line: int) -> ast.Constant:
+    return ast.Constant(value, **_at(line))
+
+
+def _call(line: int, name: str, *args: Any) -> ast.Call:
+    """``name(*args)``; plain ints and None in args become constants."""
+    values: list[ast.expr] = [a if isinstance(a, ast.expr) else _const(a, line) for a in args]
+    return ast.Call(_name(name, line), values, [], **_at(line))
+
+
+def _probe(line: int, name: str, *args: Any) -> ast.Expr:
+    return ast.Expr(_call(line, name, *args), **_at(line))
+
+
+def _scan(tree: ast.AST) -> tuple[set[int], list[ast.Lambda]]:
+    """One walk: the functions that contain ``yield`` (by id), and every lambda."""
+    gens: set[int] = set()
+    lambdas: list[ast.Lambda] = []
+    todo: list[tuple[Any, Any]] = [(tree, None)]
+    node_type = ast.AST
     while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        todo.extend(ast.iter_child_nodes(node))
-    return False
+        node, fn = todo.pop()
+        t = type(node)
+        if t is ast.Yield or t is ast.YieldFrom:
+            if fn is not None:
+                gens.add(id(fn))
+        elif t is ast.Lambda:
+            lambdas.append(node)
+            fn = node
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            fn = node
+        elif t is ast.ClassDef:
+            fn = None
+        for field in node._fields:
+            v = getattr(node, field, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, node_type) and x._fields:
+                        todo.append((x, fn))
+            elif isinstance(v, node_type) and v._fields:
+                todo.append((v, fn))
+    return gens, lambdas
 
 
 def _header(node: Any) -> range:
@@ -137,6 +172,7 @@ class _Transform:
         self.rel = rel
         self.units: dict[tuple[str, int], int] = {}
         self.module_uid = -1
+        self.gens: set[int] = set()
 
     def module(self, tree: ast.Module) -> None:
         body = tree.body
@@ -151,58 +187,46 @@ class _Transform:
         ctx = _Ctx(uid, "", True, True)
         line = rest[0].lineno
         new = self.stmts(rest, ctx, range(head[0].lineno, int(head[0].end_lineno or 0) + 1) if i else ())
-        new.append(_located(ast.Expr(_call(EXIT, ast.Constant(uid), ast.Constant(None))), last))
-        tree.body = [*head, _located(ast.Expr(_call(ENTER, ast.Constant(uid))), line),
-                     self._wrap(new, uid, UNWIND, line, last)]
+        new.append(_probe(last, EXIT, uid, None))
+        tree.body = [*head, _probe(line, ENTER, uid), self._wrap(new, uid, UNWIND, line, last)]
 
     def _wrap(self, body: list[ast.stmt], uid: int, probe: str, line: int, last: int) -> ast.Try:
-        handler = _located(ast.ExceptHandler(
-            type=ast.Name("BaseException", ast.Load()), name=None,
-            body=[ast.Expr(_call(probe, ast.Constant(uid))), ast.Raise(exc=None, cause=None)]), last)
-        node: ast.Try = _located(ast.Try(body=[], handlers=[handler], orelse=[], finalbody=[]), line)
-        node.body = body
-        return node
+        handler = ast.ExceptHandler(type=_name("BaseException", last), name=None,
+                                    body=[_probe(last, probe, uid), ast.Raise(exc=None, cause=None, **_at(last))],
+                                    **_at(last))
+        return ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[], **_at(line))
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: _Ctx) -> None:
         qual = ctx.prefix + node.name
         first = min([d.lineno for d in node.decorator_list] + [node.lineno])
         last = int(node.end_lineno or node.lineno)
-        gen = isinstance(node, ast.AsyncFunctionDef) or _has_yield(node)
-        self.lambdas([*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d)], ctx)
+        gen = isinstance(node, ast.AsyncFunctionDef) or id(node) in self.gens
         uid = self.reg.new_unit(self.rel, qual, first, last, False, gen)
         self.units[(node.name, first)] = uid
         body = node.body
         head = body[:1] if _is_doc(body[0]) else []
-        rest = body[len(head):] or [_located(ast.Pass(), body[0].lineno)]
+        rest = body[len(head):] or [ast.Pass(**_at(body[0].lineno))]
         line = rest[0].lineno
         inner = _Ctx(uid, qual + ".<locals>.", gen)
         new = self.stmts(rest, inner, ())
         if not gen:
-            new.append(_located(ast.Return(_call(EXIT, ast.Constant(uid), ast.Constant(None))), last))
-        node.body = [*head, _located(ast.Expr(_call(START if gen else ENTER, ast.Constant(uid))), line),
+            new.append(ast.Return(_call(last, EXIT, uid, None), **_at(last)))
+        node.body = [*head, _probe(line, START if gen else ENTER, uid),
                      self._wrap(new, uid, PASSING if gen else UNWIND, line, last)]
 
-    def lambdas(self, nodes: list[Any], ctx: _Ctx) -> None:
-        """Lambdas in these expressions (not in nested statements) record their line when called."""
+    def lambdas(self, lambdas: list[ast.Lambda]) -> None:
+        """Each lambda body records its lines when called (as ``(_kaizen_cov.__setitem__(n, 1), body)[1]``)."""
         if not self.reg.lines:
             return
-        todo = list(nodes)
-        while todo:
-            node = todo.pop()
-            if isinstance(node, ast.Lambda):
-                block = self.reg.new_block(ctx.uid, True)
-                self.reg.block_lines(block, tuple(range(node.lineno, int(node.end_lineno or node.lineno) + 1)))
-                mark = ast.Call(ast.Attribute(ast.Name(COV, ast.Load()), "__setitem__", ast.Load()),
-                                [ast.Constant(block), ast.Constant(1)], [])
-                body = node.body
-                node.body = ast.Subscript(ast.Tuple([_located(mark, body.lineno), body], ast.Load()),
-                                          ast.Constant(1), ast.Load())
-                ast.copy_location(node.body, body)
-                ast.copy_location(node.body.value, body)
-                ast.copy_location(node.body.slice, body)
-                todo.append(body)
-            elif not isinstance(node, ast.stmt) or node in nodes:
-                todo.extend(ast.iter_child_nodes(node))
+        for node in lambdas:
+            block = self.reg.new_block(self.module_uid, True)
+            self.reg.block_lines(block, list(range(node.lineno, int(node.end_lineno or node.lineno) + 1)))
+            body = node.body
+            line = body.lineno
+            mark = ast.Call(ast.Attribute(_name(COV, line), "__setitem__", ast.Load(), **_at(line)),
+                            [_const(block, line), _const(1, line)], [], **_at(line))
+            node.body = ast.Subscript(ast.Tuple([mark, body], ast.Load(), **_at(line)), _const(1, line), ast.Load(),
+                                      **_at(line))
 
     def stmts(self, stmts: list[ast.stmt], ctx: _Ctx, extra: tuple[int, ...] | range) -> list[ast.stmt]:
         out: list[ast.stmt] = []
@@ -216,10 +240,10 @@ class _Transform:
                 lines = pending_extra
                 pending_extra = []
                 block = self.reg.new_block(ctx.uid, False)
-                marker = ast.Assign(
-                    targets=[ast.Subscript(ast.Name(COV, ast.Load()), ast.Constant(block), ast.Store())],
-                    value=ast.Constant(1))
-                out.append(_located(marker, s.lineno))
+                self.reg.block_lines(block, lines)  # filled in below
+                line = s.lineno
+                target = ast.Subscript(_name(COV, line), _const(block, line), ast.Store(), **_at(line))
+                out.append(ast.Assign(targets=[target], value=_const(1, line), **_at(line)))
                 need = False
             compound = False
             if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -230,7 +254,6 @@ class _Transform:
                 doc = s.body[:1] if _is_doc(s.body[0]) and len(s.body) > 1 else []  # stays first: the __doc__
                 s.body = doc + self.stmts(s.body[len(doc):], _Ctx(ctx.uid, ctx.prefix + s.name + ".", True, True),
                                           range(doc[0].lineno, int(doc[0].end_lineno or 0) + 1) if doc else ())
-                self.lambdas(s.decorator_list + s.bases + [k.value for k in s.keywords], ctx)
                 compound = True
             elif type(s) in _COMPOUND:
                 own = _header(s)
@@ -244,10 +267,8 @@ class _Transform:
                     if isinstance(s, (ast.With, ast.AsyncWith)):
                         # An exception that a context manager swallows leaves no other trace.
                         s.body = [self._wrap(s.body, ctx.uid, PASSING, s.body[0].lineno, int(s.end_lineno or s.lineno))]
-                self.lambdas([n for n in ast.iter_child_nodes(s) if isinstance(n, ast.expr)]
-                             + [i.context_expr for i in getattr(s, "items", ())], ctx)
                 for h in getattr(s, "handlers", ()):
-                    h.body = [_located(ast.Expr(_call(HANDLED, ast.Constant(ctx.uid))), h.body[0].lineno),
+                    h.body = [_probe(h.body[0].lineno, HANDLED, ctx.uid),
                               *self.stmts(h.body, ctx, range(h.lineno, max(h.body[0].lineno, h.lineno + 1)))]
                 for name in ("orelse", "finalbody"):
                     sub = getattr(s, name, None)
@@ -255,31 +276,114 @@ class _Transform:
                         setattr(s, name, self.stmts(sub, ctx, ()))
             else:
                 own = range(s.lineno, int(s.end_lineno or s.lineno) + 1)
-                self.lambdas([s], ctx)
                 if isinstance(s, ast.Return) and not ctx.gen:
-                    s.value = ast.copy_location(
-                        _call(EXIT, ast.Constant(ctx.uid), s.value or ast.Constant(None)), s.value or s)
-                    ast.fix_missing_locations(s)
+                    s.value = _call(s.lineno, EXIT, ctx.uid, s.value)
                 if isinstance(s, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
                     compound = True  # what follows (if anything) starts a new block
             if lines is not None:
                 lines.extend(own)
-                self.reg.block_lines(block, tuple(lines))
             out.append(s)
             if compound or ctx.body:
                 need = self.reg.lines
         return out
 
 
-def _map_codes(reg: Registry, code: CodeType, units: dict[tuple[str, int], int], parent: int) -> None:
+def _map_codes(reg: Registry, code: CodeType, units: dict[tuple[str, int], int], parent: int,
+               order: list[int]) -> None:
     uid = units.get((code.co_name, code.co_firstlineno), parent) if code.co_flags & 0x01 else parent
     reg.map_code(code, uid)
+    order.append(uid)
     for const in code.co_consts:
         if isinstance(const, CodeType):
-            _map_codes(reg, const, units, uid)
+            _map_codes(reg, const, units, uid, order)
 
 
-def instrument(tree: ast.Module, filename: str) -> CodeType | None:
+def _replay_codes(reg: Registry, code: CodeType, order: list[int], i: int = 0) -> int:
+    reg.map_code(code, order[i])
+    i += 1
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            i = _replay_codes(reg, const, order, i)
+    return i
+
+
+class _Recording:
+    """A registry that notes what it numbers, so that a cached module can number it again."""
+
+    def __init__(self, reg: Registry) -> None:
+        self.reg = reg
+        self.lines = reg.lines
+        self.units: list[tuple[str, str, int, int, bool, bool]] = []
+        self.blocks: list[tuple[int, bool, list[int]]] = []
+
+    def new_unit(self, rel: str, qual: str, first: int, last: int, body: bool, gen: bool) -> int:
+        self.units.append((rel, qual, first, last, body, gen))
+        return self.reg.new_unit(rel, qual, first, last, body, gen)
+
+    def new_block(self, uid: int, always: bool) -> int:
+        self.blocks.append((uid, always, []))
+        return self.reg.new_block(uid, always)
+
+    def block_lines(self, block: int, lines: list[int]) -> None:
+        self.blocks[-1] = (*self.blocks[-1][:2], lines)
+        self.reg.block_lines(block, lines)
+
+
+# Instrumented code, cached by source, settings and the numbers its probes were given: a
+# command that imports its modules in the same order (the same test suite, run again) finds
+# every module compiled already. The cache lives in Kaizen's store, never in __pycache__.
+_lock = threading.RLock()
+_SELF = ""
+
+
+def _cache_key(data: bytes, filename: str, extra: str) -> str:
+    global _SELF
+    reg = _REG
+    assert reg is not None
+    if not _SELF:
+        with open(__file__, "rb") as fh:
+            _SELF = hashlib.sha1(fh.read()).hexdigest()
+    h = hashlib.sha1(data)
+    h.update(f"\0{filename}\0{extra}\0{reg.next_ids()}\0{reg.lines}\0{_SELF}\0{sys.version}".encode())
+    return h.hexdigest()
+
+
+def _cache_load(key: str) -> CodeType | None:
+    reg = _REG
+    if reg is None or not reg.cache_dir:
+        return None
+    try:
+        with open(os.path.join(reg.cache_dir, key[:2], key), "rb") as fh:
+            code, units, blocks, order = marshal.load(fh)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    base = reg.next_ids()
+    rec_units = [reg.new_unit(*u) for u in units]
+    if rec_units and rec_units[0] != base[0]:  # pragma: no cover - the key includes the numbers
+        reg.error("instrument cache: numbering moved")
+    for uid, always, lines in blocks:
+        reg.block_lines(reg.new_block(uid, always), lines)
+    _replay_codes(reg, code, order)
+    return code  # type: ignore[no-any-return]
+
+
+def _cache_store(key: str, code: CodeType, rec: _Recording, order: list[int]) -> None:
+    reg = _REG
+    if reg is None or not reg.cache_dir:
+        return
+    try:
+        folder = os.path.join(reg.cache_dir, key[:2])
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, key)
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as fh:
+            marshal.dump((code, rec.units, rec.blocks, order), fh)
+        os.replace(tmp, path)
+    except (OSError, ValueError) as exc:
+        reg.error(f"instrument cache: {exc!r}")
+
+
+def instrument(tree: ast.Module, filename: str, key: str = "") -> CodeType | None:
     """Compile ``tree`` (a project module) with probes; None if it is not project code or fails."""
     reg = _REG
     if reg is None:
@@ -287,25 +391,39 @@ def instrument(tree: ast.Module, filename: str) -> CodeType | None:
     rel = reg.relpath(filename)
     if rel is None:
         return None
-    try:
-        tr = _Transform(reg, rel)
-        tr.module(tree)
-        code = compile(tree, filename, "exec", dont_inherit=True)
-        _map_codes(reg, code, tr.units, tr.module_uid)
+    with _lock:
+        try:
+            rec = _Recording(reg)
+            tr = _Transform(rec, rel)  # type: ignore[arg-type]
+            tr.gens, lambdas = _scan(tree)
+            tr.module(tree)
+            if tr.module_uid >= 0:
+                tr.lambdas(lambdas)
+            code = compile(tree, filename, "exec", dont_inherit=True)
+            order: list[int] = []
+            _map_codes(reg, code, tr.units, tr.module_uid, order)
+        except Exception as exc:
+            reg.error(f"instrument {rel}: {exc!r}")
+            return None
+        if key:
+            _cache_store(key, code, rec, order)
         return code
-    except Exception as exc:
-        reg.error(f"instrument {rel}: {exc!r}")
-        return None
 
 
 def instrument_source(data: bytes, filename: str) -> CodeType | None:
-    import importlib.util
-
-    try:
-        tree = ast.parse(importlib.util.decode_source(data), filename=filename)
-    except (SyntaxError, ValueError, UnicodeDecodeError):
-        return None  # the normal compile raises the same error the program expects
-    return instrument(tree, filename)
+    reg = _REG
+    if reg is None or reg.relpath(filename) is None:
+        return None
+    with _lock:
+        key = _cache_key(data, filename, "") if reg.cache_dir else ""
+        code = _cache_load(key) if key else None
+        if code is not None:
+            return code
+        try:
+            tree = ast.parse(importlib.util.decode_source(data), filename=filename)
+        except (SyntaxError, ValueError, UnicodeDecodeError):
+            return None  # the normal compile raises the same error the program expects
+        return instrument(tree, filename, key)
 
 
 # --- import machinery ------------------------------------------------------------------------
@@ -385,17 +503,42 @@ def patch_pytest() -> None:
     reg = _REG
     real_compile = builtins.compile
 
+    pending: dict[str, str] = {}  # path -> cache key, between _rewrite_test and compile
+
     def compile(source: Any, filename: Any, mode: str, *args: Any, **kwargs: Any) -> Any:
         if isinstance(source, ast.Module) and mode == "exec":
-            code = instrument(source, os.fspath(filename))
+            path = os.fspath(filename)
+            code = instrument(source, path, pending.pop(path, ""))
             if code is not None:
                 return code
         return real_compile(source, filename, mode, *args, **kwargs)
 
     read_pyc = getattr(rw, "_read_pyc", None)
     write_pyc = getattr(rw, "_write_pyc", None)
-    if read_pyc is None or write_pyc is None:
+    rewrite_test = getattr(rw, "_rewrite_test", None)
+    if read_pyc is None or write_pyc is None or rewrite_test is None:
         return  # an unknown pytest: leave its rewriting alone
+    extra = "pytest " + str(getattr(sys.modules.get("pytest"), "__version__", ""))
+
+    def _rewrite_test(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        path = os.fspath(fn)
+        if not reg.cache_dir or reg.relpath(path) is None:
+            return rewrite_test(fn, *args, **kwargs)
+        with _lock:
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                return rewrite_test(fn, *args, **kwargs)
+            key = _cache_key(data, path, extra)
+            code = _cache_load(key)
+            if code is not None:  # the first item only feeds _write_pyc, which skips our code
+                return importlib.util.source_hash(data), code
+            pending[path] = key
+            try:
+                return rewrite_test(fn, *args, **kwargs)
+            finally:
+                pending.pop(path, None)
 
     def _read_pyc(source: Any, *args: Any, **kwargs: Any) -> Any:
         if reg.relpath(os.fspath(source)) is not None:
@@ -408,6 +551,7 @@ def patch_pytest() -> None:
         return write_pyc(state, co, *args, **kwargs)
 
     rw.compile = compile  # type: ignore[attr-defined]
+    rw._rewrite_test = _rewrite_test  # type: ignore[attr-defined]
     rw._read_pyc = _read_pyc  # type: ignore[attr-defined]
     rw._write_pyc = _write_pyc  # type: ignore[attr-defined]
     rw._kaizen_patched = True  # type: ignore[attr-defined]
