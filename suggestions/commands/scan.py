@@ -30,6 +30,15 @@ def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> Sc
     """Scan and store at once: each batch of results is written while the workers go on."""
     stale = set(store.file_hashes())
     written: set[str] = set()
+    pending: list[FileResult] = []
+
+    def add(files: list[FileResult]) -> None:
+        # Batches of ~200 files: each transaction's commit costs, and ten of them take
+        # half the time of a hundred and eighty (measured on the standard library).
+        pending.extend(files)
+        if len(pending) >= 200:
+            write(pending[:])
+            pending.clear()
 
     def write(files: list[FileResult]) -> None:
         ok = [f for f in files if f.record]
@@ -43,7 +52,8 @@ def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> Sc
         written.update(s.fingerprint for s in suggestions)
         stale.difference_update(f.path for f in ok)
 
-    result = scan_project(root, config, jobs=jobs, on_files=write)
+    result = scan_project(root, config, jobs=jobs, on_files=add)
+    write(pending)
     store.update_files([], skipped=result.skipped, removed=stale - set(result.skipped))
     store.replace_suggestions(stale, [])
     # The project-level pass added cross-file duplicates to files already written.
