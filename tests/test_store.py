@@ -95,7 +95,7 @@ def test_files_symbols_and_decisions(project: Path) -> None:
     with Store(project) as store:
         store.update_files(
             [("a.py", "python", "h1", 10, 1, "utf-8", False, 0)],
-            symbols={"a.py": [("f", "function", True, 1, 0, 2, "")]},
+            symbols={"a.py": [("f", "function", True, 1, 0, 2, "", "")]},
             skipped={"big.py": "too large"},
         )
         assert store.file_hashes() == {"a.py": "h1"}
@@ -136,7 +136,7 @@ def test_suggestion_to_dict_equals_the_generic_encoding() -> None:
 
 
 def test_bulk_symbol_write_keeps_the_indexes(project: Path) -> None:
-    rows = [(f"f{i}", "call", False, i, 0, i, "") for i in range(25_000)]
+    rows = [(f"f{i}", "call", False, i, 0, i, "", "") for i in range(25_000)]
     with Store(project) as store:
         store.update_files([("a.py", "python", "h", 1, 1, "utf-8", False, 0)], symbols={"a.py": rows})
         store.update_files([("b.py", "python", "h", 1, 1, "utf-8", False, 0)], symbols={"b.py": rows[:3]})
@@ -162,3 +162,24 @@ def test_replacing_suggestions_keeps_when_each_was_first_seen(project: Path) -> 
     assert set(rows) == {kept.fingerprint, new.fingerprint}
     assert rows[kept.fingerprint][0] == first[kept.fingerprint] < rows[kept.fingerprint][1]
     assert rows[new.fingerprint][0] == rows[new.fingerprint][1] > first[kept.fingerprint]
+
+
+def test_references_are_folded_per_name_and_unfolded_on_read(project: Path) -> None:
+    from analysis.symbols import Symbol, symbol_rows
+
+    found = [
+        Symbol("helper", "call", False, 3, 4, 3),
+        Symbol("Thing", "class", True, 5, 0, 9),
+        Symbol("helper", "call", False, 7, 8, 8),
+        Symbol("print", "call", False, 7, 0, 7),
+        Symbol("helper", "call", False, 12, 0, 12),
+        Symbol("helper", "import", False, 1, 0, 1),
+    ]
+    rows = symbol_rows(found)
+    assert len(rows) == 4 and rows[0][7] == "[[7,8,8],[12,0,12]]"
+    with Store(project) as store:
+        store.update_files([("m.py", "python", "h", 1, 1, "utf-8", False, 0)], symbols={"m.py": rows})
+        back = [tuple(r) for r in store.symbols(path="m.py")]
+        assert sorted(back) == sorted(("m.py", *s[:6], s.container) for s in found)
+        assert [r["line"] for r in store.symbols(name="helper")] == [1, 3, 7, 12]
+        assert store.symbols(name="Thing")[0]["kind"] == "class"
