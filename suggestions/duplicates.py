@@ -31,7 +31,14 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from suggestions.model import Applicability, Source, Span, Suggestion, fingerprint_of
+from suggestions.model import (
+    Applicability,
+    Source,
+    Span,
+    Suggestion,
+    fingerprint_of,
+    pickled_by_fields,
+)
 
 if TYPE_CHECKING:
     from suggestions.engine import Analyzer
@@ -103,6 +110,7 @@ def tokenize(language: str, data: bytes) -> list[bytes]:
     return _RUNS.sub(b"a", data.translate(_WORDS)).translate(None, _SPACE).split(b"\n")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Fingerprints:
     """What a worker sends back for one file: enough to join and to report lines."""

@@ -23,7 +23,7 @@ from analysis.symbols import SymbolRow, symbol_rows
 from suggestions import duplicates
 from suggestions.duplicates import Fingerprints
 from suggestions.engine import Analyzer, Selection
-from suggestions.model import Suggestion
+from suggestions.model import Suggestion, pickled_by_fields
 
 __all__ = ["FileResult", "ScanResult", "analyze_file", "analyzer_for", "scan_project"]
 
@@ -31,6 +31,7 @@ __all__ = ["FileResult", "ScanResult", "analyze_file", "analyzer_for", "scan_pro
 PARALLEL_THRESHOLD = 150
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileResult:
     path: str
