@@ -12,10 +12,11 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from analysis.tracing import run_traced
+from analysis.tracing import instrument_cache, run_traced
 from tests.conftest import write
 from tests.test_trace import CHILD, PROCS, RAISES, THREADS, _check_raises, _fn, _line_of, _store
 
@@ -270,3 +271,30 @@ def test_timeout_kill_keeps_running_frames_as_module(project: Path) -> None:
     assert result.status == "timeout" and result.mode == "instrument"
     assert _fn(result, "tick").calls >= 500  # type: ignore[attr-defined]
     assert _fn(result, "main").total > 0.5  # type: ignore[attr-defined]
+
+
+def _figures(result: object) -> tuple[object, ...]:
+    r: Any = result
+    return (sorted((f.key, f.calls, sorted(f.callers.items())) for f in r.functions),
+            sorted((e.type, e.path, e.line, e.raised, e.caught) for e in r.exceptions),
+            sorted((t, sorted((f, sorted(ls)) for f, ls in c.items())) for t, c in r.coverage.items()))
+
+
+def test_instrumented_code_cache_is_reused_then_invalidated_by_an_edit(project: Path) -> None:
+    write(project, SUITE)
+    cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    first = run_traced(project, cmd, stdout=subprocess.PIPE, timeout=120)
+    cache = instrument_cache(project)
+    entries = {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
+    assert len(entries) == 4  # pkg/__init__.py, pkg/mod.py, tests/conftest.py, tests/test_mod.py
+    second = run_traced(project, cmd, stdout=subprocess.PIPE, timeout=120)
+    assert second.errors == [] and _figures(second) == _figures(first)
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()} == entries  # nothing compiled again
+    mod = project / "pkg/mod.py"
+    mod.write_text("# moved down a line\n" + mod.read_text())
+    third = run_traced(project, cmd, stdout=subprocess.PIPE, timeout=120)
+    assert _fn(third, "make").line == _fn(first, "make").line + 1  # type: ignore[attr-defined]
+    miss = _line_of(mod, "return None")
+    assert _store(project, third).tests_covering("pkg/mod.py", miss, miss) == {"tests/test_mod.py::test_miss"}
+    after = {p for p in cache.rglob("*") if p.is_file()}
+    assert len(after - set(entries)) == 1

@@ -81,7 +81,7 @@ _tls = threading.local()
 # each code object seen so that an id is never reused for another one.
 _kinds: dict[int, bool] = {}  # id(code) -> is it project code?
 _code_of: dict[int, CodeType] = {}
-_meta: dict[int, tuple[str, str, int, int]] = {}  # code -> (relpath, qualname, first, last)
+_meta: dict[Any, tuple[str, str, int, int]] = {}  # code -> (relpath, qualname, first, last)
 _files: dict[str, str | None] = {}  # co_filename -> project-relative path, or None
 _top_dirs: dict[str, bool] = {}  # first path component -> is it a virtual environment?
 _nlines: dict[int, int] = {}  # settrace mode: distinct lines of a code object
@@ -243,7 +243,7 @@ def _is_simple(value: object) -> bool:
     return False
 
 
-def _sample_args(st: _Thread, code: CodeType, frame: FrameType, key: int | None = None) -> None:
+def _sample_args(st: _Thread, code: CodeType, frame: FrameType, key: Any = None) -> None:
     try:
         if key is None:
             key = id(code)
@@ -281,7 +281,7 @@ def _sample_args(st: _Thread, code: CodeType, frame: FrameType, key: int | None 
         pass
 
 
-def _sample_return(st: _Thread, key: int, value: object) -> None:
+def _sample_return(st: _Thread, key: Any, value: object) -> None:
     sample = st.samples.get(key)
     if sample is None:
         return
@@ -632,60 +632,49 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
 # A unit is a project function or module body, numbered from 0; its uid stands where the
 # other modes use id(code). Every process keeps its own numbering (a forked child inherits it).
 
-_cov: list[int] = []  # one flag per straight-line block, set to 1 by the block's probe
-_block_lines: list[list[int]] = []  # block -> its lines (lists that the transform fills)
-_block_unit: list[int] = []  # block -> the unit whose file it is in
-_units = 0
-_body_units: set[int] = set()  # module bodies
-_code_uid: dict[int, int] = {}  # id(code) -> uid of the unit it belongs to (lambdas: their parent)
+_cov: dict[str, int] = {}  # block key -> 1, set by the block's probe when it runs
+_blocks: dict[str, tuple[str, list[int]]] = {}  # block key -> (its unit, its lines)
+_body_units: set[str] = set()  # module bodies
+_code_uid: dict[int, str] = {}  # id(code) -> uid of the unit it belongs to (lambdas: their parent)
 
 
-def _i_new_unit(rel: str, qual: str, first: int, last: int, body: bool, gen: bool) -> int:
-    global _units
-    uid = _units
-    _units += 1
+def _i_add_unit(uid: str, rel: str, qual: str, first: int, last: int, body: bool) -> None:
     _meta[uid] = (rel, qual, first, last)
     if body:
         _body_units.add(uid)
-    return uid
 
 
-def _i_new_block(uid: int, always: bool) -> int:
-    n = len(_cov)
-    _cov.append(0)
-    _block_lines.append([])
-    _block_unit.append(uid)
-    return n
+def _i_add_block(key: str, uid: str, lines: list[int]) -> None:
+    _blocks[key] = (uid, lines)
 
 
-def _i_next_ids() -> tuple[int, int]:
-    return _units, len(_cov)
-
-
-def _i_block_lines(block: int, lines: list[int]) -> None:
-    _block_lines[block] = lines
-
-
-def _i_map_code(code: CodeType, uid: int) -> None:
+def _i_map_code(code: CodeType, uid: str) -> None:
     _code_uid[id(code)] = uid
     _code_of[id(code)] = code  # held: its id is never reused for another code object
 
 
-def _i_enter(uid: int) -> None:
+def _i_enter(uid: str) -> None:
+    # The hot path (every call of a project function): no method calls but the clock.
     try:
         st = _tls.st
     except AttributeError:
         st = _state()
-    rec = st.funcs.get(uid)
-    if rec is None:
+    try:
+        rec = st.funcs[uid]
+    except KeyError:
         rec = st.funcs[uid] = _new_rec()
     stack = st.stack
     n = rec[0] = rec[0] + 1
-    caller = stack[-1][5] if stack else None
-    if caller == rec[5]:
+    if stack:
+        caller = stack[-1][5]
+        if caller == rec[5]:
+            rec[6] += 1
+        else:
+            _switch_caller(rec, caller)
+    elif rec[5] is None:
         rec[6] += 1
     else:
-        _switch_caller(rec, caller)
+        _switch_caller(rec, None)
     rec[3] += 1
     if n == rec[7]:
         rec[7] = _next_sample(n)
@@ -699,7 +688,7 @@ def _i_enter(uid: int) -> None:
         flush()
 
 
-def _i_start(uid: int) -> None:
+def _i_start(uid: str) -> None:
     """First start of a generator or coroutine: counted, not timed."""
     try:
         st = _tls.st
@@ -721,7 +710,7 @@ def _i_start(uid: int) -> None:
         _sample_args(st, frame.f_code, frame, uid)
 
 
-def _i_exit(uid: int, value: Any) -> Any:
+def _i_exit(uid: str, value: Any) -> Any:
     try:
         st = _tls.st
     except AttributeError:
@@ -745,7 +734,7 @@ def _i_exit(uid: int, value: Any) -> Any:
     return value
 
 
-def _i_raise_key(exc: BaseException, uid: int) -> tuple[int, int, str]:
+def _i_raise_key(exc: BaseException, uid: str) -> tuple[Any, int, str]:
     """Where an exception met project code first: the deepest project frame of its traceback."""
     where = (uid, _meta[uid][2])
     tb = exc.__traceback__
@@ -757,7 +746,7 @@ def _i_raise_key(exc: BaseException, uid: int) -> tuple[int, int, str]:
     return (where[0], where[1], type(exc).__qualname__)
 
 
-def _i_count(st: _Thread, exc: BaseException, uid: int) -> tuple[int, int, str]:
+def _i_count(st: _Thread, exc: BaseException, uid: str) -> tuple[Any, int, str]:
     if exc is st.last_exc and st.last_key is not None:
         return st.last_key
     key = _i_raise_key(exc, uid)
@@ -770,7 +759,7 @@ def _i_count(st: _Thread, exc: BaseException, uid: int) -> tuple[int, int, str]:
     return key
 
 
-def _i_unwind(uid: int) -> None:
+def _i_unwind(uid: str) -> None:
     """An exception leaves a project function (called from its wrapper's handler)."""
     try:
         st = _state()
@@ -785,7 +774,7 @@ def _i_unwind(uid: int) -> None:
             _errors.append(f"unwind probe: {e!r}")
 
 
-def _i_passing(uid: int) -> None:
+def _i_passing(uid: str) -> None:
     """An exception leaves a generator's body or a ``with`` body (its context manager may swallow it)."""
     exc = sys.exc_info()[1]
     if exc is None or isinstance(exc, GeneratorExit):
@@ -797,7 +786,7 @@ def _i_passing(uid: int) -> None:
             _errors.append(f"unwind probe: {e!r}")
 
 
-def _i_handled(uid: int) -> None:
+def _i_handled(uid: str) -> None:
     """A project ``except`` clause caught an exception."""
     exc = sys.exc_info()[1]
     if exc is None:
@@ -811,28 +800,20 @@ def _i_handled(uid: int) -> None:
             _errors.append(f"handler probe: {e!r}")
 
 
-def _i_collect() -> dict[int, set[int]]:
-    """The lines of the blocks run since the last call (which are re-armed).
-
-    ``list.index`` finds the set flags at C speed, so a test costs little more than the
-    blocks it ran, however large the project.
-    """
-    cov: dict[int, set[int]] = {}
-    flags = _cov
-    find = flags.index
-    i = 0
-    while True:
-        try:
-            i = find(1, i)
-        except ValueError:
-            return cov
-        flags[i] = 0
-        uid = _block_unit[i]
-        lines = cov.get(uid)
-        if lines is None:
-            lines = cov[uid] = set()
-        lines.update(_block_lines[i])
-        i += 1
+def _i_collect() -> dict[Any, set[int]]:
+    """The lines of the blocks run since the last call (which are re-armed)."""
+    cov: dict[Any, set[int]] = {}
+    for key in list(_cov):  # a copy: other threads may be adding blocks
+        _cov.pop(key, None)
+        found = _blocks.get(key)
+        if found is None:
+            continue
+        uid, lines = found
+        seen = cov.get(uid)
+        if seen is None:
+            seen = cov[uid] = set()
+        seen.update(lines)
+    return cov
 
 
 def _install_instrument() -> bool:
@@ -846,8 +827,8 @@ def _install_instrument() -> bool:
               ki.PASSING: _i_passing, ki.HANDLED: _i_handled, ki.COV: _cov}
     for name, fn in probes.items():
         setattr(builtins, name, fn)
-    ki.install(ki.Registry(_relpath, _i_new_unit, _i_new_block, _i_block_lines, _i_map_code,
-                           _errors.append, _LINES, _i_next_ids, os.environ.get("KAIZEN_TRACE_CACHE", "")))
+    ki.install(ki.Registry(_relpath, _i_add_unit, _i_add_block, _i_map_code, _errors.append, _LINES,
+                           os.environ.get("KAIZEN_TRACE_CACHE", "")))
     return True
 
 
@@ -932,7 +913,7 @@ def _thread_excepthook(args: Any) -> None:
 # --- output --------------------------------------------------------------------------------------
 
 
-def _kind(code: int) -> str:
+def _kind(code: Any) -> str:
     if _mode == "instrument":
         return "body" if code in _body_units else "function"
     return "function" if _code_of[code].co_flags & 0x01 else "body"  # CO_OPTIMIZED: a def

@@ -63,21 +63,17 @@ class Registry:
     def __init__(
         self,
         relpath: Callable[[str], str | None],
-        new_unit: Callable[[str, str, int, int, bool, bool], int],
-        new_block: Callable[[int, bool], int],
-        block_lines: Callable[[int, list[int]], None],
-        map_code: Callable[[CodeType, int], None],
+        add_unit: Callable[[str, str, str, int, int, bool], None],
+        add_block: Callable[[str, str, list[int]], None],
+        map_code: Callable[[CodeType, str], None],
         error: Callable[[str], None],
         lines: bool,
-        next_ids: Callable[[], tuple[int, int]],
         cache_dir: str,
     ) -> None:
-        self.next_ids = next_ids  # the next unit and block numbers
+        self.add_unit = add_unit  # (uid, relpath, qualname, first line, last line, module body?)
+        self.add_block = add_block  # (block key, uid, its lines: a list filled in later)
         self.cache_dir = cache_dir
         self.relpath = relpath
-        self.new_unit = new_unit
-        self.new_block = new_block
-        self.block_lines = block_lines
         self.map_code = map_code
         self.error = error
         self.lines = lines
@@ -159,7 +155,7 @@ _COMPOUND: tuple[type, ...] = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Wit
 class _Ctx:
     __slots__ = ("body", "gen", "prefix", "uid")
 
-    def __init__(self, uid: int, prefix: str, gen: bool, body: bool = False) -> None:
+    def __init__(self, uid: str, prefix: str, gen: bool, body: bool = False) -> None:
         self.uid = uid
         self.prefix = prefix  # qualname prefix for definitions in this scope
         self.gen = gen  # no ``return`` rewrite (module, class body, generator)
@@ -170,8 +166,10 @@ class _Transform:
     def __init__(self, reg: Registry, rel: str) -> None:
         self.reg = reg
         self.rel = rel
-        self.units: dict[tuple[str, int], int] = {}
-        self.module_uid = -1
+        self.units: dict[tuple[str, int], str] = {}
+        self.module_uid = ""
+        self.n_units = 0
+        self.n_blocks = 0
         self.gens: set[int] = set()
 
     def module(self, tree: ast.Module) -> None:
@@ -183,14 +181,27 @@ class _Transform:
         if not rest:
             return
         last = max(int(getattr(n, "end_lineno", 0) or n.lineno) for n in rest)
-        uid = self.module_uid = self.reg.new_unit(self.rel, "<module>", 1, last, True, False)
+        uid = self.module_uid = self.new_unit("<module>", 1, last, True)
         ctx = _Ctx(uid, "", True, True)
         line = rest[0].lineno
         new = self.stmts(rest, ctx, range(head[0].lineno, int(head[0].end_lineno or 0) + 1) if i else ())
         new.append(_probe(last, EXIT, uid, None))
         tree.body = [*head, _probe(line, ENTER, uid), self._wrap(new, uid, UNWIND, line, last)]
 
-    def _wrap(self, body: list[ast.stmt], uid: int, probe: str, line: int, last: int) -> ast.Try:
+    def new_unit(self, qual: str, first: int, last: int, body: bool) -> str:
+        """A unit's id: its file and rank there, the same in every run of the same source."""
+        uid = f"{self.rel}:{self.n_units}"
+        self.n_units += 1
+        self.reg.add_unit(uid, self.rel, qual, first, last, body)
+        return uid
+
+    def new_block(self, uid: str, lines: list[int]) -> str:
+        key = f"{self.rel}#{self.n_blocks}"
+        self.n_blocks += 1
+        self.reg.add_block(key, uid, lines)
+        return key
+
+    def _wrap(self, body: list[ast.stmt], uid: str, probe: str, line: int, last: int) -> ast.Try:
         handler = ast.ExceptHandler(type=_name("BaseException", last), name=None,
                                     body=[_probe(last, probe, uid), ast.Raise(exc=None, cause=None, **_at(last))],
                                     **_at(last))
@@ -201,7 +212,7 @@ class _Transform:
         first = min([d.lineno for d in node.decorator_list] + [node.lineno])
         last = int(node.end_lineno or node.lineno)
         gen = isinstance(node, ast.AsyncFunctionDef) or id(node) in self.gens
-        uid = self.reg.new_unit(self.rel, qual, first, last, False, gen)
+        uid = self.new_unit(qual, first, last, False)
         self.units[(node.name, first)] = uid
         body = node.body
         head = body[:1] if _is_doc(body[0]) else []
@@ -219,8 +230,7 @@ class _Transform:
         if not self.reg.lines:
             return
         for node in lambdas:
-            block = self.reg.new_block(self.module_uid, True)
-            self.reg.block_lines(block, list(range(node.lineno, int(node.end_lineno or node.lineno) + 1)))
+            block = self.new_block(self.module_uid, list(range(node.lineno, int(node.end_lineno or node.lineno) + 1)))
             body = node.body
             line = body.lineno
             mark = ast.Call(ast.Attribute(_name(COV, line), "__setitem__", ast.Load(), **_at(line)),
@@ -231,7 +241,6 @@ class _Transform:
     def stmts(self, stmts: list[ast.stmt], ctx: _Ctx, extra: tuple[int, ...] | range) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         lines: list[int] | None = None
-        block = -1
         need = self.reg.lines
         pending_extra = list(extra)
         s: Any
@@ -239,8 +248,7 @@ class _Transform:
             if need:
                 lines = pending_extra
                 pending_extra = []
-                block = self.reg.new_block(ctx.uid, False)
-                self.reg.block_lines(block, lines)  # filled in below
+                block = self.new_block(ctx.uid, lines)  # lines: filled in below
                 line = s.lineno
                 target = ast.Subscript(_name(COV, line), _const(block, line), ast.Store(), **_at(line))
                 out.append(ast.Assign(targets=[target], value=_const(1, line), **_at(line)))
@@ -288,8 +296,8 @@ class _Transform:
         return out
 
 
-def _map_codes(reg: Registry, code: CodeType, units: dict[tuple[str, int], int], parent: int,
-               order: list[int]) -> None:
+def _map_codes(reg: Registry, code: CodeType, units: dict[tuple[str, int], str], parent: str,
+               order: list[str]) -> None:
     uid = units.get((code.co_name, code.co_firstlineno), parent) if code.co_flags & 0x01 else parent
     reg.map_code(code, uid)
     order.append(uid)
@@ -298,7 +306,7 @@ def _map_codes(reg: Registry, code: CodeType, units: dict[tuple[str, int], int],
             _map_codes(reg, const, units, uid, order)
 
 
-def _replay_codes(reg: Registry, code: CodeType, order: list[int], i: int = 0) -> int:
+def _replay_codes(reg: Registry, code: CodeType, order: list[str], i: int = 0) -> int:
     reg.map_code(code, order[i])
     i += 1
     for const in code.co_consts:
@@ -308,30 +316,25 @@ def _replay_codes(reg: Registry, code: CodeType, order: list[int], i: int = 0) -
 
 
 class _Recording:
-    """A registry that notes what it numbers, so that a cached module can number it again."""
+    """A registry that notes what it is given, for the cache."""
 
     def __init__(self, reg: Registry) -> None:
         self.reg = reg
         self.lines = reg.lines
-        self.units: list[tuple[str, str, int, int, bool, bool]] = []
-        self.blocks: list[tuple[int, bool, list[int]]] = []
+        self.units: list[tuple[str, str, str, int, int, bool]] = []
+        self.blocks: list[tuple[str, str, list[int]]] = []
 
-    def new_unit(self, rel: str, qual: str, first: int, last: int, body: bool, gen: bool) -> int:
-        self.units.append((rel, qual, first, last, body, gen))
-        return self.reg.new_unit(rel, qual, first, last, body, gen)
+    def add_unit(self, uid: str, rel: str, qual: str, first: int, last: int, body: bool) -> None:
+        self.units.append((uid, rel, qual, first, last, body))
+        self.reg.add_unit(uid, rel, qual, first, last, body)
 
-    def new_block(self, uid: int, always: bool) -> int:
-        self.blocks.append((uid, always, []))
-        return self.reg.new_block(uid, always)
-
-    def block_lines(self, block: int, lines: list[int]) -> None:
-        self.blocks[-1] = (*self.blocks[-1][:2], lines)
-        self.reg.block_lines(block, lines)
+    def add_block(self, key: str, uid: str, lines: list[int]) -> None:
+        self.blocks.append((key, uid, lines))
+        self.reg.add_block(key, uid, lines)
 
 
-# Instrumented code, cached by source, settings and the numbers its probes were given: a
-# command that imports its modules in the same order (the same test suite, run again) finds
-# every module compiled already. The cache lives in Kaizen's store, never in __pycache__.
+# Instrumented code is cached by source and settings (probe ids depend on nothing else), in
+# Kaizen's store, never in __pycache__: tracing the same suite again compiles nothing.
 _lock = threading.RLock()
 _SELF = ""
 
@@ -344,7 +347,7 @@ def _cache_key(data: bytes, filename: str, extra: str) -> str:
         with open(__file__, "rb") as fh:
             _SELF = hashlib.sha1(fh.read()).hexdigest()
     h = hashlib.sha1(data)
-    h.update(f"\0{filename}\0{extra}\0{reg.next_ids()}\0{reg.lines}\0{_SELF}\0{sys.version}".encode())
+    h.update(f"\0{filename}\0{reg.relpath(filename)}\0{extra}\0{reg.lines}\0{_SELF}\0{sys.version}".encode())
     return h.hexdigest()
 
 
@@ -355,19 +358,17 @@ def _cache_load(key: str) -> CodeType | None:
     try:
         with open(os.path.join(reg.cache_dir, key[:2], key), "rb") as fh:
             code, units, blocks, order = marshal.load(fh)
-    except (OSError, ValueError, EOFError, TypeError):
+        for unit in units:
+            reg.add_unit(*unit)
+        for block in blocks:
+            reg.add_block(*block)
+        _replay_codes(reg, code, order)
+    except (OSError, ValueError, EOFError, TypeError, IndexError):
         return None
-    base = reg.next_ids()
-    rec_units = [reg.new_unit(*u) for u in units]
-    if rec_units and rec_units[0] != base[0]:  # pragma: no cover - the key includes the numbers
-        reg.error("instrument cache: numbering moved")
-    for uid, always, lines in blocks:
-        reg.block_lines(reg.new_block(uid, always), lines)
-    _replay_codes(reg, code, order)
     return code  # type: ignore[no-any-return]
 
 
-def _cache_store(key: str, code: CodeType, rec: _Recording, order: list[int]) -> None:
+def _cache_store(key: str, code: CodeType, rec: _Recording, order: list[str]) -> None:
     reg = _REG
     if reg is None or not reg.cache_dir:
         return
@@ -397,10 +398,10 @@ def instrument(tree: ast.Module, filename: str, key: str = "") -> CodeType | Non
             tr = _Transform(rec, rel)  # type: ignore[arg-type]
             tr.gens, lambdas = _scan(tree)
             tr.module(tree)
-            if tr.module_uid >= 0:
+            if tr.module_uid:
                 tr.lambdas(lambdas)
             code = compile(tree, filename, "exec", dont_inherit=True)
-            order: list[int] = []
+            order: list[str] = []
             _map_codes(reg, code, tr.units, tr.module_uid, order)
         except Exception as exc:
             reg.error(f"instrument {rel}: {exc!r}")
