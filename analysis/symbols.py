@@ -8,14 +8,14 @@ tree-sitter tags convention: ``@definition.<kind>`` or ``@reference.<kind>`` aro
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import tree_sitter
 
 from analysis.languages import query, query_text
 
-__all__ = ["Symbol", "SymbolRow", "extract_symbols", "symbol_rows", "symbols_from_matches"]
+__all__ = ["Symbol", "SymbolRow", "extract_symbols", "symbol_rows_from_matches", "symbols_from_matches"]
 
 _CONTAINERS = {"class", "interface", "module"}
 
@@ -41,30 +41,6 @@ class Symbol(NamedTuple):
 SymbolRow = tuple[str, str, bool, int, int, int, str, str]
 
 
-def symbol_rows(symbols: Iterable[Symbol]) -> list[SymbolRow]:
-    """Plain tuples (they pickle smaller and faster), one per definition and one per name
-    referenced: a file calls the same names again and again, and storing each call as a
-    row is most of the cost of writing the index (the standard library: 410k symbols,
-    147k rows)."""
-    rows: list[SymbolRow] = []
-    folded: dict[tuple[str, str], tuple[int, list[str]]] = {}  # (name, kind) -> (row, others)
-    for s in symbols:
-        if s.definition:
-            rows.append((*s, ""))
-            continue
-        key = (s.name, s.kind)
-        seen = folded.get(key)
-        if seen is None:
-            folded[key] = (len(rows), [])
-            rows.append((*s, ""))
-        else:
-            seen[1].append(f"[{s.line},{s.col},{s.end_line}]")
-    for index, others in folded.values():
-        if others:
-            rows[index] = (*rows[index][:7], f"[{','.join(others)}]")
-    return rows
-
-
 def extract_symbols(language: str, tree: tree_sitter.Tree, source: bytes) -> list[Symbol]:
     text = query_text(language, "tags")
     if not text:
@@ -76,11 +52,42 @@ def extract_symbols(language: str, tree: tree_sitter.Tree, source: bytes) -> lis
 def symbols_from_matches(
     matches: Iterable[dict[str, list[tree_sitter.Node]]], source: bytes
 ) -> list[Symbol]:
-    """Symbols from the tags query's matches (the rule engine runs that query in its own pass)."""
+    """Symbols from the tags query's matches, in source order."""
+    defs, refs = _collect(matches, source)
+    out = [Symbol(name, kind, False, r + 1, c, e + 1) for (name, kind), occ in refs.items() for r, c, e in occ]
+    out.extend(_definitions(defs))
+    out.sort(key=_POSITION)
+    return out
+
+
+def symbol_rows_from_matches(
+    matches: Iterable[dict[str, list[tree_sitter.Node]]], source: bytes
+) -> list[SymbolRow]:
+    """The stored form of :func:`symbols_from_matches` (the rule engine runs the tags query
+    in its own pass): plain tuples, one per definition and one per name referenced, its
+    other occurrences folded into ``more``. A file calls the same names again and again;
+    a row per call was most of the cost of writing the index (the standard library: 410k
+    symbols, 147k rows)."""
+    defs, refs = _collect(matches, source)
+    rows: list[SymbolRow] = [(*s, "") for s in _definitions(defs)]
+    for (name, kind), occ in refs.items():
+        r, c, e = occ[0]
+        more = "[" + ",".join(f"[{r + 1},{c},{e + 1}]" for r, c, e in occ[1:]) + "]" if len(occ) > 1 else ""
+        rows.append((name, kind, False, r + 1, c, e + 1, "", more))
+    return rows
+
+
+_Definition = tuple[int, int, str, str, int, int, int]  # start, end, kind, name, row, col, end_row
+
+
+def _collect(
+    matches: Iterable[dict[str, list[tree_sitter.Node]]], source: bytes
+) -> tuple[list[_Definition], dict[tuple[str, str], list[tuple[int, int, int]]]]:
+    """Definitions, and the (row, col, end_row) of each reference by (name, kind)."""
     # Hot on large projects (400k symbols in the standard library): node attributes are
     # read once, into plain tuples, and capture names are split once.
-    defs: list[tuple[int, int, str, str, int, int, int]] = []  # start, end, kind, name, row, col, end_row
-    out: list[Symbol] = []
+    defs: list[_Definition] = []
+    refs: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
     seen: set[tuple[int, str]] = set()
     roles = _ROLES
     for captures in matches:
@@ -107,22 +114,28 @@ def symbols_from_matches(
             if definition:
                 defs.append((node.start_byte, node.end_byte, kind, text, row, col, end_row))
             else:
-                out.append(Symbol(text.strip("\"'<>"), kind, False, row + 1, col, end_row + 1))
-    # Containers: a definition nested in a class-like one gets its name (the innermost); a
-    # function inside a class is a method. Walk definitions in start order with a stack.
+                ref = (text.strip("\"'<>"), kind)
+                occurrences = refs.get(ref)
+                if occurrences is None:
+                    occurrences = refs[ref] = []
+                occurrences.append((row, col, end_row))
+    return defs, refs
+
+
+def _definitions(defs: list[_Definition]) -> Iterator[Symbol]:
+    """Definitions with their containers: a definition nested in a class-like one gets its
+    name (the innermost); a function inside a class is a method."""
     defs.sort()
-    stack: list[tuple[int, str]] = []  # (end, name) of open containers
+    stack: list[tuple[int, str]] = []  # (end, name) of open containers, in start order
     for start, end, kind, text, row, col, end_row in defs:
         while stack and stack[-1][0] <= start:
             stack.pop()
         container = stack[-1][1] if stack else ""
         if container and kind == "function":
             kind = "method"
-        out.append(Symbol(text.strip("\"'<>"), kind, True, row + 1, col, end_row + 1, container))
+        yield Symbol(text.strip("\"'<>"), kind, True, row + 1, col, end_row + 1, container)
         if kind in _CONTAINERS:
             stack.append((end, text))
-    out.sort(key=_POSITION)
-    return out
 
 
 # Capture name -> (is a definition, kind, dedup key), or None for captures that are not roles.

@@ -20,7 +20,7 @@ import tree_sitter
 
 from analysis.languages import query_text, ts_language
 from analysis.parsing import ParsedFile
-from analysis.symbols import Symbol, symbols_from_matches
+from analysis.symbols import SymbolRow, symbol_rows_from_matches
 from suggestions.diff import patch_diff
 from suggestions.framework import Category, Context, Facts, Finding, Rule, all_rules
 from suggestions.model import (
@@ -174,11 +174,11 @@ class Analyzer:
                     out.extend((r, f) for f in r.check(ctx))
         return out
 
-    def analyze_with_symbols(self, parsed: ParsedFile, base_hash: str) -> tuple[list[Suggestion], list[Symbol]]:
-        """Suggestions and the symbol index of one file, from one pass of the combined query."""
+    def analyze_with_symbols(self, parsed: ParsedFile, base_hash: str) -> tuple[list[Suggestion], list[SymbolRow]]:
+        """Suggestions and the symbol index rows of one file, from one pass of the combined query."""
         matches: list[dict[str, list[tree_sitter.Node]]] = []
         suggestions = self._analyze(parsed, base_hash, matches)
-        return suggestions, symbols_from_matches(matches, parsed.source)
+        return suggestions, symbol_rows_from_matches(matches, parsed.source)
 
     def analyze(self, parsed: ParsedFile, base_hash: str) -> list[Suggestion]:
         """Suggestions for one file. ``base_hash`` pins fixes to the file's content on disk."""

@@ -19,7 +19,7 @@ from typing import Any
 from analysis.config import Config, load_config
 from analysis.inventory import Inventory, SourceText, read_source, scan_inventory
 from analysis.parsing import ParseCache, ParsedFile
-from analysis.symbols import SymbolRow, symbol_rows
+from analysis.symbols import SymbolRow
 from suggestions import duplicates
 from suggestions.duplicates import Fingerprints
 from suggestions.engine import Analyzer, Selection
@@ -97,11 +97,11 @@ def analyze_file(
         size, mtime = st.st_size, st.st_mtime_ns
     except OSError:
         size, mtime = len(text.data), 0
-    suggestions, found = analyzer.analyze_with_symbols(parsed, text.raw_hash)
+    suggestions, symbols = analyzer.analyze_with_symbols(parsed, text.raw_hash)
     record = (path, language, text.raw_hash, size, mtime, text.encoding, text.fallback, len(parsed.issues))
     fingerprints = duplicates.for_analyzer(analyzer, path, language, parsed.source)
     return FileResult(
-        path, language, record, symbol_rows(found), suggestions, seconds=time.perf_counter() - t0, fingerprints=fingerprints
+        path, language, record, symbols, suggestions, seconds=time.perf_counter() - t0, fingerprints=fingerprints
     )
 
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import tree_sitter
 
 from analysis.store import Store, StoreError
 from suggestions.model import (
@@ -165,21 +166,32 @@ def test_replacing_suggestions_keeps_when_each_was_first_seen(project: Path) -> 
 
 
 def test_references_are_folded_per_name_and_unfolded_on_read(project: Path) -> None:
-    from analysis.symbols import Symbol, symbol_rows
+    from analysis.languages import query, query_text
+    from analysis.parsing import parse
+    from analysis.symbols import extract_symbols, symbol_rows_from_matches
 
-    found = [
-        Symbol("helper", "call", False, 3, 4, 3),
-        Symbol("Thing", "class", True, 5, 0, 9),
-        Symbol("helper", "call", False, 7, 8, 8),
-        Symbol("print", "call", False, 7, 0, 7),
-        Symbol("helper", "call", False, 12, 0, 12),
-        Symbol("helper", "import", False, 1, 0, 1),
-    ]
-    rows = symbol_rows(found)
-    assert len(rows) == 4 and rows[0][7] == "[[7,8,8],[12,0,12]]"
+    source = b"""import helper
+
+class Thing:
+    def run(self):
+        helper(1)
+        print(helper(2),
+              helper(3))
+
+helper(4)
+"""
+    tree = parse("python", source)
+    cursor = tree_sitter.QueryCursor(query("python", query_text("python", "tags")))
+    rows = symbol_rows_from_matches([c for _, c in cursor.matches(tree.root_node)], source)
+    assert [r[0] for r in rows if r[7]] == ["helper"]  # one row for the four calls
+    assert len(rows) == 5  # Thing, run, the import, helper(), print()
+    found = extract_symbols("python", tree, source)
+    assert len(found) == 8
     with Store(project) as store:
         store.update_files([("m.py", "python", "h", 1, 1, "utf-8", False, 0)], symbols={"m.py": rows})
         back = [tuple(r) for r in store.symbols(path="m.py")]
         assert sorted(back) == sorted(("m.py", *s[:6], s.container) for s in found)
-        assert [r["line"] for r in store.symbols(name="helper")] == [1, 3, 7, 12]
-        assert store.symbols(name="Thing")[0]["kind"] == "class"
+        assert [(r["line"], r["kind"]) for r in store.symbols(name="helper")] == [
+            (1, "import"), (5, "call"), (6, "call"), (7, "call"), (9, "call")
+        ]
+        assert store.symbols(name="run")[0]["container"] == "Thing"
