@@ -135,8 +135,11 @@ class Analyzer:
             return compiled
 
     def prepare(self, language: str) -> None:
-        """Compile the combined query for ``language`` now rather than on first use."""
+        """Compile the queries for ``language`` now rather than on first use."""
         self._query_for(language)
+        for rule in self.rules:
+            if language in rule.languages:
+                rule.prepare(language)
 
     def findings(
         self,

@@ -152,6 +152,9 @@ class Rule:
     def check(self, ctx: Context) -> Iterable[Finding]:
         return ()
 
+    def prepare(self, language: str) -> None:
+        """Compile what the rule compiles on first use (before worker processes fork)."""
+
     @classmethod
     def has_check(cls) -> bool:
         return cls.check is not Rule.check

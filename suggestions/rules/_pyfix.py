@@ -255,6 +255,9 @@ class PrefilteredRule(Rule):
         """A cheap second look at one hit (``source[start:end]``); False skips it."""
         return True
 
+    def prepare(self, language: str) -> None:
+        query(language, self.pattern)
+
     def hits(self, source: bytes) -> list[tuple[int, int]]:
         """(start, end) of every prefilter hit, in order."""
         found: list[tuple[int, int]] = []
