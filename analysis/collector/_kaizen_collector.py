@@ -20,7 +20,8 @@ compiles the project's modules with probes at import instead (``_kaizen_instrume
 mode "instrument") and everything else runs untouched. A 3.11 process whose main program is
 a project script (``python script.py``, compiled by the interpreter before any hook could
 see it) falls back to ``sys.settrace`` with a global function that declines every frame
-outside the project (mode "settrace"; ``KAIZEN_TRACE_MODE`` can force either).
+outside the project (mode "settrace"; ``KAIZEN_TRACE_MODE`` can force either). The
+instrumented code is cached in ``KAIZEN_TRACE_CACHE`` (Kaizen's store), keyed by source.
 
 Each process writes ``trace-<pid>.json`` (a snapshot, atomically replaced) and appends the
 coverage of every finished test to ``cov-<pid>.jsonl`` in ``KAIZEN_TRACE_DIR``. Data is
@@ -1115,6 +1116,7 @@ def _after_fork() -> None:
     _states = []
     _tls = threading.local()
     _cur_cov = {}
+    _cov.clear()  # instrument mode: blocks the parent ran are the parent's
     _cov_pending.clear()
     _tests.clear()
     _uncaught.clear()
