@@ -118,15 +118,22 @@ def run(work: Path, args: argparse.Namespace) -> int:
     last[0] = time.perf_counter()
     t_open = time.perf_counter()
     import gc
+    import threading
 
-    collections: list[tuple[float, int, float]] = []
-    gc_start = [0.0]
+    collections: list[tuple[float, int, float, str]] = []
+    gc_start: dict[int, float] = {}
+    gui_thread = threading.get_ident()
 
     def on_gc(phase: str, info: dict) -> None:
+        # Collections run on whichever thread allocates; each holds the GIL throughout, so a
+        # background thread's collection stalls the GUI thread as much as its own.
+        me = threading.get_ident()
         if phase == "start":
-            gc_start[0] = time.perf_counter()
-        else:
-            collections.append((time.perf_counter() - gc_start[0], info["generation"], gc_start[0] - t_open))
+            gc_start[me] = time.perf_counter()
+        elif me in gc_start:
+            start = gc_start.pop(me)
+            collections.append((time.perf_counter() - start, info["generation"], start - t_open,
+                                "GUI" if me == gui_thread else "worker"))
 
     gc.callbacks.append(on_gc)
     s = w.open_project(project, watch=False)
@@ -158,8 +165,8 @@ def run(work: Path, args: argparse.Namespace) -> int:
         print("  worst gaps (ms @ s after open):",
               ", ".join(f"{g * 1000:.0f}@{st - t_open:.1f}" for g, st in top), f"; ready @{ready[0] - t_open:.1f}")
         slow_gc = sorted(collections, reverse=True)[:4]
-        print("  longest garbage collections (ms, generation @ s):",
-              ", ".join(f"{d * 1000:.0f} gen{g}@{at:.1f}" for d, g, at in slow_gc) or "none")
+        print("  longest garbage collections (ms, generation @ s, thread):",
+              ", ".join(f"{d * 1000:.0f} gen{g}@{at:.1f} {th}" for d, g, at, th in slow_gc) or "none")
     gc.callbacks.remove(on_gc)
 
     # --- filtering 10,000 suggestions ----------------------------------------------------------

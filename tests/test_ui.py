@@ -221,6 +221,66 @@ def test_model_updates_incrementally(qtbot) -> None:
     assert not resets
 
 
+def _many(n: int, title: str = "t") -> list[Suggestion]:
+    from suggestions.model import Applicability, Span
+
+    return [Suggestion(f"{i:040x}", "KZ101", f"{title} {i}", "r", f"a/f{i % 7}.py", Span(i + 1, 0, i + 1, 1), None,
+                       Applicability.SAFE, 0.9) for i in range(n)]
+
+
+def test_a_big_list_lands_in_chunks_keeping_order_updates_and_selection(qtbot, tmp_path: Path) -> None:
+    w = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    items = _many(3 * w.CHUNK + 7)
+    w._changed(items, [], [])
+    w.model.set_ranks([s.fingerprint for s in items])
+    assert w.model.rowCount() < len(items)  # the rest waits for later passes of the event loop
+    qtbot.waitUntil(lambda: w.model.rowCount() >= w.CHUNK, timeout=WAIT)
+    assert w.select_fingerprint(items[3].fingerprint)
+    # A change set while rows still wait: an update to a waiting row is not lost, a removed
+    # waiting row never appears, and the waiting rows keep their (rank) order.
+    late = items[-1].replace(title="updated while waiting")
+    w._changed([], [late], [items[-2].fingerprint])
+    qtbot.waitUntil(lambda: not w._pending_added, timeout=WAIT)
+    fps = [w.model.suggestion(r).fingerprint for r in range(w.model.rowCount())]
+    assert fps == [s.fingerprint for s in items if s.fingerprint != items[-2].fingerprint]
+    assert w.model.suggestion(w.model.row_of(late.fingerprint)).title == "updated while waiting"
+    assert w.current_suggestion().fingerprint == items[3].fingerprint
+    assert w.count_label.text() == f"{len(items) - 1} suggestions"
+
+
+def test_list_delegate_shows_what_the_model_says(qtbot, tmp_path: Path) -> None:
+    """The list's delegate fills a cell in one call; it must match the stock, role-by-role one."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    from suggestions.model import Validation, ValidationStatus
+
+    w = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    items = _many(4)
+    items[1] = items[1].replace(validation=Validation(ValidationStatus.FAILED, at=1.0))
+    items[2] = items[2].replace(validation=Validation(ValidationStatus.PASSED, at=1.0), title="two\nlines")
+    w.model.apply(items, [], [])
+    w.model.set_ranks([s.fingerprint for s in items])
+    ours = w.table.itemDelegate()
+    assert type(ours) is not QStyledItemDelegate
+    stock = QStyledItemDelegate()
+    for r in range(w.proxy.rowCount()):
+        for c in range(len(m.COLUMNS)):
+            idx = w.proxy.index(r, c)
+            a, b = QStyleOptionViewItem(), QStyleOptionViewItem()
+            ours.initStyleOption(a, idx)
+            stock.initStyleOption(b, idx)
+            assert (a.text, a.displayAlignment, a.features) == (b.text, b.displayAlignment, b.features), (r, c)
+            text = QPalette.ColorRole.Text
+            assert a.palette.color(text) == b.palette.color(text), (r, c)
+    failed = QStyleOptionViewItem()
+    ours.initStyleOption(failed, w.proxy.index(1, m.VALIDATION))
+    assert failed.text == "failed" and failed.palette.color(QPalette.ColorRole.Text).name() == "#cf222e"
+
+
 def test_rule_edited_in_the_editor_changes_the_preview(window: MainWindow, demo: Path, qtbot) -> None:
     w = window
     ed = w.rules

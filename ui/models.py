@@ -31,6 +31,16 @@ SUGGESTION_ROLE = Qt.ItemDataRole.UserRole + 2
 _STATUS_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", "skipped": "#9a6700"}
 
 _Index = QModelIndex | QPersistentModelIndex
+_RIGHT_FLAG = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = int(_RIGHT_FLAG)
+_COLORS: dict[str, QColor] = {}
+
+
+def _qcolor(name: str) -> QColor:
+    color = _COLORS.get(name)
+    if color is None:
+        color = _COLORS[name] = QColor(name)
+    return color
 
 
 def _none_leak_probe() -> bool:
@@ -127,40 +137,59 @@ class SuggestionTableModel(QAbstractTableModel):
         s = self._rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == RANK:
-                return str(self._rank.get(s.fingerprint, 0))
-            if col == TITLE:
-                return s.title
-            if col == CODE:
-                return s.code
-            if col == LOCATION:
-                return f"{s.path}:{s.line}"
-            if col == SOURCE:
-                return s.source.value
-            if col == APPLICABILITY:
-                return s.applicability.value
-            if col == VALIDATION:
-                return status_of(s)
-            if col == SCORE:
-                return f"{s.score:.2f}"
-        elif role == SORT_ROLE:
+            return self._display(s, col)
+        if role == SORT_ROLE:
             if col == RANK:
                 return self._rank.get(s.fingerprint, 0)
             if col == SCORE:
                 return s.score
             if col == LOCATION:
                 return f"{s.path}:{s.line:08d}"
-            return self._data(index, Qt.ItemDataRole.DisplayRole)
+            return self._display(s, col)
         elif role == SUGGESTION_ROLE:
             return s
         elif role == Qt.ItemDataRole.ToolTipRole:
             return f"{s.code} · {s.title}\n{s.path}:{s.line}"
         elif role == Qt.ItemDataRole.ForegroundRole and col == VALIDATION:
             c = _STATUS_COLORS.get(s.validation.status.value)
-            return QColor(c) if c else None
+            return _qcolor(c) if c else None
         elif role == Qt.ItemDataRole.TextAlignmentRole and col in (RANK, SCORE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT
         return None
+
+    def _display(self, s: Suggestion, col: int) -> str | None:
+        if col == RANK:
+            return str(self._rank.get(s.fingerprint, 0))
+        if col == TITLE:
+            return s.title
+        if col == CODE:
+            return s.code
+        if col == LOCATION:
+            return f"{s.path}:{s.line}"
+        if col == SOURCE:
+            return s.source.value
+        if col == APPLICABILITY:
+            return s.applicability.value
+        if col == VALIDATION:
+            return status_of(s)
+        if col == SCORE:
+            return f"{s.score:.2f}"
+        return None
+
+    def cell(self, row: int, column: int) -> tuple[str, Qt.AlignmentFlag | None, QColor | None]:
+        """What a painted cell shows: text, alignment (None: the view's) and text colour.
+
+        The same answers as :meth:`data` for the roles a delegate paints, in one call: see
+        ``SuggestionDelegate`` in ui/mainwindow.py.
+        """
+        s = self._rows[row]
+        text = self._display(s, column) or ""
+        align = _RIGHT_FLAG if column in (RANK, SCORE) else None
+        color = None
+        if column == VALIDATION:
+            c = _STATUS_COLORS.get(s.validation.status.value)
+            color = _qcolor(c) if c else None
+        return text, align, color
 
     # --- state -------------------------------------------------------------------------------
 
@@ -233,7 +262,10 @@ class SuggestionTableModel(QAbstractTableModel):
     def set_ranks(self, ordered: Sequence[str]) -> None:
         """Ranks from the service's order (1 = best); only changed rows are signalled."""
         new = {fp: i for i, fp in enumerate(ordered, start=1)}
-        changed = [self._row_of[fp] for fp, r in new.items() if fp in self._row_of and self._rank.get(fp) != r]
+        old = self._rank
+        # Only rows in the model can change on screen (a big list arrives ranked before its
+        # rows are inserted in chunks): walk those, not the whole order.
+        changed = [row for fp, row in self._row_of.items() if old.get(fp) != new.get(fp)]
         self._rank = new
         if changed:
             # Ranks never change what a filter accepts: repaint instead of a dataChanged
