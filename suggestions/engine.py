@@ -8,7 +8,9 @@ rules never think about them.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import itertools
 import re
 import threading
 from collections import defaultdict
@@ -106,31 +108,32 @@ class Analyzer:
         with self._lock:
             if language in self._queries:
                 return self._queries[language]
-            owners: list[Rule | str | None] = []
-            sources: list[str] = []
+            parts: list[tuple[Rule | str | None, str]] = []
             facts: dict[str, Facts] = {}
-            lang = ts_language(language)
-
-            def add(owner: Rule | str | None, source: str) -> None:
-                owners.extend([owner] * tree_sitter.Query(lang, source).pattern_count)
-                sources.append(source)
-
             for rule in self.rules:
                 if rule.query and language in rule.languages:
-                    add(rule, rule.query)
+                    parts.append((rule, rule.query))
                 if language in rule.languages or "*" in rule.languages:
                     for f in rule.facts:
                         facts.setdefault(f.key, f)
             for key, f in facts.items():
                 source = f.query(language)
                 if source:
-                    add(key, source)
+                    parts.append((key, source))
             tags = query_text(language, "tags")
             if tags:
-                add(None, tags)
-            compiled = (
-                _Compiled(tree_sitter.Query(lang, "\n".join(sources)), owners, tuple(facts)) if sources else None
-            )
+                parts.append((None, tags))
+            compiled = None
+            if parts:
+                # One compilation (the dear part): each pattern's owner is found from where
+                # the pattern starts in the joined source.
+                starts = list(itertools.accumulate((len(src.encode()) + 1 for _, src in parts), initial=0))
+                query = tree_sitter.Query(ts_language(language), "\n".join(src for _, src in parts))
+                owners = [
+                    parts[bisect.bisect_right(starts, query.start_byte_for_pattern(i)) - 1][0]
+                    for i in range(query.pattern_count)
+                ]
+                compiled = _Compiled(query, owners, tuple(facts))
             self._queries[language] = compiled
             return compiled
 
