@@ -14,7 +14,9 @@ from collections.abc import Sequence
 __version__ = "0.1.0"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (``only``) the one subcommand a run needs: importing
+    every command's dependencies costs more than a small project's scan."""
     from suggestions.commands import commands
 
     parser = argparse.ArgumentParser(
@@ -26,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = sub.add_parser("gui", help="open the desktop app (default)")
     gui.add_argument("path", nargs="?", metavar="PATH", help="project folder (default: last, else the demo)")
-    for name, module in commands().items():
+    for name, module in commands(only).items():
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(run=module.run)
@@ -38,8 +40,10 @@ def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from suggestions.commands import command_names
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and argv[0] in command_names() else None)
     commands = set(sub.choices) if (sub := _subcommands(parser)) else set()
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `kaizen` and `kaizen PATH` open the app

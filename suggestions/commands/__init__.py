@@ -13,19 +13,25 @@ import pkgutil
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["CommandError", "commands", "project_root"]
+__all__ = ["CommandError", "command_names", "commands", "project_root"]
 
 
 class CommandError(Exception):
     """A usage or input error: one line for stderr, exit code 2."""
 
 
-def commands() -> dict[str, ModuleType]:
+def command_names() -> list[str]:
+    """The subcommands, without importing them (a module's name is its command's)."""
+    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+
+
+def commands(only: str | None = None) -> dict[str, ModuleType]:
+    """Every command module, imported; or just ``only``'s (a run needs one, not all)."""
     found: dict[str, ModuleType] = {}
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
+    for name in command_names():
+        if only is not None and name != only:
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = importlib.import_module(f"{__name__}.{name}")
         if hasattr(module, "NAME") and hasattr(module, "run"):
             found[module.NAME] = module
     return dict(sorted(found.items()))
