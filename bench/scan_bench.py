@@ -151,6 +151,15 @@ def bench(label: str, corpus: Path, repeat: int) -> dict[str, float]:
     }
 
 
+def byte_compile() -> None:
+    """Compile Kaizen's modules to ``__pycache__`` first, as installing a package does: with
+    PYTHONDONTWRITEBYTECODE set, every run would otherwise compile ~130 modules (0.15 s)
+    that pyflakes and ruff, installed by pip, never pay for."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "analysis", "suggestions", "main.py"], cwd=ROOT, check=True
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best is kept")
@@ -159,6 +168,7 @@ def main() -> int:
     print(
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}"
     )
+    byte_compile()
     if args.corpus in ("stdlib", "all"):
         bench("standard library", stdlib_copy(), args.repeat)
     if args.corpus in ("boltons", "all"):
