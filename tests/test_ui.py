@@ -452,6 +452,29 @@ def test_data_returning_none_keeps_none_alive(qtbot) -> None:
     assert abs(sys.getrefcount(None) - before) < 100
 
 
+def test_many_signals_do_not_abort_the_interpreter() -> None:
+    """PySide6 6.12 loses a reference to True per ``emit()`` (fatal on 3.11 after ~2,000)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from PySide6.QtCore import QObject, Signal\n"
+        "from ui import models as m\n"
+        "model = m.SuggestionTableModel()\n"
+        "class Probe(QObject):\n"
+        "    fired = Signal()\n"
+        "p = Probe()\n"
+        "p.fired.connect(lambda: None)\n"
+        "for _ in range(20_000):\n"
+        "    p.fired.emit()\n"
+        "print('alive')\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120,
+                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0 and "alive" in r.stdout, r.stderr[-2000:]
+
+
 def test_open_in_editor_runs_the_configured_command(window: MainWindow, demo: Path, tmp_path: Path,
                                                     qtbot) -> None:
     import sys

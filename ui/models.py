@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
@@ -81,6 +82,48 @@ def _incref(obj: object) -> None:
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
 
 
+def _emit_leak_probe() -> bool:
+    """Whether this PySide drops a reference to ``True`` each time Python calls ``emit()``.
+
+    PySide6 6.12 on Python 3.11 does: ``emit()`` returns True without the reference it
+    owes. With the app imported True has about 2,000 references, so after about 2,000
+    signals the interpreter aborts with "deallocating True or False" (one refresh that
+    updates 2,000 rows used to emit that many ``dataChanged``). Measured, not assumed.
+    """
+    if sys.version_info >= (3, 12):
+        return False  # True and False are immortal
+
+    class Probe(QObject):
+        fired = Signal()
+
+    probe = Probe()
+    before = sys.getrefcount(True)
+    for _ in range(100):
+        probe.fired.emit()
+    lost = before - sys.getrefcount(True)
+    for _ in range(max(lost, 0)):  # give back what the probe itself cost
+        _incref(True)
+    return lost >= 90
+
+
+def pin_bools() -> None:
+    """Keep ``True`` and ``False`` alive whatever PySide's ``emit()`` loses (see the probe).
+
+    Signals are emitted all over the app, so instead of compensating each call this gives
+    the two singletons the kind of reference count Python 3.12 gives them (immortal in
+    practice: a loss per signal would take years to use it up). Idempotent.
+    """
+    global _BOOLS_PINNED
+    if _BOOLS_PINNED or not _emit_leak_probe():
+        _BOOLS_PINNED = True
+        return
+    for obj in (True, False):
+        # ob_refcnt is a PyObject's first field; one step, while this thread holds the GIL.
+        ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
+    _BOOLS_PINNED = True
+
+
+_BOOLS_PINNED = False
 _LEAKS_NONE: bool | None = None
 
 
@@ -107,6 +150,7 @@ class SuggestionTableModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
+        pin_bools()  # the window's signals would otherwise abort the interpreter after a while
         self._rows: list[Suggestion] = []
         self._row_of: dict[str, int] = {}
         self._rank: dict[str, int] = {}
@@ -228,13 +272,21 @@ class SuggestionTableModel(QAbstractTableModel):
                 self.endRemoveRows()
                 run_start = run_end = r
             self._reindex()
+        changed_rows = []
         for s in updated:
             row = self._row_of.get(s.fingerprint)
             if row is None:
                 continue
             self._rows[row] = s
             self._hay[s.fingerprint] = _haystack(s)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            changed_rows.append(row)
+        # One signal per run of adjacent rows, not per row: a re-rank can update thousands.
+        changed_rows.sort()
+        start = 0
+        for i, row in enumerate(changed_rows):
+            if i + 1 == len(changed_rows) or changed_rows[i + 1] != row + 1:
+                self.dataChanged.emit(self.index(changed_rows[start], 0), self.index(row, len(COLUMNS) - 1))
+                start = i + 1
         added = [s for s in added if s.fingerprint not in self._row_of]
         in_order = self._appends_in_order(added)
         if added:
