@@ -108,17 +108,20 @@ def _collect(
             if (nb, key) in seen:
                 continue
             seen.add((nb, key))
-            node = nodes[0]
-            (row, col), (end_row, _) = node.start_point, node.end_point
             text = source[nb : name.end_byte].decode("utf-8", "replace")
             if definition:
+                node = nodes[0]
+                (row, col), (end_row, _) = node.start_point, node.end_point
                 defs.append((node.start_byte, node.end_byte, kind, text, row, col, end_row))
             else:
+                # A reference is where its name is (the called name, not the start of
+                # ``obj.attr.name(...)``): that is where "go to" should land.
+                row, col = name.start_point
                 ref = (text.strip("\"'<>"), kind)
                 occurrences = refs.get(ref)
                 if occurrences is None:
                     occurrences = refs[ref] = []
-                occurrences.append((row, col, end_row))
+                occurrences.append((row, col, row))
     return defs, refs
 
 

@@ -176,7 +176,7 @@ class Thing:
     def run(self):
         helper(1)
         print(helper(2),
-              helper(3))
+              self.tools.helper(3))
 
 helper(4)
 """
@@ -191,7 +191,7 @@ helper(4)
         store.update_files([("m.py", "python", "h", 1, 1, "utf-8", False, 0)], symbols={"m.py": rows})
         back = [tuple(r) for r in store.symbols(path="m.py")]
         assert sorted(back) == sorted(("m.py", *s[:6], s.container) for s in found)
-        assert [(r["line"], r["kind"]) for r in store.symbols(name="helper")] == [
-            (1, "import"), (5, "call"), (6, "call"), (7, "call"), (9, "call")
-        ]
+        assert [(r["line"], r["col"], r["kind"]) for r in store.symbols(name="helper")] == [
+            (1, 7, "import"), (5, 8, "call"), (6, 14, "call"), (7, 25, "call"), (9, 0, "call")
+        ]  # a call is where its name is
         assert store.symbols(name="run")[0]["container"] == "Thing"
