@@ -64,8 +64,8 @@ class DuplicateBlock(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         min_tokens = max(10, int(ctx.setting("thresholds.duplicate-tokens", 60) or 60))
         fp = fingerprint(ctx.path, ctx.language, ctx.source, min_tokens)
-        if fp is None or len(fp.anchors) < 2:
-            return
+        if fp is None or len({crc for crc, _ in fp.anchors}) == len(fp.anchors):
+            return  # no window occurs twice: no copies (most files)
         index = DuplicateIndex(min_tokens)
         index.update(fp)
         lines = ctx.source.split(b"\n")
