@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -139,7 +140,7 @@ def _pool(jobs: int, root: Path, config: Config, languages: set[str]) -> Process
     inherit the loaded rules and compiled queries instead of each importing and compiling
     them again (about 0.4 s of CPU per worker).
     """
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    if sys.platform == "linux" and threading.active_count() == 1:  # macOS: fork is unsafe
         analyzer = analyzer_for(config)
         for language in sorted(languages):
             analyzer.prepare(language)
