@@ -236,8 +236,14 @@ def test_a_big_list_lands_in_chunks_keeping_order_updates_and_selection(qtbot, t
     w._changed(items, [], [])
     w.model.set_ranks([s.fingerprint for s in items])
     assert w.model.rowCount() < len(items)  # the rest waits for later passes of the event loop
-    qtbot.waitUntil(lambda: w.model.rowCount() >= w.CHUNK, timeout=WAIT)
+    w._drain_timer.stop()
+    w._drain_added()  # the first chunk, as the next pass of the event loop would
+    assert w.model.rowCount() == w.CHUNK
     assert w.select_fingerprint(items[3].fingerprint)
+    # The count grows from 3 digits to 4 without resizing its label (which would lay out
+    # and repaint the whole window on every chunk).
+    width = w.count_label.width()
+    w._drain_timer.start()
     # A change set while rows still wait: an update to a waiting row is not lost, a removed
     # waiting row never appears, and the waiting rows keep their (rank) order.
     late = items[-1].replace(title="updated while waiting")
@@ -248,6 +254,7 @@ def test_a_big_list_lands_in_chunks_keeping_order_updates_and_selection(qtbot, t
     assert w.model.suggestion(w.model.row_of(late.fingerprint)).title == "updated while waiting"
     assert w.current_suggestion().fingerprint == items[3].fingerprint
     assert w.count_label.text() == f"{len(items) - 1} suggestions"
+    assert w.count_label.width() == width == w.count_label.sizeHint().width()
 
 
 def test_list_delegate_shows_what_the_model_says(qtbot, tmp_path: Path) -> None:

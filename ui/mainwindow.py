@@ -689,16 +689,23 @@ class MainWindow(QMainWindow):
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         label = self.count_label
-        label.setText(f"{shown} of {total} suggestions" if shown != total else f"{total} suggestions")
+        text = f"{shown} of {total} suggestions" if shown != total else f"{total} suggestions"
+        label.setText(text)
         # A label that follows its text asks the whole window to lay out again, and repaints
-        # it all (diff, details...), on every chunk of a big list. Fixed to the text's size
-        # instead, it only does so when the count gains a digit.
+        # it all (diff, details, tree...), on every chunk of a big list. It keeps a fixed size
+        # instead, the text's own once the list is complete; while rows wait to be inserted,
+        # wide enough for the final count, so the count's growth moves nothing.
         if label.isVisible():
             hint = label.sizeHint()
+            width = hint.width()
+            if self._pending_added:
+                fm = label.fontMetrics()
+                final = str(total + len(self._pending_added))
+                width += max(0, fm.horizontalAdvance(final) - fm.horizontalAdvance(str(total)))
             fixed = label.minimumSize() == label.maximumSize()
-            if not fixed or hint.width() != label.width() or hint.height() > label.height():
+            if not fixed or width != label.width() or hint.height() > label.height():
                 # The height the layout gave it (the row's), so the text sits where it did.
-                label.setFixedSize(hint.width(), max(hint.height(), label.height()))
+                label.setFixedSize(width, max(hint.height(), label.height()))
 
     # --- selection -------------------------------------------------------------------------
 
