@@ -298,3 +298,133 @@ def test_instrumented_code_cache_is_reused_then_invalidated_by_an_edit(project: 
     assert _store(project, third).tests_covering("pkg/mod.py", miss, miss) == {"tests/test_mod.py::test_miss"}
     after = {p for p in cache.rglob("*") if p.is_file()}
     assert len(after - set(entries)) == 1
+
+
+SYNTAX = textwrap.dedent('''\
+    """Corners of the language, printed; the traced run must print the same."""
+    from __future__ import annotations
+
+    import asyncio
+    import contextlib
+    import functools
+
+    counter = 0
+
+
+    def bump():
+        global counter
+        counter += 1
+        return counter
+
+
+    def outer():
+        x = 0
+
+        def inner():
+            nonlocal x
+            x += 1
+            return x
+
+        inner()
+        return inner() + (lambda y=3: y * 2)()
+
+
+    class Base:
+        __slots__ = ("v",)
+
+        def __init__(self, v: int) -> None:
+            self.v = v
+
+
+    @functools.total_ordering
+    class Kid(Base):
+        __slots__ = ()
+
+        def __eq__(self, other):
+            return self.v == other.v
+
+        def __lt__(self, other):
+            return self.v < other.v
+
+        def show(self):
+            return f"{type(self).__name__}({super().__init__.__qualname__}, {__class__.__name__})"
+
+
+    def finally_wins():
+        try:
+            return "try"
+        finally:
+            return "finally"
+
+
+    def delegating():
+        yield from range(2)
+        return "done"
+
+
+    async def agen():
+        for i in range(3):
+            yield i
+            await asyncio.sleep(0)
+
+
+    async def amain():
+        return [i async for i in agen()]
+
+
+    def matcher(v):
+        match v:
+            case {"k": int(n)} if n > 1:
+                return f"big {n}"
+            case [a, *rest]:
+                return f"seq {a} {len(rest)}"
+            case _:
+                return "other"
+
+
+    def groups():
+        try:
+            raise ExceptionGroup("g", [ValueError(1), KeyError(2)])
+        except* ValueError as eg:
+            out = [type(e).__name__ for e in eg.exceptions]
+        except* KeyError:
+            out.append("key")
+        return out
+
+
+    def walrus(data):
+        return [y for x in data if (y := x * 2) > 2], locals().keys()
+
+
+    def main():
+        print(bump(), bump(), counter, outer())
+        print(Kid(1) <= Kid(2), Kid(3).show(), Kid.__lt__.__annotations__, Base.__init__.__annotations__)
+        print(finally_wins(), list(delegating()), asyncio.run(amain()))
+        print(matcher({"k": 5}), matcher([1, 2, 3]), matcher(None), groups())
+        print(walrus([1, 2, 3]))
+        with contextlib.suppress(ZeroDivisionError):
+            print(1 / 0)
+        g = delegating()
+        next(g)
+        g.close()
+        print(__doc__.split(",")[0], main.__doc__, __annotations__ if "__annotations__" in dir() else {})
+
+
+    main()
+    ''')
+
+
+def test_language_corners_behave_the_same(project: Path) -> None:
+    write(project, {"corners.py": SYNTAX})
+    plain = subprocess.run([PY, "-m", "corners"], cwd=project, capture_output=True, text=True)
+    assert plain.returncode == 0, plain.stderr
+    result = run_traced(project, [PY, "-m", "corners"], stdout=subprocess.PIPE, timeout=60)
+    assert result.mode == "instrument" and result.errors == []
+    traced = subprocess.run([PY, str(Path(__file__).resolve().parent.parent / "main.py"), "trace", str(project), "-q",
+                             "--", PY, "-m", "corners"], cwd=project, capture_output=True, text=True)
+    assert traced.returncode == 0 and traced.stdout == plain.stdout and traced.stderr == plain.stderr
+    assert _fn(result, "bump").calls == 2 and _fn(result, "outer.<locals>.inner").calls == 2  # type: ignore[attr-defined]
+    assert _fn(result, "Kid.show").calls == 1 and _fn(result, "finally_wins").calls == 1  # type: ignore[attr-defined]
+    assert _fn(result, "agen").calls == 1 and _fn(result, "matcher").calls == 3  # type: ignore[attr-defined]
+    by_type = {e.type: e for e in result.exceptions}
+    assert by_type["ZeroDivisionError"].raised == 1 and by_type["ExceptionGroup"].function == "groups"
