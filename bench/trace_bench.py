@@ -1,6 +1,6 @@
 """Overhead of `kaizen trace` on real test suites, beside `coverage run` and cProfile.
 
-    python bench/trace_bench.py [--python 3.11 3.12] [--projects boltons attrs] [--repeat 1] [--no-bytecode]
+    python bench/trace_bench.py [--python 3.11 3.12] [--projects boltons attrs] [--repeat 1] [--bytecode]
 
 Fetches the sdists of boltons==26.2.0 and attrs (latest) into bench/.cache/, makes one venv
 per interpreter there (pytest, hypothesis, coverage, pympler, cloudpickle), then runs each
@@ -12,12 +12,14 @@ mode takes the minimum of --repeat runs, interleaved.
 
 On Python 3.11 the collector compiles the project's modules with probes and caches that code
 in the project's Kaizen store: ``kaizen`` is a run with that cache warm (the usual case: the
-same suite traced again), ``kaizen-cold`` a run that first empties it. Every mode may use and
-write ``__pycache__`` (one untimed plain run and one untimed kaizen run come first), as a
-developer's own runs do; this is the comparison least favourable to Kaizen, whose project code
-never comes from ``__pycache__``. ``--no-bytecode`` instead removes the project's
-``__pycache__`` folders and sets PYTHONDONTWRITEBYTECODE=1, so every plain run compiles the
-project from source (and pytest rewrites every test module again).
+same suite traced again), ``kaizen-cold`` a run that first empties it (an untimed kaizen run
+comes first). By default the project's ``__pycache__`` folders are removed and every mode runs
+with PYTHONDONTWRITEBYTECODE=1, so every plain run compiles the project from source and pytest
+rewrites every test module again (as the figures in the notes so far were measured).
+``--bytecode`` lets every mode use and write ``__pycache__`` instead (after an untimed plain
+run), as a developer's own runs do: the comparison least favourable to Kaizen, whose project
+code never comes from ``__pycache__``, and to fixed costs in general (the plain runs are
+shorter).
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def _cpu() -> float:
 
 
 def run_mode(mode: str, py: Path, src: Path, tests: list[str], extra_env: dict[str, str],
-             bytecode: bool = True) -> tuple[float, float, str]:
+             bytecode: bool = False) -> tuple[float, float, str]:
     env = {**os.environ, **extra_env}
     if bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -138,8 +140,8 @@ def main() -> int:
     ap.add_argument("--modes", nargs="+", default=["plain", "kaizen", "kaizen-cold", "coverage", "cprofile"],
                     choices=["plain", "kaizen", "kaizen-cold", "coverage", "cprofile"])
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--no-bytecode", dest="bytecode", action="store_false",
-                    help="no __pycache__ for the project: every run compiles it from source")
+    ap.add_argument("--bytecode", action="store_true",
+                    help="let every mode use and write __pycache__ (default: none, every run compiles the project)")
     args = ap.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     rows = []
