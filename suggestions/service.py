@@ -379,6 +379,16 @@ class ProjectService:
 
     # --- reading state ------------------------------------------------------------------------
 
+    def revision(self) -> tuple[int, float, int]:
+        """A value that changes whenever :meth:`suggestions` could return something else:
+        the stored suggestions (every batch lands there) and the decisions the ranking
+        learns from. A window compares it to skip re-ranking a large list for nothing."""
+        with self._lock:
+            self._flush_pending()
+            count, updated = self._mark()
+        decisions = int(self.store.execute("SELECT COALESCE(MAX(id), 0) FROM decisions")[0][0])
+        return count, updated, decisions
+
     def rejected(self) -> set[str]:
         """Fingerprints whose latest decision is *reject*."""
         latest: dict[str, str] = {}

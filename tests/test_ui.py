@@ -196,6 +196,29 @@ def test_selection_survives_live_updates(window: MainWindow, demo: Path, qtbot) 
     assert w.current_suggestion().fingerprint == s.fingerprint
 
 
+def test_event_refresh_skips_ranking_when_nothing_changed(window: MainWindow, demo: Path, qtbot) -> None:
+    """Service events that change nothing do not re-rank the list (on a big project that
+    work starves the window of the GIL); a real change still reaches the list."""
+    w, session = window, window.session
+    with qtbot.waitSignal(session.refreshed, timeout=WAIT):
+        session.refresh()  # settle: the list is built from the service's current revision
+    ranked: list[int] = []
+    real_current = session.current
+    session.current = lambda: ranked.append(1) or real_current()  # type: ignore[method-assign]
+    for _ in range(3):
+        with qtbot.waitSignal(session.refreshed, timeout=WAIT):
+            session._on_debounced()
+    assert ranked == []
+    reports = demo / "inventory" / "reports.py"
+    reports.write_text(reports.read_text() + "\n\ndef extra(x):\n    if x == None:\n        return 1\n")
+    with qtbot.waitSignal(session.refreshed, timeout=WAIT):
+        session.service.handle_paths(["inventory/reports.py"])
+        session._on_debounced()
+    qtbot.waitUntil(lambda: any(x.path == "inventory/reports.py" and x.code == "KZ103" for x in rows(w)),
+                    timeout=WAIT)
+    assert ranked
+
+
 def test_model_updates_incrementally(qtbot) -> None:
     from suggestions.model import Applicability, Span
 

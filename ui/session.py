@@ -108,7 +108,9 @@ class Session(QObject):
         self._order: list[str] = []
         self._refresh_lock = threading.Lock()
         self._refresh_again = False
+        self._refresh_forced = False  # a queued refresh includes one that must run
         self._refreshing = False
+        self._revision: Any = None  # the service revision the list was last built from
         self._workers: set[Worker] = set()
         self._pending_events: list[Any] = []
         self._debounce = QTimer(self)
@@ -306,7 +308,7 @@ class Session(QObject):
         self._debounce.start()
 
     def _on_debounced(self) -> None:
-        self.refresh()
+        self.refresh(only_if_changed=True)
 
     # --- the list --------------------------------------------------------------------------
 
@@ -333,15 +335,26 @@ class Session(QObject):
             and not (s.fingerprint in latest and latest[s.fingerprint].action in _HIDDEN)
         ]
 
-    def refresh(self) -> None:
-        """Recompute the change set in the background; coalesces overlapping requests."""
+    def refresh(self, only_if_changed: bool = False) -> None:
+        """Recompute the change set in the background; coalesces overlapping requests.
+
+        ``only_if_changed`` (refreshes that service events ask for) skips the work when the
+        service's revision is the one the list was last built from: re-ranking 15,000
+        suggestions on a worker thread competes with the window for the GIL, and a repaint
+        then waits hundreds of milliseconds (bench/ui_bench.py) for a list that is the same.
+        """
         if self._refreshing:
             self._refresh_again = True
+            self._refresh_forced |= not only_if_changed
             return
         self._refreshing = True
         known = dict(self._known)
 
         def job(w: Worker) -> Any:
+            svc = self.service
+            revision = svc.revision() if svc is not None and hasattr(svc, "revision") else None
+            if only_if_changed and revision is not None and revision == self._revision:
+                return None
             items = self.current()
             now = {s.fingerprint: s for s in items}
             added = [s for fp, s in now.items() if fp not in known]
@@ -354,10 +367,13 @@ class Session(QObject):
                 files = sorted(self.service.files())
             else:
                 files = [r.path for r in self.store.files()]
-            return added, updated, removed, [s.fingerprint for s in items], counts, files
+            return added, updated, removed, [s.fingerprint for s in items], counts, files, revision
 
         def done(res: Any) -> None:
-            added, updated, removed, order, counts, files = res
+            if res is None:  # nothing changed since the last list
+                self.refreshed.emit()
+                return
+            added, updated, removed, order, counts, files, self._revision = res
             big = len(files) > 400
             if files and not big:
                 self.files_listed.emit(files)
@@ -386,7 +402,8 @@ class Session(QObject):
             self._refreshing = False
             if self._refresh_again:
                 self._refresh_again = False
-                self.refresh()
+                forced, self._refresh_forced = self._refresh_forced, False
+                self.refresh(only_if_changed=not forced)
 
         w = run_in_background(job, on_result=self._guard(done), on_error=self._guard(self.error.emit),
                               on_finished=self._guard(finished))
