@@ -188,12 +188,14 @@ def scan_project(
     only: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     on_files: Callable[[list[FileResult]], None] | None = None,
+    project_pass: bool = True,
 ) -> ScanResult:
     """Analyse every file of the project (or the paths in ``only``).
 
     ``on_files`` sees the results as they arrive (a batch at a time, in the calling
     thread), so a caller can store them while the workers go on. Files that the
-    project-level duplicate pass changes afterwards are listed in ``ScanResult.revised``.
+    project-level duplicate pass changes afterwards are listed in ``ScanResult.revised``;
+    a caller that joins duplicates itself (the service) turns that pass off.
     """
     with _fewer_collections():
         t0 = time.perf_counter()
@@ -245,7 +247,7 @@ def scan_project(
                 result.skipped[f.path] = f.skipped
         # Project-level pass: workers sent token fingerprints, the join happens here. A scan of
         # some files only (``only``) cannot see their copies elsewhere, so it skips the pass.
-        if only is None:
+        if only is None and project_pass:
             before = {f.path: f for f in result.files}
             result.files = duplicates.add_project_duplicates(result.files, analyzer_for(config))
             result.revised = {f.path for f in result.files if f is not before[f.path]}

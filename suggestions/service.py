@@ -525,7 +525,8 @@ class ProjectService:
         if len(files) >= PARALLEL_THRESHOLD and jobs != 1 and not self._config_explicit and not self._config_stale:
             # Workers read the settings from disk, so only when those are the ones in use.
             inv = Inventory(self.root, files=list(files))
-            return scan_project(self.root, self._config, jobs=jobs, inventory=inv).files
+            # The project pass is _commit's own, incremental one.
+            return scan_project(self.root, self._config, jobs=jobs, inventory=inv, project_pass=False).files
         cache = self.cache if len(files) <= CACHED_BATCH else None
         out = []
         for f in files:
