@@ -654,15 +654,22 @@ def _parse_problem(language: str | None, tree: tree_sitter.Tree | None, data: by
         issues = syntax_issues(new_tree, new_data)
         return f"line {issues[0].line}: {issues[0].message}" if issues else "syntax error"
     if language == "python":
-        try:
-            ast.parse(data)
-        except (SyntaxError, ValueError):
-            return ""  # the original does not compile either; nothing to compare against
-        try:
-            ast.parse(new_data)
-        except (SyntaxError, ValueError) as exc:
-            return f"line {getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)}"
+        # One parse at a time: on 3.11, ast.parse in two threads at once can fail with
+        # "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905), and
+        # validations run in parallel threads.
+        with _AST_LOCK:
+            try:
+                ast.parse(data)
+            except (SyntaxError, ValueError):
+                return ""  # the original does not compile either; nothing to compare against
+            try:
+                ast.parse(new_data)
+            except (SyntaxError, ValueError) as exc:
+                return f"line {getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)}"
     return ""
+
+
+_AST_LOCK = threading.Lock()
 
 
 def _env(sandbox: Path) -> dict[str, str]:
