@@ -158,10 +158,7 @@ class Analyzer:
         out: list[tuple[Rule, Finding]] = []
         compiled = self._query_for(ctx.language)
         if compiled is not None and (rules or symbol_matches is not None):
-            collected: dict[str, list[dict[str, list[tree_sitter.Node]]]] = (
-                {key: [] for key in compiled.facts} if rules else {}
-            )
-            ctx._collected.update(collected)
+            collected = ctx.collecting(compiled.facts if rules else ())
             owners = compiled.owners
             for pattern, captures in tree_sitter.QueryCursor(compiled.query).matches(ctx.root):
                 owner = owners[pattern]

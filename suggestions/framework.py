@@ -116,6 +116,12 @@ class Context:
             self._cache[key] = compute(self)
         return self._cache[key]
 
+    def collecting(self, keys: Iterable[str]) -> dict[str, list[dict[str, list[tree_sitter.Node]]]]:
+        """Empty match lists for these Facts keys, for the engine's pass to fill."""
+        fresh: dict[str, list[dict[str, list[tree_sitter.Node]]]] = {key: [] for key in keys}
+        self._collected.update(fresh)
+        return fresh
+
     def collected(self, facts: Facts) -> list[dict[str, list[tree_sitter.Node]]] | None:
         """The matches of ``facts`` from the engine's pass, or None if it did not run them."""
         return self._collected.get(facts.key)
