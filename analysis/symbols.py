@@ -54,7 +54,7 @@ def symbols_from_matches(
 ) -> list[Symbol]:
     """Symbols from the tags query's matches, in source order."""
     defs, refs = _collect(matches, source)
-    out = [Symbol(name, kind, False, r + 1, c, e + 1) for (name, kind), occ in refs.items() for r, c, e in occ]
+    out = [Symbol(name, kind, False, r + 1, c, r + 1) for (name, kind), occ in refs.items() for r, c in occ]
     out.extend(_definitions(defs))
     out.sort(key=_POSITION)
     return out
@@ -71,9 +71,9 @@ def symbol_rows_from_matches(
     defs, refs = _collect(matches, source)
     rows: list[SymbolRow] = [(*s, "") for s in _definitions(defs)]
     for (name, kind), occ in refs.items():
-        r, c, e = occ[0]
-        more = "[" + ",".join(f"[{r + 1},{c},{e + 1}]" for r, c, e in occ[1:]) + "]" if len(occ) > 1 else ""
-        rows.append((name, kind, False, r + 1, c, e + 1, "", more))
+        r, c = occ[0]
+        more = "[" + ",".join(f"[{r + 1},{c},{r + 1}]" for r, c in occ[1:]) + "]" if len(occ) > 1 else ""
+        rows.append((name, kind, False, r + 1, c, r + 1, "", more))
     return rows
 
 
@@ -82,12 +82,12 @@ _Definition = tuple[int, int, str, str, int, int, int]  # start, end, kind, name
 
 def _collect(
     matches: Iterable[dict[str, list[tree_sitter.Node]]], source: bytes
-) -> tuple[list[_Definition], dict[tuple[str, str], list[tuple[int, int, int]]]]:
-    """Definitions, and the (row, col, end_row) of each reference by (name, kind)."""
+) -> tuple[list[_Definition], dict[tuple[str, str], list[tuple[int, int]]]]:
+    """Definitions, and the (row, col) of each reference by (name, kind)."""
     # Hot on large projects (400k symbols in the standard library): node attributes are
     # read once, into plain tuples, and capture names are split once.
     defs: list[_Definition] = []
-    refs: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+    refs: dict[tuple[str, str], list[tuple[int, int]]] = {}
     seen: set[tuple[int, str]] = set()
     roles = _ROLES
     for captures in matches:
@@ -121,7 +121,7 @@ def _collect(
                 occurrences = refs.get(ref)
                 if occurrences is None:
                     occurrences = refs[ref] = []
-                occurrences.append((row, col, row))
+                occurrences.append((row, col))
     return defs, refs
 
 

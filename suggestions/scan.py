@@ -162,10 +162,10 @@ def _fewer_collections() -> Iterator[None]:
     (about 5% of a scan's CPU). A process with other threads (the window) keeps its own
     settings: rarer but longer collections there would be pauses a user sees.
     """
-    old = gc.get_threshold()
     if threading.active_count() > 1:
         yield
         return
+    old = gc.get_threshold()
     gc.set_threshold(*_SCAN_GC)
     try:
         yield
@@ -180,6 +180,7 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+@_fewer_collections()
 def scan_project(
     root: Path | str,
     config: Config | None = None,
@@ -197,59 +198,58 @@ def scan_project(
     project-level duplicate pass changes afterwards are listed in ``ScanResult.revised``;
     a caller that joins duplicates itself (the service) turns that pass off.
     """
-    with _fewer_collections():
-        t0 = time.perf_counter()
-        root = Path(root).resolve()
-        config = config or load_config(root)
-        max_size = int(config.get("max-file-size"))
-        inventory = inventory or scan_inventory(root, max_size, config.get("exclude"))
-        result = ScanResult(root, skipped={s.path: s.reason for s in inventory.skipped})
-        items = [(f.path, f.language) for f in inventory.files]
-        if only is not None:
-            wanted = set(only)
-            items = [i for i in items if i[0] in wanted]
-        jobs = jobs or default_jobs()
-        done = 0
-        if jobs == 1 or len(items) < PARALLEL_THRESHOLD:
-            analyzer = analyzer_for(config)
-            batch: list[FileResult] = []
-            for p, lang in items:
-                batch.append(analyze_file(root, p, lang, analyzer, max_size=max_size))
-                done += 1
-                if done % 50 == 0 or done == len(items):
-                    result.files.extend(batch)
-                    if on_files:
-                        on_files(batch)
-                    batch = []
-                    if progress:
-                        progress(done, len(items))
-            result.jobs = 1
-        else:
-            # Interleave large and small files so chunks cost about the same.
-            sizes = {f.path: f.size for f in inventory.files}
-            items.sort(key=lambda i: -sizes.get(i[0], 0))
-            # Small chunks: the main process unpickles each result while holding the GIL, and a
-            # window on that process must not stall for long (bench/ui_bench.py).
-            n_chunks = max(jobs * 8, len(items) // 10)
-            chunks = [items[i::n_chunks] for i in range(n_chunks)]
-            with _pool(jobs, root, config, {lang for _, lang in items}) as pool:
-                for chunk_result in pool.map(_run_chunk, [c for c in chunks if c]):
-                    result.files.extend(chunk_result)
-                    if on_files:
-                        on_files(chunk_result)
-                    done += len(chunk_result)
-                    if progress:
-                        progress(done, len(items))
-            result.files.sort(key=lambda f: f.path)
-            result.jobs = jobs
-        for f in result.files:
-            if f.skipped:
-                result.skipped[f.path] = f.skipped
-        # Project-level pass: workers sent token fingerprints, the join happens here. A scan of
-        # some files only (``only``) cannot see their copies elsewhere, so it skips the pass.
-        if only is None and project_pass:
-            before = {f.path: f for f in result.files}
-            result.files = duplicates.add_project_duplicates(result.files, analyzer_for(config))
-            result.revised = {f.path for f in result.files if f is not before[f.path]}
-        result.seconds = time.perf_counter() - t0
-        return result
+    t0 = time.perf_counter()
+    root = Path(root).resolve()
+    config = config or load_config(root)
+    max_size = int(config.get("max-file-size"))
+    inventory = inventory or scan_inventory(root, max_size, config.get("exclude"))
+    result = ScanResult(root, skipped={s.path: s.reason for s in inventory.skipped})
+    items = [(f.path, f.language) for f in inventory.files]
+    if only is not None:
+        wanted = set(only)
+        items = [i for i in items if i[0] in wanted]
+    jobs = jobs or default_jobs()
+    done = 0
+    if jobs == 1 or len(items) < PARALLEL_THRESHOLD:
+        analyzer = analyzer_for(config)
+        batch: list[FileResult] = []
+        for p, lang in items:
+            batch.append(analyze_file(root, p, lang, analyzer, max_size=max_size))
+            done += 1
+            if done % 50 == 0 or done == len(items):
+                result.files.extend(batch)
+                if on_files:
+                    on_files(batch)
+                batch = []
+                if progress:
+                    progress(done, len(items))
+        result.jobs = 1
+    else:
+        # Interleave large and small files so chunks cost about the same.
+        sizes = {f.path: f.size for f in inventory.files}
+        items.sort(key=lambda i: -sizes.get(i[0], 0))
+        # Small chunks: the main process unpickles each result while holding the GIL, and a
+        # window on that process must not stall for long (bench/ui_bench.py).
+        n_chunks = max(jobs * 8, len(items) // 10)
+        chunks = [items[i::n_chunks] for i in range(n_chunks)]
+        with _pool(jobs, root, config, {lang for _, lang in items}) as pool:
+            for chunk_result in pool.map(_run_chunk, [c for c in chunks if c]):
+                result.files.extend(chunk_result)
+                if on_files:
+                    on_files(chunk_result)
+                done += len(chunk_result)
+                if progress:
+                    progress(done, len(items))
+        result.files.sort(key=lambda f: f.path)
+        result.jobs = jobs
+    for f in result.files:
+        if f.skipped:
+            result.skipped[f.path] = f.skipped
+    # Project-level pass: workers sent token fingerprints, the join happens here. A scan of
+    # some files only (``only``) cannot see their copies elsewhere, so it skips the pass.
+    if only is None and project_pass:
+        before = {f.path: f for f in result.files}
+        result.files = duplicates.add_project_duplicates(result.files, analyzer_for(config))
+        result.revised = {f.path for f in result.files if f is not before[f.path]}
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -203,6 +203,28 @@ def test_threads_are_traced(project: Path) -> None:
     assert work.callers == {"threads.py:worker:11": 1000}  # type: ignore[attr-defined]
 
 
+COV = textwrap.dedent("""\
+    import _kaizen_collector as kc
+
+
+    def a():
+        return 1
+
+
+    def b(x):
+        if x:
+            return 2
+        return 3
+
+
+    kc.set_test("t1")
+    a(); b(True)
+    kc.set_test("t2")
+    b(True); b(False)
+    kc.set_test("")
+    """)
+
+
 RAISES = textwrap.dedent("""\
     def lookup(d, key):
         try:
@@ -266,26 +288,7 @@ def test_raise_and_catch_counts(project: Path) -> None:
 @pytest.mark.parametrize("python", INTERPRETERS, ids=lambda p: Path(p).parent.parent.name)
 def test_every_interpreter(project: Path, python: str) -> None:
     """The same figures on 3.11 (settrace) and 3.12/3.13 (sys.monitoring), per-test lines too."""
-    write(project, {"raises.py": RAISES, "threads.py": THREADS, "cov.py": textwrap.dedent("""\
-        import _kaizen_collector as kc
-
-
-        def a():
-            return 1
-
-
-        def b(x):
-            if x:
-                return 2
-            return 3
-
-
-        kc.set_test("t1")
-        a(); b(True)
-        kc.set_test("t2")
-        b(True); b(False)
-        kc.set_test("")
-        """)})
+    write(project, {"raises.py": RAISES, "threads.py": THREADS, "cov.py": COV})
     version = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 12))"],
                              capture_output=True, text=True, check=True).stdout.strip()
     result = run_traced(project, [python, "raises.py"], timeout=60)

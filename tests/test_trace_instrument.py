@@ -18,7 +18,17 @@ import pytest
 
 from analysis.tracing import instrument_cache, run_traced
 from tests.conftest import write
-from tests.test_trace import CHILD, PROCS, RAISES, THREADS, _check_raises, _fn, _line_of, _store
+from tests.test_trace import (
+    CHILD,
+    COV,
+    PROCS,
+    RAISES,
+    THREADS,
+    _check_raises,
+    _fn,
+    _line_of,
+    _store,
+)
 
 PY = sys.executable
 pytestmark = pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="3.11 instruments; 3.12+ uses sys.monitoring")
@@ -54,28 +64,6 @@ def test_subprocess_and_pool_as_module(project: Path, method: str) -> None:
     assert _fn(result, "main").calls == 1  # type: ignore[attr-defined]
     modes = {p["mode"] for p in result.processes}
     assert modes == {"instrument", "settrace"} and len(result.processes) >= 3
-
-
-COV = textwrap.dedent("""\
-    import _kaizen_collector as kc
-
-
-    def a():
-        return 1
-
-
-    def b(x):
-        if x:
-            return 2
-        return 3
-
-
-    kc.set_test("t1")
-    a(); b(True)
-    kc.set_test("t2")
-    b(True); b(False)
-    kc.set_test("")
-    """)
 
 
 def test_per_test_lines_as_module(project: Path) -> None:

@@ -37,7 +37,7 @@ def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> Sc
         # half the time of a hundred and eighty (measured on the standard library).
         pending.extend(files)
         if len(pending) >= 200:
-            write(pending[:])
+            write(pending)
             pending.clear()
 
     def write(files: list[FileResult]) -> None:
