@@ -93,6 +93,7 @@ STEPS: tuple[str, ...] = (
     );
     """,
     "ALTER TABLE trace_functions ADD COLUMN kind TEXT NOT NULL DEFAULT 'function'",
+    "ALTER TABLE trace_functions ADD COLUMN timed INTEGER NOT NULL DEFAULT -1",
 )
 
 KEEP_TRACES = 20  # older traces are dropped: their figures are stale anyway
@@ -172,11 +173,11 @@ class TraceStore:
             tid = int(cur.lastrowid or 0)
             db.executemany(
                 "INSERT INTO trace_functions(trace_id, path, name, line, end_line, calls, total, own, callers,"
-                " arg_types, return_types, sampled, hashable, unhashable, distinct_args, kind)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " arg_types, return_types, sampled, hashable, unhashable, distinct_args, kind, timed)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(tid, f.path, f.name, f.line, f.end_line, f.calls, f.total, f.own, json.dumps(f.callers),
                   json.dumps(f.arg_types), json.dumps(f.return_types), f.sampled, f.hashable, f.unhashable,
-                  f.distinct, f.kind) for f in result.functions],
+                  f.distinct, f.kind, f.timed) for f in result.functions],
             )
             db.executemany(
                 "INSERT INTO trace_exceptions VALUES(?,?,?,?,?,?,?)",
@@ -239,7 +240,7 @@ class TraceStore:
         if tid is None:
             return []
         sql = ("SELECT path, name, line, end_line, calls, total, own, callers, arg_types, return_types,"
-               " sampled, hashable, unhashable, distinct_args, kind FROM trace_functions WHERE trace_id=?")
+               " sampled, hashable, unhashable, distinct_args, kind, timed FROM trace_functions WHERE trace_id=?")
         params: list[Any] = [tid]
         if path is not None:
             sql += " AND path=?"
@@ -247,7 +248,7 @@ class TraceStore:
         return [
             FunctionStats(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), float(r[5]), float(r[6]),
                           json.loads(r[7]), json.loads(r[8]), json.loads(r[9]), int(r[10]), int(r[11]),
-                          int(r[12]), int(r[13]), str(r[14]))
+                          int(r[12]), int(r[13]), str(r[14]), int(r[15]))
             for r in self.store.execute(sql + " ORDER BY own DESC", params)
         ]
 
@@ -277,7 +278,8 @@ class TraceStore:
         for f in self.functions(tid)[: max(0, limit)]:
             out.append({
                 "path": f.path, "function": f.name, "line": f.line, "end_line": f.end_line,
-                "calls": f.calls, "calls_exact": True, "own_s": round(f.own, 6), "total_s": round(f.total, 6),
+                "calls": f.calls, "calls_exact": True, "time_exact": f.time_exact,
+                "own_s": round(f.own, 6), "total_s": round(f.total, 6),
                 "own_share": round(min(1.0, f.own / denominator), 4),
                 "total_share": round(min(1.0, f.total / denominator), 4),
                 "exceptions": raised.get((f.path, f.name), 0),

@@ -67,6 +67,11 @@ class FunctionStats:
     unhashable: int = 0
     distinct: int = 0
     kind: str = "function"  # or "body": a module or class body
+    timed: int = -1  # calls whose time was measured, the rest estimated from them (-1: all)
+
+    @property
+    def time_exact(self) -> bool:
+        return self.timed < 0 or self.timed >= self.calls
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -305,7 +310,8 @@ def merge_dir(outdir: Path, result: TraceResult, leader: int = 0) -> TraceResult
             fs = functions.get(key)
             if fs is None:
                 fs = functions[key] = FunctionStats(f["file"], f["name"], int(f["line"]), int(f.get("end", f["line"])),
-                                                    kind=str(f.get("kind", "function")))
+                                                    kind=str(f.get("kind", "function")), timed=0)
+            fs.timed += int(f.get("timed", f["calls"]))
             fs.calls += int(f["calls"])
             fs.total += float(f["total"])
             fs.own += float(f["own"])

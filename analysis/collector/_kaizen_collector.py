@@ -14,7 +14,12 @@ environment or ``site-packages``):
 
 Python 3.12+ uses ``sys.monitoring``: code outside the project is switched off with
 ``DISABLE`` after its first event and each line is reported once per test, so untraced
-code costs nothing. Python 3.11 has no such thing, and any trace or profile function there
+code costs nothing. While the process runs one thread, project functions are counted and
+timed in C by an ``_lsprof.Profiler`` (cProfile's engine) whose callbacks serve a second
+monitoring tool, switched on for project code only; Python sees just the first calls of each
+function (to sample types), exceptions and lines. While other threads run, ``_lsprof``'s
+single stack would mix them up, so every thread is tracked in Python instead: exact counts,
+with the time of a sample of calls (see ``_m_start``). Python 3.11 has no such thing, and any trace or profile function there
 (even a no-op in C) puts every frame of the process on the slow unspecialised path; so 3.11
 compiles the project's modules with probes at import instead (``_kaizen_instrument``,
 mode "instrument") and everything else runs untouched. A 3.11 process whose main program is
@@ -33,6 +38,7 @@ they are merged at flush. Nothing is printed and the exit code is never touched.
 
 from __future__ import annotations
 
+import _lsprof
 import atexit
 import json
 import os
@@ -57,6 +63,9 @@ _TYPE_LIMIT = 8
 _FLUSH_NS = 5_000_000_000
 _SAMPLE_FIRST = 8  # calls sampled (types, argument hashes) before thinning out ...
 _SAMPLE_EVERY = 64  # ... to one call in 64
+_TIME_FIRST = 128  # sys.monitoring: calls of a function timed before thinning out ...
+_TIME_EVERY = 32  # ... to one call in 32 (the others are counted, and their time estimated)
+_LSP_SAMPLES = 32  # calls of a function timed by _lsprof whose types are sampled
 _EXCLUDED_DIRS = frozenset(
     {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pypackages__", ".git",
      ".kaizen", "node_modules", ".eggs"}
@@ -101,19 +110,35 @@ _prev_sigterm: Any = None
 _prev_excepthook: Any = None
 _prev_thread_hook: Any = None
 _DISABLE: Any = None
+_held: dict[int, int] = {}  # sys.monitoring: id(code) -> threads timing a call of it now
+_by_ident: dict[int, _Thread] = {}
+# sys.monitoring with one thread: _lsprof counts and times project functions in C
+_lsp: Any = None  # the _lsprof.Profiler, when a second tool id was free
+_lsp_on = False  # is it timing now (one thread), or is Python (other threads run)?
+_lsp_tool = -1
+_smp_tool = -1
+_lsp_codes: set[int] = set()  # the functions it times (not generators: Python counts those)
+# calls (id(code)) and caller pairs it will count twice: running when Python handed over
+_lsp_extra: dict[Any, int] = {}
+_boot: Any = None  # threading.Thread._bootstrap_inner's code: a thread starts or ends
+_switch_lock = threading.RLock()
+_live_thread: Any = None
 
 
 class _Thread:
     """One thread's accumulators; only that thread writes them."""
 
-    __slots__ = ("excs", "funcs", "last_exc", "last_key", "pending", "samples", "stack", "unwound")
+    __slots__ = ("done", "excs", "funcs", "last_exc", "last_key", "pending", "samples", "stack", "unwound")
 
     def __init__(self) -> None:
         # stack entries: [code, start_ns, child_ns, rec, sampled, id(code)]
         self.stack: list[list[Any]] = []
         # rec: [calls, total_ns, own_ns, active, callers{id(code)|None: n}, last caller,
-        #       calls from it not yet in callers, call number of the next sample, untimed]
+        #       calls from it not yet in callers, call number of the next sample, untimed,
+        #       timed calls, own_ns of recent timed calls (moving average), timing now (sys.monitoring:
+        #       this thread holds PY_RETURN on), call number of the last caller sample]
         self.funcs: dict[int, list[Any]] = {}
+        self.done: list[dict[int, list[Any]]] = []  # funcs of earlier Python phases (see _to_lsprof)
         self.samples: dict[int, _Sample] = {}
         self.excs: dict[tuple[int, int, str], list[int]] = {}
         self.unwound: BaseException | None = None
@@ -144,6 +169,7 @@ def _state() -> _Thread:
         st = _tls.st = _Thread()
         with _state_lock:
             _states.append(st)
+            _by_ident[threading.get_ident()] = st
         return st
 
 
@@ -184,7 +210,12 @@ def _classify(code: CodeType) -> bool:
         _nlines[id(code)] = len(lines)
         if _mode == "monitoring":
             try:
-                _MON.set_local_events(_tool, code, _local_events(code))
+                _MON.set_local_events(_tool, code, _LOCAL_EVENTS)
+                if _lsp is not None and not code.co_flags & _GEN_FLAGS:
+                    _lsp_codes.add(id(code))
+                    _set_local_events(code)
+                    if _lsp_on:
+                        _MON.set_local_events(_smp_tool, code, _START | _RETURN)
             except ValueError:
                 project = False
     _kinds[id(code)] = project
@@ -192,9 +223,10 @@ def _classify(code: CodeType) -> bool:
     return project
 
 
-def _local_events(code: CodeType) -> int:
-    if code.co_flags & _GEN_FLAGS:
-        return int(_LOCAL_EVENTS & ~_MON.events.PY_RETURN)
+def _b_events(cid: int) -> int:
+    """The main tool's local events for a project code object: LINE, and PY_RETURN while timed."""
+    if _held.get(cid) and cid not in _lsp_codes:
+        return _LOCAL_EVENTS | _RETURN
     return _LOCAL_EVENTS
 
 
@@ -295,7 +327,7 @@ def _sample_return(st: _Thread, key: Any, value: object) -> None:
 
 
 def _new_rec() -> list[Any]:
-    return [0, 0, 0, 0, {}, None, 0, 1, False]
+    return [0, 0, 0, 0, {}, None, 0, 1, False, 0, 0, False, 0]
 
 
 def _switch_caller(rec: list[Any], caller: int | None) -> None:
@@ -364,7 +396,10 @@ def _leave(st: _Thread, code: CodeType, retval: Any, returned: bool) -> None:
 def _close(stack: list[list[Any]], entry: list[Any], now: int) -> None:
     elapsed = now - entry[1]
     rec = entry[3]
-    rec[2] += elapsed - entry[2]
+    own = max(0, elapsed - entry[2])
+    rec[2] += own
+    rec[9] += 1
+    rec[10] = own if rec[9] <= 8 else rec[10] + ((own - rec[10]) >> 3)
     rec[3] -= 1
     if rec[3] <= 0:  # outermost activation: recursion is not counted twice
         rec[3] = 0
@@ -399,10 +434,56 @@ def _handled(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None
 
 
 # --- Python 3.12+: sys.monitoring ---------------------------------------------------------------
+#
+# Three tools. The main one (_tool) has PY_START everywhere: it classifies each code object on
+# its first call and then switches it off (DISABLE), except for generators, whose calls it
+# counts; it also gets exceptions (RAISE and the like cannot be local events) and LINE. The
+# timing tool (_lsp_tool) has PY_START and PY_RETURN on project functions only; its callbacks
+# are _lsprof's (C) while one thread runs, _m_start/_m_return (Python) while several do. The
+# sampling tool (_smp_tool) samples the types of the first calls _lsprof times.
+
+
+def _b_start(code: CodeType, offset: int) -> Any:
+    """The main tool's PY_START: the first call of every code object, and generators' calls."""
+    cid = id(code)
+    project = _kinds.get(cid)
+    if project is None:
+        project = _classify(code)
+        if project and cid in _lsp_codes:
+            _first_call(code, offset)
+            return _DISABLE
+    if not project:
+        if code is _boot:
+            _thread_starts()
+            return None  # stays on: every thread start is seen
+        return _DISABLE
+    if cid in _lsp_codes:
+        return _DISABLE  # the timing tool's (the main tool came back on after a fork)
+    return _m_start(code, offset)
+
+
+def _first_call(code: CodeType, offset: int) -> None:
+    """The first call of a project function: the timing tool missed it (switched on just now)."""
+    if _lsp_on:
+        _lsp._pystart_callback(code, offset)
+        _sample_args(_state(), code, _frame_of(code))  # the sampling tool takes the next ones
+    else:
+        _m_start(code, offset)
+
+
+def _frame_of(code: CodeType) -> FrameType:
+    """The frame of the call of ``code`` that a callback is reporting."""
+    frame = sys._getframe(2)
+    while frame.f_code is not code and frame.f_back is not None:
+        frame = frame.f_back
+    return frame
 
 
 def _m_start(code: CodeType, offset: int) -> Any:
-    # The hot path: everything inlined, one dict lookup for a known project function.
+    # The hot path while several threads run. Most calls are only counted: a function is
+    # timed on its first _TIME_FIRST calls, then on one call in _TIME_EVERY, and PY_RETURN is
+    # on for it only while a timed call runs. An untimed call charges the recent own time of its
+    # function's timed calls to the nearest timed caller, whose own time must not include it.
     try:
         st = _tls.st
     except AttributeError:
@@ -410,69 +491,267 @@ def _m_start(code: CodeType, offset: int) -> Any:
     cid = id(code)
     rec = st.funcs.get(cid)
     if rec is None:
-        project = _kinds.get(cid)
-        if project is None:
-            project = _classify(code)
-        if not project:
-            return _DISABLE
         rec = st.funcs[cid] = _new_rec()
         rec[8] = bool(code.co_flags & _GEN_FLAGS)
-    stack = st.stack
     n = rec[0] = rec[0] + 1
-    caller = stack[-1][5] if stack else None
-    if caller == rec[5]:
-        rec[6] += 1
-    else:
-        _switch_caller(rec, caller)
-    sampled = n == rec[7]
-    if sampled:
-        rec[7] = _next_sample(n)
-        _sample_args(st, code, sys._getframe(1))
-    if rec[8]:
-        return None  # a generator: counted, not timed (see install)
-    rec[3] += 1
-    now = _now()
-    stack.append([code, now, 0, rec, sampled, cid])
-    if now > _next_flush_ns:
-        flush()
+    if n != rec[7]:
+        if rec[11]:  # a recursive call inside a timed one: PY_RETURN is on, so time it too
+            rec[3] += 1
+            st.stack.append([code, _now(), 0, rec, False, cid])
+        else:
+            stack = st.stack
+            if stack:
+                stack[-1][2] += rec[10]
+        return None
+    _m_timed(st, code, cid, rec, n)
     return None
 
 
-def _m_return(code: CodeType, offset: int, retval: object) -> Any:
-    # Only project code has PY_RETURN switched on (a local event), so no classification here.
+def _m_timed(st: _Thread, code: CodeType, cid: int, rec: list[Any], n: int) -> None:
+    """A timed call: its caller (from the frames), sampled types, and a stack entry."""
+    rec[7] = n + 1 if n < _TIME_FIRST else n + _TIME_EVERY
+    frame = _frame_of(code)
+    # The nearest project caller comes from the frames: untimed calls are not on the stack.
+    # It stands for the calls since the previous timed one (callers are estimated past
+    # _TIME_FIRST calls). A generator is not a caller: its calls count for its consumer, as
+    # its time does (and as _lsprof sees it).
+    back = frame.f_back
+    while back is not None and (not _kinds.get(id(back.f_code)) or back.f_code.co_flags & _GEN_FLAGS):
+        back = back.f_back
+    caller = id(back.f_code) if back is not None else None
+    callers = rec[4]
+    callers[caller] = callers.get(caller, 0) + n - rec[12]
+    rec[12] = n
+    sampled = n <= _SAMPLE_FIRST or not n % _SAMPLE_EVERY
+    if sampled:
+        _sample_args(st, code, frame)
+    if rec[8]:
+        return  # a generator: counted, not timed (see install)
+    if not rec[11]:
+        rec[11] = True
+        _hold_returns(code, cid)
+    rec[3] += 1
+    now = _now()
+    st.stack.append([code, now, 0, rec, sampled, cid])
+    if now > _next_flush_ns:
+        flush()
+
+
+def _hold_returns(code: CodeType, cid: int) -> None:
+    held = _held.get(cid, 0)
+    _held[cid] = held + 1
+    if not held:
+        _set_local_events(code)
+
+
+def _release_returns(code: CodeType, cid: int) -> None:
+    held = _held.get(cid, 1) - 1
+    _held[cid] = max(held, 0)
+    if held <= 0:
+        _set_local_events(code)
+
+
+def _set_local_events(code: CodeType) -> None:
+    """Switch a project function's local events to what the current mode asks for."""
+    cid = id(code)
     try:
-        stack = _tls.st.stack
+        if cid not in _lsp_codes:
+            _MON.set_local_events(_tool, code, _b_events(cid))
+        elif _lsp_on:
+            _MON.set_local_events(_lsp_tool, code, _START | _RETURN)
+        else:
+            _MON.set_local_events(_lsp_tool, code, _START | (_RETURN if _held.get(cid) else 0))
+    except ValueError:
+        pass
+
+
+def _m_settle(code: CodeType, rec: list[Any]) -> None:
+    """After a timed call ended off the fast path: release PY_RETURN unless still timing."""
+    if rec[11] and rec[3] <= 0 and rec[7] != rec[0] + 1:
+        rec[11] = False
+        _release_returns(code, id(code))
+
+
+def _m_return(code: CodeType, offset: int, retval: object) -> Any:
+    # Fires only for functions some thread is timing now (a local event), and at thread ends.
+    try:
+        st = _tls.st
     except AttributeError:
+        if code is _boot:
+            _thread_ends()
         return None
+    stack = st.stack
     if stack:
         entry = stack[-1]
         if entry[0] is code:
             stack.pop()
             elapsed = _now() - entry[1]
             rec = entry[3]
-            rec[2] += elapsed - entry[2]
+            own = elapsed - entry[2]
+            if own < 0:  # the estimated own time of untimed callees overshot
+                own = 0
+            rec[2] += own
+            # what an untimed call charges its caller: recent timed calls weigh most
+            timed = rec[9] = rec[9] + 1
+            rec[10] = own if timed <= 8 else rec[10] + ((own - rec[10]) >> 3)
             rec[3] -= 1
             if rec[3] <= 0:  # outermost activation: recursion is not counted twice
                 rec[3] = 0
                 rec[1] += elapsed
+                if rec[7] != rec[0] + 1:  # the next call is not timed: PY_RETURN off
+                    rec[11] = False
+                    _release_returns(code, entry[5])
             if stack:
                 stack[-1][2] += elapsed
             if entry[4]:
-                _sample_return(_tls.st, entry[5], retval)
+                _sample_return(st, entry[5], retval)
             return None
-    _leave(_tls.st, code, retval, True)
+    rec = st.funcs.get(id(code))
+    if rec is not None and rec[11]:  # out of step; else another thread is timing it
+        _leave(st, code, retval, True)
+        _m_settle(code, rec)
+    elif code is _boot:
+        _thread_ends()
     return None
 
 
 def _m_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
-    if not _kinds.get(id(code)):
+    cid = id(code)
+    if not _kinds.get(cid):
         return
     try:
         st = _tls.st
     except AttributeError:
-        return
-    _leave(st, code, None, False)
+        st = _state()
+    if _lsp_on and cid in _lsp_codes:
+        _lsp._pyreturn_callback(code, offset, exc)  # _lsprof has no PY_UNWIND (not a local event)
+    else:
+        rec = st.funcs.get(cid)
+        if rec is not None and rec[11]:
+            _leave(st, code, None, False)
+            _m_settle(code, rec)
     st.unwound = exc
+
+
+def _s_start(code: CodeType, offset: int) -> Any:
+    """The sampling tool's PY_START: types of the first calls of a function _lsprof times."""
+    try:
+        st = _tls.st
+    except AttributeError:
+        st = _state()
+    sample = st.samples.get(id(code))
+    if not _lsp_on or (sample is not None and sample.n >= _LSP_SAMPLES):
+        _MON.set_local_events(_smp_tool, code, 0)  # enough (or Python samples while threads run)
+        return None
+    _sample_args(st, code, sys._getframe(1))
+    return None
+
+
+def _s_return(code: CodeType, offset: int, retval: object) -> Any:
+    try:
+        _sample_return(_tls.st, id(code), retval)
+    except AttributeError:
+        pass
+    return None
+
+
+def _running(frame: FrameType | None) -> list[CodeType]:
+    """The functions _lsprof times that are running in a thread, outermost first."""
+    codes = []
+    while frame is not None:
+        if id(frame.f_code) in _lsp_codes:
+            codes.append(frame.f_code)
+        frame = frame.f_back
+    codes.reverse()
+    return codes
+
+
+def _lsp_close(frame: FrameType | None) -> list[CodeType]:
+    """End _lsprof's running calls (those under ``frame``): counted, and timed up to now."""
+    running = _running(frame)
+    for code in reversed(running):
+        _lsp._pyreturn_callback(code, 0, None)
+    return running
+
+
+def _timing_callbacks() -> None:
+    if _lsp_on:
+        start, ret = _lsp._pystart_callback, _lsp._pyreturn_callback
+    else:
+        start, ret = _m_start, _m_return
+    _MON.register_callback(_lsp_tool, _START, start)
+    _MON.register_callback(_lsp_tool, _RETURN, ret)
+
+
+def _thread_starts() -> None:
+    """A thread is starting (in it): from now on Python tracks every thread."""
+    if _lsp_on and sys._getframe(2).f_locals.get("self") is not _live_thread:
+        with _switch_lock:
+            _to_python()
+
+
+def _to_python() -> None:
+    global _lsp_on
+    if not _lsp_on:
+        return
+    _lsp_on = False
+    _timing_callbacks()
+    for cid in _lsp_codes:
+        _set_local_events(_code_of[cid])
+    # The running calls go on in Python, timed from now (already counted).
+    me = threading.get_ident()
+    for ident, frame in sys._current_frames().items():
+        st = _by_ident.get(ident)
+        if ident == me or st is None:
+            continue
+        running = _lsp_close(frame)
+        now = _now()
+        for code in running:
+            cid = id(code)
+            rec = st.funcs.get(cid)
+            if rec is None:
+                rec = st.funcs[cid] = _new_rec()
+            rec[3] += 1
+            if not rec[11]:
+                rec[11] = True
+                _hold_returns(code, cid)
+            st.stack.append([code, now, 0, rec, False, cid])
+
+
+def _thread_ends() -> None:
+    """A thread has ended (in it): if only one is left, _lsprof takes the timing back."""
+    if not _lsp_on and _lsp is not None:
+        with _switch_lock:
+            _to_lsprof()
+
+
+def _to_lsprof() -> None:
+    global _lsp_on
+    alive = [t for t in threading.enumerate() if t is not _live_thread]
+    if _lsp_on or len(alive) != 1 or alive[0].ident is None:
+        return
+    left = alive[0].ident
+    now = _now()
+    with _state_lock:
+        states = list(_states)
+    for st in states:
+        stack = st.stack
+        while stack:
+            _close(stack, stack.pop(), now)
+        st.done.append(st.funcs)
+        st.funcs = {}  # generators start new records; the rest is _lsprof's again
+    _held.clear()
+    _lsp_on = True
+    _timing_callbacks()
+    for cid in _lsp_codes:
+        _set_local_events(_code_of[cid])
+    caller = None
+    for code in _running(sys._current_frames().get(left)):
+        _lsp._pystart_callback(code, 0)
+        # counted already: _lsprof counts them again when they end
+        for key in (id(code), (caller, id(code))):
+            _lsp_extra[key] = _lsp_extra.get(key, 0) + 1
+        caller = id(code)
 
 
 def _m_raise(code: CodeType, offset: int, exc: BaseException) -> None:
@@ -857,7 +1136,7 @@ def set_test(test_id: str) -> None:
             if code is not None:
                 try:
                     set_local(_tool, code, 0)
-                    set_local(_tool, code, _local_events(code))
+                    set_local(_tool, code, _b_events(cid))
                 except ValueError:
                     pass
 
@@ -929,6 +1208,39 @@ def _key(code: int | None) -> str:
     return f"{meta[0]}:{meta[1]}:{meta[2]}" if meta else ""
 
 
+def _lsp_figures(funcs: dict[int, list[Any]], final: bool) -> None:
+    """Add _lsp's figures: [calls, total_ns, own_ns, {caller: calls}, timed calls] per function."""
+    if final and _lsp_on:
+        _lsp_close(sys._getframe())  # the calls still running (a timeout must not lose main())
+    stats = [e for e in _lsp.getstats() if id(e.code) in _meta]
+    inner: dict[int, int] = {}
+    for e in stats:
+        cid = id(e.code)
+        calls = max(0, e.callcount - _lsp_extra.get(cid, 0))
+        m = funcs.get(cid)
+        if m is None:
+            m = funcs[cid] = [0, 0, 0, {}, 0]
+        m[0] += calls
+        m[1] += int(e.totaltime * 1e9)
+        m[2] += int(e.inlinetime * 1e9)
+        m[4] += calls
+        for sub in e.calls or ():
+            callee = id(sub.code)
+            n = sub.callcount - _lsp_extra.get((cid, callee), 0)
+            if callee in _meta and n > 0:
+                m2 = funcs.get(callee)
+                if m2 is None:
+                    m2 = funcs[callee] = [0, 0, 0, {}, 0]
+                m2[3][cid] = m2[3].get(cid, 0) + n
+                inner[callee] = inner.get(callee, 0) + n
+    for e in stats:  # calls from outside the project (or from a generator)
+        cid = id(e.code)
+        outer = e.callcount - _lsp_extra.get(cid, 0) - inner.get(cid, 0)
+        if outer > 0:
+            callers = funcs[cid][3]
+            callers[None] = callers.get(None, 0) + outer
+
+
 def _snapshot(final: bool) -> dict[str, Any]:
     now = _now()
     funcs: dict[int, list[Any]] = {}
@@ -936,15 +1248,35 @@ def _snapshot(final: bool) -> dict[str, Any]:
     excs: dict[tuple[int, int, str], list[int]] = {}
     with _state_lock:
         states = list(_states)
+    sampling = _mode == "monitoring"
+    if _lsp is not None:
+        _lsp_figures(funcs, final)
     for st in states:
-        for code, rec in list(st.funcs.items()):
+        for code, rec in [item for funcs_ in (st.funcs, *st.done) for item in list(funcs_.items())]:
             m = funcs.get(code)
             if m is None:
-                m = funcs[code] = [0, 0, 0, {}]
-            m[0] += rec[0]
-            m[1] += rec[1]
-            m[2] += rec[2]
-            for caller, n in [*rec[4].items(), (rec[5], rec[6])]:
+                m = funcs[code] = [0, 0, 0, {}, 0]
+            calls, timed = rec[0], rec[9]
+            callers = [*rec[4].items(), (rec[5], rec[6])]
+            if sampling:
+                # Only some calls were timed, and their callers stand for the calls since the
+                # previous timed one: scale both to all the calls made.
+                m[4] += min(timed, calls)
+                if 0 < timed < calls:
+                    m[1] += rec[1] * calls // timed
+                    m[2] += rec[2] * calls // timed
+                else:
+                    m[1] += rec[1]
+                    m[2] += rec[2]
+                weight = sum(n for _, n in callers)
+                if weight and weight != calls:
+                    callers = [(c, round(n * calls / weight)) for c, n in callers]
+            else:
+                m[1] += rec[1]
+                m[2] += rec[2]
+                m[4] += calls
+            m[0] += calls
+            for caller, n in callers:
                 if n:
                     m[3][caller] = m[3].get(caller, 0) + n
         # Frames still running count up to now (a timeout kill must not lose main()).
@@ -981,12 +1313,12 @@ def _snapshot(final: bool) -> dict[str, Any]:
             e[0] += counts[0]
             e[1] += counts[1]
     functions = []
-    for code, (calls, total, own, callers) in funcs.items():
+    for code, (calls, total, own, callers, timed) in funcs.items():
         rel, qual, first, last = _meta[code]
         s = samples.get(code)
         functions.append({
             "file": rel, "name": qual, "line": first, "end": last, "calls": calls,
-            "kind": _kind(code),
+            "kind": _kind(code), "timed": timed,
             "total": total / 1e9, "own": own / 1e9,
             "callers": {_key(c) or "<external>": n for c, n in callers.items()},
             "args": s.args if s else {}, "returns": s.returns if s else {},
@@ -1108,7 +1440,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 def _after_fork() -> None:
     """A forked child starts its own file with its own figures."""
     global _pid, _started_ns, _started_wall, _states, _tls, _cur_cov, _last_flush_ns, _next_flush_ns
-    global _flush_lock, _state_lock
+    global _flush_lock, _state_lock, _lsp
     _flush_lock = threading.RLock()  # another thread may have held them at the fork
     _state_lock = threading.RLock()
     _pid = os.getpid()
@@ -1123,8 +1455,20 @@ def _after_fork() -> None:
     _tests.clear()
     _uncaught.clear()
     _live_sent.clear()
+    _by_ident.clear()
     if _mode == "monitoring":
-        _MON.restart_events()  # lines seen by the parent must count again here
+        _held.clear()  # the parent's timed calls are not running here
+        for cid, project in list(_kinds.items()):
+            if project:  # lines seen by the parent must count again here
+                code = _code_of[cid]
+                _MON.set_local_events(_tool, code, 0)
+                _MON.set_local_events(_tool, code, _LOCAL_EVENTS)
+                if cid in _lsp_codes:
+                    _set_local_events(code)
+        if _lsp is not None:
+            _lsp_extra.clear()
+            _lsp = _lsprof.Profiler()  # a fresh one: the parent's figures are the parent's
+            _timing_callbacks()
     mp_util = sys.modules.get("multiprocessing.util")
     if mp_util is not None:
         # multiprocessing children leave through os._exit (no atexit) but run finalizers; the
@@ -1148,6 +1492,8 @@ def _register_finalizer(_: object) -> None:
 # --- install / stop --------------------------------------------------------------------------
 
 _LOCAL_EVENTS = 0
+_RETURN = 0
+_START = 0
 _CWD = ""
 _PREFIXES: tuple[str, ...] = ()
 
@@ -1165,7 +1511,8 @@ def install() -> None:
     """Start tracing this process according to the KAIZEN_TRACE_* environment."""
     global _installed, _mode, _tool, _pid, _started_ns, _started_wall, _last_flush_ns, _next_flush_ns
     global _OUTDIR, _ROOT, _LIVE, _LINES, _TYPE_LIMIT, _FLUSH_NS, _CWD, _PREFIXES, _cur_test
-    global _prev_sigterm, _prev_excepthook, _prev_thread_hook, _DISABLE, _LOCAL_EVENTS
+    global _prev_sigterm, _prev_excepthook, _prev_thread_hook, _DISABLE, _LOCAL_EVENTS, _RETURN
+    global _lsp, _lsp_tool, _smp_tool, _lsp_on, _START, _boot, _live_thread
     if _installed:
         return
     env = os.environ
@@ -1193,28 +1540,42 @@ def install() -> None:
     _started_wall = time.time()
     wanted = env.get("KAIZEN_TRACE_MODE", "auto")
     if _MON is not None and wanted not in ("settrace", "instrument"):
-        mon = _MON
-        for tool in (mon.PROFILER_ID, 4, 3):
-            if mon.get_tool(tool) is None:
-                _tool = tool
-                break
+        # Tool ids 3 and 4 are nobody's; 2 is cProfile's, 5 the optimizer's.
+        free = [tool for tool in (3, 4, 2, 5) if _MON.get_tool(tool) is None]
+        if free:
+            _tool = free[0]
+        if len(free) > 2 and wanted != "monitoring-python":
+            _lsp_tool, _smp_tool = free[1], free[2]
     _installed = True
     if _tool >= 0:
         mon = _MON
         ev = mon.events
         _mode = "monitoring"
         _DISABLE = mon.DISABLE
-        # Generators and coroutines get no PY_RETURN/PY_YIELD/PY_RESUME: each resume would cost
-        # two callbacks. Their calls are counted exactly (PY_START fires on the first start
-        # only); their time is not measured and stays in the consumer's own time.
-        _LOCAL_EVENTS = ev.PY_RETURN | (ev.LINE if _LINES else 0)
+        # Python switches PY_RETURN on per function only while a call of it is timed
+        # (_m_timed). Generators and coroutines never get it, nor PY_YIELD/PY_RESUME: each
+        # resume would cost two callbacks. Their calls are counted exactly (PY_START fires on
+        # the first start only); their time is not measured and stays in the consumer's own
+        # time (so _lsprof times only functions that are not generators).
+        _LOCAL_EVENTS = ev.LINE if _LINES else 0
+        _START, _RETURN = ev.PY_START, ev.PY_RETURN
         mon.use_tool_id(_tool, "kaizen")
         for event, fn in (
-            (ev.PY_START, _m_start), (ev.PY_RETURN, _m_return), (ev.PY_UNWIND, _m_unwind),
+            (ev.PY_START, _b_start), (ev.PY_RETURN, _m_return), (ev.PY_UNWIND, _m_unwind),
             (ev.RAISE, _m_raise),
             (ev.EXCEPTION_HANDLED, _m_handled), (ev.LINE, _m_line),
         ):
             mon.register_callback(_tool, event, fn)
+        if _lsp_tool >= 0:
+            mon.use_tool_id(_lsp_tool, "kaizen-timing")
+            mon.use_tool_id(_smp_tool, "kaizen-types")
+            _lsp = _lsprof.Profiler()
+            _lsp_on = True
+            _timing_callbacks()
+            mon.register_callback(_smp_tool, ev.PY_START, _s_start)
+            mon.register_callback(_smp_tool, ev.PY_RETURN, _s_return)
+            _boot = threading.Thread._bootstrap_inner.__code__  # type: ignore[attr-defined]
+            mon.set_local_events(_tool, _boot, ev.PY_RETURN)
         mon.set_events(_tool, ev.PY_START | ev.PY_UNWIND | ev.RAISE | ev.EXCEPTION_HANDLED)
     elif wanted == "instrument" or (wanted != "settrace" and not _runs_project_script()):
         _mode = "instrument"
@@ -1238,7 +1599,8 @@ def install() -> None:
     except (ValueError, OSError):
         pass
     if _LIVE:
-        threading.Thread(target=_live_loop, name="kaizen-trace-live", daemon=True).start()
+        _live_thread = threading.Thread(target=_live_loop, name="kaizen-trace-live", daemon=True)
+        _live_thread.start()
 
 
 def stop() -> None:
@@ -1248,6 +1610,10 @@ def stop() -> None:
     if _mode == "monitoring" and _tool >= 0:
         try:
             _MON.set_events(_tool, 0)
+            for tool in (_lsp_tool, _smp_tool):
+                if tool >= 0:
+                    _MON.register_callback(tool, _START, None)
+                    _MON.register_callback(tool, _RETURN, None)
         except Exception:
             pass
     elif _mode == "settrace":

@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"trace #{info.id}: {info.command} ({info.status}, {info.duration:.2f}s, {info.interpreter})")
     print(f"{'own%':>6} {'total%':>7} {'calls':>9} {'raised':>7}  function")
     for r in rows:
-        print(f"{100 * r['own_share']:6.1f} {100 * r['total_share']:7.1f} {r['calls']:>9} {r['exceptions']:>7}  "
+        mark = " " if r["time_exact"] else "~"  # time estimated from a sample of calls
+        print(f"{mark}{100 * r['own_share']:5.1f} {100 * r['total_share']:7.1f} {r['calls']:>9} {r['exceptions']:>7}  "
               f"{r['path']}:{r['line']} {r['function']}")
+    if any(not r["time_exact"] for r in rows):
+        print("~ time estimated from the calls that were timed (threads ran beside each other)")
     return 0
