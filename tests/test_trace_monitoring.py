@@ -283,3 +283,20 @@ def test_python_timing_alone_counts_exactly_and_estimates_time(project: Path, py
         assert {f.name: f.timed for f in traces.functions()}["fib"] == fib.timed
         rows = {r["function"]: r for r in traces.hotspots(limit=50)}
         assert rows["fib"]["time_exact"] is False and rows["main"]["time_exact"] is True
+
+
+@interpreters
+def test_traced_program_can_still_use_cprofile(project: Path, python: str) -> None:
+    write(project, {"prof.py": textwrap.dedent("""\
+        import cProfile
+
+
+        def work():
+            return sum(range(100))
+
+
+        cProfile.run("work()", "out.prof")
+        print("profiled")
+        """)})
+    result = run_traced(project, [python, "prof.py"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert result.exit_code == 0 and (project / "out.prof").exists()

@@ -19,7 +19,9 @@ timed in C by an ``_lsprof.Profiler`` (cProfile's engine) whose callbacks serve 
 monitoring tool, switched on for project code only; Python sees just the first calls of each
 function (to sample types), exceptions and lines. While other threads run, ``_lsprof``'s
 single stack would mix them up, so every thread is tracked in Python instead: exact counts,
-with the time of a sample of calls (see ``_m_start``). Python 3.11 has no such thing, and any trace or profile function there
+with the time of a sample of calls (see ``_m_start``).
+
+Python 3.11 has no such thing, and any trace or profile function there
 (even a no-op in C) puts every frame of the process on the slow unspecialised path; so 3.11
 compiles the project's modules with probes at import instead (``_kaizen_instrument``,
 mode "instrument") and everything else runs untouched. A 3.11 process whose main program is
@@ -38,7 +40,6 @@ they are merged at flush. Nothing is printed and the exit code is never touched.
 
 from __future__ import annotations
 
-import _lsprof
 import atexit
 import json
 import os
@@ -48,6 +49,11 @@ import threading
 import time
 from types import CodeType, FrameType
 from typing import Any
+
+try:
+    import _lsprof  # CPython's, behind cProfile; its monitoring callbacks exist since 3.12
+except ImportError:  # another implementation
+    _lsprof = None  # type: ignore[assignment]
 
 FORMAT_VERSION = 1
 _now = time.perf_counter_ns
@@ -135,8 +141,9 @@ class _Thread:
         self.stack: list[list[Any]] = []
         # rec: [calls, total_ns, own_ns, active, callers{id(code)|None: n}, last caller,
         #       calls from it not yet in callers, call number of the next sample, untimed,
-        #       timed calls, own_ns of recent timed calls (moving average), timing now (sys.monitoring:
-        #       this thread holds PY_RETURN on), call number of the last caller sample]
+        #       timed calls, own_ns of recent timed calls (moving average), timing now
+        #       (sys.monitoring: this thread holds PY_RETURN on), call number of the last
+        #       caller sample]
         self.funcs: dict[int, list[Any]] = {}
         self.done: list[dict[int, list[Any]]] = []  # funcs of earlier Python phases (see _to_lsprof)
         self.samples: dict[int, _Sample] = {}
@@ -480,7 +487,8 @@ def _frame_of(code: CodeType) -> FrameType:
 
 
 def _m_start(code: CodeType, offset: int) -> Any:
-    # The hot path while several threads run. Most calls are only counted: a function is
+    # The hot path while several threads run (and for generators, and when no tool id was
+    # left for _lsprof). Most calls are only counted: a function is
     # timed on its first _TIME_FIRST calls, then on one call in _TIME_EVERY, and PY_RETURN is
     # on for it only while a timed call runs. An untimed call charges the recent own time of its
     # function's timed calls to the nearest timed caller, whose own time must not include it.
@@ -1540,11 +1548,13 @@ def install() -> None:
     _started_wall = time.time()
     wanted = env.get("KAIZEN_TRACE_MODE", "auto")
     if _MON is not None and wanted not in ("settrace", "instrument"):
-        # Tool ids 3 and 4 are nobody's; 2 is cProfile's, 5 the optimizer's.
-        free = [tool for tool in (3, 4, 2, 5) if _MON.get_tool(tool) is None]
+        # Tool ids 3 and 4 are nobody's and 5 is reserved for an optimizer that CPython
+        # 3.12-3.13 do not have; 2 is cProfile's, taken last so that a traced program can
+        # still profile itself.
+        free = [tool for tool in (3, 4, 5, 2) if _MON.get_tool(tool) is None]
         if free:
             _tool = free[0]
-        if len(free) > 2 and wanted != "monitoring-python":
+        if len(free) > 2 and wanted != "monitoring-python" and hasattr(_lsprof, "Profiler"):
             _lsp_tool, _smp_tool = free[1], free[2]
     _installed = True
     if _tool >= 0:
