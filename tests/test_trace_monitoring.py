@@ -300,3 +300,39 @@ def test_traced_program_can_still_use_cprofile(project: Path, python: str) -> No
         """)})
     result = run_traced(project, [python, "prof.py"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     assert result.exit_code == 0 and (project / "out.prof").exists()
+
+
+CHURN = textwrap.dedent("""\
+    import threading
+
+
+    def step(i):
+        return i + 1
+
+
+    def job():
+        for i in range(20):
+            step(i)
+
+
+    def main():
+        for _ in range(60):  # one thread at a time: _lsprof and Python take turns, then Python stays
+            t = threading.Thread(target=job)
+            t.start()
+            t.join()
+            step(0)
+
+
+    main()
+    """)
+
+
+@interpreters
+def test_many_short_threads_keep_exact_counts(project: Path, python: str) -> None:
+    write(project, {"churn.py": CHURN})
+    result = run_traced(project, [python, "churn.py"], timeout=60)
+    assert result.exit_code == 0 and not result.errors
+    step, job = _fn(result, "step"), _fn(result, "job")
+    assert step.calls == 60 * 21 and job.calls == 60 and _fn(result, "main").calls == 1
+    assert step.callers == {"churn.py:" + _at(CHURN, "job"): 1200, "churn.py:" + _at(CHURN, "main"): 60}
+    assert 0 < step.own <= step.total

@@ -72,6 +72,7 @@ _SAMPLE_EVERY = 64  # ... to one call in 64
 _TIME_FIRST = 128  # sys.monitoring: calls of a function timed before thinning out ...
 _TIME_EVERY = 32  # ... to one call in 32 (the others are counted, and their time estimated)
 _LSP_SAMPLES = 32  # calls of a function timed by _lsprof whose types are sampled
+_LSP_RETURNS = 32  # times _lsprof takes the timing back after threads ran (each costs ~1 ms)
 _EXCLUDED_DIRS = frozenset(
     {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pypackages__", ".git",
      ".kaizen", "node_modules", ".eggs"}
@@ -128,6 +129,7 @@ _lsp_codes: set[int] = set()  # the functions it times (not generators: Python c
 _lsp_extra: dict[Any, int] = {}
 _boot: Any = None  # threading.Thread._bootstrap_inner's code: a thread starts or ends
 _switch_lock = threading.RLock()
+_lsp_returns = 0
 _live_thread: Any = None
 
 
@@ -734,10 +736,13 @@ def _thread_ends() -> None:
 
 
 def _to_lsprof() -> None:
-    global _lsp_on
+    global _lsp_on, _lsp_returns
+    if _lsp_on or _lsp_returns >= _LSP_RETURNS:
+        return  # a program that keeps starting threads stays with Python
     alive = [t for t in threading.enumerate() if t is not _live_thread]
-    if _lsp_on or len(alive) != 1 or alive[0].ident is None:
+    if len(alive) != 1 or alive[0].ident is None:
         return
+    _lsp_returns += 1
     left = alive[0].ident
     now = _now()
     with _state_lock:
