@@ -357,6 +357,7 @@ class TraceStore:
             "functions": [f"{f.name}:{f.line}" for f in inner],
             "calls": sum(f.calls for f in inner),
             "calls_exact": True,
+            "time_exact": all(f.time_exact for f in inner),
             "total_s": round(sum(f.total for f in inner), 6),
             "own_s": round(sum(f.own for f in inner), 6),
             "time_share": round(min(1.0, sum(f.total for f in inner) / denominator), 4),

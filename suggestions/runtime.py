@@ -325,7 +325,7 @@ def _memoize(f: _File, stats: FunctionStats, fd: FunctionDef, share: float) -> S
         edits.append(imp)
     patch = Patch(f.path, f.base_hash, tuple(edits))
     evidence = {
-        "calls": stats.calls, "calls_exact": True, "total_s": round(stats.total, 6),
+        "calls": stats.calls, "calls_exact": True, "time_exact": stats.time_exact, "total_s": round(stats.total, 6),
         "time_share": round(share, 4), "repeat_ratio": round(repeat, 3),
         "argument_samples": stats.hashable, "distinct_samples": stats.distinct,
         "estimated_saving_s": round(saved, 6),
