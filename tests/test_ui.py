@@ -578,3 +578,20 @@ def test_trace_then_llm_suggestion_is_validated_and_listed(qtbot, tmp_path: Path
         assert (project / "pkg/calc.py").read_text() == CALC  # listed, not applied
         w.close()
     QThreadPool.globalInstance().waitForDone(20_000)
+
+
+def test_hotspots_mark_estimated_times(qtbot) -> None:
+    from ui.hotspots import HotspotsView
+
+    view = HotspotsView()
+    qtbot.addWidget(view)
+    rows = [
+        {"function": "hot", "path": "a.py", "line": 3, "calls": 9000, "own_s": 0.2, "total_s": 0.3,
+         "own_share": 0.5, "total_share": 0.6, "exceptions": 0, "time_exact": False},
+        {"function": "cold", "path": "a.py", "line": 9, "calls": 2, "own_s": 0.001, "total_s": 0.001,
+         "own_share": 0.01, "total_share": 0.01, "exceptions": 0, "time_exact": True},
+    ]
+    view._show(({"command": "pytest", "started": 0, "duration": 1.0}, rows, []))
+    shown = {view.table.topLevelItem(i).text(0): view.table.topLevelItem(i) for i in range(2)}
+    assert shown["hot"].text(4) == "~200.0 ms" and shown["hot"].toolTip(4)
+    assert shown["cold"].text(4) == "1.0 ms" and not shown["cold"].toolTip(4)

@@ -195,8 +195,12 @@ class HotspotsView(QWidget):
             own = float(field(h, "own_s", "self_time", "own_time", "own", default=0.0) or 0.0)
             total = float(field(h, "total_s", "total_time", "cumulative", "total", default=0.0) or 0.0)
             exc = int(field(h, "exceptions", "exception_count", "raised", default=0) or 0)
+            approx = "" if field(h, "time_exact", default=True) else "~"  # timed on a sample of calls
             item = _SortItem([str(name), f"{path}:{line}" if line else str(path), "", str(calls),
-                              f"{own * 1000:.1f} ms", f"{total * 1000:.1f} ms", str(exc) if exc else ""])
+                              f"{approx}{own * 1000:.1f} ms", f"{approx}{total * 1000:.1f} ms", str(exc) if exc else ""])
+            if approx:
+                for col in (4, 5):
+                    item.setToolTip(col, "Estimated from the calls that were timed (threads ran side by side)")
             item.setData(2, SHARE_ROLE, share)
             item.setData(2, Qt.ItemDataRole.UserRole, share)
             item.setData(3, Qt.ItemDataRole.UserRole, calls)
