@@ -123,7 +123,7 @@ def test_counts_and_callers_stay_exact_across_thread_hand_overs(project: Path, p
     work = _fn(result, "work")
     # the generator's calls count for its consumer, as its time does
     assert work.calls == k + 6 * 5 and work.callers == {"phases.py:" + _at(PHASES, "phase"): k + 6 * 5}
-    assert _fn(result, "gen").calls == 6
+    assert _fn(result, "gen").calls == 6 and _fn(result, "gen").time_exact  # not timed, not estimated
     assert _fn(result, "safe").calls == k and _fn(result, "deep").callers == {"phases.py:" + _at(PHASES, "safe"): k}
     assert _fn(result, "fails").callers == {"phases.py:" + _at(PHASES, "deep"): k}
     fib = _fn(result, "fib")

@@ -1274,7 +1274,8 @@ def _snapshot(final: bool) -> dict[str, Any]:
             if sampling:
                 # Only some calls were timed, and their callers stand for the calls since the
                 # previous timed one: scale both to all the calls made.
-                m[4] += min(timed, calls)
+                # (a generator's time is not measured at all: see install)
+                m[4] += calls if rec[8] else min(timed, calls)
                 if 0 < timed < calls:
                     m[1] += rec[1] * calls // timed
                     m[2] += rec[2] * calls // timed
