@@ -220,8 +220,9 @@ def test_git_run_by_a_test_cannot_reach_the_projects_repository(proj: Path) -> N
     )})
     (proj / "data" / "values.txt").write_text("1 2 3\n")
     (proj / "calc" / "uncommitted.py").write_text("WORK = 'in progress'\n")
-    before = snapshot(proj)
+    # `git status` refreshes the index's stat cache, so it runs before the snapshot.
     status = git("status", "--porcelain")
+    before = snapshot(proj)
     store = Store(proj)
     [v] = validator(proj, store, coverage=None).validate([suggestion(proj, "calc/ops.py", "return -a", "return 0 - a")])
     assert v.validation.status is ValidationStatus.PASSED, v.validation.log
