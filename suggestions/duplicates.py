@@ -81,15 +81,17 @@ _WORDS = bytes(
 _SPACE = b" \t\r\f\v"
 _RUNS = re.compile(b"a+")
 # One pass per pattern, each starting with a literal so ``re`` scans at memchr speed.
+# Each with its replacement: a one-line comment simply goes (a constant replacement, no
+# Python call per comment); a block keeps its newlines, for line numbers.
 _COMMENTS = {
-    # Docstrings are prose: one token each (with their newlines kept for line numbers).
+    # Docstrings are prose: one token each.
     "python": (
-        re.compile(rb"#[^\n]*"),
-        re.compile(rb'"""[\s\S]*?"""'),
-        re.compile(rb"'''[\s\S]*?'''"),
+        (re.compile(rb"#[^\n]*"), b""),
+        (re.compile(rb'"""[\s\S]*?"""'), None),
+        (re.compile(rb"'''[\s\S]*?'''"), None),
     ),
 }
-_C_COMMENTS = (re.compile(rb"//[^\n]*"), re.compile(rb"/\*[\s\S]*?\*/"))
+_C_COMMENTS = ((re.compile(rb"//[^\n]*"), b""), (re.compile(rb"/\*[\s\S]*?\*/"), None))
 _LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c"})
 _SUPPRESS = re.compile(rb"(?:#|//)\s*kaizen:\s*ignore(?:\[([A-Za-z0-9_, ]*)\])?")
 
@@ -105,8 +107,8 @@ def tokenize(language: str, data: bytes) -> list[bytes]:
     Words (identifiers, keywords, numbers) become ``a``; punctuation stays; comments and
     whitespace go. Everything runs in C (``bytes.translate`` and simple regexes).
     """
-    for pattern in _COMMENTS.get(language, _C_COMMENTS):
-        data = pattern.sub(_strip_comment, data)
+    for pattern, replacement in _COMMENTS.get(language, _C_COMMENTS):
+        data = pattern.sub(_strip_comment if replacement is None else replacement, data)
     return _RUNS.sub(b"a", data.translate(_WORDS)).translate(None, _SPACE).split(b"\n")
 
 

@@ -12,7 +12,13 @@ from suggestions.rules._common import enclosing_scope, word_positions
 # A module that defines or imports its own ``open`` (gzip, tarfile, ...) is not calling
 # the builtin.
 # Each alternative starts with a literal, so the regex engine can skip ahead quickly.
-_OWN_OPEN = re.compile(rb"def[ \t]+open\b|import\b[^\n]*\bopen\b|\nopen[ \t]*=")
+# The file binds its own ``open``. One pattern per form, each starting with a literal, so
+# ``re`` skips ahead to it (an alternation is tried at every byte).
+_OWN_OPEN = (
+    re.compile(rb"def[ \t]+open\b"),
+    re.compile(rb"import\b[^\n]*\bopen\b"),
+    re.compile(rb"\nopen[ \t]*="),
+)
 # Handing the file to something that manages it.
 _MANAGERS = ("enter_context", "closing", "push", "callback")
 
@@ -75,7 +81,7 @@ class OpenWithoutWith(Rule):
 
 
 def _defines_open(ctx: Context) -> bool:
-    return _OWN_OPEN.search(ctx.source) is not None
+    return any(p.search(ctx.source) is not None for p in _OWN_OPEN)
 
 
 def _short(text: str) -> str:
