@@ -228,12 +228,17 @@ class Region:
 
     def title(self, here: str) -> str:
         others = sorted(self.copies)
+        lines = self.end_line - self.start_line + 1
+        size = f"{TITLE} ({lines} lines, {self.end - self.start} tokens)"
+        if all(p == here and self.start_line <= a and b <= self.end_line for p, a, b in others):
+            # Copies side by side, merged into one region: name them, not the region again.
+            parts = [f"{a}-{b}" for _, a, b in others[:3]]
+            return f"{size}: lines {', '.join(parts)} repeat one another"
         where = ", ".join(
             f"{p}:{a}-{b}" if p != here else f"line {a}-{b}" for p, a, b in others[:3]
         )
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""
-        lines = self.end_line - self.start_line + 1
-        return f"{TITLE} ({lines} lines, {self.end - self.start} tokens) also at {where}{more}"
+        return f"{size} also at {where}{more}"
 
     def evidence(self) -> dict[str, Any]:
         return {

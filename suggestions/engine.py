@@ -234,7 +234,8 @@ class Analyzer:
             rationale = rule.summary()
             if f.rationale:
                 rationale = f"{f.rationale} {rationale}"
-            (sr, sc), (er, ec) = f.node.start_point, f.node.end_point
+            last = f.end or f.node
+            (sr, sc), (er, ec) = f.node.start_point, last.end_point
             results.append(
                 Suggestion(
                     fingerprint=fingerprint_of(rule.code, path, target_text, occ),
@@ -242,7 +243,7 @@ class Analyzer:
                     title=f.message,
                     rationale=rationale,
                     path=path,
-                    span=Span(sr + 1, sc, er + 1, ec, f.node.start_byte, f.node.end_byte),
+                    span=Span(sr + 1, sc, er + 1, ec, f.node.start_byte, last.end_byte),
                     patch=patch,
                     applicability=applicability,
                     confidence=rule.confidence,

@@ -63,6 +63,7 @@ class Finding:
     applicability: Applicability | None = None  # overrides the rule's (e.g. unsafe here)
     rationale: str = ""  # extra, finding-specific explanation
     evidence: dict[str, Any] = field(default_factory=dict)
+    end: tree_sitter.Node | None = None  # the span runs to this node's end (default: node's)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import pytest
 from analysis.config import load_config
 from analysis.languages import LANGUAGES
 from analysis.parsing import ParsedFile, parse
-from suggestions.duplicates import DuplicateIndex, fingerprint, tokenize
+from suggestions.duplicates import DuplicateIndex, Region, fingerprint, tokenize
 from suggestions.engine import Analyzer, Selection
 from suggestions.framework import Context, all_rules
 from suggestions.model import Applicability, content_hash
@@ -228,6 +228,32 @@ def test_renamed_copy_across_files_is_found() -> None:
     assert sa.evidence["copies"] == [{"path": "b.py", "start_line": 4, "end_line": 10}]
     index.remove("b.py")
     assert index.suggestions(cross_file_only=True) == {}
+
+
+def test_in_file_copy_across_two_functions_points_at_its_own_lines() -> None:
+    """Copied runs spanning two sibling functions are reported at their first line, with
+    their own extent (not at the module around them, which starts at line 1)."""
+    pair = PY_BLOCK.format(name="{0}_a") + PY_BLOCK.format(name="{0}_b")
+    source = "import os\n\nprint()\n" + pair.format("first") + "\nX = [1]\n" + pair.format("second")
+    parsed = ParsedFile("m.py", "python", source.encode(), parse("python", source.encode()))
+    analyzer = Analyzer(Selection(select=("KZ705",)), settings={"thresholds.duplicate-tokens": 60})
+    found = sorted(analyzer.analyze(parsed, content_hash(source.encode())), key=lambda s: s.span.start_line)
+    lines = source.splitlines()
+
+    def line_of(text: str) -> int:
+        return lines.index(text) + 1
+
+    assert [s.span.start_line for s in found] == [line_of("def first_a(order):"), line_of("def second_a(order):")]
+    assert found[0].span.end_line >= line_of("def first_b(order):") + 6
+    assert found[1].span.end_line == len(lines)
+
+
+def test_side_by_side_copies_are_named_not_the_region_again() -> None:
+    # Two copies that meet on one line merge into one region (seen in attrs' tests).
+    region = Region("a.py", 0, 210, 533, 589, {("a.py", 533, 561), ("a.py", 561, 589)})
+    assert region.title("a.py") == "Duplicated block (57 lines, 210 tokens): lines 533-561, 561-589 repeat one another"
+    region.copies.add(("b.py", 1, 57))
+    assert region.title("a.py").endswith("also at line 533-561, line 561-589, b.py:1-57")
 
 
 def test_different_code_and_short_runs_are_not_duplicates() -> None:

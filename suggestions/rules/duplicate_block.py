@@ -74,8 +74,15 @@ class DuplicateBlock(Rule):
             head = lines[first - 1] if first <= len(lines) else b""
             tail = lines[last - 1] if last <= len(lines) else b""
             start = (first - 1, len(head) - len(head.lstrip()))
-            node = ctx.root.descendant_for_point_range(start, (last - 1, len(tail.rstrip())))
+            end = (last - 1, len(tail.rstrip()))
             leaf = ctx.root.descendant_for_point_range(start, start)
-            if node is None:
+            if leaf is None:
                 continue
-            yield Finding(node, region.title(ctx.path), target=leaf, evidence=region.evidence())
+            # The span runs from the outermost node starting at the region's first line to
+            # the node ending its last line. (The smallest node around the whole region can
+            # start far above it: a region across two methods lies in their class.)
+            node = leaf
+            while node.parent is not None and node.parent.start_point == node.start_point and node.parent.end_point <= end:
+                node = node.parent
+            closing = ctx.root.descendant_for_point_range((last - 1, len(tail) - len(tail.lstrip())), end)
+            yield Finding(node, region.title(ctx.path), target=leaf, evidence=region.evidence(), end=closing)
