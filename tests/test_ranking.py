@@ -435,6 +435,7 @@ def test_suggest_and_show_commands(project: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert first["title"] in out and "ranked 1st: " in out and "Rank" in out and "Validation" in out
     assert "--- a/app/a.py" in out
+    assert "\nEvidence\n  Severity  " in out  # evidence as labelled figures, not raw JSON
 
     with Store(project) as st:
         Ranker(st).reject(st.suggestion(first["fingerprint"]), "false positive")

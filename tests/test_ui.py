@@ -12,9 +12,10 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings, Qt, QThreadPool
 
 from suggestions.model import Suggestion
+from suggestions.report import evidence_rows
 from ui import models as m
 from ui.app import demo_source, resolve_project
-from ui.mainwindow import MainWindow, evidence_rows
+from ui.mainwindow import MainWindow
 
 pytestmark = pytest.mark.gui
 WAIT = 30_000

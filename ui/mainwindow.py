@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import html
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,7 @@ from PySide6.QtWidgets import (
 )
 
 from suggestions.model import Suggestion
+from suggestions.report import evidence_rows
 from ui import models as m
 from ui.diffview import DiffView
 from ui.session import REJECT_REASONS, Session, optional
@@ -986,66 +986,6 @@ def _freeze_long_lived() -> None:
         import gc
 
         gc.freeze()
-
-
-def evidence_rows(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """A suggestion's evidence as (label, value) rows a person reads, the trace's figures first."""
-    rows: list[tuple[str, str]] = []
-    runtime = evidence.get("runtime")
-    if isinstance(runtime, dict):
-        rows.extend(_runtime_rows(runtime))
-    for key, value in evidence.items():
-        if key != "runtime":
-            rows.append((_label(key), _value(key, value)))
-    return rows
-
-
-def _runtime_rows(ev: dict[str, Any]) -> list[tuple[str, str]]:
-    trace = f" (trace #{ev['trace_id']})" if "trace_id" in ev else ""
-    if not ev.get("executed", True):
-        return [(f"Runtime{trace}", "never ran in the traced run")]
-    estimated = "" if ev.get("time_exact", True) else ", estimated from the calls that were timed"
-    rows = [(f"Time{trace}", f"{_percent(ev.get('time_share', 0))} of the traced run, "
-                             f"{_percent(ev.get('own_share', 0))} in its own code{estimated}"),
-            ("Calls", f"{int(ev.get('calls', 0)):,}")]
-    raised, caught = int(ev.get("exceptions_raised", 0)), int(ev.get("exceptions_caught", 0))
-    if raised or caught:
-        rows.append(("Exceptions", f"{raised:,} raised, {caught:,} caught"))
-    if "tests" in ev:
-        rows.append(("Tests that run it", f"{int(ev['tests']):,}"))
-    functions = ev.get("functions") or []
-    if functions:
-        more = f" and {len(functions) - 4} more" if len(functions) > 4 else ""
-        rows.append(("Functions", ", ".join(str(f) for f in functions[:4]) + more))
-    return rows
-
-
-def _label(key: str) -> str:
-    words = key.removesuffix("_s").replace("_", " ")
-    return words[:1].upper() + words[1:]
-
-
-def _value(key: str, v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float) and key.endswith("_s"):
-        return f"{v * 1000:.3g} ms"
-    if isinstance(v, float) and ("share" in key or "ratio" in key):
-        return _percent(v)
-    if isinstance(v, float):
-        return f"{v:.3g}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, dict):
-        return ", ".join(f"{k} {_value('', x)}" for k, x in list(v.items())[:8])
-    if isinstance(v, list):
-        return ", ".join(str(x) for x in v[:8]) + (f" and {len(v) - 8} more" if len(v) > 8 else "")
-    return str(v)
-
-
-def _percent(share: Any) -> str:
-    value = 100 * float(share)
-    return f"{value:.1f}%" if value >= 0.1 or value == 0 else "<0.1%"
 
 
 from PySide6.QtWidgets import QTableView  # noqa: E402

@@ -10,6 +10,7 @@ from suggestions.commands import CommandError, add_path, project_root
 from suggestions.commands.suggest import current
 from suggestions.model import Suggestion
 from suggestions.ranking import Ranker
+from suggestions.report import evidence_rows
 
 NAME = "show"
 HELP = "one suggestion: diff, rationale, evidence, validation and why it ranks where it does"
@@ -77,10 +78,11 @@ def render(s: Suggestion, ranker: Ranker, position: int | None, hidden: str,
     if hidden:
         out.append(f"  hidden from the list: {hidden}")
     out += ["", "Why", _indent(s.rationale or "(no rationale)")]
-    ev = {k: v for k, v in s.evidence.items()}
-    if ev:
+    rows = evidence_rows(s.evidence)
+    if rows:
+        width = max(len(label) for label, _ in rows)
         out += ["", "Evidence"]
-        out += [f"  {k}: {_short(v)}" for k, v in sorted(ev.items())]
+        out += [f"  {label:<{width}}  {value}" for label, value in rows]
     v = s.validation
     out += ["", "Validation", f"  status: {v.status.value}"]
     if v.tests_run:
@@ -117,8 +119,3 @@ def render(s: Suggestion, ranker: Ranker, position: int | None, hidden: str,
 
 def _indent(text: str, prefix: str = "  ") -> str:
     return "\n".join(prefix + line for line in text.splitlines())
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else value
-    return text if len(text) <= 200 else text[:197] + "..."
