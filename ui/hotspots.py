@@ -232,10 +232,6 @@ class HotspotsView(QWidget):
     def run_trace(self) -> None:
         if self.session is None:
             return
-        tracing = optional("analysis.tracing")
-        if tracing is None:
-            self.session.error.emit("Tracing is not available in this build yet.")
-            return
         session = self.session
         cmd = str(session.config.get("trace.command"))
         self.log.clear()
@@ -245,6 +241,7 @@ class HotspotsView(QWidget):
             import tempfile
             import threading
 
+            from analysis import tracing
             from analysis.trace_store import TraceStore
 
             argv = tracing.default_command(session.root, cmd)

@@ -772,8 +772,8 @@ class MainWindow(QMainWindow):
                f"<p>{rich_text(s.rationale)}</p>"]
         # Rank in words.
         explain = ""
-        ranking = optional("suggestions.ranking")
-        if ranking is not None and hasattr(ranking, "Ranker") and self.session is not None:
+        ranking = optional("suggestions.ranking")  # None until the core has loaded
+        if ranking is not None and self.session is not None:
             try:
                 pos = self.model._rank.get(s.fingerprint)
                 explain = ranking.Ranker(self.session.store).explain(s, pos)

@@ -325,7 +325,7 @@ class RulesEditor(QWidget):
         """
         policy = optional("suggestions.policy")
         out: dict[str, list[tuple[Suggestion, str]]] = {}
-        if policy is None or not hasattr(policy, "PolicyRule") or self.session is None:
+        if policy is None or self.session is None:  # the core is still loading
             for rule in rules:
                 rows = [(s, rule_matches(rule, s, self.never)) for s in items]
                 rows.sort(key=lambda r: (r[1] != "", r[1]))

@@ -14,7 +14,6 @@ import shlex
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from analysis.config import Config, ConfigError, defaults, load_config
 from analysis.store import Store
-from suggestions.model import Decision, DecisionAction, Suggestion
+from suggestions.model import DecisionAction, Suggestion
 from ui.workers import Worker, run_in_background
 
 __all__ = ["EDITOR_PRESETS", "REJECT_REASONS", "Session", "optional"]
@@ -48,21 +47,16 @@ CORE_MODULES = (
 
 
 def optional(module: str) -> Any | None:
-    """A core module, or None when it is missing (or, on the GUI thread, not loaded yet).
+    """A core module; on the GUI thread, None until :func:`preload` has imported it.
 
     Importing the core takes about a second; on the GUI thread that would freeze the
     window (or wait on the import lock of a worker that is importing it), so the GUI thread
-    only uses modules that :func:`preload` already imported.
+    only uses modules already imported. Worker threads import what they need.
     """
     mod = sys.modules.get(module)
-    if mod is not None:
-        return mod
-    if threading.current_thread() is threading.main_thread():
-        return None
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
+    if mod is None and threading.current_thread() is not threading.main_thread():
+        mod = importlib.import_module(module)
+    return mod
 
 
 def preload() -> None:
@@ -123,7 +117,6 @@ class Session(QObject):
         self.applier: Any = None
         self.watching = False
         self.closed = False
-        self._undo_stack: list[dict[str, Any]] = []  # fallback undo when the patcher is absent
         self._hidden: set[str] = set()
         self._ready_sent = False
         self.jobs: int | None = None  # the service's worker processes (None: its default)
@@ -158,15 +151,13 @@ class Session(QObject):
 
         def start(w: Worker) -> Any:
             preload()  # core imports take ~1 s: here, never on the GUI thread
-            svc_mod = optional("suggestions.service")
-            if svc_mod is None or not hasattr(svc_mod, "ProjectService"):
-                return None
+            from suggestions.ranking import Ranker
+            from suggestions.service import ProjectService
+
             # No explicit config: the service then reloads kaizen.toml when it changes.
             config = None if not self.config_error else self.config
-            svc = svc_mod.ProjectService(self.root, config, store=self.store, jobs=self.jobs)
-            ranking = optional("suggestions.ranking")
-            if ranking is not None and hasattr(ranking, "Ranker"):
-                svc.ranker = ranking.Ranker(self.store)
+            svc = ProjectService(self.root, config, store=self.store, jobs=self.jobs)
+            svc.ranker = Ranker(self.store)
             self._attach_policy(svc)
             svc.subscribe(self._service_event.emit)
             svc.open()
@@ -176,12 +167,11 @@ class Session(QObject):
 
     def _attach_policy(self, svc: Any) -> None:
         """Let the policy's auto-apply run after each batch; each change it makes is signalled."""
-        policy = optional("suggestions.policy")
-        if policy is None or not hasattr(policy, "AutoApplier"):
-            return
+        from suggestions.policy import AutoApplier  # on the worker that opens the project
+
         session = self
 
-        class Applier(policy.AutoApplier):  # type: ignore[name-defined,misc]
+        class Applier(AutoApplier):
             def run(self) -> Any:
                 report = super().run()
                 for s, rule in getattr(report, "applied", []):
@@ -275,7 +265,7 @@ class Session(QObject):
     # --- watching --------------------------------------------------------------------------
 
     def set_watching(self, on: bool) -> None:
-        if self.service is None or not hasattr(self.service, "start_watching"):
+        if self.service is None:
             self.watching = False
             self.watching_changed.emit(False, "watching needs the project service")
             return
@@ -319,15 +309,9 @@ class Session(QObject):
         if self.service is not None:
             items = list(self.service.suggestions())
         else:
-            items = self.store.suggestions()
-            ranking = optional("suggestions.ranking")
-            if ranking is not None and hasattr(ranking, "Ranker"):
-                try:
-                    items = ranking.Ranker(self.store).rank(items)
-                except Exception:
-                    items.sort(key=lambda s: -s.confidence)
-            else:
-                items.sort(key=lambda s: (-s.score, -s.confidence, s.path, s.line))
+            from suggestions.ranking import Ranker
+
+            items = Ranker(self.store).rank(self.store.suggestions())
         latest = self.store.latest_decisions()
         return [
             s for s in items
@@ -423,19 +407,14 @@ class Session(QObject):
         paths = sorted({s.path for s in items})
 
         def job(w: Worker) -> Any:
-            patcher = optional("suggestions.patcher")
-            if patcher is not None and hasattr(patcher, "apply_suggestions"):
-                result = patcher.apply_suggestions(self.root, self.store, items, actor="user", config=self.config)
-                done_paths = sorted(set(result.paths) | set(result.stale_paths))
-            else:
-                result = self._fallback_apply(items)
-                done_paths = paths
-            self._reanalyse(done_paths or paths)
+            from suggestions.patcher import apply_suggestions
+
+            result = apply_suggestions(self.root, self.store, items, actor="user", config=self.config)
+            self._reanalyse(sorted(set(result.paths) | set(result.stale_paths)) or paths)
             return result
 
         def done(result: Any) -> None:
-            applied = list(getattr(result, "applied", items))
-            refused = list(getattr(result, "refused", []))
+            applied, refused = list(result.applied), list(result.refused)
             self.applied.emit(applied)
             self.audit_changed.emit()
             n = len(applied)
@@ -462,48 +441,17 @@ class Session(QObject):
                                 {f.path: f.symbols for f in res.files if f.record is not None})
         self.store.replace_suggestions(paths, res.suggestions)
 
-    def _fallback_apply(self, items: list[Suggestion]) -> list[Suggestion]:
-        # Used only until suggestions/patcher.py lands: same checks, no audit chain.
-        from suggestions.model import content_hash
-        from ui.tomledit import write_atomic_bytes
-
-        by_path: dict[str, list[Suggestion]] = {}
-        for s in items:
-            by_path.setdefault(s.path, []).append(s)
-        for path, group in by_path.items():
-            target = self.root / path
-            data = target.read_bytes()
-            patch = group[0].patch
-            assert patch is not None
-            if content_hash(data) != patch.base_hash:
-                raise RuntimeError(f"{path} changed since the suggestion was made; re-scan first")
-            for s in group[1:]:
-                assert s.patch is not None
-                patch = patch.merged(s.patch)
-            write_atomic_bytes(target, patch.apply(data))
-            self._undo_stack.append({"path": path, "before": data, "fingerprints": [s.fingerprint for s in group]})
-            for s in group:
-                self.store.add_decision(Decision(s.fingerprint, DecisionAction.ACCEPT, "user", time.time(),
-                                                 code=s.code, path=s.path))
-        return items
-
     def reject(self, suggestions: list[Suggestion], reason: str) -> None:
         """Hide the suggestions; the two "never" reasons also change the project's settings."""
         for s in suggestions:
             self._hidden.add(s.fingerprint)
 
         def job(w: Worker) -> None:
-            ranking = optional("suggestions.ranking")
-            if ranking is not None and hasattr(ranking, "Ranker"):
-                ranker = ranking.Ranker(self.store)
-                for s in suggestions:
-                    ranker.reject(s, reason, root=self.root)
-                return
+            from suggestions.ranking import Ranker
+
+            ranker = Ranker(self.store)
             for s in suggestions:
-                d = Decision(s.fingerprint, DecisionAction.REJECT, "user", time.time(), reason, s.code, s.path)
-                self.store.add_decision(d)
-            if reason in ("never in this folder", "never this rule"):
-                self._never(suggestions, reason)
+                ranker.reject(s, reason, root=self.root)  # a "never" reason edits the settings too
 
         def done(_r: Any) -> None:
             self.message.emit(f"Rejected {len(suggestions)} ({reason})")
@@ -517,27 +465,6 @@ class Session(QObject):
         self.refresh()
         self._run("Rejecting", job, done)
 
-    def _never(self, suggestions: list[Suggestion], reason: str) -> None:
-        from ui.tomledit import set_value, write_atomic
-
-        path, prefix = self.settings_file()
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-        values = self.config.values
-        if reason == "never this rule":
-            ignore = list(values[""]["ignore"])
-            ignore += [s.code for s in suggestions if s.code not in ignore]
-            text = set_value(text, prefix.rstrip("."), "ignore", ignore) if prefix else set_value(text, "", "ignore", ignore)
-        else:
-            pfi = {k: list(v) for k, v in values[""]["per-file-ignores"].items()}
-            for s in suggestions:
-                folder = s.path.rpartition("/")[0]
-                glob = f"{folder}/**" if folder else "*"
-                codes = pfi.setdefault(glob, [])
-                if s.code not in codes:
-                    codes.append(s.code)
-            text = set_value(text, prefix.rstrip("."), "per-file-ignores", pfi)
-        write_atomic(path, text)
-
     def settings_file(self) -> tuple[Path, str]:
         """Where this project's settings live, and the table prefix inside that file."""
         cfg = self.config.path
@@ -549,22 +476,21 @@ class Session(QObject):
         """Undo the last applied change (or one given by fingerprint / audit entry)."""
 
         def job(w: Worker) -> Any:
-            patcher = optional("suggestions.patcher")
-            if patcher is not None and hasattr(patcher, "undo"):
-                handle = entry if entry is not None else (fingerprint[:10] if fingerprint else None)
-                if handle is None:
-                    result = patcher.undo(self.root, self.store, last=1, actor="user", config=self.config)
-                else:
-                    result = patcher.undo(self.root, self.store, [handle], actor="user", config=self.config)
-                if result.paths:
-                    self._reanalyse(list(result.paths))
-                if not result.ok:
-                    raise RuntimeError("; ".join(r.reason for r in result.refused))
-                return result
-            return self._fallback_undo(fingerprint)
+            from suggestions.patcher import undo
+
+            handle = entry if entry is not None else (fingerprint[:10] if fingerprint else None)
+            if handle is None:
+                result = undo(self.root, self.store, last=1, actor="user", config=self.config)
+            else:
+                result = undo(self.root, self.store, [handle], actor="user", config=self.config)
+            if result.paths:
+                self._reanalyse(list(result.paths))
+            if not result.ok:
+                raise RuntimeError("; ".join(r.reason for r in result.refused))
+            return result
 
         def done(result: Any) -> None:
-            paths = list(getattr(result, "paths", []) or [])
+            paths = list(result.paths)
             self.message.emit("Undone" + (f": {', '.join(paths)} restored" if paths else ""))
             self.undone.emit(paths)
             self.audit_changed.emit()
@@ -572,35 +498,13 @@ class Session(QObject):
 
         self._run("Undoing", job, done)
 
-    def _fallback_undo(self, fingerprint: str | None) -> Any:
-        from suggestions.model import content_hash
-        from ui.tomledit import write_atomic_bytes
-
-        if not self._undo_stack:
-            raise RuntimeError("nothing to undo")
-        idx = len(self._undo_stack) - 1
-        if fingerprint:
-            idx = next((i for i in range(len(self._undo_stack) - 1, -1, -1)
-                        if fingerprint in self._undo_stack[i]["fingerprints"]), -1)
-            if idx < 0:
-                raise RuntimeError("that change was not applied in this session")
-        entry = self._undo_stack.pop(idx)
-        write_atomic_bytes(self.root / entry["path"], entry["before"])
-        for fp in entry["fingerprints"]:
-            self.store.add_decision(Decision(fp, DecisionAction.UNDONE, "user", time.time(), path=entry["path"]))
-        self._reanalyse([entry["path"]])
-        _ = content_hash
-        return entry
-
     def revalidate(self, suggestions: list[Suggestion]) -> None:
-        validation = optional("suggestions.validation")
-        if validation is None or not hasattr(validation, "Validator"):
-            self.message.emit("Validation is not available in this build yet.")
-            return
         items = [s.replace(validation=type(s.validation)()) for s in suggestions]
 
         def job(w: Worker) -> Any:
-            v = validation.Validator(self.root, self.config, self.store)
+            from suggestions.validation import Validator
+
+            v = Validator(self.root, self.config, self.store)
             try:
                 return v.validate(items, progress=lambda d, t, *a: w.report(d, t, "validating"),
                                   cancel=lambda: w.cancelled or self.closed)
@@ -616,18 +520,16 @@ class Session(QObject):
 
     def ask_llm(self) -> Worker | None:
         """Ask the configured LLM endpoint for suggestions; they are validated, then listed."""
-        llm = optional("suggestions.llm.engine")
-        if llm is None or not hasattr(llm, "LLMEngine"):
-            self.message.emit("The LLM engine is not available in this build.")
-            return None
 
         def job(w: Worker) -> Any:
-            engine = llm.LLMEngine(self.root, self.config, self.store)
+            from suggestions.llm.engine import LLMEngine
+            from suggestions.validation import Validator
+
+            engine = LLMEngine(self.root, self.config, self.store)
             ok, why = engine.available()
             if not ok:
                 raise RuntimeError(why)
-            validation = optional("suggestions.validation")
-            validator = validation.Validator(self.root, self.config, self.store) if validation else None
+            validator = Validator(self.root, self.config, self.store)
             done = [0]
 
             def progress(p: Any) -> None:
@@ -640,8 +542,7 @@ class Session(QObject):
             try:
                 return engine.generate(progress=progress, cancel=w._cancel, validator=validator)
             finally:
-                if validator is not None:
-                    validator.close()
+                validator.close()
 
         def done(result: Any) -> None:
             n = len(result or [])
@@ -671,12 +572,12 @@ class Session(QObject):
     def paused(self) -> bool:
         """Whether automatic changes are paused (the policy's switch, persisted in the store)."""
         policy = optional("suggestions.policy")
-        if policy is not None and hasattr(policy, "is_paused"):
+        if policy is not None:
             try:
                 return bool(policy.is_paused(self.store))
             except Exception:
                 return False
-        try:  # the policy module is still loading: read its state directly
+        try:  # the core is still loading: read the policy's state directly
             rows = self.store.execute("SELECT value FROM policy_state WHERE key='paused'")
         except Exception:
             return False
@@ -684,12 +585,11 @@ class Session(QObject):
 
     def set_paused(self, on: bool) -> None:
         policy = optional("suggestions.policy")
-        if policy is None:
+        if policy is None:  # the core is still loading: switch on a worker that imports it
             def job(w: Worker) -> None:
-                mod = optional("suggestions.policy")
-                if mod is None:
-                    raise RuntimeError("the policy module is missing: automatic changes are off anyway")
-                (mod.pause if on else mod.resume)(self.store)
+                from suggestions.policy import pause, resume
+
+                (pause if on else resume)(self.store)
 
             self._run("Pausing" if on else "Resuming", job, lambda _r: self._paused_set(on))
             return
