@@ -51,11 +51,14 @@ class TypingAlias(PrefilteredRule):
         ```
 
     Fix safety:
-        Safe for type checkers and for ``typing.get_type_hints`` users in all but identity:
-        ``list[int]`` and ``typing.List[int]`` compare equal in meaning, not with ``is``.
-        Only annotations are rewritten, only when the alias really comes from ``typing``
-        and the file does not rebind the builtin. The ``typing`` import is left in place
-        (the unused-import rule removes it when nothing else uses it).
+        Safe on a local variable: Python never evaluates those annotations. Elsewhere
+        (parameters, return types, module and class attributes) the annotation is kept in
+        ``__annotations__``, and ``list[int]`` is not equal to ``typing.List[int]``: code
+        that reads annotations at run time (dataclasses, attrs, pydantic, tests of them)
+        sees the change, so the fix is unsafe there. Only annotations are rewritten, only
+        when the alias really comes from ``typing`` and the file does not rebind the
+        builtin. The ``typing`` import is left in place (the unused-import rule removes it
+        when nothing else uses it).
     """
 
     code = "KZ504"
@@ -103,6 +106,28 @@ class TypingAlias(PrefilteredRule):
         if not in_annotation(node) or rebound(ctx, BUILTIN[alias]):
             return
         new = BUILTIN[alias]
+        kept = _kept_at_run_time(node)
         yield Finding(
-            node, f"`{ctx.text(node)}` is deprecated: use `{new}`", edits=[ctx.replace(node, new)]
+            node,
+            f"`{ctx.text(node)}` is deprecated: use `{new}`",
+            edits=[ctx.replace(node, new)],
+            applicability=Applicability.UNSAFE if kept else None,
+            rationale=f"The annotation is kept in `__annotations__`, where `{new}[...]` is not equal to "
+            f"`typing.{alias}[...]`." if kept else "",
         )
+
+
+def _kept_at_run_time(node: tree_sitter.Node) -> bool:
+    """Whether the annotation around ``node`` lands in an ``__annotations__`` (a signature,
+    a module or class attribute) rather than on a local variable, which is never evaluated."""
+    n = node.parent
+    while n is not None:
+        if n.type == "assignment":  # ``x: T = ...``: local inside a function, else kept
+            scope = n.parent
+            while scope is not None and scope.type not in ("function_definition", "class_definition"):
+                scope = scope.parent
+            return scope is None or scope.type == "class_definition"
+        if n.type in ("typed_parameter", "typed_default_parameter", "function_definition", "lambda"):
+            return True
+        n = n.parent
+    return True

@@ -13,6 +13,11 @@ def parse(data: typing.Tuple[int, ...]) -> typing.Type[int]:
 
 counts: List[int] = []
 
+
+def local() -> None:
+    seen: Dict[str, int] = {}  # a local annotation is never evaluated: the fix is safe here
+    print(seen)
+
 # --- will not match
 from other import Set
 
