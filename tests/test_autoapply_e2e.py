@@ -68,7 +68,7 @@ def first(items):
 
 TESTS = '''\
 from pkg.other.util import first, lookup
-from pkg.safe.core import Blank, describe, find, is_empty, total
+from pkg.safe.core import find, formats, is_empty, total
 
 
 def test_total():
@@ -88,10 +88,9 @@ def test_is_empty():
     assert is_empty([]) == "empty" and is_empty([1]) == "full"
 
 
-def test_describe():
-    # Blank() compares equal to None: `== None` and `is None` differ here.
-    assert describe(Blank()) == "blank"
-    assert describe(3) == "value"
+def test_formats():
+    # Registered by importing pkg.safe.plugins, which core.py does and never names again.
+    assert formats() == ["csv"]
 
 
 def test_lookup():
@@ -102,6 +101,8 @@ def test_lookup():
 CORE_AFTER = '''\
 """Core helpers."""
 import os
+
+from pkg.safe import REGISTRY, plugins
 
 
 def total(items):
@@ -114,7 +115,7 @@ def total(items):
 def find(items, key):
     found = items.get(key)
     if found == None:
-        return "missing"
+        return f"missing"
     return found
 
 
@@ -124,17 +125,8 @@ def is_empty(items):
     return "full"
 
 
-class Blank:
-    def __eq__(self, other):
-        return other is None
-
-    __hash__ = object.__hash__
-
-
-def describe(value):
-    if value == None:
-        return "blank"
-    return "value"
+def formats():
+    return sorted(REGISTRY)
 '''
 
 UTIL_AFTER = '''\
@@ -150,14 +142,14 @@ def first(items):
 def lookup(table, key):
     value = table.get(key)
     if value == None:
-        return "none"
+        return f"none"
     return "some"
 '''
 
 # What must happen: (path, code, the line's text before the fix).
 ELIGIBLE = {
     ("pkg/safe/core.py", "KZ108"),  # `import os` unused: safe, validated
-    ("pkg/safe/core.py", "KZ103"),  # `found == None`: safe, validated
+    ("pkg/safe/core.py", "KZ601"),  # `f"missing"` without placeholders: safe, validated
 }
 
 
@@ -172,7 +164,8 @@ def project(tmp_path: Path) -> Path:
     write(root, {
         "kaizen.toml": KAIZEN_TOML,
         "pkg/__init__.py": "",
-        "pkg/safe/__init__.py": "",
+        "pkg/safe/__init__.py": "REGISTRY = []\n",
+        "pkg/safe/plugins.py": "from pkg.safe import REGISTRY\n\nREGISTRY.append(\"csv\")\n",
         "pkg/other/__init__.py": "",
         "pkg/safe/core.py": CORE_BEFORE,
         "pkg/other/util.py": UTIL_BEFORE,
@@ -293,16 +286,17 @@ def test_watch_auto_apply_applies_exactly_the_eligible_fixes(project: Path) -> N
     with Store(project) as st:
         core_left = st.suggestions("pkg/safe/core.py")
         util_left = st.suggestions("pkg/other/util.py")
-    assert any(s.code == "KZ103" and s.applicability.value == "safe" for s in util_left)  # wrong folder
-    assert any(s.applicability.value == "unsafe" and s.patch is not None for s in core_left)  # unsafe fix
-    failed = [s for s in core_left if s.code == "KZ103"]
-    assert [s.validation.status for s in failed] == [ValidationStatus.FAILED]  # breaks test_describe
+    assert any(s.code == "KZ601" and s.applicability.value == "safe" for s in util_left)  # wrong folder
+    assert any(s.code == "KZ103" and s.applicability.value == "unsafe" for s in core_left)  # unsafe fix
+    failed = [s for s in core_left if s.code == "KZ108"]
+    assert [s.validation.status for s in failed] == [ValidationStatus.FAILED]  # breaks test_formats
 
     core = (project / "pkg/safe/core.py").read_text()
     util = (project / "pkg/other/util.py").read_text()
     assert "import os" not in core  # KZ108 applied
-    assert "if found is None:" in core  # KZ103 applied
-    assert "if value == None:" in core  # KZ103 whose validation fails (Blank.__eq__): left alone
+    assert 'return "missing"' in core  # KZ601 applied
+    assert "import REGISTRY, plugins" in core  # KZ108 whose validation fails (an import for its effect)
+    assert "if found == None:" in core  # KZ103 is unsafe: left alone
     assert "if len(items) == 0:" in core  # KZ401 is unsafe: left alone
     assert util == UTIL_AFTER  # outside the rule's folder: untouched
     for e in watch.events():

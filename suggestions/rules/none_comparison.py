@@ -32,15 +32,17 @@ class NoneComparison(Rule):
         ```
 
     Fix safety:
-        Safe: rewrites ``==`` to ``is`` and ``!=`` to ``is not``. Only an object whose
-        ``__eq__`` claims equality with ``None`` would behave differently, and such an
-        object is the bug this rule exists to surface.
+        Unsafe: rewrites ``==`` to ``is`` and ``!=`` to ``is not``, which differs for an
+        object whose ``__eq__`` is overridden. Some do it on purpose: in SQLAlchemy
+        ``User.email == None`` builds ``email IS NULL`` for a query, while
+        ``User.email is None`` is plain ``False``; a NumPy array compares element-wise.
+        The tests that run the line decide (validation).
     """
 
     code = "KZ103"
     name = "Comparison to None with =="
     category = Category.CORRECTNESS
-    applicability = Applicability.SAFE
+    applicability = Applicability.UNSAFE
     confidence = 0.95
     severity = 0.4
     query = operand_pattern('"==" "!="', "(none)")
