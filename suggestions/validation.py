@@ -300,11 +300,9 @@ class TraceCoverage:
 
 
 def _trace_coverage(store: Store, root: Path) -> TraceCoverage | None:
-    """The trace store's coverage, when the trace package is installed."""
-    try:
-        from analysis.trace_store import TraceStore  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
+    """The trace store's coverage (None when it cannot be opened)."""
+    from analysis.trace_store import TraceStore
+
     try:
         ts = TraceStore(store)
     except Exception:  # a trace store that cannot open must not stop validation

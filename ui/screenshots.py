@@ -115,18 +115,10 @@ def _render(out: Path, work: Path) -> int:
         print(f"wrote {path} ({pix.width()}x{pix.height()})")
 
     # Trace first, so the list shows runtime evidence and the hotspots view has data.
-    tracing_ok = False
-    try:
-        import analysis.tracing  # noqa: F401
-
-        tracing_ok = True
-    except ImportError:
-        pass
-    if tracing_ok:
-        w.tabs.setCurrentWidget(w.hotspots)
-        w.hotspots.run_trace()
-        wait_until(lambda: w.hotspots._worker is None, 180)
-        settle(w, 1.0)
+    w.tabs.setCurrentWidget(w.hotspots)
+    w.hotspots.run_trace()
+    wait_until(lambda: w.hotspots._worker is None, 180)
+    settle(w, 1.0)
 
     # Validate the top few so the list shows real statuses.
     w.tabs.setCurrentIndex(0)

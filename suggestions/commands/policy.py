@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     service, store = current(root)
     try:
         policy = Policy.load(root, store)
-        items = service.suggestions() if service else store.suggestions()
+        items = service.suggestions()
         if not args.all:
             items = [s for s in items if s.patch is not None and s.patch.edits]
         rows = policy.preview(items)
@@ -56,10 +56,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         _print(policy, rows, later, state.paused, used)
     finally:
-        if service is not None:
-            service.close()
-        else:
-            store.close()
+        service.close()
     return 0
 
 

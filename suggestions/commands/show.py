@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.id!r} is not a suggestion id (hex digits, as `kaizen suggest` prints)")
     service, store = current(root)
     try:
-        items = service.suggestions(include_rejected=True) if service else store.suggestions()
+        items = service.suggestions(include_rejected=True)
         hits = [s for s in items if s.fingerprint.startswith(handle)]
         if not hits:
             raise CommandError(f"no suggestion {args.id} in {root} (run `kaizen suggest {args.path}`)")
@@ -56,10 +56,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         print(render(s, ranker, position, hidden, verdict, [d.to_dict() for d in store.decisions(s.fingerprint)]))
     finally:
-        if service is not None:
-            service.close()
-        else:
-            store.close()
+        service.close()
     return 0
 
 

@@ -12,12 +12,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.store import Store
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.model import Suggestion, ValidationStatus
 from suggestions.ranking import Ranker
+
+if TYPE_CHECKING:
+    from suggestions.service import ProjectService
 
 NAME = "suggest"
 HELP = "the ranked list of suggestions, best first, with the reason for each rank"
@@ -40,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="include failed and rejected suggestions")
 
 
-def open_service(root: Path) -> Any:
+def open_service(root: Path) -> ProjectService:
     """A ProjectService brought up to date (a warm start), with the ranker attached."""
     from suggestions.service import ProjectService
 
@@ -53,12 +56,9 @@ def open_service(root: Path) -> Any:
     return service
 
 
-def current(root: Path) -> tuple[Any, Store]:
-    """(service or None, store): the up-to-date analysis, or the stored one when it cannot be had."""
-    try:
-        service = open_service(root)
-    except ImportError:  # no service in this build: read what the last scan stored
-        return None, Store(root)
+def current(root: Path) -> tuple[ProjectService, Store]:
+    """(service, store): the project's analysis, brought up to date."""
+    service = open_service(root)
     return service, service.store
 
 
@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     service, store = current(root)
     try:
         ranker = Ranker(store)
-        items = service.suggestions(include_rejected=True) if service else store.suggestions()
-        config = service.config if service else None
+        items = service.suggestions(include_rejected=True)
+        config = service.config
         if args.llm:
             items = _llm(root, config, store, items)
         ranked = ranker.rank(items, include_failed=args.all, include_hidden=args.all)
@@ -109,10 +109,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{len(shown)} suggestion(s){tail}; `kaizen show {args.path} ID` explains one",
                   file=sys.stderr)
     finally:
-        if service is not None:
-            service.close()
-        else:
-            store.close()
+        service.close()
     return 0
 
 

@@ -20,7 +20,6 @@ longer names the project, so waiting would watch nothing.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import signal
 import sys
@@ -52,14 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _autoapply(service: ProjectService) -> Any:
-    try:
-        policy = importlib.import_module("suggestions.policy")
-    except ImportError:
-        policy = None
-    hook = getattr(policy, "autoapply_hook", None)
-    if hook is None:
-        raise CommandError("--auto-apply is not available in this build (suggestions.policy.autoapply_hook is missing)")
-    registered = hook(service)
+    from suggestions.policy import autoapply_hook
+
+    registered = autoapply_hook(service)
     if callable(registered) and registered not in service.after_batch:
         service.after_batch.append(registered)
     return registered

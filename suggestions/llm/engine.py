@@ -156,10 +156,8 @@ class LLMEngine:
     # --- targets --------------------------------------------------------------------------
 
     def _trace_store(self) -> Any:
-        try:
-            from analysis.trace_store import TraceStore  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            return None
+        from analysis.trace_store import TraceStore
+
         try:
             return TraceStore(self.store)
         except Exception as exc:
