@@ -411,6 +411,14 @@ def test_pause_switch_is_persisted(window: MainWindow) -> None:
     assert "PAUSED" in w.pause_btn.text()
     w.pause_btn.click()
     assert not w.session.paused()
+    # The switch says whether any rule asks for automatic changes.
+    assert w.pause_btn.text() == "Automatic changes: on · no rules yet"
+    assert "0 auto-apply rules" in w.pause_btn.toolTip()
+    toml = w.session.root / "kaizen.toml"
+    toml.write_text(toml.read_text() + '\n[[policy.rules]]\nname = "none-such"\ncodes = ["KZ999"]\n')
+    w.session.reload_config()
+    w._pause_label()
+    assert w.pause_btn.text() == "Automatic changes: on" and "1 auto-apply rule " in w.pause_btn.toolTip()
 
 
 def test_settings_dialog_writes_only_changes(window: MainWindow, demo: Path) -> None:

@@ -534,6 +534,7 @@ class MainWindow(QMainWindow):
         s.applied.connect(self._applied)
         s.undone.connect(lambda _p: self.toast.hide())
         s.paused_changed.connect(self._paused_changed)
+        s.refreshed.connect(self._pause_label)  # the rules may have changed with the settings
         s.audit_changed.connect(self.audit.reload)
         s.trace_changed.connect(self.hotspots.reload)
         s.core_ready.connect(lambda: self._paused_changed(s.paused()))
@@ -951,10 +952,24 @@ class MainWindow(QMainWindow):
         self.toast.notify(first, seconds=8)
 
     def _pause_toggled(self, paused: bool) -> None:
-        self.pause_btn.setText("Automatic changes: PAUSED" if paused else "Automatic changes: on")
-        self.pause_btn.setIcon(icon("pause" if paused else "play"))
+        self._pause_label()
         if self.session is not None and self.session.paused() != paused:
             self.session.set_paused(paused)
+
+    def _pause_label(self) -> None:
+        """The switch says whether automatic changes may happen, and whether any rule asks for one."""
+        paused = self.pause_btn.isChecked()
+        rules = len(self.session.config.section("policy.rules")) if self.session is not None else 0
+        if paused:
+            text = "Automatic changes: PAUSED"
+        else:
+            text = "Automatic changes: on" if rules else "Automatic changes: on · no rules yet"
+        self.pause_btn.setText(text)
+        self.pause_btn.setIcon(icon("pause" if paused else "play"))
+        self.pause_btn.setToolTip(
+            f"{rules} auto-apply rule{'s' if rules != 1 else ''} (the Auto-apply rules tab). "
+            + ("Click to let them apply changes again." if paused else "Click to stop every automatic change at once.")
+        )
 
     def _paused_changed(self, paused: bool) -> None:
         if self.pause_btn.isChecked() != paused:
