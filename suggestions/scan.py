@@ -7,6 +7,10 @@ and validation; :func:`scan_project` fans it out over processes for large projec
 from __future__ import annotations
 
 import gc
+import hashlib
+import importlib.util
+import inspect
+import json
 import multiprocessing
 import os
 import sys
@@ -28,7 +32,9 @@ from suggestions.duplicates import Fingerprints
 from suggestions.engine import Analyzer, Selection
 from suggestions.model import Suggestion, pickled_by_fields
 
-__all__ = ["FileResult", "ScanResult", "analyze_file", "analyzer_for", "scan_project"]
+__all__ = [
+    "SIGNATURE_KEY", "FileResult", "ScanResult", "analysis_signature", "analyze_file", "analyzer_for", "scan_project",
+]
 
 # Below this many files a scan runs in-process: starting workers would cost more. Spawned
 # workers import and compile everything again (about 0.4 s of CPU each); forked ones
@@ -66,6 +72,45 @@ class ScanResult:
     @property
     def parse_errors(self) -> int:
         return sum(1 for f in self.files if f.record is not None and f.record[7])
+
+
+# The store's meta key for :func:`analysis_signature`: stored results are current for it.
+SIGNATURE_KEY = "service.analysis-signature"
+
+
+def analysis_signature(config: Config, analyzer: Any | None = None) -> str:
+    """A hash of everything that decides a file's suggestions besides its content.
+
+    Settings that select or tune rules, and the source of every enabled rule and of the
+    engine: when any of them changes, stored suggestions are stale.
+    """
+    analyzer = analyzer or analyzer_for(config)
+    h = hashlib.sha256()
+    top = config.values[""]
+    relevant = {
+        "select": top.get("select"), "ignore": top.get("ignore"),
+        "per-file-ignores": top.get("per-file-ignores"), "exclude": top.get("exclude"),
+        "max-file-size": top.get("max-file-size"), "target-version": top.get("target-version"),
+        "thresholds": config.section("thresholds"),
+    }
+    h.update(json.dumps(relevant, sort_keys=True, default=str).encode())
+    files: set[str] = set()
+    for rule in sorted(analyzer.rules, key=lambda r: r.code):
+        h.update(rule.code.encode())
+        src = inspect.getsourcefile(type(rule))
+        if src:
+            files.add(src)
+    for mod in ("suggestions.engine", "suggestions.framework", "suggestions.scan",
+                "analysis.symbols", "analysis.parsing", "suggestions.duplicates"):
+        spec = importlib.util.find_spec(mod)
+        if spec is not None and spec.origin:
+            files.add(spec.origin)
+    for path in sorted(files):
+        try:
+            h.update(hashlib.sha256(Path(path).read_bytes()).digest())
+        except OSError:
+            h.update(path.encode())
+    return h.hexdigest()
 
 
 def analyzer_for(config: Config) -> Analyzer:

@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import enum
 import gc
-import hashlib
-import importlib.util
-import inspect
 import json
 import logging
 import os
@@ -57,7 +54,9 @@ from suggestions.duplicates import DuplicateIndex, Fingerprints
 from suggestions.model import DecisionAction, Source, Suggestion, content_hash
 from suggestions.scan import (
     PARALLEL_THRESHOLD,
+    SIGNATURE_KEY,
     FileResult,
+    analysis_signature,
     analyze_file,
     analyzer_for,
     scan_project,
@@ -82,7 +81,6 @@ CONFIG_FILES = ("kaizen.toml", "pyproject.toml")
 MIGRATIONS: tuple[str, ...] = (
     "CREATE TABLE watch_fingerprints (path TEXT PRIMARY KEY, hash TEXT NOT NULL, data TEXT NOT NULL)",
 )
-SIGNATURE_KEY = "service.analysis-signature"
 # Batches up to this many files are parsed through the cache (incremental next time);
 # bigger ones (a checkout) are parsed once, so the cache does not hold a whole tree.
 CACHED_BATCH = 64
@@ -186,41 +184,6 @@ class OpenStats:
 
 class Ranker(Protocol):
     def rank(self, suggestions: list[Suggestion]) -> list[Suggestion]: ...
-
-
-def analysis_signature(config: Config, analyzer: Any | None = None) -> str:
-    """A hash of everything that decides a file's suggestions besides its content.
-
-    Settings that select or tune rules, and the source of every enabled rule and of the
-    engine: when any of them changes, stored suggestions are stale.
-    """
-    analyzer = analyzer or analyzer_for(config)
-    h = hashlib.sha256()
-    top = config.values[""]
-    relevant = {
-        "select": top.get("select"), "ignore": top.get("ignore"),
-        "per-file-ignores": top.get("per-file-ignores"), "exclude": top.get("exclude"),
-        "max-file-size": top.get("max-file-size"), "target-version": top.get("target-version"),
-        "thresholds": config.section("thresholds"),
-    }
-    h.update(json.dumps(relevant, sort_keys=True, default=str).encode())
-    files: set[str] = set()
-    for rule in sorted(analyzer.rules, key=lambda r: r.code):
-        h.update(rule.code.encode())
-        src = inspect.getsourcefile(type(rule))
-        if src:
-            files.add(src)
-    for mod in ("suggestions.engine", "suggestions.framework", "suggestions.scan",
-                "analysis.symbols", "analysis.parsing", "suggestions.duplicates"):
-        spec = importlib.util.find_spec(mod)
-        if spec is not None and spec.origin:
-            files.add(spec.origin)
-    for path in sorted(files):
-        try:
-            h.update(hashlib.sha256(Path(path).read_bytes()).digest())
-        except OSError:
-            h.update(path.encode())
-    return h.hexdigest()
 
 
 _GC_TUNED = False

@@ -170,3 +170,31 @@ def test_scan_stores_what_it_reports_while_it_runs(project: Path, files: int) ->
     with Store(project) as store:
         plan = " ".join(str(tuple(r)) for r in store.execute("EXPLAIN QUERY PLAN SELECT * FROM symbols WHERE name='f1'"))
         assert "symbols_name" in plan
+
+
+def test_service_starts_warm_from_a_scan(project: Path) -> None:
+    """`kaizen suggest`, `watch` and the window reuse a complete scan instead of redoing it;
+    a scan that stopped half-way leaves nothing they would trust."""
+    from analysis.store import Store
+    from suggestions.scan import SIGNATURE_KEY
+    from suggestions.service import ProjectService
+
+    write(project, {f"pkg/m{i}.py": f"import os\n\ndef f{i}(x=[]):\n    return x == None\n" for i in range(30)})
+    write(project, {"pkg/a.py": DUPLICATED, "pkg/b.py": DUPLICATED.replace("total", "grand_total")})
+    assert kaizen("scan", str(project)).returncode == 1
+    with Store(project) as store:
+        scanned = {s.fingerprint for s in store.suggestions()}
+    service = ProjectService(project, jobs=1)
+    try:
+        stats = service.open()
+        assert (stats.cold, stats.analysed, stats.reused) == (False, 0, 32)
+        assert {s.fingerprint for s in service.suggestions(include_rejected=True)} == scanned
+    finally:
+        service.close()
+    with Store(project) as store:
+        store.set_meta(SIGNATURE_KEY, "")  # what an interrupted scan leaves
+    service = ProjectService(project, jobs=1)
+    try:
+        assert service.open().cold
+    finally:
+        service.close()

@@ -10,7 +10,7 @@ from analysis.config import Config, load_config
 from analysis.store import Store
 from suggestions.commands import add_path, project_root
 from suggestions.report import to_json, to_sarif, to_text
-from suggestions.scan import FileResult, ScanResult, scan_project
+from suggestions.scan import SIGNATURE_KEY, FileResult, ScanResult, analysis_signature, scan_project
 
 NAME = "scan"
 HELP = "analyse the whole project and report findings (exit 1 when there are any)"
@@ -27,7 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> ScanResult:
-    """Scan and store at once: each batch of results is written while the workers go on."""
+    """Scan and store at once: each batch of results is written while the workers go on.
+
+    The analysis signature is cleared first and written last, so the service (``kaizen
+    suggest``, ``watch``, the window) starts warm from a complete scan, and from nothing
+    an interrupted one left half-written.
+    """
+    store.set_meta(SIGNATURE_KEY, "")
     stale = set(store.file_hashes())
     written: set[str] = set()
     pending: list[FileResult] = []
@@ -60,6 +66,7 @@ def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> Sc
     store.put_suggestions(
         s for f in result.files if f.path in result.revised for s in f.suggestions if s.fingerprint not in written
     )
+    store.set_meta(SIGNATURE_KEY, analysis_signature(config))
     return result
 
 
