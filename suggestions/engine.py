@@ -224,7 +224,7 @@ class Analyzer:
             if codes is not None and (not codes or rule.code in codes):
                 continue
             target_text = ctx.text(f.target or f.node)
-            key = (rule.code, target_text)
+            key = (rule.code, " ".join(target_text.split()))  # as fingerprint_of sees the text
             occ = occurrences[key]
             occurrences[key] += 1
             applicability = f.applicability or rule.applicability

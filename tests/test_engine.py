@@ -184,6 +184,16 @@ def test_identical_findings_get_distinct_stable_fingerprints() -> None:
     assert [s.fingerprint for s in first] == [s.fingerprint for s in again]
 
 
+def test_findings_alike_but_for_whitespace_get_distinct_fingerprints() -> None:
+    # The fingerprint reads the target with its whitespace collapsed, so the occurrence
+    # count must too (51 suggestions of the standard library shared a fingerprint).
+    found = analyze('a = f"x y"\nb = f"x  y"\n\n\ndef f(v):\n    if v:\n        return 1\n    else:\n        return 2\n'
+                    "\n\nclass A:\n    def f(self, v):\n        if v:\n            return 1\n        else:\n"
+                    "            return 2\n", selection=Selection(select=("KZ404", "KZ601")))
+    assert codes(found) == ["KZ404", "KZ404", "KZ601", "KZ601"]
+    assert len({s.fingerprint for s in found}) == 4
+
+
 def test_applicability_is_per_finding() -> None:
     # KZ108 is safe in a module but unsafe in a package __init__ (possible re-export).
     assert analyze("import os\n")[0].applicability is Applicability.SAFE
