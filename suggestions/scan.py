@@ -64,6 +64,7 @@ class ScanResult:
     seconds: float = 0.0
     jobs: int = 1
     revised: set[str] = field(default_factory=set)  # paths whose results changed after on_files
+    reused: int = 0  # files whose stored results were current (a warm scan)
 
     @property
     def suggestions(self) -> list[Suggestion]:

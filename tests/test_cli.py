@@ -172,6 +172,31 @@ def test_scan_stores_what_it_reports_while_it_runs(project: Path, files: int) ->
         assert "symbols_name" in plan
 
 
+def test_a_second_scan_reuses_the_first(project: Path) -> None:
+    """A scan over a complete stored one analyses only what changed and reports exactly what
+    a fresh scan would; other rules or settings make it start over."""
+    write(project, {f"pkg/m{i}.py": f"import os\n\ndef f{i}(x=[]):\n    return x == None\n" for i in range(8)})
+    write(project, {"pkg/a.py": DUPLICATED, "pkg/b.py": DUPLICATED.replace("total", "grand_total")})
+
+    def scan(*extra: str) -> tuple[str, str]:
+        r = kaizen("scan", "--diff", *extra, str(project))
+        assert r.returncode == 1, r.stderr
+        return r.stdout, r.stderr
+
+    cold, note = scan()
+    assert "unchanged since the last scan" not in note
+    warm, note = scan()
+    assert warm == cold and "(10 unchanged since the last scan)" in note
+    (project / "pkg/m3.py").write_text("import sys\n")
+    (project / "pkg/b.py").write_text(DUPLICATED.replace("total", "sum_"))
+    (project / "pkg/m4.py").unlink()
+    warm, note = scan()
+    assert "(7 unchanged since the last scan)" in note
+    assert warm == scan("--no-store")[0]
+    _, note = scan("--select", "KZ1")  # another selection: a full scan
+    assert "unchanged since the last scan" not in note
+
+
 def test_service_starts_warm_from_a_scan(project: Path) -> None:
     """`kaizen suggest`, `watch` and the window reuse a complete scan instead of redoing it;
     a scan that stopped half-way leaves nothing they would trust."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from analysis.config import Config, load_config
 from analysis.store import Store
 from suggestions.commands import add_path, project_root
+from suggestions.model import Source, Suggestion
 from suggestions.report import to_json, to_sarif, to_text
 from suggestions.scan import SIGNATURE_KEY, FileResult, ScanResult, analysis_signature, scan_project
 
@@ -23,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", default="", help="comma-separated codes or prefixes to skip")
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     parser.add_argument("--diff", action="store_true", help="show each fix as a diff (text format)")
-    parser.add_argument("--no-store", action="store_true", help="do not record results in .kaizen/")
+    parser.add_argument("--no-store", action="store_true", help="neither read nor record results in .kaizen/ (always a full scan)")
 
 
 def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> ScanResult:
@@ -70,6 +72,28 @@ def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> Sc
     return result
 
 
+def _warm(root: Path, config: Config, jobs: int | None) -> ScanResult | None:
+    """The stored analysis brought up to date (only changed files are analysed again), when
+    a complete earlier analysis with these very rules and settings is stored; else None."""
+    with Store(root) as store:
+        if store.get_meta(SIGNATURE_KEY) != analysis_signature(config):
+            return None
+    from suggestions.service import ProjectService
+
+    t0 = time.perf_counter()
+    service = ProjectService(root, jobs=jobs)
+    try:
+        stats = service.open()
+        found = [s for s in service.suggestions(include_rejected=True) if s.source is Source.STATIC]
+        by_path: dict[str, list[Suggestion]] = {}
+        for s in found:
+            by_path.setdefault(s.path, []).append(s)
+        files = [FileResult(path, rec[1], rec, [], by_path.get(path, [])) for path, rec in sorted(service.files().items())]
+        return ScanResult(root, files, service.skipped(), time.perf_counter() - t0, reused=stats.reused)
+    finally:
+        service.close()
+
+
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     config = load_config(root)
@@ -78,9 +102,12 @@ def run(args: argparse.Namespace) -> int:
         top["select"] = [c.strip() for c in args.select.split(",") if c.strip()]
     if args.ignore:
         top["ignore"] = [*top["ignore"], *(c.strip() for c in args.ignore.split(",") if c.strip())]
+    result: ScanResult | None = None
     if args.no_store:
         result = scan_project(root, config, jobs=args.jobs or None)
     else:
+        result = _warm(root, config, args.jobs or None)
+    if result is None:  # nothing stored, or stored with other rules or settings
         with Store(root) as store, store.bulk_load():
             result = _scan_into(store, root, config, args.jobs or None)
     suggestions = result.suggestions
@@ -94,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
             print(text)
         fixable = sum(1 for s in suggestions if s.patch is not None)
         print(
-            f"{len(suggestions)} finding(s) ({fixable} fixable) in {len(result.files)} file(s); "
-            f"{len(result.skipped)} skipped; {result.seconds:.2f}s",
+            f"{len(suggestions)} finding(s) ({fixable} fixable) in {len(result.files)} file(s)"
+            + (f" ({result.reused} unchanged since the last scan)" if result.reused else "")
+            + f"; {len(result.skipped)} skipped; {result.seconds:.2f}s",
             file=sys.stderr,
         )
         for path, reason in sorted(result.skipped.items())[:20]:
