@@ -336,7 +336,7 @@ class Session(QObject):
 
         def job(w: Worker) -> Any:
             svc = self.service
-            revision = svc.revision() if svc is not None and hasattr(svc, "revision") else None
+            revision = svc.revision() if svc is not None else None
             if only_if_changed and revision is not None and revision == self._revision:
                 return None
             items = self.current()
@@ -431,7 +431,7 @@ class Session(QObject):
         self._run("Applying", job, done)
 
     def _reanalyse(self, paths: list[str]) -> None:
-        if self.service is not None and hasattr(self.service, "handle_paths"):
+        if self.service is not None:
             self.service.handle_paths(paths)
             return
         from suggestions.scan import scan_project
