@@ -47,6 +47,25 @@ class UselessComparison(Rule):
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
     ) -> Iterable[Finding]:
         cmp = captures["cmp"][0]
-        # The last expression of a doctest-like console session or a notebook cell prints
-        # its value; in a module only the REPL would. Nothing to exempt in .py files.
+        if _checked_by_context(ctx, cmp):
+            return
         yield Finding(cmp, f"Result of `{ctx.text(cmp)}` is unused: did you mean `=`?")
+
+
+# Context managers that watch the block for an exception or a warning: a comparison run
+# inside one is evaluated for what it raises (three quarters of the standard library's
+# unused comparisons are in ``with self.assertRaises(TypeError):`` blocks).
+_WATCHERS = ("raises", "warns", "warning", "deprecat", "suppress", "assertlogs")
+
+
+def _checked_by_context(ctx: Context, node: tree_sitter.Node) -> bool:
+    stmt = node.parent
+    block = stmt.parent if stmt is not None else None
+    owner = block.parent if block is not None else None
+    if owner is None or owner.type != "with_statement":
+        return False
+    clause = owner.child_by_field_name("clause") or next(
+        (c for c in owner.children if c.type == "with_clause"), None
+    )
+    text = ctx.text(clause).lower() if clause is not None else ""
+    return any(w in text for w in _WATCHERS)

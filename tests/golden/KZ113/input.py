@@ -15,3 +15,11 @@ def check(state):
 
 value == other and call()
 print(a == b)
+
+
+def test_order(self):
+    # Evaluated for what it raises or warns: the context manager checks it.
+    with self.assertRaises(TypeError):
+        1 < "x"
+    with pytest.warns(BytesWarning):
+        b"" == ""
