@@ -13,7 +13,9 @@ class UselessComparison(Rule):
 
     What it does:
         Flags expression statements that are a bare ``==``/``!=``/``<`` ... comparison,
-        such as ``count == 0`` on its own line.
+        such as ``count == 0`` on its own line. Not inside a ``with`` block that watches
+        for an exception or a warning (``assertRaises``, ``pytest.raises``, ``warns``,
+        ``suppress``...), where the comparison runs for what it raises.
 
     Why is this bad?
         The result is discarded, so the line does nothing: almost always ``=`` was meant
