@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     result: ScanResult | None = None
     if args.no_store:
         result = scan_project(root, config, jobs=args.jobs or None)
-    else:
+    elif not (args.select or args.ignore):  # the service reads the settings file, not these flags
         result = _warm(root, config, args.jobs or None)
     if result is None:  # nothing stored, or stored with other rules or settings
         with Store(root) as store, store.bulk_load():
