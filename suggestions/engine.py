@@ -240,7 +240,9 @@ class Analyzer:
                 Suggestion(
                     fingerprint=fingerprint_of(rule.code, path, target_text, occ),
                     code=rule.code,
-                    title=f.message,
+                    # One line: a title quoting a multi-line expression would break the
+                    # list's rows and line-oriented output.
+                    title=" ".join(f.message.split()) if "\n" in f.message else f.message,
                     rationale=rationale,
                     path=path,
                     span=Span(sr + 1, sc, er + 1, ec, f.node.start_byte, last.end_byte),

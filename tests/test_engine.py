@@ -194,6 +194,12 @@ def test_findings_alike_but_for_whitespace_get_distinct_fingerprints() -> None:
     assert len({s.fingerprint for s in found}) == 4
 
 
+def test_titles_are_one_line() -> None:
+    found = analyze("def f(a, b):\n    if (a\n            and b):\n        return True\n    return False\n",
+                    selection=Selection(select=("KZ403",)))
+    assert [s.title for s in found] == ["`if` returning True/False: use `return bool((a and b))`"]
+
+
 def test_applicability_is_per_finding() -> None:
     # KZ108 is safe in a module but unsafe in a package __init__ (possible re-export).
     assert analyze("import os\n")[0].applicability is Applicability.SAFE
