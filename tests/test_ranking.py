@@ -24,6 +24,7 @@ from suggestions.model import (
     fingerprint_of,
 )
 from suggestions.ranking import Ranker, RejectReason, add_ignore, add_per_file_ignore, folder_of
+from suggestions.report import evidence_rows
 from tests.conftest import write
 
 
@@ -411,6 +412,24 @@ def test_never_reason_on_a_broken_settings_file_records_nothing(project: Path) -
 
 
 # --- the commands ---------------------------------------------------------------------------
+
+
+def test_evidence_reads_as_figures_not_json() -> None:
+    rows = dict(evidence_rows({
+        "runtime": {"trace_id": 3, "functions": ["f:1", "g:9"], "calls": 12345, "calls_exact": True,
+                    "time_exact": False, "total_s": 0.5, "own_s": 0.1, "time_share": 0.123, "own_share": 0.0004,
+                    "exceptions_raised": 7, "exceptions_caught": 6, "executed": True, "tests": 4},
+        "estimated_saving_s": 0.0123, "repeat_ratio": 0.75, "arg_types": {"n": {"int": 3}},
+    }))
+    assert rows["Time (trace #3)"] == ("12.3% of the traced run, <0.1% in its own code, "
+                                       "estimated from the calls that were timed")
+    assert rows["Calls"] == "12,345" and rows["Exceptions"] == "7 raised, 6 caught"
+    assert rows["Tests that run it"] == "4" and rows["Functions"] == "f:1, g:9"
+    assert rows["Estimated saving"] == "12.3 ms" and rows["Repeat ratio"] == "75.0%"
+    assert rows["Arg types"] == "n int 3"
+    assert not any("{" in v for v in rows.values())
+    assert evidence_rows({"runtime": {"trace_id": 2, "executed": False}}) == [
+        ("Runtime (trace #2)", "never ran in the traced run")]
 
 
 def test_suggest_and_show_commands(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,6 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QSettings, Qt, QThreadPool
 
 from suggestions.model import Suggestion
-from suggestions.report import evidence_rows
 from ui import models as m
 from ui.app import demo_source, resolve_project
 from ui.mainwindow import MainWindow
@@ -383,24 +382,6 @@ def test_diff_view_modes_and_details(window: MainWindow) -> None:
     assert w.diff.browser.toHtml() != html_unified
     assert "Why it ranks here" in w.details.toPlainText()
     assert s.title.split("`")[0].strip() in w.details.toPlainText()
-
-
-def test_evidence_reads_as_figures_not_json() -> None:
-    rows = dict(evidence_rows({
-        "runtime": {"trace_id": 3, "functions": ["f:1", "g:9"], "calls": 12345, "calls_exact": True,
-                    "time_exact": False, "total_s": 0.5, "own_s": 0.1, "time_share": 0.123, "own_share": 0.0004,
-                    "exceptions_raised": 7, "exceptions_caught": 6, "executed": True, "tests": 4},
-        "estimated_saving_s": 0.0123, "repeat_ratio": 0.75, "arg_types": {"n": {"int": 3}},
-    }))
-    assert rows["Time (trace #3)"] == ("12.3% of the traced run, <0.1% in its own code, "
-                                       "estimated from the calls that were timed")
-    assert rows["Calls"] == "12,345" and rows["Exceptions"] == "7 raised, 6 caught"
-    assert rows["Tests that run it"] == "4" and rows["Functions"] == "f:1, g:9"
-    assert rows["Estimated saving"] == "12.3 ms" and rows["Repeat ratio"] == "75.0%"
-    assert rows["Arg types"] == "n int 3"
-    assert not any("{" in v for v in rows.values())
-    assert evidence_rows({"runtime": {"trace_id": 2, "executed": False}}) == [
-        ("Runtime (trace #2)", "never ran in the traced run")]
 
 
 def test_pause_switch_is_persisted(window: MainWindow) -> None:

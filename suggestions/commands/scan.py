@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-store", action="store_true", help="neither read nor record results in .kaizen/ (always a full scan)")
 
 
-def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> ScanResult:
+def _scan_into(store: Store, root: Path, config: Config, jobs: int | None, signature: str) -> ScanResult:
     """Scan and store at once: each batch of results is written while the workers go on.
 
     The analysis signature is cleared first and written last, so the service (``kaizen
@@ -68,16 +68,12 @@ def _scan_into(store: Store, root: Path, config: Config, jobs: int | None) -> Sc
     store.put_suggestions(
         s for f in result.files if f.path in result.revised for s in f.suggestions if s.fingerprint not in written
     )
-    store.set_meta(SIGNATURE_KEY, analysis_signature(config))
+    store.set_meta(SIGNATURE_KEY, signature)
     return result
 
 
-def _warm(root: Path, config: Config, jobs: int | None) -> ScanResult | None:
-    """The stored analysis brought up to date (only changed files are analysed again), when
-    a complete earlier analysis with these very rules and settings is stored; else None."""
-    with Store(root) as store:
-        if store.get_meta(SIGNATURE_KEY) != analysis_signature(config):
-            return None
+def _warm(root: Path, jobs: int | None) -> ScanResult:
+    """The stored analysis brought up to date (only changed files are analysed again)."""
     from suggestions.service import ProjectService
 
     t0 = time.perf_counter()
@@ -102,14 +98,20 @@ def run(args: argparse.Namespace) -> int:
         top["select"] = [c.strip() for c in args.select.split(",") if c.strip()]
     if args.ignore:
         top["ignore"] = [*top["ignore"], *(c.strip() for c in args.ignore.split(",") if c.strip())]
-    result: ScanResult | None = None
+    jobs = args.jobs or None
     if args.no_store:
-        result = scan_project(root, config, jobs=args.jobs or None)
-    elif not (args.select or args.ignore):  # the service reads the settings file, not these flags
-        result = _warm(root, config, args.jobs or None)
-    if result is None:  # nothing stored, or stored with other rules or settings
-        with Store(root) as store, store.bulk_load():
-            result = _scan_into(store, root, config, args.jobs or None)
+        result = scan_project(root, config, jobs=jobs)
+    else:
+        signature = analysis_signature(config)
+        with Store(root) as store:
+            stored = store.get_meta(SIGNATURE_KEY)
+        # Warm when a complete scan with these very rules and settings is stored, and they
+        # come from the settings file (the service reads that, not --select/--ignore).
+        if stored == signature and not (args.select or args.ignore):
+            result = _warm(root, jobs)
+        else:
+            with Store(root) as store, store.bulk_load():
+                result = _scan_into(store, root, config, jobs, signature)
     suggestions = result.suggestions
     if args.format == "json":
         print(to_json(suggestions))

@@ -127,7 +127,7 @@ def _kept_at_run_time(node: tree_sitter.Node) -> bool:
             while scope is not None and scope.type not in ("function_definition", "class_definition"):
                 scope = scope.parent
             return scope is None or scope.type == "class_definition"
-        if n.type in ("typed_parameter", "typed_default_parameter", "function_definition", "lambda"):
+        if n.type in ("typed_parameter", "typed_default_parameter", "function_definition"):
             return True
         n = n.parent
     return True

@@ -66,8 +66,6 @@ def _checked_by_context(ctx: Context, node: tree_sitter.Node) -> bool:
     owner = block.parent if block is not None else None
     if owner is None or owner.type != "with_statement":
         return False
-    clause = owner.child_by_field_name("clause") or next(
-        (c for c in owner.children if c.type == "with_clause"), None
-    )
+    clause = next((c for c in owner.children if c.type == "with_clause"), None)
     text = ctx.text(clause).lower() if clause is not None else ""
     return any(w in text for w in _WATCHERS)
