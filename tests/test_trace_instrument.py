@@ -416,3 +416,38 @@ def test_language_corners_behave_the_same(project: Path) -> None:
     assert _fn(result, "agen").calls == 1 and _fn(result, "matcher").calls == 3  # type: ignore[attr-defined]
     by_type = {e.type: e for e in result.exceptions}
     assert by_type["ZeroDivisionError"].raised == 1 and by_type["ExceptionGroup"].function == "groups"
+
+
+def test_prefiltered_scan_finds_every_generator_and_lambda() -> None:
+    """The transform's walk skips lines without ``yield``/``lambda``: it must find the same nodes."""
+    import ast
+    import sysconfig
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "analysis" / "collector"))
+    try:
+        import _kaizen_instrument as ki
+    finally:
+        sys.path.pop(0)
+    tricky = textwrap.dedent('''\
+        @decorate(key=lambda x: x)
+        def f():
+            """yield in a docstring"""
+            return 1
+
+        def g(
+            a,
+        ):
+            x = [(
+                yield a)]
+
+        class C:
+            h = staticmethod(lambda: (yield))
+        ''').encode()
+    stdlib = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
+    sources = [tricky] + [p.read_bytes() for p in stdlib[::4]]
+    for data in sources:
+        tree = ast.parse(data)
+        gens, lambdas = ki._scan(tree)
+        assert ki._scan(tree, data) == (gens, lambdas)
+    gens, lambdas = ki._scan(ast.parse(tricky), tricky)
+    assert len(gens) == 2 and len(lambdas) == 2  # g, and the lambda that yields
