@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -287,13 +288,13 @@ def test_raise_and_catch_counts(project: Path) -> None:
 
 @pytest.mark.parametrize("python", INTERPRETERS, ids=lambda p: Path(p).parent.parent.name)
 def test_every_interpreter(project: Path, python: str) -> None:
-    """The same figures on 3.11 (settrace) and 3.12/3.13 (sys.monitoring), per-test lines too."""
+    """The same figures on 3.11 (probes) and 3.12/3.13 (sys.monitoring), per-test lines too."""
     write(project, {"raises.py": RAISES, "threads.py": THREADS, "cov.py": COV})
     version = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 12))"],
                              capture_output=True, text=True, check=True).stdout.strip()
     result = run_traced(project, [python, "raises.py"], timeout=60)
     _check_raises(result)
-    assert result.mode == ("monitoring" if version == "True" else "settrace")
+    assert result.mode == ("monitoring" if version == "True" else "instrument")
     threads = run_traced(project, [python, "threads.py"], timeout=60)
     assert _fn(threads, "work").calls == 1000  # type: ignore[attr-defined]
     cov = run_traced(project, [python, "cov.py"], timeout=60)
@@ -303,6 +304,17 @@ def test_every_interpreter(project: Path, python: str) -> None:
     assert {1, 4, 8, 14} <= cov.coverage[""]["cov.py"]
     work = _fn(threads, "work")
     assert work.arg_types == {"n": {"int": work.sampled}} and work.return_types == {"int": work.sampled}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("python", INTERPRETERS, ids=lambda p: Path(p).parent.parent.name)
+def test_uncaught_keyboard_interrupt_still_exits_by_sigint(project: Path, python: str) -> None:
+    """Recording the traceback must not import: 3.11 would then exit with 1, not by SIGINT."""
+    write(project, {"stop.py": "def main():\n    raise KeyboardInterrupt\n\nmain()\n"})
+    plain = subprocess.run([python, "stop.py"], cwd=project, capture_output=True, timeout=60)
+    result = run_traced(project, [python, "stop.py"], timeout=60, stderr=subprocess.PIPE)
+    assert plain.returncode == -signal.SIGINT and result.exit_code == 128 + signal.SIGINT
+    assert [u["type"] for u in result.uncaught] == ["KeyboardInterrupt"]
+    assert 'line 2, in main' in result.uncaught[0]["traceback"]
 
 
 def test_crash_keeps_data_and_exit_code(project: Path) -> None:

@@ -1,8 +1,8 @@
 """Python 3.11's collector: project modules compiled with probes (no sys.settrace).
 
-Scripts run as ``python script.py`` are traced with settrace (tests/test_trace.py); here the
-same programs run as ``python -m module`` and under pytest, which is what 3.11 instruments,
-and the figures must be the same. Behaviour must not change: output, tracebacks, docstrings,
+Scripts run as ``python script.py`` are re-executed through ``_kaizen_main`` and instrumented
+too (tests/test_trace.py runs them); here the same programs run as ``python -m module`` and under
+pytest, and the figures must be the same. Behaviour must not change: output, tracebacks, docstrings,
 ``__file__``, ``super()``, ``locals()``, generators and context managers that swallow errors.
 """
 
@@ -60,10 +60,10 @@ def test_subprocess_and_pool_as_module(project: Path, method: str) -> None:
     result = run_traced(project, [PY, "-m", "procs", method], stdout=subprocess.PIPE, timeout=120)
     assert result.exit_code == 0
     assert _fn(result, "square").calls == 20  # type: ignore[attr-defined]
-    assert _fn(result, "shout").calls == 1  # type: ignore[attr-defined]  # child.py: a script, settrace
+    assert _fn(result, "shout").calls == 1  # type: ignore[attr-defined]  # child.py: a script
     assert _fn(result, "main").calls == 1  # type: ignore[attr-defined]
     modes = {p["mode"] for p in result.processes}
-    assert modes == {"instrument", "settrace"} and len(result.processes) >= 3
+    assert modes == {"instrument"} and len(result.processes) >= 3  # no settrace anywhere
 
 
 def test_per_test_lines_as_module(project: Path) -> None:
@@ -451,3 +451,48 @@ def test_prefiltered_scan_finds_every_generator_and_lambda() -> None:
         assert ki._scan(tree, data) == (gens, lambdas)
     gens, lambdas = ki._scan(ast.parse(tricky), tricky)
     assert len(gens) == 2 and len(lambdas) == 2  # g, and the lambda that yields
+
+
+SCRIPT = textwrap.dedent("""\
+    \"\"\"A script's docstring.\"\"\"
+    import sys
+    import __main__
+
+    def fail(kind):
+        if kind == "value":
+            raise ValueError("bad " + kind)
+        if kind == "interrupt":
+            raise KeyboardInterrupt
+        if kind == "exit":
+            sys.exit(3)
+
+    print(sys.argv, sys.orig_argv, sys.path[0], __file__, __doc__, __name__, __spec__, __package__)
+    print(type(__main__.__loader__).__name__, sorted(vars(__main__)), sys.flags.dev_mode)
+    fail(sys.argv[1])
+    print("done")
+    """)
+
+
+@pytest.mark.parametrize("kind", ["ok", "value", "interrupt", "exit", "syntax"])
+def test_a_script_runs_instrumented_and_behaves_the_same(project: Path, kind: str) -> None:
+    """``python script.py`` is re-executed through _kaizen_main: same output, tracebacks, exit."""
+    (project / "bin").mkdir()
+    write(project, {"bin/tool.py": SCRIPT if kind != "syntax" else SCRIPT + "def (:\n"})
+    cmd = [PY, "-X", "dev", "bin/tool.py", kind]
+    plain = subprocess.run(cmd, cwd=project, capture_output=True, timeout=60)
+    result = run_traced(project, cmd, timeout=60, stdout=subprocess.PIPE, stderr=subprocess.PIPE, keep_dir=True)
+    assert result.exit_code == (plain.returncode if plain.returncode >= 0 else 128 - plain.returncode)
+    outdir = max((project / ".kaizen" / "traces").iterdir())
+    # the same bytes again, through the collector's environment, to compare the streams
+    from analysis.tracing import collector_env
+
+    traced = subprocess.run(cmd, cwd=project, capture_output=True, timeout=60, env=collector_env(project, outdir))
+    assert (traced.returncode, traced.stdout, traced.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    if kind == "syntax":
+        assert b"SyntaxError" in plain.stderr and not result.functions
+        return
+    assert result.mode == "instrument" and {p["mode"] for p in result.processes} == {"instrument"}
+    assert _fn(result, "fail").calls == 1  # type: ignore[attr-defined]
+    if kind in ("value", "interrupt"):
+        assert [u["type"] for u in result.uncaught] == ["ValueError" if kind == "value" else "KeyboardInterrupt"]
+        assert "_kaizen" not in result.uncaught[0]["traceback"]

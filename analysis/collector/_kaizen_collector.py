@@ -26,8 +26,10 @@ Python 3.11 has no such thing, and any trace or profile function there
 compiles the project's modules with probes at import instead (``_kaizen_instrument``,
 mode "instrument") and everything else runs untouched. A 3.11 process whose main program is
 a project script (``python script.py``, compiled by the interpreter before any hook could
-see it) falls back to ``sys.settrace`` with a global function that declines every frame
-outside the project (mode "settrace"; ``KAIZEN_TRACE_MODE`` can force either). The
+see it) re-executes itself as ``python _kaizen_main.py script.py`` (see ``_reexec_script``);
+where that cannot be done, it falls back to ``sys.settrace`` with a global function that
+declines every frame outside the project (mode "settrace"; ``KAIZEN_TRACE_MODE`` can force
+either). The
 instrumented code is cached in ``KAIZEN_TRACE_CACHE`` (Kaizen's store), keyed by source.
 
 Each process writes ``trace-<pid>.json`` (a snapshot, atomically replaced) and appends the
@@ -1184,13 +1186,29 @@ def test_outcome(test_id: str, outcome: str, duration: float, longrepr: str) -> 
         _tests.append({"id": test_id, "outcome": outcome, "duration": duration, "longrepr": longrepr[:20000]})
 
 
+def _walk_tb(tb: Any) -> list[Any]:
+    found = []
+    while tb is not None:
+        found.append(tb)
+        tb = tb.tb_next
+    return found
+
+
 def _record_uncaught(exc_type: Any, exc: BaseException | None, tb: Any, thread: str = "") -> None:
     try:
         if exc_type is None or issubclass(exc_type, SystemExit) or len(_uncaught) >= 20:
             return  # a program calling excepthook in a loop must not pay for a flush each time
-        import traceback
+        if issubclass(exc_type, KeyboardInterrupt) and "traceback" not in sys.modules:
+            # No import here: the first import of a module (traceback reads the source through
+            # linecache and tokenize) makes Python 3.11 forget that a KeyboardInterrupt went
+            # uncaught, and the process would exit with 1 instead of by SIGINT.
+            text = "Traceback (most recent call last):\n" + "".join(
+                f'  File "{t.tb_frame.f_code.co_filename}", line {t.tb_lineno}, in {t.tb_frame.f_code.co_name}\n'
+                for t in _walk_tb(tb)) + f"{exc_type.__qualname__}{': ' + str(exc) if str(exc) else ''}\n"
+        else:
+            import traceback
 
-        text = "".join(traceback.format_exception(exc_type, exc, tb))
+            text = "".join(traceback.format_exception(exc_type, exc, tb))
         _uncaught.append({
             "type": getattr(exc_type, "__qualname__", str(exc_type)),
             "message": str(exc)[:2000] if exc is not None else "",
@@ -1202,6 +1220,11 @@ def _record_uncaught(exc_type: Any, exc: BaseException | None, tb: Any, thread: 
 
 
 def _excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
+    if _script_run:  # the frames of _kaizen_main and run_script are not the program's
+        while tb is not None and tb.tb_frame.f_code.co_filename in (_RUNNER, __file__):
+            tb = tb.tb_next
+        if isinstance(exc, BaseException):
+            exc.__traceback__ = tb  # what the default hook prints
     _record_uncaught(exc_type, exc, tb)
     _prev_excepthook(exc_type, exc, tb)
 
@@ -1529,6 +1552,76 @@ def _runs_project_script() -> bool:
     return _relpath(os.path.abspath(script)) is not None
 
 
+_RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_kaizen_main.py")
+_SCRIPT_ENV = "KAIZEN_TRACE_SCRIPT"  # set across the re-exec: the original argv[0]
+_script_run = False  # this process runs a project script through _kaizen_main
+
+
+def _reexec_script() -> None:
+    """3.11, ``python script.py``: start again as ``python _kaizen_main.py script.py``.
+
+    The interpreter compiles a script given on the command line itself, out of any import
+    hook's reach, so the script is run again by ``_kaizen_main`` (same interpreter, flags,
+    arguments, pid, environment and streams), which compiles it with probes and executes it
+    as ``__main__``: the process needs no ``sys.settrace``. Returns only when that cannot be done.
+    """
+    argv = sys.argv
+    orig = list(getattr(sys, "orig_argv", ()))
+    script = os.path.abspath(argv[0])
+    n = len(argv)
+    if os.name != "posix" or os.environ.get(_SCRIPT_ENV) is not None or len(orig) <= n or orig[-n:] != argv:
+        return  # (elsewhere exec starts a new process, which the caller would not wait for)
+    if script.endswith((".pyc", ".pyo")) or not os.path.isfile(script) or not os.path.isfile(_RUNNER):
+        return
+    try:
+        with open(script, "rb") as fh:
+            if fh.read(4) == b"PK\x03\x04":
+                return  # a zip application
+    except OSError:
+        return
+    os.environ[_SCRIPT_ENV] = orig[0]
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    try:
+        os.execv(sys.executable, [sys.executable, *orig[1:-n], _RUNNER, *argv])
+    except OSError:
+        os.environ.pop(_SCRIPT_ENV, None)
+
+
+def run_script() -> None:
+    """In ``_kaizen_main``: run the script named next on the command line as ``__main__``."""
+    global _script_run
+    import builtins
+    from importlib.machinery import SourceFileLoader
+
+    _script_run = True
+    orig0 = os.environ.pop(_SCRIPT_ENV, "")  # the script's own subprocesses decide for themselves
+    runner = sys.argv.pop(0)
+    orig = sys.orig_argv
+    if runner in orig:
+        i = orig.index(runner)
+        orig[:] = [orig0 or orig[0], *orig[1:i], *orig[i + 1:]]
+    path = os.path.abspath(sys.argv[0])  # as the interpreter has it: absolute since 3.9
+    sys.path[0] = os.path.dirname(os.path.realpath(path))
+    with open(path, "rb") as fh:
+        data = fh.read()
+    ki = sys.modules.get("_kaizen_instrument")
+    code = ki.instrument_source(data, path) if ki is not None else None
+    if code is None:  # not instrumented (a syntax error raises here, as it would have)
+        code = compile(data, path, "exec", dont_inherit=True)
+    namespace = sys.modules["__main__"].__dict__
+    namespace.clear()
+    namespace.update({
+        "__name__": "__main__", "__doc__": None, "__package__": None, "__spec__": None, "__annotations__": {},
+        "__loader__": SourceFileLoader("__main__", path), "__builtins__": builtins, "__file__": path,
+        "__cached__": None,
+    })
+    exec(code, namespace)
+
+
 def install() -> None:
     """Start tracing this process according to the KAIZEN_TRACE_* environment."""
     global _installed, _mode, _tool, _pid, _started_ns, _started_wall, _last_flush_ns, _next_flush_ns
@@ -1561,6 +1654,8 @@ def install() -> None:
     _next_flush_ns = _started_ns + _FLUSH_NS
     _started_wall = time.time()
     wanted = env.get("KAIZEN_TRACE_MODE", "auto")
+    if _MON is None and wanted != "settrace" and _runs_project_script():
+        _reexec_script()  # returns only when it cannot: then sys.settrace
     if _MON is not None and wanted not in ("settrace", "instrument"):
         # Tool ids 3 and 4 are nobody's and 5 is reserved for an optimizer that CPython
         # 3.12-3.13 do not have; 2 is cProfile's, taken last so that a traced program can

@@ -31,8 +31,8 @@ in Kaizen's store instead (``KAIZEN_TRACE_CACHE``), keyed by source and settings
 for assertions go through pytest's rewriter first, then through this transform (see
 :func:`patch_pytest`); ``runpy.run_path`` (a ``multiprocessing`` spawn child re-running the
 main script) is covered too. A project script run as ``python script.py`` is compiled by the
-interpreter itself, out of reach of any import hook: the collector traces such processes
-with ``sys.settrace`` instead.
+interpreter itself, out of reach of any import hook: the collector re-executes such a process
+through ``_kaizen_main``, which compiles the script with :func:`instrument_source`.
 """
 
 from __future__ import annotations
