@@ -308,7 +308,7 @@ def test_every_interpreter(project: Path, python: str) -> None:
 
 @pytest.mark.parametrize("python", INTERPRETERS, ids=lambda p: Path(p).parent.parent.name)
 def test_uncaught_keyboard_interrupt_still_exits_by_sigint(project: Path, python: str) -> None:
-    """Recording the traceback must not import: 3.11 would then exit with 1, not by SIGINT."""
+    """Recording the traceback must not import: the process would then exit with 1, not by SIGINT."""
     write(project, {"stop.py": "def main():\n    raise KeyboardInterrupt\n\nmain()\n"})
     plain = subprocess.run([python, "stop.py"], cwd=project, capture_output=True, timeout=60)
     result = run_traced(project, [python, "stop.py"], timeout=60, stderr=subprocess.PIPE)

@@ -1200,7 +1200,7 @@ def _record_uncaught(exc_type: Any, exc: BaseException | None, tb: Any, thread: 
             return  # a program calling excepthook in a loop must not pay for a flush each time
         if issubclass(exc_type, KeyboardInterrupt) and "traceback" not in sys.modules:
             # No import here: the first import of a module (traceback reads the source through
-            # linecache and tokenize) makes Python 3.11 forget that a KeyboardInterrupt went
+            # linecache and tokenize) makes CPython (3.11-3.13) forget that a KeyboardInterrupt went
             # uncaught, and the process would exit with 1 instead of by SIGINT.
             text = "Traceback (most recent call last):\n" + "".join(
                 f'  File "{t.tb_frame.f_code.co_filename}", line {t.tb_lineno}, in {t.tb_frame.f_code.co_name}\n'
