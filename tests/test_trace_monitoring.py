@@ -202,6 +202,58 @@ def test_threads_time_a_sample_and_count_every_call(project: Path, python: str) 
     assert 0 < step.own <= step.total
 
 
+HANDOVER_RACE = textwrap.dedent("""\
+    import threading
+    import time
+
+    _enumerate = threading.enumerate
+
+
+    def slow_enumerate():
+        # An ending thread that looks for the others (as the collector does, to hand the
+        # timing back to _lsprof) takes long: the next thread starts in between.
+        found = _enumerate()
+        yield from found
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.05)
+
+
+    threading.enumerate = slow_enumerate
+
+
+    def step(i):
+        return i * 2
+
+
+    def worker(n):
+        for i in range(n):
+            step(i)
+
+
+    def main():
+        first = threading.Thread(target=worker, args=(10,))
+        first.start()
+        time.sleep(0.01)
+        second = threading.Thread(target=worker, args=(199990,))
+        second.start()
+        first.join()
+        second.join()
+
+
+    main()
+    """)
+
+
+@interpreters
+def test_a_thread_starting_while_the_last_one_ends_is_still_told_apart(project: Path, python: str) -> None:
+    # Once, a thread that started while the previous one was switching back to _lsprof ran
+    # under _lsprof beside the main thread: _lsprof gave its calls to main().
+    write(project, {"race.py": HANDOVER_RACE})
+    result = run_traced(project, [python, "race.py"], timeout=60)
+    step = _fn(result, "step")
+    assert step.calls == 200000 and step.callers == {f"race.py:{_at(HANDOVER_RACE, 'worker')}": 200000}
+
+
 TIMEOUT = textwrap.dedent("""\
     import time
 

@@ -703,7 +703,9 @@ def _timing_callbacks() -> None:
 
 def _thread_starts() -> None:
     """A thread is starting (in it): from now on Python tracks every thread."""
-    if _lsp_on and sys._getframe(2).f_locals.get("self") is not _live_thread:
+    if sys._getframe(2).f_locals.get("self") is not _live_thread:
+        # Under the lock even when _lsprof looks off: the thread that ended last may be
+        # handing the timing back to it right now, having counted this one out.
         with _switch_lock:
             _to_python()
 
