@@ -306,6 +306,57 @@ def test_every_interpreter(project: Path, python: str) -> None:
     assert work.arg_types == {"n": {"int": work.sampled}} and work.return_types == {"int": work.sampled}  # type: ignore[attr-defined]
 
 
+ROUND_TRIP = textwrap.dedent("""\
+    import json
+
+
+    def hook(obj):
+        if "bad" in obj:
+            raise KeyError("bad")
+        return obj
+
+
+    def parse(text):
+        try:
+            return json.loads(text, object_hook=hook)
+        except KeyError:
+            return None
+
+
+    class Lazy:
+        @property
+        def value(self):
+            raise AttributeError("value")
+
+
+    def give_up():
+        raise ValueError("no")
+
+
+    def main():
+        for text in ['{"bad": 1}'] * 10 + ['{"ok": 1}'] * 4:
+            parse(text)
+        getattr(Lazy(), "value", None)
+        give_up()
+
+
+    main()
+    """)
+
+
+@pytest.mark.parametrize("python", INTERPRETERS, ids=lambda p: Path(p).parent.parent.name)
+def test_caught_means_it_never_left_the_project_for_good(project: Path, python: str) -> None:
+    """An exception caught after passing through library frames (json's) counts as caught; one
+    swallowed by getattr (in C) too; one that ends the program does not."""
+    write(project, {"round_trip.py": ROUND_TRIP})
+    for mode in ("auto", "settrace"):
+        result = run_traced(project, [python, "round_trip.py"], timeout=60, mode=mode)
+        assert result.exit_code == 1
+        by_type = {e.type: (e.function, e.line, e.raised, e.caught) for e in result.exceptions}
+        assert by_type == {"KeyError": ("hook", 6, 10, 10), "AttributeError": ("Lazy.value", 20, 1, 1),
+                           "ValueError": ("give_up", 24, 1, 0)}, result.mode
+
+
 @pytest.mark.parametrize("python", INTERPRETERS, ids=lambda p: Path(p).parent.parent.name)
 def test_uncaught_keyboard_interrupt_still_exits_by_sigint(project: Path, python: str) -> None:
     """Recording the traceback must not import: the process would then exit with 1, not by SIGINT."""

@@ -108,8 +108,9 @@ _kinds: dict[int, bool] = {}  # id(code) -> is it project code?
 _code_of: dict[int, CodeType] = {}
 _meta: dict[Any, tuple[str, str, int, int]] = {}  # code -> (relpath, qualname, first, last)
 _files: dict[str, str | None] = {}  # co_filename -> project-relative path, or None
+_real_dirs: dict[str, str] = {}  # folder -> its real path
 _top_dirs: dict[str, bool] = {}  # first path component -> is it a virtual environment?
-_nlines: dict[int, int] = {}  # settrace mode: distinct lines of a code object
+_nlines: dict[int, int] = {}  # distinct lines of a code object that can report (see _classify)
 _gen_start: dict[int, int] = {}  # settrace mode: f_lasti of a fresh generator frame
 _line_cache: dict[int, list[tuple[int, int, int]]] = {}
 _cur_test = ""
@@ -144,7 +145,8 @@ _live_thread: Any = None
 class _Thread:
     """One thread's accumulators; only that thread writes them."""
 
-    __slots__ = ("done", "excs", "funcs", "last_exc", "last_key", "pending", "samples", "stack", "unwound")
+    __slots__ = ("done", "escaped", "excs", "funcs", "last_exc", "last_key", "pending", "samples", "stack",
+                 "unwound")
 
     def __init__(self) -> None:
         # stack entries: [code, start_ns, child_ns, rec, sampled, id(code)]
@@ -159,6 +161,7 @@ class _Thread:
         self.samples: dict[int, _Sample] = {}
         self.excs: dict[tuple[int, int, str], list[int]] = {}
         self.unwound: BaseException | None = None
+        self.escaped: BaseException | None = None  # left the project's code (see _m_raise)
         self.last_exc: BaseException | None = None
         self.last_key: tuple[int, int, str] | None = None
         self.pending: tuple[FrameType, BaseException, tuple[int, int, str]] | None = None
@@ -197,7 +200,15 @@ def _relpath(filename: str) -> str | None:
     """The project-relative POSIX path of a code file, or None when it is not project code."""
     if not filename or filename[0] == "<":
         return None
-    path = os.path.realpath(filename if os.path.isabs(filename) else os.path.join(_CWD, filename))
+    path = filename if os.path.isabs(filename) else os.path.join(_CWD, filename)
+    if os.path.islink(path):
+        path = os.path.realpath(path)
+    else:  # os.path.realpath is Python code, dear with hundreds of files: once per folder
+        folder, name = os.path.split(path)
+        real = _real_dirs.get(folder)
+        if real is None:
+            real = _real_dirs[folder] = os.path.realpath(folder)
+        path = os.path.join(real, name)
     if not path.startswith(_ROOT):
         return None
     rel = path[len(_ROOT):]
@@ -226,6 +237,10 @@ def _classify(code: CodeType) -> bool:
         _meta[id(code)] = (rel or "", code.co_qualname, code.co_firstlineno, max(lines, default=code.co_firstlineno))
         _nlines[id(code)] = len(lines)
         if _mode == "monitoring":
+            # LINE never reports the prologue (up to the first RESUME): a function whose
+            # other lines have all run in a test needs LINE no more (see _m_line).
+            first = code.co_code[::2].find(_RESUME_OP) * 2 + 2
+            _nlines[id(code)] = len({ln for _, end, ln in code.co_lines() if end > first and ln is not None and ln >= 0})
             try:
                 _MON.set_local_events(_tool, code, _LOCAL_EVENTS)
                 if _lsp is not None and not code.co_flags & _GEN_FLAGS:
@@ -425,10 +440,8 @@ def _close(stack: list[list[Any]], entry: list[Any], now: int) -> None:
         stack[-1][2] += elapsed
 
 
-def _raised(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None:
-    if exc is st.unwound:  # the same exception coming out of a traced callee: not a new raise
-        st.unwound = None
-        return
+def _raised(st: _Thread, code: CodeType, line: int, exc: BaseException) -> tuple[int, int, str]:
+    """Count a new raise (not one passing through from a callee); returns its key."""
     key = (id(code), line, type(exc).__qualname__)
     counts = st.excs.get(key)
     if counts is None:
@@ -436,18 +449,7 @@ def _raised(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None:
     counts[0] += 1
     st.last_exc = exc
     st.last_key = key
-
-
-def _handled(st: _Thread, code: CodeType, line: int, exc: BaseException) -> None:
-    st.unwound = None
-    if exc is st.last_exc and st.last_key is not None:
-        key = st.last_key
-    else:
-        key = (id(code), line, type(exc).__qualname__)
-    counts = st.excs.get(key)
-    if counts is None:
-        counts = st.excs[key] = [0, 0]
-    counts[1] += 1
+    return key
 
 
 # --- Python 3.12+: sys.monitoring ---------------------------------------------------------------
@@ -465,6 +467,8 @@ def _b_start(code: CodeType, offset: int) -> Any:
     cid = id(code)
     project = _kinds.get(cid)
     if project is None:
+        if _files.get(code.co_filename, "") is None and code is not _boot:
+            return _DISABLE  # in a file already known to be outside the project (most code)
         project = _classify(code)
         if project and cid in _lsp_codes:
             _first_call(code, offset)
@@ -649,6 +653,13 @@ def _m_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
             _leave(st, code, None, False)
             _m_settle(code, rec)
     st.unwound = exc
+    frame = sys._getframe(1)
+    while frame.f_code is not code and frame.f_back is not None:
+        frame = frame.f_back
+    back = frame.f_back
+    if (back is None or not _kinds.get(id(back.f_code))) and exc is st.last_exc and st.last_key is not None:
+        st.excs[st.last_key][1] -= 1  # leaving the project's code: not caught (so far)
+        st.escaped = exc
 
 
 def _s_start(code: CodeType, offset: int) -> Any:
@@ -777,23 +788,44 @@ def _to_lsprof() -> None:
         caller = id(code)
 
 
+# sys.monitoring has no EXCEPTION_HANDLED here: most of those events come from library code
+# (pytest's and the like), each a Python callback. A raise counts as caught unless it leaves the
+# project's code for good: _m_unwind takes it back when it unwinds into a caller outside the
+# project, and RAISE gives it again should it come back into project code.
+
+
 def _m_raise(code: CodeType, offset: int, exc: BaseException) -> None:
     if not _kinds.get(id(code)):
         return
-    _raised(_state(), code, _line_of(code, offset), exc)
-
-
-def _m_handled(code: CodeType, offset: int, exc: BaseException) -> None:
-    if not _kinds.get(id(code)):
+    try:
+        st = _tls.st
+    except AttributeError:
+        st = _state()
+    if exc is st.unwound:  # passing through, from a project callee or back from outside
+        st.unwound = None
+        if st.escaped is exc:
+            st.escaped = None
+            if st.last_exc is exc and st.last_key is not None:
+                st.excs[st.last_key][1] += 1
         return
-    _handled(_state(), code, _line_of(code, offset), exc)
+    st.excs[_raised(st, code, _line_of(code, offset), exc)][1] += 1
 
 
 def _m_line(code: CodeType, line: int) -> Any:
-    lines = _cur_cov.get(id(code))
+    cid = id(code)
+    lines = _cur_cov.get(cid)
     if lines is None:
-        lines = _cur_cov[id(code)] = set()
+        lines = _cur_cov[cid] = set()
     lines.add(line)
+    if len(lines) >= _nlines[cid]:
+        # Every line has run in this test: LINE off for the code object until set_test re-arms
+        # it. DISABLE alone leaves a line event on a jump back to the same line (a loop in a
+        # comprehension), which CPython then checks on every turn without calling back.
+        try:
+            _MON.set_local_events(_tool, code, _b_events(cid) & ~_LOCAL_EVENTS)
+            return None
+        except ValueError:
+            pass
     return _DISABLE
 
 
@@ -875,12 +907,9 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
     code = frame.f_code
     if event == "line":
         pending = st.pending
-        if pending is not None and pending[0] is frame:
+        if pending is not None and pending[0] is frame:  # handled here
             st.pending = None
             st.unwound = None
-            counts = st.excs.get(pending[2])
-            if counts is not None:
-                counts[1] += 1
         if _LINES:
             lines = _cur_cov.get(id(code))
             if lines is None:
@@ -892,11 +921,14 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
             frame.f_trace_lines = False
     elif event == "return":
         pending = st.pending
-        if pending is not None and pending[0] is frame:
+        if pending is not None and pending[0] is frame:  # unwound
             st.pending = None
-            st.unwound = pending[1]
             _leave(st, code, None, False)
-            st.unwound = pending[1]
+            exc = st.unwound = pending[1]
+            back = frame.f_back
+            if (back is None or not _kinds.get(id(back.f_code))) and exc is st.last_exc:
+                st.excs[pending[2]][1] -= 1  # leaving the project's code: not caught (so far)
+                st.escaped = exc
             return _t_local
         stack = st.stack
         if stack:
@@ -921,9 +953,12 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
         if exc is st.unwound:
             st.unwound = None
             key = st.last_key if exc is st.last_exc else None
+            if st.escaped is exc and key is not None:  # back in project code
+                st.escaped = None
+                st.excs[key][1] += 1
         else:
-            _raised(st, code, frame.f_lineno, exc)
-            key = st.last_key
+            key = _raised(st, code, frame.f_lineno, exc)
+            st.excs[key][1] += 1
         if key is not None:
             st.pending = (frame, exc, key)
             frame.f_trace_lines = True
@@ -1052,13 +1087,19 @@ def _i_raise_key(exc: BaseException, uid: str) -> tuple[Any, int, str]:
 
 
 def _i_count(st: _Thread, exc: BaseException, uid: str) -> tuple[Any, int, str]:
+    """The raise an exception reaching a probe belongs to: counted on first sight, as caught
+    unless it leaves the project's code for good (as with sys.monitoring)."""
     if exc is st.last_exc and st.last_key is not None:
+        if st.escaped is exc:  # back in project code
+            st.escaped = None
+            st.excs[st.last_key][1] += 1
         return st.last_key
     key = _i_raise_key(exc, uid)
     counts = st.excs.get(key)
     if counts is None:
         counts = st.excs[key] = [0, 0]
     counts[0] += 1
+    counts[1] += 1
     st.last_exc = exc
     st.last_key = key
     return key
@@ -1073,7 +1114,11 @@ def _i_unwind(uid: str) -> None:
             _close(stack, stack.pop(), _now())
         exc = sys.exc_info()[1]
         if exc is not None:
-            _i_count(st, exc, uid)
+            key = _i_count(st, exc, uid)
+            back = sys._getframe(1).f_back  # the caller of the function the probe is in
+            if back is None or id(back.f_code) not in _code_uid:
+                st.excs[key][1] -= 1  # leaving the project's code: not caught (so far)
+                st.escaped = exc
     except Exception as e:  # never let the probe change the program
         if len(_errors) < 100:
             _errors.append(f"unwind probe: {e!r}")
@@ -1097,9 +1142,7 @@ def _i_handled(uid: str) -> None:
     if exc is None:
         return
     try:
-        st = _state()
-        key = _i_count(st, exc, uid)
-        st.excs[key][1] += 1
+        _i_count(_state(), exc, uid)
     except Exception as e:
         if len(_errors) < 100:
             _errors.append(f"handler probe: {e!r}")
@@ -1541,6 +1584,7 @@ def _register_finalizer(_: object) -> None:
 _LOCAL_EVENTS = 0
 _RETURN = 0
 _START = 0
+_RESUME_OP = -1
 _CWD = ""
 _PREFIXES: tuple[str, ...] = ()
 
@@ -1629,7 +1673,7 @@ def install() -> None:
     global _installed, _mode, _tool, _pid, _started_ns, _started_wall, _last_flush_ns, _next_flush_ns
     global _OUTDIR, _ROOT, _LIVE, _LINES, _TYPE_LIMIT, _FLUSH_NS, _CWD, _PREFIXES, _cur_test
     global _prev_sigterm, _prev_excepthook, _prev_thread_hook, _DISABLE, _LOCAL_EVENTS, _RETURN
-    global _lsp, _lsp_tool, _smp_tool, _lsp_on, _START, _boot, _live_thread
+    global _lsp, _lsp_tool, _smp_tool, _lsp_on, _START, _boot, _live_thread, _RESUME_OP
     if _installed:
         return
     env = os.environ
@@ -1679,12 +1723,14 @@ def install() -> None:
         # the first start only); their time is not measured and stays in the consumer's own
         # time (so _lsprof times only functions that are not generators).
         _LOCAL_EVENTS = ev.LINE if _LINES else 0
+        import opcode
+
+        _RESUME_OP = opcode.opmap["RESUME"]
         _START, _RETURN = ev.PY_START, ev.PY_RETURN
         mon.use_tool_id(_tool, "kaizen")
         for event, fn in (
             (ev.PY_START, _b_start), (ev.PY_RETURN, _m_return), (ev.PY_UNWIND, _m_unwind),
-            (ev.RAISE, _m_raise),
-            (ev.EXCEPTION_HANDLED, _m_handled), (ev.LINE, _m_line),
+            (ev.RAISE, _m_raise), (ev.LINE, _m_line),
         ):
             mon.register_callback(_tool, event, fn)
         if _lsp_tool >= 0:
@@ -1697,7 +1743,7 @@ def install() -> None:
             mon.register_callback(_smp_tool, ev.PY_RETURN, _s_return)
             _boot = threading.Thread._bootstrap_inner.__code__  # type: ignore[attr-defined]
             mon.set_local_events(_tool, _boot, ev.PY_RETURN)
-        mon.set_events(_tool, ev.PY_START | ev.PY_UNWIND | ev.RAISE | ev.EXCEPTION_HANDLED)
+        mon.set_events(_tool, ev.PY_START | ev.PY_UNWIND | ev.RAISE)
     elif wanted == "instrument" or (wanted != "settrace" and not _runs_project_script()):
         _mode = "instrument"
         if not _install_instrument():
