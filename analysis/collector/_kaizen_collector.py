@@ -795,7 +795,7 @@ def _to_lsprof() -> None:
 
 
 def _m_raise(code: CodeType, offset: int, exc: BaseException) -> None:
-    if not _kinds.get(id(code)):
+    if not _kinds.get(id(code)) or type(exc) is GeneratorExit:  # closing a generator is no error
         return
     try:
         st = _tls.st
@@ -950,6 +950,8 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
         _leave(st, code, arg, not (code.co_flags & _GEN_FLAGS))
     elif event == "exception":
         exc = arg[1]
+        if type(exc) is GeneratorExit:  # closing a generator is not an error
+            return _t_local
         if exc is st.unwound:
             st.unwound = None
             key = st.last_key if exc is st.last_exc else None
