@@ -43,6 +43,7 @@ they are merged at flush. Nothing is printed and the exit code is never touched.
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import sys
@@ -1440,6 +1441,11 @@ def flush(final: bool = False) -> None:
     # Writing twice is harmless: snapshots are cumulative and coverage lines are a union.
     if not _flush_lock.acquire(blocking=final):
         return  # a periodic flush is running in another thread
+    # The snapshot is thousands of fresh containers: they must not set off collections of the
+    # program's whole heap (at exit, pytest's is large).
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
     try:
         _last_flush_ns = _now()
         _next_flush_ns = _last_flush_ns + _FLUSH_NS
@@ -1465,6 +1471,8 @@ def flush(final: bool = False) -> None:
         if len(_errors) < 100:
             _errors.append(f"flush: {exc!r}")
     finally:
+        if collecting:
+            gc.enable()
         _flush_lock.release()
 
 
