@@ -22,12 +22,19 @@ rewrites every test module again (as the figures in the notes so far were measur
 run), as a developer's own runs do: the comparison least favourable to Kaizen, whose project
 code never comes from ``__pycache__``, and to fixed costs in general (the plain runs are
 shorter).
+
+``--instructions`` runs each mode under valgrind's cachegrind instead and compares the
+instructions the test process executed (PYTHONHASHSEED=0; Kaizen's periodic flush is off,
+since valgrind stretches a 2 s run to minutes): on a shared machine whose CPU times swing by
+15% or more, the figure that can tell a 3% change. Instructions are not time (a callback's
+are dearer than the interpreter's own loop), and threaded tests still vary a little.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -101,7 +108,8 @@ def _cpu() -> float:
 
 
 def run_mode(mode: str, py: Path, src: Path, tests: list[str], extra_env: dict[str, str],
-             bytecode: bool = False) -> tuple[float, float, str]:
+             bytecode: bool = False, instructions: bool = False) -> tuple[float, float, str]:
+    """One run: wall seconds, CPU seconds of the children (or instructions, in G) and a note."""
     env = {**os.environ, **extra_env}
     if bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -112,17 +120,23 @@ def run_mode(mode: str, py: Path, src: Path, tests: list[str], extra_env: dict[s
         shutil.rmtree(instrument_cache(src), ignore_errors=True)
     pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
     with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "cachegrind.log"
+        pre = []
+        if instructions:
+            env["PYTHONHASHSEED"] = "0"
+            pre = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                   f"--log-file={log}"]
         cpu0, t0 = _cpu(), time.perf_counter()
         note = ""
         if mode in ("kaizen", "kaizen-cold", "kaizen-script"):
-            argv = [str(py), *pytest_args]
+            argv = [*pre, str(py), *pytest_args]
             if mode == "kaizen-script":  # started as `python script.py`, a project script
                 script = src / "_kaizen_bench_script.py"
                 script.write_text("import sys\nimport pytest\n\nsys.exit(pytest.main(sys.argv[1:]))\n")
-                argv = [str(py), script.name, *pytest_args[2:]]
+                argv = [*pre, str(py), script.name, *pytest_args[2:]]
             try:
-                result = run_traced(src, argv, env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, timeout=1800)
+                result = run_traced(src, argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    timeout=None if instructions else 1800, flush_s=1e6 if instructions else 5.0)
             finally:
                 (src / "_kaizen_bench_script.py").unlink(missing_ok=True)
             code = result.exit_code
@@ -136,8 +150,14 @@ def run_mode(mode: str, py: Path, src: Path, tests: list[str], extra_env: dict[s
                 "coverage": [str(py), "-m", "coverage", "run", f"--data-file={tmp}/.coverage", *pytest_args],
                 "cprofile": [str(py), "-m", "cProfile", "-o", f"{tmp}/prof.out", *pytest_args],
             }[mode]
-            code = subprocess.run(cmd, cwd=src, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+            code = subprocess.run([*pre, *cmd], cwd=src, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL).returncode
         wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
+        if instructions:
+            found = re.search(r"I\s+refs:\s+([\d,]+)", log.read_text())
+            if found is None:
+                raise SystemExit(f"valgrind printed no instruction count: {log.read_text()[-500:]}")
+            cpu = int(found.group(1).replace(",", "")) / 1e9
     if code not in (0, 1):
         note = f"exit {code} " + note
     return wall, cpu, note
@@ -152,8 +172,15 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--bytecode", action="store_true",
                     help="let every mode use and write __pycache__ (default: none, every run compiles the project)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count the test process's instructions under valgrind instead of timing it")
     args = ap.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        ap.error("--instructions needs valgrind (apt-get install valgrind)")
+    if args.instructions and "kaizen-script" in args.modes and "3.11" in args.python:
+        ap.error("--instructions cannot follow 3.11's re-exec of a script (kaizen-script)")
     CACHE.mkdir(parents=True, exist_ok=True)
+    unit = "instr G" if args.instructions else "cpu s"
     rows = []
     for version in args.python:
         py = venv(version)
@@ -167,21 +194,21 @@ def main() -> int:
             # Untimed warm-up: __pycache__ (unless --no-bytecode) and Kaizen's instrument cache.
             for mode in ("plain", "kaizen"):
                 if mode in args.modes and (mode == "kaizen" or args.bytecode):
-                    run_mode(mode, py, src, tests, extra, args.bytecode)
+                    run_mode(mode, py, src, tests, extra, args.bytecode)  # not under valgrind: only fills caches
             best: dict[str, tuple[float, float, str]] = {}
             for _ in range(args.repeat):
                 for mode in args.modes:
-                    wall, cpu, note = run_mode(mode, py, src, tests, extra, args.bytecode)
+                    wall, cpu, note = run_mode(mode, py, src, tests, extra, args.bytecode, args.instructions)
                     old = best.get(mode)
                     if old is None or cpu < old[1]:
                         best[mode] = (wall, cpu, note or (old[2] if old else ""))
-                    print(f"  {version} {name:8} {mode:9} wall {wall:7.2f}s cpu {cpu:7.2f}s {note}", flush=True)
+                    print(f"  {version} {name:8} {mode:9} wall {wall:7.2f}s {unit} {cpu:7.2f} {note}", flush=True)
             base_wall, base_cpu, _ = best["plain"]
             for mode in args.modes:
                 wall, cpu, note = best[mode]
                 rows.append((version, name, mode, wall, cpu, wall / base_wall, cpu / base_cpu, note))
     print()
-    print(f"{'python':7} {'project':8} {'mode':9} {'wall s':>8} {'cpu s':>8} {'wall x':>7} {'cpu x':>7}")
+    print(f"{'python':7} {'project':8} {'mode':9} {'wall s':>8} {unit:>8} {'wall x':>7} {unit[:3] + ' x':>7}")
     for version, name, mode, wall, cpu, rw, rc, note in rows:
         print(f"{version:7} {name:8} {mode:9} {wall:8.2f} {cpu:8.2f} {rw:7.2f} {rc:7.2f}  {note}")
     return 0

@@ -654,11 +654,13 @@ def _m_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
             _leave(st, code, None, False)
             _m_settle(code, rec)
     st.unwound = exc
+    if exc is not st.last_exc or st.last_key is None:
+        return  # not a counted raise (a generator being closed, say)
     frame = sys._getframe(1)
     while frame.f_code is not code and frame.f_back is not None:
         frame = frame.f_back
     back = frame.f_back
-    if (back is None or not _kinds.get(id(back.f_code))) and exc is st.last_exc and st.last_key is not None:
+    if back is None or not _kinds.get(id(back.f_code)):
         st.excs[st.last_key][1] -= 1  # leaving the project's code: not caught (so far)
         st.escaped = exc
 
