@@ -236,8 +236,9 @@ def _classify(code: CodeType) -> bool:
     if project:
         lines = {ln for _, _, ln in code.co_lines() if ln is not None}
         _meta[id(code)] = (rel or "", code.co_qualname, code.co_firstlineno, max(lines, default=code.co_firstlineno))
-        _nlines[id(code)] = len(lines)
-        if _mode == "monitoring":
+        if _mode != "monitoring":
+            _nlines[id(code)] = len(lines)
+        else:
             # LINE never reports the prologue (up to the first RESUME): a function whose
             # other lines have all run in a test needs LINE no more (see _m_line).
             first = code.co_code[::2].find(_RESUME_OP) * 2 + 2
@@ -439,6 +440,18 @@ def _close(stack: list[list[Any]], entry: list[Any], now: int) -> None:
         rec[1] += elapsed
     if stack:
         stack[-1][2] += elapsed
+
+
+def _left_project(st: _Thread, key: Any, exc: BaseException) -> None:
+    """A counted raise unwinds into a caller outside the project: not caught (so far)."""
+    st.excs[key][1] -= 1
+    st.escaped = exc
+
+
+def _back_in_project(st: _Thread, key: Any) -> None:
+    """The raise that left comes back into project code (through a library's frames)."""
+    st.escaped = None
+    st.excs[key][1] += 1
 
 
 def _raised(st: _Thread, code: CodeType, line: int, exc: BaseException) -> tuple[int, int, str]:
@@ -661,8 +674,7 @@ def _m_unwind(code: CodeType, offset: int, exc: BaseException) -> None:
         frame = frame.f_back
     back = frame.f_back
     if back is None or not _kinds.get(id(back.f_code)):
-        st.excs[st.last_key][1] -= 1  # leaving the project's code: not caught (so far)
-        st.escaped = exc
+        _left_project(st, st.last_key, exc)
 
 
 def _s_start(code: CodeType, offset: int) -> Any:
@@ -806,10 +818,8 @@ def _m_raise(code: CodeType, offset: int, exc: BaseException) -> None:
         st = _state()
     if exc is st.unwound:  # passing through, from a project callee or back from outside
         st.unwound = None
-        if st.escaped is exc:
-            st.escaped = None
-            if st.last_exc is exc and st.last_key is not None:
-                st.excs[st.last_key][1] += 1
+        if st.escaped is exc and st.last_exc is exc and st.last_key is not None:
+            _back_in_project(st, st.last_key)
         return
     st.excs[_raised(st, code, _line_of(code, offset), exc)][1] += 1
 
@@ -930,8 +940,7 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
             exc = st.unwound = pending[1]
             back = frame.f_back
             if (back is None or not _kinds.get(id(back.f_code))) and exc is st.last_exc:
-                st.excs[pending[2]][1] -= 1  # leaving the project's code: not caught (so far)
-                st.escaped = exc
+                _left_project(st, pending[2], exc)
             return _t_local
         stack = st.stack
         if stack:
@@ -958,9 +967,8 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
         if exc is st.unwound:
             st.unwound = None
             key = st.last_key if exc is st.last_exc else None
-            if st.escaped is exc and key is not None:  # back in project code
-                st.escaped = None
-                st.excs[key][1] += 1
+            if st.escaped is exc and key is not None:
+                _back_in_project(st, key)
         else:
             key = _raised(st, code, frame.f_lineno, exc)
             st.excs[key][1] += 1
@@ -1095,9 +1103,8 @@ def _i_count(st: _Thread, exc: BaseException, uid: str) -> tuple[Any, int, str]:
     """The raise an exception reaching a probe belongs to: counted on first sight, as caught
     unless it leaves the project's code for good (as with sys.monitoring)."""
     if exc is st.last_exc and st.last_key is not None:
-        if st.escaped is exc:  # back in project code
-            st.escaped = None
-            st.excs[st.last_key][1] += 1
+        if st.escaped is exc:
+            _back_in_project(st, st.last_key)
         return st.last_key
     key = _i_raise_key(exc, uid)
     counts = st.excs.get(key)
@@ -1122,8 +1129,7 @@ def _i_unwind(uid: str) -> None:
             key = _i_count(st, exc, uid)
             back = sys._getframe(1).f_back  # the caller of the function the probe is in
             if back is None or id(back.f_code) not in _code_uid:
-                st.excs[key][1] -= 1  # leaving the project's code: not caught (so far)
-                st.escaped = exc
+                _left_project(st, key, exc)
     except Exception as e:  # never let the probe change the program
         if len(_errors) < 100:
             _errors.append(f"unwind probe: {e!r}")
