@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 import shlex
 import shutil
@@ -286,18 +287,84 @@ def run_traced(
     return result
 
 
+def _merge_snapshot(data: dict[str, Any], functions: dict[tuple[str, str, int], FunctionStats],
+                    exceptions: dict[tuple[str, str, int], ExceptionStats]) -> None:
+    """Fold one process's snapshot (see the collector's ``_snapshot``) into the totals.
+
+    Its functions, samples and exceptions are keyed by the process's own function keys, which
+    ``meta`` names: ``(file, qualified name, first line, last line, is a module or class body)``.
+    """
+    meta: dict[Any, tuple[str, str, int, int, bool]] = data["meta"]
+    names = {k: f"{m[0]}:{m[1]}:{m[2]}" for k, m in meta.items()}
+    mine: dict[Any, FunctionStats] = {}
+    for code, (calls, total, own, callers, timed) in data["functions"].items():
+        rel, qual, first, last, body = meta[code]
+        fs = functions.get((rel, qual, first))
+        if fs is None:
+            fs = functions[rel, qual, first] = FunctionStats(rel, qual, first, last, kind="body" if body else "function",
+                                                             timed=0)
+        mine[code] = fs
+        fs.calls += calls
+        fs.timed += timed
+        fs.total += total / 1e9
+        fs.own += own / 1e9
+        for caller, n in callers.items():
+            if n:
+                name = names.get(caller, "<external>")
+                fs.callers[name] = fs.callers.get(name, 0) + n
+    distinct: dict[Any, set[int]] = {}
+    for sampled, hashable, hashes, arg_types, ret_types in data["samples"]:  # one per thread
+        for code, n in sampled.items():
+            if code in mine:
+                mine[code].sampled += n
+                mine[code].unhashable += n - hashable.get(code, 0)
+        for code, n in hashable.items():
+            if code in mine:
+                mine[code].hashable += n
+        for code, seen in hashes.items():
+            distinct.setdefault(code, set()).update(seen)
+        for (code, arg), types in arg_types.items():
+            if code in mine:
+                slot = mine[code].arg_types.setdefault(arg, {})
+                for tn, n in types.items():
+                    slot[tn] = slot.get(tn, 0) + n
+        for code, types in ret_types.items():
+            if code in mine:
+                slot = mine[code].return_types
+                for tn, n in types.items():
+                    slot[tn] = slot.get(tn, 0) + n
+    for code, seen in distinct.items():
+        if code in mine:
+            mine[code].distinct += len(seen)
+    for excs in data["exceptions"]:  # one per thread
+        for (code, line, tname), (raised, caught) in excs.items():
+            rel, qual = meta[code][:2]
+            es = exceptions.get((tname, rel, line))
+            if es is None:
+                es = exceptions[tname, rel, line] = ExceptionStats(tname, rel, line, qual)
+            es.raised += raised
+            es.caught += caught
+
+
 def merge_dir(outdir: Path, result: TraceResult, leader: int = 0) -> TraceResult:
-    """Fold every ``trace-<pid>.json`` and ``cov-<pid>.jsonl`` of ``outdir`` into ``result``."""
+    """Fold every ``trace-<pid>.marshal`` and ``cov-<pid>.jsonl`` of ``outdir`` into ``result``."""
     functions: dict[tuple[str, str, int], FunctionStats] = {}
     exceptions: dict[tuple[str, str, int], ExceptionStats] = {}
-    for path in sorted(outdir.glob("trace-*.json")):
+    for path in sorted(outdir.glob("trace-*.marshal")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            data = marshal.loads(path.read_bytes())
+            if not isinstance(data, dict):
+                raise ValueError("not a snapshot")
+        except (OSError, ValueError, EOFError, TypeError) as exc:
             result.errors.append(f"{path.name}: unreadable ({exc})")
             continue
         if data.get("version") != FORMAT_VERSION:
             result.errors.append(f"{path.name}: format {data.get('version')} not understood")
+            continue
+        try:
+            _merge_snapshot(data, functions, exceptions)
+        except (KeyError, TypeError, ValueError) as exc:  # written by this Kaizen, atomically: not expected
+            result.errors.append(f"{path.name}: malformed ({exc!r})")
             continue
         proc = {k: data.get(k) for k in ("pid", "ppid", "argv", "python", "implementation", "executable",
                                          "mode", "started", "elapsed", "final")}
@@ -305,35 +372,6 @@ def merge_dir(outdir: Path, result: TraceResult, leader: int = 0) -> TraceResult
         if data.get("pid") == leader or (not result.interpreter and data.get("ppid") == leader):
             result.interpreter = f"{data.get('implementation', 'cpython')} {data.get('python')} ({data.get('executable')})"
             result.mode = str(data.get("mode", ""))
-        for f in data.get("functions", []):
-            key = (f["file"], f["name"], int(f["line"]))
-            fs = functions.get(key)
-            if fs is None:
-                fs = functions[key] = FunctionStats(f["file"], f["name"], int(f["line"]), int(f.get("end", f["line"])),
-                                                    kind=str(f.get("kind", "function")), timed=0)
-            fs.timed += int(f.get("timed", f["calls"]))
-            fs.calls += int(f["calls"])
-            fs.total += float(f["total"])
-            fs.own += float(f["own"])
-            for caller, n in f.get("callers", {}).items():
-                fs.callers[caller] = fs.callers.get(caller, 0) + int(n)
-            for arg, types in f.get("args", {}).items():
-                slot = fs.arg_types.setdefault(arg, {})
-                for tn, n in types.items():
-                    slot[tn] = slot.get(tn, 0) + int(n)
-            for tn, n in f.get("returns", {}).items():
-                fs.return_types[tn] = fs.return_types.get(tn, 0) + int(n)
-            fs.sampled += int(f.get("sampled", 0))
-            fs.hashable += int(f.get("hashable", 0))
-            fs.unhashable += int(f.get("unhashable", 0))
-            fs.distinct += int(f.get("distinct", 0))
-        for e in data.get("exceptions", []):
-            ekey = (e["type"], e["file"], int(e["line"]))
-            es = exceptions.get(ekey)
-            if es is None:
-                es = exceptions[ekey] = ExceptionStats(e["type"], e["file"], int(e["line"]), e.get("function", ""))
-            es.raised += int(e["raised"])
-            es.caught += int(e["caught"])
         result.tests.extend(data.get("tests", []))
         for u in data.get("uncaught", []):
             result.uncaught.append({**u, "pid": data.get("pid")})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from analysis.store import Store
 from analysis.trace_store import TraceStore, format_ranges, parse_ranges, tail_live
-from analysis.tracing import TraceResult, run_traced
+from analysis.tracing import TraceResult, collector_env, merge_dir, run_traced
 from tests.conftest import ROOT, write
 
 PY = sys.executable
@@ -399,6 +400,23 @@ def test_crash_keeps_data_and_exit_code(project: Path) -> None:
     assert len(failures) == 1 and failures[0]["kind"] == "uncaught"
     assert failures[0]["type"] == "RuntimeError" and failures[0]["message"] == "boom"
     assert 'crash.py", line 8, in main' in failures[0]["traceback"]
+
+
+def test_a_damaged_snapshot_is_reported_and_the_others_still_count(project: Path) -> None:
+    """A process's snapshot that cannot be read costs that process's figures, nothing more."""
+    write(project, {"step.py": "def step(i):\n    return i * 2\n\n\nfor i in range(10):\n    step(i)\n"})
+    outdir = project / "out"
+    outdir.mkdir()
+    subprocess.run([PY, "step.py"], cwd=project, env=collector_env(project, outdir), check=True, timeout=60)
+    [good] = outdir.glob("trace-*.marshal")
+    data = good.read_bytes()
+    (outdir / "trace-1.marshal").write_bytes(data[: len(data) // 2])  # cut short by a full disk
+    (outdir / "trace-2.marshal").write_bytes(b"not a snapshot at all")
+    (outdir / "trace-3.marshal").write_bytes(marshal.dumps({"version": 1, "functions": []}))  # an older Kaizen
+    result = merge_dir(outdir, TraceResult(command=[], started=0.0, duration=0.0, exit_code=0, status="ok"))
+    assert _fn(result, "step").calls == 10  # type: ignore[attr-defined]
+    assert [e.split(":")[0] for e in result.errors] == ["trace-1.marshal", "trace-2.marshal", "trace-3.marshal"]
+    assert "unreadable" in result.errors[0] and "format 1 not understood" in result.errors[2]
 
 
 def test_hard_exit_code_preserved(project: Path) -> None:

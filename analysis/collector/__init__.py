@@ -16,5 +16,5 @@ from pathlib import Path
 __all__ = ["COLLECTOR_DIR", "FORMAT_VERSION", "PLUGIN_MODULE"]
 
 COLLECTOR_DIR = Path(__file__).resolve().parent
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PLUGIN_MODULE = "_kaizen_pytest"
