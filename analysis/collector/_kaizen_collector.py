@@ -164,7 +164,7 @@ class _Thread:
         # Sampled calls, per function (id(code), or a probe's uid): their argument and return
         # types, how many had only hashable arguments and the distinct hashes of those. Flat
         # dicts of numbers and strings, which the cyclic GC does not track: a sample object per
-        # function (thousands, living to the end) set off a full collection of pytest's heap.
+        # function meant thousands more containers for the program's GC to count and scan.
         self.sampled: dict[Any, int] = {}
         self.hashable: dict[Any, int] = {}
         self.distinct: dict[Any, dict[int, None]] = {}
