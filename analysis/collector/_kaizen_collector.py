@@ -1294,7 +1294,7 @@ def _lsp_figures(funcs: dict[Any, list[Any]], final: bool) -> None:
     inner: dict[int, int] = {}
     for e in stats:
         cid = id(e.code)
-        calls = e.callcount - extra.get(cid, 0) if extra else e.callcount
+        calls = max(0, e.callcount - extra.get(cid, 0)) if extra else e.callcount
         m = funcs.get(cid)
         if m is None:
             m = funcs[cid] = [0, 0, 0, {}, 0]
