@@ -166,6 +166,53 @@ def test_subprocess_and_multiprocessing_pool(project: Path, method: str) -> None
     assert len({p["pid"] for p in result.processes}) == len(result.processes)
 
 
+STUCK = textwrap.dedent("""\
+    import multiprocessing, signal, sys, threading, time
+
+
+    def work(n):
+        return n * 2
+
+
+    def child(lock, ready):
+        for i in range(5):
+            work(i)
+        # Another thread takes the SIGTERM: the C-level handler runs there and nothing wakes
+        # this one, the same as when the signal lands while glibc retries a futex wait.
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        ready.set()
+        with lock:  # held by the parent until the end
+            pass
+
+
+    if __name__ == "__main__":
+        ctx = multiprocessing.get_context(sys.argv[1])
+        lock, ready = ctx.Lock(), ctx.Event()
+        lock.acquire()
+        p = ctx.Process(target=child, args=(lock, ready), daemon=True)
+        p.start()
+        ready.wait(60)
+        time.sleep(0.3)  # the child now waits for the lock
+        p.terminate()
+        p.join(30)
+        print("child exit code", p.exitcode)
+    """)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_terminate_kills_a_child_whose_sigterm_went_to_another_thread(project: Path, method: str) -> None:
+    """Process.terminate() is lethal under the collector too: a SIGTERM whose Python handler
+    cannot run while the main thread waits on a multiprocessing lock must not leave the
+    child alive (Pool.terminate() then waits for it forever)."""
+    write(project, {"stuck.py": STUCK})
+    plain = subprocess.run([PY, "stuck.py", method], cwd=project, capture_output=True, text=True, timeout=60)
+    result = run_traced(project, [PY, "stuck.py", method], stdout=subprocess.PIPE, timeout=60)
+    assert plain.stdout == "child exit code -15\n"
+    assert result.exit_code == 0
+    assert _fn(result, "work").calls == 5  # type: ignore[attr-defined]  # flushed on the way out
+
+
 THREADS = textwrap.dedent("""\
     import threading
 

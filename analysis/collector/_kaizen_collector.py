@@ -1534,9 +1534,9 @@ def _after_fork() -> None:
             _timing_callbacks()
     mp_util = sys.modules.get("multiprocessing.util")
     if mp_util is not None:
-        # multiprocessing children leave through os._exit (no atexit) but run finalizers; the
-        # registry is cleared in the child before its after-fork callbacks, so register there.
-        mp_util.register_after_fork(_ANCHOR, _register_finalizer)
+        # The after-fork registry runs in multiprocessing's children only (and is cleared in
+        # the child before its callbacks run): register there.
+        mp_util.register_after_fork(_ANCHOR, _in_mp_child)
 
 
 class _Anchor:
@@ -1546,10 +1546,32 @@ class _Anchor:
 _ANCHOR = _Anchor()
 
 
-def _register_finalizer(_: object) -> None:
+def _in_mp_child(_: object) -> None:
+    """In a forked multiprocessing child, as it starts its target."""
     mp_util = sys.modules.get("multiprocessing.util")
     if mp_util is not None:
+        # It leaves through os._exit (no atexit) but runs finalizers.
         mp_util.Finalize(None, flush, args=(True,), exitpriority=-1000)
+    sync = sys.modules.get("multiprocessing.synchronize")
+    if sync is not None:
+        sync.SemLock.__enter__ = _semlock_enter
+
+
+def _semlock_enter(self: Any) -> bool:
+    """``SemLock.__enter__`` in multiprocessing children: waits in slices, so that our SIGTERM
+    handler always gets to run.
+
+    A Python-level handler runs only when the main thread gets back to bytecode. A SIGTERM
+    that lands while glibc retries a futex wait (woken by a release another waiter won), or
+    that another thread takes, leaves a plain ``sem_wait`` blocked with the handler pending:
+    the child outlives ``Process.terminate()``, and ``Pool.terminate()`` joins it forever (a
+    pool worker waits on its task queue's lock exactly when the pool is torn down). A timed
+    wait gets back to bytecode every 50 ms, and the pending handler runs.
+    """
+    acquire = self._semlock.acquire
+    while not acquire(True, 0.05):
+        pass
+    return True
 
 
 # --- install / stop --------------------------------------------------------------------------
@@ -1728,6 +1750,14 @@ def install() -> None:
         sys.settrace(_t_call)
     atexit.register(_at_exit)
     os.register_at_fork(after_in_child=_after_fork)
+    argv = getattr(sys, "argv", None) or [""]
+    if argv[0] == "-c" and argv[-1] == "--multiprocessing-fork":  # a spawned multiprocessing child
+        try:
+            import multiprocessing.synchronize  # the task queues' own import, only earlier
+
+            multiprocessing.synchronize.SemLock.__enter__ = _semlock_enter  # type: ignore[method-assign]
+        except Exception:
+            pass
     _prev_excepthook = sys.excepthook
     sys.excepthook = _excepthook
     _prev_thread_hook = threading.excepthook
