@@ -1500,8 +1500,44 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     os.kill(os.getpid(), signum)
 
 
+_sigterm_held = False  # _before_fork blocked SIGTERM in the forking thread
+
+
+def _before_fork() -> None:
+    """Hold SIGTERM across a fork while our handler is installed.
+
+    The child clears the signals that arrived before its interpreter was ready, so a SIGTERM
+    sent to a just-forked child (``Pool.terminate()`` right after the pool started) would be
+    lost with our handler where the default action would have killed it. Blocked, it waits
+    until ``_after_fork`` lets it through.
+    """
+    global _sigterm_held
+    try:
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+            _sigterm_held = signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+def _release_sigterm() -> None:
+    global _sigterm_held
+    if _sigterm_held:
+        _sigterm_held = False
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        except (AttributeError, OSError, ValueError):
+            pass
+
+
 def _after_fork() -> None:
     """A forked child starts its own file with its own figures."""
+    try:
+        _child_state()
+    finally:
+        _release_sigterm()  # last: a SIGTERM that came meanwhile now runs our handler
+
+
+def _child_state() -> None:
     global _pid, _started_ns, _started_wall, _states, _tls, _cur_cov, _last_flush_ns, _next_flush_ns
     global _flush_lock, _state_lock, _lsp
     _flush_lock = threading.RLock()  # another thread may have held them at the fork
@@ -1749,7 +1785,7 @@ def install() -> None:
         threading.settrace(_t_call)
         sys.settrace(_t_call)
     atexit.register(_at_exit)
-    os.register_at_fork(after_in_child=_after_fork)
+    os.register_at_fork(before=_before_fork, after_in_parent=_release_sigterm, after_in_child=_after_fork)
     argv = getattr(sys, "argv", None) or [""]
     if argv[0] == "-c" and argv[-1] == "--multiprocessing-fork":  # a spawned multiprocessing child
         try:
