@@ -196,7 +196,8 @@ STUCK = textwrap.dedent("""\
         time.sleep(0.3)  # the child now waits for the lock
         p.terminate()
         p.join(30)
-        print("child exit code", p.exitcode)
+        with open("stuck.txt", "w") as fh:
+            fh.write(f"child exit code {p.exitcode}")
     """)
 
 
@@ -206,10 +207,11 @@ def test_terminate_kills_a_child_whose_sigterm_went_to_another_thread(project: P
     cannot run while the main thread waits on a multiprocessing lock must not leave the
     child alive (Pool.terminate() then waits for it forever)."""
     write(project, {"stuck.py": STUCK})
-    plain = subprocess.run([PY, "stuck.py", method], cwd=project, capture_output=True, text=True, timeout=60)
-    result = run_traced(project, [PY, "stuck.py", method], stdout=subprocess.PIPE, timeout=60)
-    assert plain.stdout == "child exit code -15\n"
+    subprocess.run([PY, "stuck.py", method], cwd=project, check=True, timeout=60)
+    assert (project / "stuck.txt").read_text() == "child exit code -15"
+    result = run_traced(project, [PY, "stuck.py", method], timeout=60)
     assert result.exit_code == 0
+    assert (project / "stuck.txt").read_text() == "child exit code -15"
     assert _fn(result, "work").calls == 5  # type: ignore[attr-defined]  # flushed on the way out
 
 
