@@ -8,12 +8,18 @@ QT_DEBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbu
 	libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1
 SCREENSHOT_DEBS := xvfb imagemagick
 
-.PHONY: run test lint screenshots bench clean setup qt-libs
+.PHONY: run test test-slow test-all lint screenshots bench clean setup setup-test qt-libs qt-libs-offscreen
 
 setup: $(STAMP) qt-libs
+setup-test: $(STAMP) qt-libs-offscreen
 
+# Debian's python3 comes without venv (python3-venv): install it when we can.
 $(VENV)/bin/python:
-	$(PY) -m venv $(VENV)
+	@$(PY) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "$(PY) has no venv; installing python3-venv"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; \
+	  fi; $(PY) -m venv $(VENV); }
 
 # Re-install only when the project's metadata changes.
 $(STAMP): pyproject.toml | $(VENV)/bin/python
@@ -21,19 +27,58 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Qt needs a few shared libraries that minimal Debian images lack; install them when
-# we can (root on Debian) and only when Qt cannot load without them.
+# Qt needs a few shared libraries that minimal Debian images lack. `qt_missing` prints what
+# is missing: "QtWidgets" when Qt cannot load at all (offscreen, as the tests run), then
+# (for the window) every library that the xcb platform plugin cannot find, by ldd, and
+# "xcb" when a display is set and a real QApplication still fails on it. An offscreen
+# import alone says nothing about xcb: it loads without the display libraries.
+QT_XCB = $(BIN)/python -c "import pathlib, PySide6; print(pathlib.Path(PySide6.__file__).parent / 'Qt/plugins/platforms/libqxcb.so')"
+define qt_missing
+{ QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from PySide6.QtWidgets import QApplication" >/dev/null 2>&1 || echo QtWidgets; \
+  if [ "$(1)" = xcb ]; then \
+    command -v ldd >/dev/null && ldd "$$($(QT_XCB))" 2>/dev/null | awk '/not found/ {print $$1}'; \
+    if [ -n "$${DISPLAY:-}" ]; then QT_QPA_PLATFORM=xcb $(BIN)/python -c "from PySide6.QtWidgets import QApplication; QApplication([])" >/dev/null 2>&1 || echo "xcb(no window on $$DISPLAY)"; fi; \
+  fi; }
+endef
+# Install them when we can (root with apt-get) and only when something is missing; check again.
+define qt_libs
+@missing=$$($(call qt_missing,$(1)) | tr '\n' ' '); \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+    echo "Qt cannot load ($(1)): missing $$missing; installing: $(QT_DEBS)"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(QT_DEBS) >/dev/null || exit 1; \
+    missing=$$($(call qt_missing,$(1)) | tr '\n' ' '); \
+    [ -z "$$missing" ] || { echo "Qt still cannot load ($(1)): missing $$missing" >&2; exit 1; }; \
+  else echo "Qt cannot load ($(1)): missing $$missing; install (as root): apt-get install $(QT_DEBS)" >&2; exit 1; fi; \
+fi
+endef
+
+# The window needs the xcb plugin's libraries; the tests run offscreen and need fewer.
 qt-libs: $(STAMP)
-	@QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from PySide6.QtWidgets import QApplication" 2>/dev/null \
-	|| { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(QT_DEBS); \
-	     else echo "Qt system libraries are missing; install: $(QT_DEBS)" >&2; exit 1; fi; }
+	$(call qt_libs,xcb)
+
+qt-libs-offscreen: $(STAMP)
+	$(call qt_libs,offscreen)
 
 run: setup
 	$(BIN)/python main.py gui $(ARGS)
 
-test: setup
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+# `make test` leaves out the tests marked slow (real code: the standard library, downloaded
+# projects, whole validation runs); `make test-all` runs everything, as CI does. pytest
+# exits 5 when it selects no test: an error for the whole suite, but only news for the
+# slow selection alone.
+PYTEST = QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+test: setup-test
+	$(PYTEST) -m "not slow" $(ARGS)
+
+test-slow: setup-test
+	@rc=0; $(PYTEST) -m slow $(ARGS) || rc=$$?; \
+	if [ $$rc = 5 ]; then echo "no test is marked slow"; exit 0; fi; exit $$rc
+
+test-all: setup-test
+	@rc=0; $(PYTEST) $(ARGS) || rc=$$?; \
+	if [ $$rc = 5 ]; then echo "pytest collected no tests at all" >&2; fi; exit $$rc
 
 lint: setup
 	$(BIN)/ruff check .
