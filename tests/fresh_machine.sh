@@ -81,7 +81,7 @@ echo "not installed: python3-venv and the Qt display libraries (libxcb-icccm4, l
 mount -t proc proc "$ROOTFS/proc"
 mount --rbind /sys "$ROOTFS/sys"
 mount --rbind /dev "$ROOTFS/dev"
-mkdir -p "$ROOTFS/tmp/.X11-unix"
+mkdir -p "$ROOTFS/tmp/.X11-unix" /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix
 mount --bind /tmp/.X11-unix "$ROOTFS/tmp/.X11-unix"
 cp -L /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
 
