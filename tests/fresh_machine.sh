@@ -84,6 +84,13 @@ mount --rbind /dev "$ROOTFS/dev"
 mkdir -p "$ROOTFS/tmp/.X11-unix" /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix
 mount --bind /tmp/.X11-unix "$ROOTFS/tmp/.X11-unix"
 cp -L /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+# What this network needs of any machine on it: the host's own certificate authorities (an
+# intercepting proxy's, say) and its system-wide pip settings. Nothing of the project's.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  cp /usr/local/share/ca-certificates/*.crt "$ROOTFS/usr/local/share/ca-certificates/"
+  in_root update-ca-certificates >/dev/null 2>&1
+fi
+[ -f /etc/pip.conf ] && cp /etc/pip.conf "$ROOTFS/etc/pip.conf"
 
 if [ "$WORKTREE" = 1 ]; then
   say "copying the working tree of $REPO"
