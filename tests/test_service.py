@@ -358,14 +358,39 @@ def test_handle_paths_without_watching(project: Path):
 # --- the command line ---------------------------------------------------------------------------
 
 
-def _read_json_until(proc: subprocess.Popen[str], predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    """Read JSON lines from the process until one matches (bounded by the test timeout)."""
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        obj = json.loads(line)
-        if predicate(obj):
-            return obj
-    raise AssertionError(f"stream ended (exit {proc.wait()}): {proc.stderr.read() if proc.stderr else ''}")
+class _Lines:
+    """The lines a process prints, read on threads (both pipes, so neither fills up), with
+    waits that end on a matching line or with what was seen, never on a blocked read."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self.cond = threading.Condition()
+        self.closed = 0
+        for pipe, sink in ((proc.stdout, self.out), (proc.stderr, self.err)):
+            threading.Thread(target=self._pump, args=(pipe, sink), daemon=True).start()
+
+    def _pump(self, pipe: Any, sink: list[str]) -> None:
+        for line in pipe:
+            with self.cond:
+                sink.append(line)
+                self.cond.notify_all()
+        with self.cond:
+            self.closed += 1
+            self.cond.notify_all()
+
+    def until(self, predicate: Callable[[str], bool]) -> str:
+        """The first line on stdout that matches (earlier ones are looked at again)."""
+        with self.cond:
+            self.cond.wait_for(lambda: any(map(predicate, self.out)) or self.closed == 2, TIMEOUT)
+            line = next(filter(predicate, self.out), None)
+        assert line is not None, f"not seen in {TIMEOUT:g} s (exit {self.proc.poll()}): {self.out} {self.err}"
+        return line
+
+    def json_until(self, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        obj: dict[str, Any] = json.loads(self.until(lambda line: predicate(json.loads(line))))
+        return obj
 
 
 @pytest.mark.e2e
@@ -376,20 +401,20 @@ def test_watch_command_json_and_ctrl_c(project: Path):
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        _read_json_until(proc, lambda o: o["event"] == "status" and "watching" in o["message"])
+        lines = _Lines(proc)
+        lines.json_until(lambda o: o["event"] == "status" and "watching" in o["message"])
         (project / "main.py").write_text("import os\nimport sys\n\nprint('hi')\n", encoding="utf-8")
-        added = _read_json_until(proc, lambda o: o["event"] == "added")
-        assert added["code"] == "KZ108" and added["path"] == "main.py" and added["line"] == 2
+        # The watcher may see the file half written first (truncated, then written): wait for
+        # the finding of the final content, whatever came before it.
+        added = lines.json_until(lambda o: o["event"] == "added" and o["path"] == "main.py" and o["line"] == 2)
+        assert added["code"] == "KZ108"
         assert {"id", "fingerprint", "diff", "validation", "score"} <= set(added)
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(TIMEOUT) == 0
+        assert proc.wait(TIMEOUT) == 0, lines.err
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
 
 
 @pytest.mark.e2e
@@ -400,20 +425,17 @@ def test_watch_command_project_folder_deleted(project: Path):
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
-        assert proc.stdout is not None and proc.stderr is not None
-        for line in proc.stdout:
-            if line.startswith("kaizen: watching"):
-                break
+        lines = _Lines(proc)
+        lines.until(lambda line: line.startswith("kaizen: watching"))
         shutil.rmtree(project)
         assert proc.wait(TIMEOUT) == 2
-        assert "was deleted" in proc.stderr.read()
+        with lines.cond:
+            lines.cond.wait_for(lambda: lines.closed == 2, TIMEOUT)
+            assert "was deleted" in "".join(lines.err)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
 
 
 # --- cross-file duplicates (the KZ705 project pass) -------------------------------------------
