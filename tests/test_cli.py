@@ -225,3 +225,13 @@ def test_service_starts_warm_from_a_scan(project: Path) -> None:
         assert service.open().cold
     finally:
         service.close()
+
+
+def test_apply_of_advice_only_is_an_input_error(sample: Path) -> None:
+    items = json.loads(kaizen("scan", str(sample), "--format", "json").stdout)
+    advice = next(i for i in items if not i["diff"])  # KZ001, a syntax error: nothing to apply
+    before = (sample / advice["path"]).read_bytes()
+    out = kaizen("apply", str(sample), advice["id"])
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.splitlines()) == 1 and "advice only" in out.stderr, out.stderr
+    assert (sample / advice["path"]).read_bytes() == before

@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(root)
     with Store(root) as store:
         chosen = find_suggestions(store, args.ids)
+        advice = [s.id for s in chosen if s.patch is None or not s.patch.edits]
+        if advice:  # asking for a fix that does not exist is an input error (exit 2), as in the README
+            raise CommandError(f"{', '.join(advice)}: advice only, no fix to apply (`kaizen show` says what to do)")
         failed = [s for s in chosen if s.validation.status is ValidationStatus.FAILED]
         if failed and not args.force:
             names = ", ".join(f"{s.id} ({', '.join(s.validation.failed_tests) or 'failed'})" for s in failed)
