@@ -96,6 +96,11 @@ SCHEMA: tuple[Section, ...] = (
             Option("workers", "int", 0, "Parallel validations (0: one per core, max 2 on small machines).", minimum=0),
             Option("repeats", "int", 3, "Timing repetitions for performance claims.", minimum=1),
             Option("min-speedup", "float", 1.10, "Speed-up a performance suggestion must show.", minimum=1),
+            Option("confine", "str", "auto", "Test runs in a bubblewrap sandbox: auto (unconfined results "
+                   "never auto-apply), require, or off.", choices=("auto", "require", "off")),
+            Option("pass-env", _LS, [], "Environment variables (names or globs) test runs may see "
+                   "besides the built-in allow-list."),
+            Option("memory-mb", "int", 4096, "Address-space limit of a test run in MiB (0: none).", minimum=0),
         ),
     ),
     Section(

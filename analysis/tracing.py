@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.collector import COLLECTOR_DIR, FORMAT_VERSION, PLUGIN_MODULE
+from analysis.environment import without_secrets
 from analysis.store import state_dir
 
 __all__ = [
@@ -169,8 +170,12 @@ def collector_env(
     flush_s: float = 5.0,
     mode: str = "auto",
 ) -> dict[str, str]:
-    """The environment that makes every Python process started with it trace itself."""
-    env = dict(os.environ if base is None else base)
+    """The environment that makes every Python process started with it trace itself.
+
+    Credentials (API keys, tokens, the SSH agent...) are left out: the traced command runs
+    the project's code, and a trace has no use for them.
+    """
+    env = without_secrets(os.environ if base is None else base)
     old = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = str(COLLECTOR_DIR) + (os.pathsep + old if old else "")
     # PYTEST_PLUGINS gets the plugin from the collector itself, in the processes that load it.

@@ -434,6 +434,11 @@ class Policy:
                 guards.append("validation is stale (it ran against other content)")
             elif not v.base_hash:
                 guards.append("validation is stale (it does not say which content it checked)")
+            if v.confined is False:
+                guards.append("validation ran unconfined (the tests could not be sandboxed): it is "
+                              "shown, never applied automatically")
+            elif v.confined is None and v.at is not None:
+                guards.append("validation ran before test runs were confined: validate it again")
         if self.rate_limit <= 0:
             guards.append("the rate limit is 0 changes per hour")
         elif self.applied_last_hour() >= self.rate_limit:

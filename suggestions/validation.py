@@ -13,8 +13,13 @@ For each suggestion with a patch:
 5. for performance suggestions, time the affected tests (or ``validation.benchmark-command``)
    before and after, repeated, minimum taken, and require ``validation.min-speedup``.
 
-Test runs are subprocesses in their own session; a timeout or a cancel kills the whole
-process group. Results are stored on the suggestion (``Validation``) in the store.
+Test runs are confined (:mod:`suggestions.confine`: bubblewrap namespaces, the sandbox copy
+the only writable tree, no network, no ``$HOME``, a scrubbed environment, limits); where that
+is impossible the result says ``confined=False`` and no rule applies it automatically. A
+timeout or a cancel kills the whole run. Per-test outcomes come from Kaizen's own pytest
+plugin (:mod:`suggestions.outcomes`), never from the terminal output, which is only the log;
+the plugin also tells whether each test's body actually ran. Results are stored on the
+suggestion (``Validation``) in the store.
 """
 
 from __future__ import annotations
@@ -40,11 +45,14 @@ from typing import Any, Literal
 import tree_sitter
 
 from analysis.config import Config, load_config
+from analysis.environment import allowed
 from analysis.inventory import decode_source, encode_source
 from analysis.languages import LANGUAGES, language_for_path
 from analysis.parsing import parse, syntax_issues
 from analysis.store import Store
+from suggestions.confine import Confinement, Limits, python_paths
 from suggestions.model import Suggestion, Validation, ValidationStatus
+from suggestions.outcomes import ENV_DIR, PLUGIN_DIR, PLUGIN_MODULE, Outcomes, read_outcomes
 from suggestions.sandbox import Sandbox, SandboxPool, default_pool_size
 
 __all__ = [
@@ -63,6 +71,9 @@ Cancel = Callable[[], bool]
 
 LOG_LIMIT = 6000
 MAX_TESTS_KEPT = 2000
+OUTPUT_HEAD = 256 * 1024  # bytes of a run's output kept from the start ...
+OUTPUT_TAIL = 1024 * 1024  # ... and from the end (the rest is dropped, and said so)
+MAX_READ_ONLY = 5000  # test files bound read-only in the confinement
 _FAILING = ("failed", "error")
 
 
@@ -79,14 +90,38 @@ class RunResult:
     outcomes: dict[str, str] = field(default_factory=dict)  # test id -> passed/failed/error/...
     timed_out: bool = False
     cancelled: bool = False
+    report: Outcomes | None = None  # what Kaizen's pytest plugin recorded (pytest commands)
 
     @property
     def failed(self) -> list[str]:
         return sorted(t for t, o in self.outcomes.items() if o in _FAILING)
 
     @property
+    def unreadable(self) -> str:
+        """Why the outcomes cannot be trusted ("" when they can, or there is no plugin)."""
+        if self.report is None or self.timed_out or self.cancelled:
+            return ""
+        return self.report.problem
+
+    @property
+    def faked(self) -> str:
+        """Tests reported passed that did not run, or whose body raised ("" when none)."""
+        r = self.report
+        if r is None:
+            return ""
+        words = []
+        if r.not_run:
+            words.append("tests reported passed without running (their test function never "
+                         "started: the test runner was tampered with): " + ", ".join(r.not_run[:20]))
+        if r.failed_but_passed:
+            words.append("tests reported passed although their test function raised (the "
+                         "outcome was tampered with): " + ", ".join(r.failed_but_passed[:20]))
+        return "; ".join(words)
+
+    @property
     def ok(self) -> bool:
-        return not self.timed_out and not self.cancelled and self.returncode in (0, 5) and not self.failed
+        return (not self.timed_out and not self.cancelled and self.returncode in (0, 5) and not self.failed
+                and not self.unreadable and not self.faked)
 
 
 _REPORT_LINE = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS|SKIPPED)\s+(.+?)\s*$")
@@ -140,9 +175,9 @@ class TestCommand:
     def argv_for(self, tests: Sequence[str] | None, junit: Path | None = None) -> list[str]:
         if not self.is_pytest:
             return list(self.argv)
-        # -rA: a summary line per test, so outcomes can be read without a plugin.
+        # Outcomes come from Kaizen's plugin; -rA only makes the log say what ran.
         extra = [f"--junitxml={junit}", "-o", "junit_duration_report=call"] if junit else []
-        return [*self.argv, "-rA", "-p", "no:cacheprovider", *extra, *(tests or ())]
+        return [*self.argv, "-p", PLUGIN_MODULE, "-rA", "-p", "no:cacheprovider", *extra, *(tests or ())]
 
 
 def junit_seconds(path: Path) -> float | None:
@@ -157,45 +192,103 @@ def junit_seconds(path: Path) -> float | None:
     return sum(times) if times else None
 
 
+class _Capture:
+    """Reads a run's output on a thread, keeping its head and tail (bounded memory)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.head = bytearray()
+        self.tail: list[bytes] = []
+        self.tail_size = 0
+        self.dropped = 0
+        self.thread = threading.Thread(target=self._read, name="kaizen-output", daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                chunk = os.read(self.fd, 65536)
+                if not chunk:
+                    break
+                room = OUTPUT_HEAD - len(self.head)
+                if room > 0:
+                    self.head += chunk[:room]
+                    chunk = chunk[room:]
+                if chunk:
+                    self.tail.append(chunk)
+                    self.tail_size += len(chunk)
+                    while self.tail_size - len(self.tail[0]) >= OUTPUT_TAIL:
+                        self.tail_size -= len(self.tail[0])
+                        self.dropped += len(self.tail.pop(0))
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+
+    def text(self, wait: float) -> str:
+        # A process that escaped the run (unconfined only) may hold the pipe open: don't wait.
+        self.thread.join(wait)
+        data = bytes(self.head)
+        if self.dropped:
+            data += f"\n[kaizen] {self.dropped} bytes of output dropped\n".encode()
+        data += b"".join(list(self.tail))
+        return data.decode("utf-8", "replace")
+
+
 def run_command(
     argv: Sequence[str],
     cwd: Path,
     timeout: float,
     cancel: Cancel | None = None,
     env: dict[str, str] | None = None,
+    *,
+    pass_fds: Sequence[int] = (),
+    outcomes: Path | None = None,
 ) -> RunResult:
-    """Run ``argv`` in its own session; on timeout or cancel its whole process group dies."""
-    with tempfile.TemporaryFile(mode="w+b") as out:
-        t0 = time.perf_counter()
+    """Run ``argv`` in its own session; on timeout or cancel its whole process group dies.
+
+    ``outcomes``: the folder Kaizen's pytest plugin writes to; per-test outcomes are read
+    from there (else from the terminal's ``-rA`` summary, for callers without the plugin).
+    """
+    t0 = time.perf_counter()
+    rfd, wfd = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            list(argv), cwd=cwd, stdout=wfd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env=env, pass_fds=tuple(pass_fds),
+        )
+    except OSError as exc:
+        os.close(rfd)
+        os.close(wfd)
+        return RunResult(None, 0.0, f"cannot run {argv[0]}: {exc.strerror}")
+    os.close(wfd)
+    capture = _Capture(rfd)
+    deadline = t0 + timeout
+    timed_out = cancelled = False
+    while True:
         try:
-            proc = subprocess.Popen(
-                list(argv), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, env=env,
-            )
-        except OSError as exc:
-            return RunResult(None, 0.0, f"cannot run {argv[0]}: {exc.strerror}")
-        deadline = t0 + timeout
-        timed_out = cancelled = False
-        while True:
-            try:
-                proc.wait(timeout=0.05)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            if time.perf_counter() > deadline:
-                timed_out = True
-            elif cancel is not None and cancel():
-                cancelled = True
-            if timed_out or cancelled:
-                _kill_group(proc)
-                break
-        duration = time.perf_counter() - t0
-        # Also reap anything the run left behind in its group (a daemonised helper, say).
-        _signal_group(proc.pid, signal.SIGKILL)
-        out.seek(0)
-        text = out.read().decode("utf-8", "replace")
+            proc.wait(timeout=0.05)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        if time.perf_counter() > deadline:
+            timed_out = True
+        elif cancel is not None and cancel():
+            cancelled = True
+        if timed_out or cancelled:
+            _kill_group(proc)
+            break
+    duration = time.perf_counter() - t0
+    # Also reap anything the run left behind in its group (a daemonised helper, say).
+    _signal_group(proc.pid, signal.SIGKILL)
+    text = capture.text(wait=5.0)
     if timed_out:
         text += f"\n[kaizen] timed out after {timeout:g}s: process group killed\n"
+    if outcomes is not None:
+        report = read_outcomes(outcomes)
+        return RunResult(proc.returncode, duration, text, dict(report.tests), timed_out=timed_out,
+                         cancelled=cancelled, report=report)
     return RunResult(
         proc.returncode, duration, text, parse_pytest_report(text), timed_out=timed_out, cancelled=cancelled
     )
@@ -348,10 +441,31 @@ class Validator:
         self._baseline: dict[tuple[str, str], str] = {}  # (project state, test) -> outcome
         self._suite_done: dict[str, RunResult] = {}  # project state -> whole-suite baseline run
         self._lock = threading.Lock()
+        self.pass_env = tuple(str(e) for e in (v.get("pass-env") or ()))
+        memory = int(v.get("memory-mb", Limits().memory_mb))
+        # CPU seconds: a backstop for a run that forks around the wall-clock timeout.
+        limits = Limits(memory_mb=memory, cpu_s=int(self.timeout * 4) + 60)
+        programs = [self.command.argv[0], *([self.benchmark.argv[0]] if self.benchmark else [])]
+        self.confinement = Confinement(self.root, programs[0], str(v.get("confine", "auto")), limits)
+        for extra in programs[1:]:
+            self.confinement.readable += [p for p in python_paths(extra) if p not in self.confinement.readable]
+        # Kaizen's plugin, copied where the confinement can read it (Kaizen itself may live in
+        # the project being validated, which the confinement hides).
+        self._runtime = Path(tempfile.mkdtemp(prefix="kaizen-validate-"))
+        self._plugin = self._runtime / "plugin"
+        self._plugin.mkdir()
+        shutil.copy2(PLUGIN_DIR / f"{PLUGIN_MODULE}.py", self._plugin / f"{PLUGIN_MODULE}.py")
+
+    @property
+    def confined(self) -> bool:
+        """Whether test runs are confined (see :mod:`suggestions.confine`)."""
+        return self.confinement.confined
 
     def close(self) -> None:
         if self._own_store:
             self.store.close()
+        self.confinement.close()
+        shutil.rmtree(self._runtime, ignore_errors=True)
 
     # --- public ----------------------------------------------------------------------------
 
@@ -366,7 +480,12 @@ class Validator:
         Suggestions without a patch, and ones not reached before ``cancel``, come back
         unchanged.
         """
-        is_cancelled = _as_cancel(cancel)
+        user_cancel = _as_cancel(cancel)
+        stop = threading.Event()
+
+        def is_cancelled() -> bool:
+            return stop.is_set() or user_cancel()
+
         out = list(suggestions)
         todo = [i for i, s in enumerate(out) if s.patch is not None and s.patch.edits]
         total, done = len(todo), 0
@@ -374,7 +493,9 @@ class Validator:
             progress(0, total)
         if not todo:
             return out
-        with ThreadPoolExecutor(max_workers=min(self.pool.size, total), thread_name_prefix="kaizen-validate") as ex:
+        self.confinement.warn_once()
+        ex = ThreadPoolExecutor(max_workers=min(self.pool.size, total), thread_name_prefix="kaizen-validate")
+        try:
             futures = {ex.submit(self._validate_guarded, out[i], is_cancelled): i for i in todo}
             for fut in as_completed(futures):
                 i = futures[fut]
@@ -385,6 +506,14 @@ class Validator:
                 done += 1
                 if progress:
                     progress(done, total)
+        except BaseException:
+            # Ctrl-C (KeyboardInterrupt) or the caller's own error: every running test run is
+            # killed now, instead of the threads finishing their suites first.
+            stop.set()
+            ex.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            ex.shutdown(wait=True)
         return out
 
     def validate_one(self, suggestion: Suggestion, cancel: threading.Event | Cancel | None = None) -> Suggestion:
@@ -404,8 +533,11 @@ class Validator:
             return None
         except Exception as exc:  # a validation must never take the caller down
             v = Validation(ValidationStatus.ERROR, log=f"validation crashed: {type(exc).__name__}: {exc}")
+        if not self.confined:
+            v = _with(v, log=f"unconfined: {self.confinement.reason}; the tests ran with the "
+                             f"user's access to files and network\n{v.log}"[:LOG_LIMIT])
         v = _with(v, duration_s=round(time.perf_counter() - t0, 3), at=time.time(),
-                  base_hash=s.patch.base_hash if s.patch else "")
+                  base_hash=s.patch.base_hash if s.patch else "", confined=self.confined)
         return s.replace(validation=v)
 
     def _validate_in(self, box: Sandbox, s: Suggestion, cancel: Cancel) -> Validation:
@@ -418,6 +550,14 @@ class Validator:
         if box.hash_of(rel) != s.patch.base_hash:
             return Validation(ValidationStatus.SKIPPED,
                               log=f"{rel} changed since this suggestion was made; re-scan to re-compute it")
+        if not self.confinement.available:
+            return Validation(ValidationStatus.ERROR, log=(
+                f"validation.confine = \"require\", but the tests cannot be confined: {self.confinement.reason}"))
+        if self.command.is_pytest and is_test_file(rel):
+            # The tests judge the candidate: a candidate that rewrites them could pass anything.
+            return Validation(ValidationStatus.SKIPPED, log=(
+                f"{rel} is part of the test suite (a test file, conftest.py or under a tests folder): "
+                "validation runs the project's own tests and cannot vouch for a change to them"))
         raw = (box.path / rel).read_bytes()
         try:
             text, encoding, _fb, bom = decode_source(raw)
@@ -437,7 +577,7 @@ class Validator:
         # 3. Which tests?
         selection, why = self._select(rel, language, tree, data, [(e.start, e.end) for e in s.patch.edits], box)
         notes.append(why)
-        env = _env(box.path)
+        env = _env(box.path, self.pass_env)
         if cancel():
             raise Cancelled
 
@@ -450,6 +590,14 @@ class Validator:
                 notes.append("the trace names tests that no longer exist; ran the whole suite")
                 selection = None
                 run = self._run(box, None, env, cancel)
+            if run.faked:
+                return Validation(ValidationStatus.FAILED, tuple(sorted(run.outcomes))[:MAX_TESTS_KEPT],
+                                  tuple(run.report.not_run + run.report.failed_but_passed) if run.report else (),
+                                  log=_log([*notes, run.faked], run.output))
+            if run.unreadable:
+                return Validation(ValidationStatus.ERROR, log=_log(
+                    [*notes, f"could not read the test outcomes: {run.unreadable} (exit code {run.returncode})"],
+                    run.output))
             failing = run.failed
             flaky: list[str] = []
             if failing and not run.timed_out and self.command.is_pytest:
@@ -469,6 +617,10 @@ class Validator:
             base = self._baseline_for(box, selection, env, cancel)
         elif failing:
             base = self._baseline_for(box, failing, env, cancel)
+        if base is not None and base.unreadable:
+            return Validation(ValidationStatus.ERROR, tests_run, log=_log(
+                [*notes, f"could not read the test outcomes of the run without the patch: {base.unreadable}"],
+                base.output))
         if base is not None and base.timed_out:
             return Validation(ValidationStatus.ERROR, tests_run, log=_log(
                 [*notes, "the tests time out on the unchanged code too; cannot judge the patch"], base.output))
@@ -494,7 +646,9 @@ class Validator:
                 return Validation(ValidationStatus.ERROR, tests_run, log=_log(notes, run.output))
             notes.append(f"the test command failed with exit code {run.returncode} (it passed without the patch)")
             return Validation(ValidationStatus.FAILED, tests_run, (), log=_log(notes, run.output))
-        if run.returncode == 5 or (self.command.is_pytest and not tests_run):
+        if run.returncode == 5 or (run.report is not None and run.report.exitstatus == 5) or (
+                self.command.is_pytest and not tests_run):
+            # Only when the plugin saw the session through (else: the error above).
             notes.append("no tests ran")
             return Validation(ValidationStatus.SKIPPED, tests_run, log=_log(notes, run.output))
         notes.append(f"{len(run.outcomes)} test(s) passed" if self.command.is_pytest else "the test command passed")
@@ -552,7 +706,25 @@ class Validator:
              command: TestCommand | None = None, junit: Path | None = None) -> RunResult:
         cmd = command or self.command
         box.sync()  # undo what an earlier run's tests did to the sandbox's files
-        result = run_command(cmd.argv_for(tests, junit), box.path, self.timeout, cancel, env)
+        io = Path(tempfile.mkdtemp(prefix="run-", dir=self._runtime))
+        env = dict(env)
+        writable = [io]
+        if cmd.is_pytest:
+            env[ENV_DIR] = str(io)
+            env["PYTHONPATH"] = os.pathsep.join([str(self._plugin), *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)])
+        if junit is not None:
+            writable.append(junit.parent)
+        read_only = [box.path / rel for rel in box.mtimes() if is_test_file(rel) or rel in _TEST_CONFIG]
+        argv, spec = self.confinement.wrap(cmd.argv_for(tests, junit), box.path, writable=writable,
+                                           readable=[self._plugin], read_only=read_only[:MAX_READ_ONLY])
+        try:
+            result = run_command(argv, box.path, self.timeout, cancel, env,
+                                 pass_fds=[spec.fileno()] if spec else [],
+                                 outcomes=io if cmd.is_pytest else None)
+        finally:
+            if spec is not None:
+                spec.close()
+            shutil.rmtree(io, ignore_errors=True)
         if result.cancelled:
             raise Cancelled
         return result
@@ -599,12 +771,14 @@ class Validator:
         what = "the benchmark command" if self.benchmark else "the affected tests"
         tests = None if self.benchmark else selection
 
-        junit = Path(tempfile.mkdtemp(prefix="kaizen-timing-")) / "report.xml"
+        junit = Path(tempfile.mkdtemp(prefix="timing-", dir=self._runtime)) / "report.xml"
 
         def timed() -> tuple[float, float | None]:
             """(wall seconds, seconds inside the tests as pytest reports them, if it does)."""
             junit.unlink(missing_ok=True)
             r = self._run(box, tests, env, cancel, cmd, junit=junit if cmd.is_pytest else None)
+            if r.faked or r.unreadable:
+                raise RuntimeError(f"{r.faked or r.unreadable}\n{r.output[-2000:]}")
             if not r.ok and not (r.returncode == 0 and self.benchmark):
                 raise RuntimeError(r.output[-2000:])
             return r.duration, junit_seconds(junit) if cmd.is_pytest else None
@@ -670,13 +844,29 @@ def _parse_problem(language: str | None, tree: tree_sitter.Tree | None, data: by
 _AST_LOCK = threading.Lock()
 
 
-def _env(sandbox: Path) -> dict[str, str]:
+_TEST_CONFIG = frozenset({"pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg", ".pytest.ini"})
+_TEST_DIRS = frozenset({"tests", "test", "testing"})
+
+
+def is_test_file(rel: str) -> bool:
+    """Whether a project file belongs to the test suite (Python files only)."""
+    parts = rel.split("/")
+    name = parts[-1]
+    if not name.endswith(".py"):
+        return False
+    return (name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
+            or any(p in _TEST_DIRS for p in parts[:-1]))
+
+
+def _env(sandbox: Path, extra: Sequence[str] = ()) -> dict[str, str]:
     """The environment of a test run: the sandbox's code first on the import path.
 
+    Only an allow-list of variables passes (:func:`analysis.environment.allowed`, plus
+    ``validation.pass-env``): no API keys, tokens or agent sockets reach candidate code.
     A project installed in editable mode would otherwise import the real project's modules
     (``src/`` layouts especially), and the patch would not be what gets tested.
     """
-    env = dict(os.environ)
+    env = allowed(os.environ, extra)
     for var in ("PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "COV_CORE_SOURCE"):
         env.pop(var, None)
     first = [str(sandbox)]

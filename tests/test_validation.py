@@ -32,6 +32,9 @@ def proj(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return make_project(project)
 
 
+UNCONFINED = '[validation]\nconfine = "off"\npass-env = ["KZ_*"]\n'
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     out = {}
     for p in sorted(root.rglob("*")):
@@ -246,6 +249,9 @@ def test_flaky_test_is_not_blamed_on_the_patch(proj: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     counter = tmp_path / "counter.txt"
     monkeypatch.setenv("KZ_FLAKY_COUNTER", str(counter))
+    # The counter must outlive each run and be seen from outside: no confinement here (the
+    # confinement's own tests are in tests/security/).
+    write(proj, {"kaizen.toml": UNCONFINED})
     counter.write_text("1")  # so the next run (the one with the patch) is a failing one
     store = Store(proj)
     # mul() is what the flaky test calls; the change is harmless.
@@ -287,7 +293,8 @@ def test_patch_that_does_not_parse_fails_without_running_tests(proj: Path) -> No
 @pytest.mark.slow
 def test_hung_test_times_out_and_its_process_group_dies(proj: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    write(proj, {"kaizen.toml": "[validation]\ntimeout = 8\n"})
+    # A pid file read from outside: unconfined (tests/security/ kill confined runs).
+    write(proj, {"kaizen.toml": UNCONFINED + "timeout = 8\n"})
     pidfile = tmp_path / "grandchild.pid"
     monkeypatch.setenv("KZ_PIDFILE", str(pidfile))
     hang = (
@@ -452,6 +459,7 @@ def test_test_command_uses_the_projects_own_interpreter(proj: Path, tmp_path: Pa
 
     assert TestCommand(proj, "python -m pytest -q").argv[0] == sys.executable  # no .venv: Kaizen's
     marker = tmp_path / "used"
+    write(proj, {"kaizen.toml": UNCONFINED})  # the marker is written outside the project
     venv_python = proj / ".venv" / "bin" / "python"
     venv_python.parent.mkdir(parents=True)
     venv_python.write_text(f'#!/bin/sh\necho yes > "{marker}"\nexec "{sys.executable}" "$@"\n')

@@ -82,6 +82,8 @@ def render(s: Suggestion, ranker: Ranker, position: int | None, hidden: str,
         out += [f"  {label:<{width}}  {value}" for label, value in rows]
     v = s.validation
     out += ["", "Validation", f"  status: {v.status.value}"]
+    if v.confined is not None:
+        out.append("  confined: " + ("yes (sandboxed test runs)" if v.confined else "NO (tests ran unconfined)"))
     if v.tests_run:
         out.append(f"  tests run: {len(v.tests_run)}" + (f" ({', '.join(v.tests_run[:5])}"
                                                          f"{', ...' if len(v.tests_run) > 5 else ''})"))
