@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Fail", "Hang", "Raw", "Recorded", "Reply", "ScriptedServer"]
+__all__ = ["Fail", "Hang", "KeepAlive", "Raw", "Recorded", "Reply", "ScriptedServer", "TrickleHeaders"]
 
 
 @dataclass
@@ -59,6 +59,22 @@ class Raw:
 
 
 @dataclass
+class KeepAlive:
+    """A stream that opens (200, text/event-stream, the role chunk) and then sends only SSE
+    comment lines (``: keep-alive``) every ``interval`` seconds, until the client hangs up
+    or the server stops: bytes keep arriving, so a per-read timeout never fires."""
+
+    interval: float = 0.05
+
+
+@dataclass
+class TrickleHeaders:
+    """The status line, then one response header every ``interval`` seconds, never the body."""
+
+    interval: float = 0.05
+
+
+@dataclass
 class Recorded:
     path: str
     headers: dict[str, str]
@@ -72,12 +88,13 @@ class Recorded:
 
 @dataclass
 class _State:
-    script: deque[Reply | Fail | Hang | Raw] = field(default_factory=deque)
+    script: deque[Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders] = field(default_factory=deque)
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     inflight: int = 0
     max_inflight: int = 0
+    keepalives: int = 0  # SSE comment lines sent
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -127,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
             with st.lock:
                 st.inflight -= 1
 
-    def _behave(self, behaviour: Reply | Fail | Hang | Raw | None, body: dict[str, Any]) -> None:
+    def _behave(self, behaviour: Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders | None, body: dict[str, Any]) -> None:
         st = self.state
         if behaviour is None:
             self._json(500, {"error": {"message": "the test script is exhausted", "type": "server_error"}})
@@ -143,6 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
                     pass
                 return
             behaviour = behaviour.then
+        if isinstance(behaviour, KeepAlive | TrickleHeaders):
+            self._trickle(behaviour, body)
+            return
         if isinstance(behaviour, Raw):
             self.send_response(behaviour.status)
             self.send_header("Content-Type", behaviour.content_type)
@@ -156,6 +176,36 @@ class _Handler(BaseHTTPRequestHandler):
                        headers)
             return
         self._reply(behaviour, body)
+
+    def _trickle(self, behaviour: KeepAlive | TrickleHeaders, body: dict[str, Any]) -> None:
+        st = self.state
+        try:
+            if isinstance(behaviour, TrickleHeaders):
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                n = 0
+                while not st.stopping.is_set():
+                    n += 1
+                    self.wfile.write(f"X-Trickle-{n}: {n}\r\n".encode())
+                    self.wfile.flush()
+                    st.stopping.wait(behaviour.interval)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            first = {"id": "chatcmpl-keepalive", "object": "chat.completion.chunk", "created": int(time.time()),
+                     "model": body.get("model", "scripted"),
+                     "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
+            self.wfile.write(b"data: " + json.dumps(first).encode() + b"\n\n")
+            self.wfile.flush()
+            while not st.stopping.is_set():
+                self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+                with st.lock:
+                    st.keepalives += 1
+                st.stopping.wait(behaviour.interval)
+        except OSError:
+            pass  # the client hung up: what a deadline does
 
     def _reply(self, r: Reply, body: dict[str, Any]) -> None:
         model = body.get("model", "scripted")
@@ -228,7 +278,12 @@ class ScriptedServer:
     def chat_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")]
 
-    def push(self, *behaviours: Reply | Fail | Hang | Raw) -> None:
+    @property
+    def keepalives(self) -> int:
+        with self.state.lock:
+            return self.state.keepalives
+
+    def push(self, *behaviours: Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders) -> None:
         with self.state.lock:
             self.state.script.extend(behaviours)
 

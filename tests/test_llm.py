@@ -97,7 +97,8 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Any:
+def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))  # the trust store
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("KAIZEN_LLM_MODEL", raising=False)
@@ -658,9 +659,10 @@ def test_no_secret_goes_out_and_the_file_keeps_them(project: Path, server: Scrip
                        symbols={f.path: f.symbols for f in res.files if f.record})
     engine = LLMEngine(project, load_config(project), store, environ={})
     target = Target.from_selection("pkg/settings.py", 1, 17)
-    ph = next(p for p, s in engine.prompt_for(target).redactor._by_placeholder.items()
-              if s == SECRETS["password"])
-    # The model sees a placeholder and quotes it back in its edit; the file keeps the real value.
+    ph = engine.prompt_for(target).redactor.placeholder_for(SECRETS["password"])
+    assert ph is not None
+    # The model sees a placeholder and quotes it back in its edit: the reply is refused, since
+    # putting the secret back would run it in whatever code the model wrote around it.
     server.push(Reply(
         "Use a range loop that does something.\n\npkg/settings.py\n<<<<<<< SEARCH\n"
         f'    password = "{ph}"\n    for i in range(retries):\n        pass\n'
@@ -673,9 +675,8 @@ def test_no_secret_goes_out_and_the_file_keeps_them(project: Path, server: Scrip
     for value in SECRETS.values():
         assert value not in req.raw.decode(), value
     assert "KAIZEN_REDACTED_" in req.prompt
-    assert len(out) == 1, engine.notes
-    new = out[0].patch.apply((project / "pkg/settings.py").read_bytes()).decode()  # type: ignore[union-attr]
-    assert f'password = "{SECRETS["password"]}"\n    for _ in range(retries):' in new
+    assert out == []
+    assert any("redaction placeholder" in n and "never restores" in n for n in engine.notes), engine.notes
     # secrets files are never a target nor an edit
     assert engine.generate([Target.from_selection(".env", 1, 1)]) == []
     assert any("secrets file" in n for n in engine.notes)
@@ -689,6 +690,8 @@ def test_reply_inventing_a_placeholder_is_rejected(project: Path) -> None:
     blocks = parse_reply("a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 'KAIZEN_REDACTED_9'\n>>>>>>> REPLACE\n").blocks
     with pytest.raises(ReplyRejected, match="redaction placeholder"):
         make_patch(project, blocks, allowed=["a.py"], redactor=Redactor())
+    with pytest.raises(ReplyRejected, match="redaction placeholder"):
+        make_patch(project, blocks, allowed=["a.py"])
 
 
 # --- reply parsing and tolerant anchors -------------------------------------------------------------
@@ -833,7 +836,12 @@ def test_server_that_ignores_stream_is_asked_again_without(project: Path, server
     ("", {"OPENAI_API_KEY": "sk-env"}, None, ("https://api.openai.com/v1", "env")),
     ("", {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, None, ("http://127.0.0.1:9/v1", "placeholder")),
     ("http://gpu.lan:8000/v1", {"OPENAI_API_KEY": "sk-env"}, "sk-ring", ("http://gpu.lan:8000/v1", "keyring")),
-    ("http://gpu.lan:8000/v1", {"OPENAI_API_KEY": "sk-env"}, None, ("http://gpu.lan:8000/v1", "env")),
+    # The project chose gpu.lan: the environment's key is not sent there unconfirmed.
+    ("http://gpu.lan:8000/v1", {"OPENAI_API_KEY": "sk-env"}, None, None),
+    ("http://gpu.lan:8000/v1", {"OPENAI_API_KEY": "sk-env", "OPENAI_BASE_URL": "http://gpu.lan:8000/v1"}, None,
+     ("http://gpu.lan:8000/v1", "env")),
+    ("https://api.openai.com/v1", {"OPENAI_API_KEY": "sk-env"}, None, ("https://api.openai.com/v1", "env")),
+    ("http://localhost:8080/v1", {"OPENAI_API_KEY": "sk-env"}, None, ("http://localhost:8080/v1", "placeholder")),
     ("http://gpu.lan:8000/v1", {}, None, None),
     ("http://localhost:11434/v1", {}, None, ("http://localhost:11434/v1", "placeholder")),
     ("ftp://nope", {}, None, None),

@@ -87,6 +87,7 @@ def make(root: Path, base_url: str) -> Path:
 
 def kaizen(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "KAIZEN_LLM"))}
+    env["XDG_CONFIG_HOME"] = str(Path(args[1]).parent / "user-config")  # the trust store: never the real one
     env.update(env_extra or {})
     env.pop("PYTHONPATH", None)
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
@@ -97,7 +98,9 @@ def trace_and_suggest(project: Path, server: ScriptedServer) -> tuple[list[dict[
     traced = kaizen("trace", str(project), "--", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert "test_total" in traced.stdout + traced.stderr, traced.stdout + traced.stderr
     env = {"OPENAI_API_KEY": "sk-e2e-test-key-0123456789abcdef"}
-    done = kaizen("suggest", str(project), "--llm", "--validate", "--json", "--all", "--limit", "0", env_extra=env)
+    # The project's kaizen.toml chose the endpoint: the user's key goes there only when allowed.
+    done = kaizen("suggest", str(project), "--llm", "--validate", "--json", "--all", "--limit", "0",
+                  "--trust-endpoint", env_extra=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout), done.stderr
 

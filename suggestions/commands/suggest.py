@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_path(parser)
     parser.add_argument("--validate", action="store_true", help="validate the top candidates first")
     parser.add_argument("--llm", action="store_true", help="also ask the configured LLM for candidates")
+    parser.add_argument("--trust-endpoint", action="store_true",
+                        help="with --llm: allow the LLM endpoint that this project's kaizen.toml names to "
+                             "receive your API key (remembered for this project and host, outside the project)")
     parser.add_argument("--json", action="store_true", help="print a JSON list")
     parser.add_argument("--limit", type=int, default=20, metavar="N", help="show the best N (default 20; 0: all)")
     parser.add_argument("--all", action="store_true", help="include failed and rejected suggestions")
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         items = service.suggestions(include_rejected=True)
         config = service.config
         if args.llm:
-            items = _llm(root, config, store, items)
+            items = _llm(root, config, store, items, trust_endpoint=args.trust_endpoint)
         ranked = ranker.rank(items, include_failed=args.all, include_hidden=args.all)
         if args.validate:
             ranked = _validate(root, config, store, ranker, ranked, args.limit or len(ranked))
@@ -148,12 +151,41 @@ def _validate(root: Path, config: Any, store: Store, ranker: Ranker, ranked: lis
     return [by_fp.get(s.fingerprint, s) for s in ranked]
 
 
-def _llm(root: Path, config: Any, store: Store, items: list[Suggestion]) -> list[Suggestion]:
-    """Ask the LLM for candidates, validate them, and add them to the list."""
+def _llm(root: Path, config: Any, store: Store, items: list[Suggestion], *,
+         trust_endpoint: bool = False) -> list[Suggestion]:
+    """Ask the LLM for candidates, validate them, and add them to the list.
+
+    An endpoint chosen by the project's own config gets the user's key only once the user
+    confirmed it (``--trust-endpoint``, remembered outside the project); without it the
+    command refuses in one line.
+    """
     from suggestions.llm import LLMEngine
-    from suggestions.validation import Validator
+    from suggestions.llm.trust import TrustStore
 
     engine = LLMEngine(root, config, store)
+    confirmation = engine.confirmation
+    if confirmation is not None and trust_endpoint:
+        trust = TrustStore()
+        try:
+            trust.trust(confirmation.project, confirmation.base_url)
+        except OSError as exc:
+            raise CommandError(f"cannot record the trusted endpoint in {trust.path}: {exc.strerror}") from None
+        print(f"kaizen: {confirmation.origin} is trusted for this project from now on (in {trust.path})",
+              file=sys.stderr)
+        engine.close()
+        engine = LLMEngine(root, config, store)
+    elif confirmation is not None and engine.endpoint is None:
+        engine.close()
+        raise CommandError(confirmation.message())
+    try:
+        return _ask(root, config, store, items, engine)
+    finally:
+        engine.close()
+
+
+def _ask(root: Path, config: Any, store: Store, items: list[Suggestion], engine: Any) -> list[Suggestion]:
+    from suggestions.validation import Validator
+
     ok, why = engine.available()
     if not ok:
         print(f"kaizen: no LLM suggestions: {why}", file=sys.stderr)

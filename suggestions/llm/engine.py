@@ -29,9 +29,10 @@ from suggestions.llm.provider import (
     LLMError,
     Provider,
     RequestCancelled,
-    resolve_endpoint,
+    resolve,
 )
-from suggestions.llm.replies import ReplyRejected, make_patch, parse_reply, rewrite_block
+from suggestions.llm.replies import ReplyRejected, clean_text, make_patch, parse_reply, rewrite_block
+from suggestions.llm.trust import Confirmation, TrustStore
 from suggestions.llm.targets import Target, enclosing_function, failure_target, is_test_file
 from suggestions.model import (
     Applicability,
@@ -76,7 +77,7 @@ class _Stop(Exception):
 
 class LLMEngine:
     def __init__(self, root: Path | str, config: Config | None = None, store: Store | None = None,
-                 *, environ: dict[str, str] | None = None) -> None:
+                 *, environ: dict[str, str] | None = None, trust: TrustStore | None = None) -> None:
         self.root = Path(root).resolve()
         self.config = config if config is not None else load_config(self.root)
         self._own_store = store is None
@@ -84,7 +85,13 @@ class LLMEngine:
         llm = self.config.section("llm")
         self.settings = dict(llm)
         self.endpoint: Endpoint | None
-        self.endpoint, self._why = resolve_endpoint(self.config, environ)
+        resolution = resolve(self.config, environ, trust)
+        self.endpoint, self._why = resolution.endpoint, resolution.why
+        # A project-chosen endpoint the user has not confirmed: with it set and no endpoint,
+        # the user's yes (TrustStore.trust) would make the LLM usable; with an endpoint, the
+        # user's key is withheld from it (a loopback server asked without a key).
+        self.confirmation: Confirmation | None = resolution.confirmation
+        self.key_note = resolution.note
         self.ledger = Ledger(
             self.store,
             budget=int(llm["daily-token-budget"]),
@@ -116,7 +123,8 @@ class LLMEngine:
                     _told_unavailable = True
             return False, self._why
         where = "from kaizen.toml" if self.endpoint.source == "config" else "from the environment"
-        return True, f"LLM: {self.endpoint.model} at {self.endpoint.base_url} ({where})"
+        said = f"LLM: {self.endpoint.model} at {self.endpoint.base_url} ({where})"
+        return True, f"{said}; {self.key_note}" if self.key_note else said
 
     def usage_today(self) -> Usage:
         return self.ledger.usage_today()
@@ -148,6 +156,7 @@ class LLMEngine:
         return replace(t, path=rel(t.path), paths=tuple(rel(p) for p in t.paths))
 
     def _note(self, message: str) -> None:
+        message = clean_text(message)  # may quote the server or the model
         with self._notes_lock:
             if message not in self.notes:
                 self.notes.append(message)
@@ -496,14 +505,14 @@ class LLMEngine:
         new_text = "\0".join(e.replacement for e in patch.edits)
         code = target.code
         fp = fingerprint_of(code, patch.path, "\n".join(target_text) + "\0" + new_text)
-        explanation = reply.explanation.strip() or "The model gave no explanation."
+        explanation = clean_text(reply.explanation).strip() or "The model gave no explanation."
         if len(explanation) > 4000:
             explanation = explanation[:3999] + "…"
         evidence: dict[str, Any] = {
             k: (v[-2000:] if isinstance(v, str) else v) for k, v in target.evidence.items()
         }
         evidence["llm"] = {
-            "model": completion.model,
+            "model": clean_text(completion.model)[:200],
             "target": target.key,
             "kind": target.kind,
             "candidate": i + 1,
@@ -515,7 +524,7 @@ class LLMEngine:
         return Suggestion(
             fingerprint=fp,
             code=code,
-            title=f"{target.title} (LLM)",
+            title=clean_text(f"{target.title} (LLM)"),
             rationale=explanation,
             path=patch.path,
             span=Span(start_line, start_col, end_line, end_col, first.start, last.end),

@@ -79,11 +79,24 @@ def _fence(path: str) -> str:
     return language_for_path(path) or ""
 
 
+_TICKS = re.compile(r"`{3,}")
+
+
+def fence_for(body: str) -> str:
+    """A backtick fence longer than any backtick run in ``body`` (so no line of it closes the fence)."""
+    longest = max((len(m.group(0)) for m in _TICKS.finditer(body)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def fenced(body: str, info: str = "") -> str:
+    fence = fence_for(body)
+    return f"{fence}{info}\n{body}\n{fence}"
+
+
 def _code_block(path: str, lines: list[str], start: int, end: int, label: str = "") -> str:
     body = "\n".join(lines[start - 1 : end])
-    fence = "````" if "```" in body else "```"
     head = f"{label}{path} (lines {start}-{end})"
-    return f"{head}\n{fence}{_fence(path)}\n{body}\n{fence}"
+    return f"{head}\n{fenced(body, _fence(path))}"
 
 
 def _format_evidence(evidence: Mapping[str, Any], limit: int) -> str:
@@ -92,16 +105,22 @@ def _format_evidence(evidence: Mapping[str, Any], limit: int) -> str:
         if value in (None, "", [], {}):
             continue
         if isinstance(value, str) and "\n" in value:
-            parts.append(f"{key}:\n```\n{value.strip()}\n```")
+            body = value.strip()
+            if len(body) > limit:
+                # Keep the end of a traceback (the deepest frames matter most), trimmed
+                # before it is fenced so that the fence stays whole.
+                body = "…(trimmed)…\n" + body[-limit:]
+            parts.append(f"{key}:\n{fenced(body)}")
         elif isinstance(value, Mapping):
             inner = ", ".join(f"{k}={v}" for k, v in value.items())
             parts.append(f"- {key}: {inner}")
         else:
             parts.append(f"- {key}: {value}")
+    while len(parts) > 1 and sum(len(p) + 1 for p in parts) > limit:
+        parts.pop(0)  # whole items go, never half a fenced block
     text = "\n".join(parts)
-    if len(text) > limit:
-        # Keep the end of a traceback: the deepest frames matter most.
-        text = "…(evidence trimmed)…\n" + text[-limit:]
+    if len(text) > limit and "\n" not in text:
+        text = text[: max(0, limit - 1)] + "…"
     return text
 
 
@@ -258,7 +277,7 @@ def _surroundings(path: str, lines: list[str], start: int, end: int, budget: int
     fence = _fence(path)
     parts = [f"## The code around it in {path}"]
     if before_from < start - 1:
-        parts.append(f"Lines {before_from + 1}-{start - 1} (before):\n```{fence}\n" + "\n".join(lines[before_from:start - 1]) + "\n```")
+        parts.append(f"Lines {before_from + 1}-{start - 1} (before):\n" + fenced("\n".join(lines[before_from:start - 1]), fence))
     if after_to > end:
-        parts.append(f"Lines {end + 1}-{after_to} (after):\n```{fence}\n" + "\n".join(lines[end:after_to]) + "\n```")
+        parts.append(f"Lines {end + 1}-{after_to} (after):\n" + fenced("\n".join(lines[end:after_to]), fence))
     return "\n".join(parts)

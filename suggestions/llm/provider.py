@@ -2,27 +2,38 @@
 
 The endpoint comes from ``[llm] base-url`` (else ``OPENAI_BASE_URL``, else OpenAI itself
 when ``OPENAI_API_KEY`` is set). The key comes from the system keyring (service
-``kaizen``, username = the base URL), else ``OPENAI_API_KEY``; a server on loopback gets a
-placeholder because local servers (Ollama, llama.cpp, vLLM, LM Studio) ignore it. The key is
-held only on the client object: never stored, logged or put in a message.
+``kaizen``, username = the base URL), else ``OPENAI_API_KEY`` — but only where the user said
+(:mod:`suggestions.llm.trust`); a server on loopback gets a placeholder because local servers
+(Ollama, llama.cpp, vLLM, LM Studio) ignore it. The key is held only on the client object:
+never stored, logged or put in a message.
+
+``[llm] timeout`` bounds each request in total, connect to last byte: a watchdog shuts the
+request's socket down at the deadline, so a server that trickles bytes (SSE keep-alive
+comments, which the client's reader skips without yielding) cannot hold a call open.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import random
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 import openai
 
+try:  # the openai client's HTTP library: httpx2 in recent releases, httpx before
+    import httpx2 as httpx
+except ImportError:  # pragma: no cover - older openai
+    import httpx  # type: ignore[no-redef]
+
 from analysis.config import Config
+from suggestions.llm.trust import OPENAI_ORIGIN, TRUST_FLAG, Confirmation, TrustStore, is_loopback, origin_of
 
 __all__ = [
     "Completion",
@@ -30,6 +41,8 @@ __all__ = [
     "LLMError",
     "Provider",
     "RequestCancelled",
+    "Resolution",
+    "resolve",
     "resolve_endpoint",
 ]
 
@@ -88,14 +101,7 @@ class Completion:
         return self.prompt_tokens + self.completion_tokens
 
 
-def _is_loopback(url: str) -> bool:
-    host = (urlparse(url).hostname or "").lower()
-    if host in ("localhost", "ip6-localhost") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+_is_loopback = is_loopback
 
 
 def _keyring_password(base_url: str) -> str | None:
@@ -118,12 +124,32 @@ def _keyring_password(base_url: str) -> str | None:
         return None
 
 
-def resolve_endpoint(config: Config, environ: dict[str, str] | None = None) -> tuple[Endpoint | None, str]:
+@dataclass(frozen=True)
+class Resolution:
+    """The endpoint to use (or ``None`` and why), and a confirmation the user still owes."""
+
+    endpoint: Endpoint | None
+    why: str = ""
+    confirmation: Confirmation | None = None  # set when the user's yes would make it usable
+    note: str = ""  # said alongside a usable endpoint (a key that was withheld)
+
+
+def resolve_endpoint(config: Config, environ: dict[str, str] | None = None,
+                     trust: TrustStore | None = None) -> tuple[Endpoint | None, str]:
     """The endpoint to use, or ``None`` and the reason there is none."""
+    r = resolve(config, environ, trust)
+    return r.endpoint, r.why
+
+
+def resolve(config: Config, environ: dict[str, str] | None = None, trust: TrustStore | None = None) -> Resolution:
+    """Where requests go and with which key; the user's key goes only where the user said.
+
+    See :mod:`suggestions.llm.trust` for the rule.
+    """
     env = dict(os.environ if environ is None else environ)
     llm = config.section("llm")
     if not llm.get("enabled", True):
-        return None, "the LLM is disabled ([llm] enabled = false); Kaizen works fully without it"
+        return Resolution(None, "the LLM is disabled ([llm] enabled = false); Kaizen works fully without it")
     configured = str(llm.get("base-url") or "").strip()
     env_url = env.get("OPENAI_BASE_URL", "").strip()
     env_key = env.get("OPENAI_API_KEY", "").strip()
@@ -134,32 +160,50 @@ def resolve_endpoint(config: Config, environ: dict[str, str] | None = None) -> t
     elif env_key or _keyring_password(DEFAULT_BASE_URL):
         base_url, source = DEFAULT_BASE_URL, "openai-default"
     else:
-        return None, (
+        return Resolution(None, (
             "no LLM endpoint configured (set [llm] base-url in kaizen.toml, or OPENAI_BASE_URL / "
             "OPENAI_API_KEY); Kaizen works fully without it"
-        )
+        ))
     parsed = urlparse(base_url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return None, f"LLM base URL {base_url!r} is not an http(s) URL"
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or not origin_of(base_url):
+        return Resolution(None, f"LLM base URL {base_url!r} is not an http(s) URL")
     model = str(llm.get("model") or "").strip() or env.get("KAIZEN_LLM_MODEL", "").strip() or DEFAULT_MODEL
-    key: str | None = None
-    key_source = ""
-    if source == "config":
-        key = _keyring_password(base_url)
-        key_source = "keyring" if key else ""
+    loopback = _is_loopback(base_url)
+    # A keyring entry is stored for one exact URL: the user named it, so it may go there.
+    key = _keyring_password(base_url)
+    key_source = "keyring" if key else ""
+    confirmation: Confirmation | None = None
+    note = ""
     if not key and env_key:
-        key, key_source = env_key, "env"
-    if not key and source != "config":
-        key = _keyring_password(base_url)
-        key_source = "keyring" if key else ""
-    if not key and _is_loopback(base_url):
+        if source != "config":
+            key, key_source = env_key, "env"
+        else:
+            # The project chose this URL. The environment's key belongs to the origin the
+            # environment pairs it with, or to one the user confirmed for this project.
+            project = str(config.project_root or ".")
+            paired = origin_of(env_url) if env_url else OPENAI_ORIGIN
+            store = trust if trust is not None else TrustStore()
+            if origin_of(base_url) == paired or store.trusted(project, base_url):
+                key, key_source = env_key, "env"
+            else:
+                where = config.path.name if config.path is not None else "kaizen.toml"
+                confirmation = Confirmation(os.path.realpath(project), origin_of(base_url), base_url.rstrip("/"),
+                                            where, "env")
+                if loopback:
+                    note = (f"OPENAI_API_KEY is not sent to {origin_of(base_url)}, which the project's "
+                            f"{where} chose ({TRUST_FLAG} sends it)")
+    if not key and loopback:
+        # Local servers accept any key; the user's own key is not needed to ask them.
         key, key_source = LOCAL_PLACEHOLDER_KEY, "placeholder"
     if not key:
-        return None, (
+        if confirmation is not None:
+            return Resolution(None, confirmation.message(), confirmation)
+        return Resolution(None, (
             f"no API key for {base_url}: store one with `python -m keyring set {KEYRING_SERVICE} {base_url}` "
             "or set OPENAI_API_KEY"
-        )
-    return Endpoint(base_url.rstrip("/"), model, source, key_source, key), ""
+        ))
+    return Resolution(Endpoint(base_url.rstrip("/"), model, source, key_source, key), "",
+                      confirmation if key_source == "placeholder" else None, note)
 
 
 Progress = Callable[[int, str], None]  # (tokens so far, text so far)
@@ -187,18 +231,54 @@ class Provider:
         self._client: openai.OpenAI | None = None
         self._client_lock = threading.Lock()
         self._no_stream_options = False
+        self._current = threading.local()  # the deadline of this thread's request in flight
 
     def client(self) -> openai.OpenAI:
         with self._client_lock:
             if self._client is None:
+                # No kept-alive connections: each request opens its own, so the watchdog sees
+                # (and can shut down) the socket of every request, and only that one.
+                http = openai.DefaultHttpxClient(
+                    timeout=self.timeout,
+                    limits=httpx.Limits(max_connections=100, max_keepalive_connections=0),
+                    event_hooks={"request": [self._on_request], "response": [self._on_response]},
+                )
                 # Kaizen does its own retries so it can honour cancel and report each wait.
                 self._client = openai.OpenAI(
                     api_key=self.endpoint.api_key,
                     base_url=self.endpoint.base_url,
                     timeout=self.timeout,
                     max_retries=0,
+                    http_client=http,
                 )
             return self._client
+
+    def _on_request(self, request: Any) -> None:
+        deadline = _Deadline(self.timeout)
+        outer = request.extensions.get("trace")
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            deadline.trace(event, info)
+            if outer is not None:
+                outer(event, info)
+
+        request.extensions["trace"] = trace
+        request.extensions["kaizen_deadline"] = deadline
+        self._current.deadline = deadline
+        deadline.start()
+
+    def _on_response(self, response: Any) -> None:
+        deadline = response.request.extensions.get("kaizen_deadline")
+        if isinstance(deadline, _Deadline):
+            response.stream = _Guarded(response.stream, deadline)
+
+    def _expired(self) -> bool:
+        deadline = getattr(self._current, "deadline", None)
+        return deadline is not None and deadline.fired
+
+    def _timeout_error(self) -> LLMError:
+        return LLMError(f"no complete reply from {self.endpoint.base_url} within the timeout "
+                        f"([llm] timeout = {self.timeout:g} s per request, in total)", kind="timeout")
 
     def close(self) -> None:
         with self._client_lock:
@@ -246,11 +326,16 @@ class Provider:
         kwargs = {k: v for k, v in kwargs.items() if k not in ("stream", "stream_options")}
         if cancel is not None and cancel.is_set():
             raise RequestCancelled()
+        self._current.deadline = None
         try:
             resp = self.client().chat.completions.create(**kwargs)
         except openai.OpenAIError as exc:
+            if self._expired():
+                raise self._timeout_error() from None
             raise _translate(exc, self.endpoint) from None
         except Exception as exc:
+            if self._expired():
+                raise self._timeout_error() from None
             raise LLMError(f"malformed reply from {self.endpoint.base_url}: {exc}", kind="bad-reply") from None
         choices = getattr(resp, "choices", None) or []
         if not choices:
@@ -277,6 +362,7 @@ class Provider:
             kwargs["max_tokens"] = max_tokens
         if temperature is not None:
             kwargs["temperature"] = temperature
+        self._current.deadline = None
         try:
             stream = self.client().chat.completions.create(**kwargs)
         except openai.BadRequestError as exc:
@@ -290,14 +376,16 @@ class Provider:
                 return self._stream_once(messages, None, temperature, progress, cancel)
             raise _translate(exc, self.endpoint) from None
         except openai.OpenAIError as exc:
+            if self._expired():
+                raise self._timeout_error() from None
             raise _translate(exc, self.endpoint) from None
+        deadline = getattr(self._current, "deadline", None)
         parts: list[str] = []
         size = 0
         chunks = 0
         usage: Any = None
         finish = ""
         model = self.endpoint.model
-        deadline = time.monotonic() + max(self.timeout * 10, 30.0)
         try:
             for chunk in stream:
                 chunks += 1
@@ -318,19 +406,27 @@ class Provider:
                     raise LLMError(
                         f"reply abandoned: longer than {self.max_reply_chars:,} characters", kind="too-large"
                     )
-                if time.monotonic() > deadline:
-                    raise LLMError("reply abandoned: the stream took too long", kind="timeout")
+                if deadline is not None and deadline.fired:
+                    raise self._timeout_error()
                 if progress is not None:
                     progress(size // 4, "")
         except LLMError:
             raise
+        except httpx.TimeoutException:
+            raise self._timeout_error() from None
         except openai.OpenAIError as exc:
+            if deadline is not None and deadline.fired:
+                raise self._timeout_error() from None
             raise _translate(exc, self.endpoint) from None
         except Exception as exc:  # a broken stream (bad JSON, dropped connection)
+            if deadline is not None and deadline.fired:
+                raise self._timeout_error() from None
             raise LLMError(f"malformed or interrupted reply from {self.endpoint.base_url}: {exc}",
                            kind="bad-reply") from None
         finally:
             stream.close()
+        if deadline is not None and deadline.fired:
+            raise self._timeout_error()  # the watchdog ended the body (it reads as a normal end)
         if chunks == 0:
             # Some servers and proxies ignore stream=true and answer with one JSON body,
             # which the streaming reader sees as nothing at all: ask again without streaming.
@@ -340,6 +436,80 @@ class Provider:
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0) if usage else _estimate(messages)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0) if usage else max(1, len(text) // 4)
         return Completion(text, prompt_tokens, completion_tokens, model, finish, estimated=estimated)
+
+
+class _Deadline:
+    """One request's total deadline: at the end, its sockets are shut down (which wakes a
+    blocked read at once, where closing them from another thread would not)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: remember each socket the request opens (TCP, then TLS)."""
+        if not event.endswith((".connect_tcp.complete", ".start_tls.complete")):
+            return
+        stream = info.get("return_value")
+        get = getattr(stream, "get_extra_info", None)
+        sock = get("socket") if get is not None else None
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            late = self.fired
+        if late:
+            _shutdown(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed: the request ended on its own
+
+
+class _Guarded(httpx.SyncByteStream):
+    """A response body that fails as a timeout once its request's deadline has passed."""
+
+    def __init__(self, inner: Any, deadline: _Deadline) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._inner:
+                if self._deadline.fired:
+                    raise httpx.ReadTimeout("the request's total deadline passed")
+                yield chunk
+        except httpx.TransportError:
+            if self._deadline.fired:
+                raise httpx.ReadTimeout("the request's total deadline passed") from None
+            raise
+        if self._deadline.fired:
+            raise httpx.ReadTimeout("the request's total deadline passed")
+
+    def close(self) -> None:
+        self._deadline.cancel()
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
 
 
 def _usage_of(usage: Any, messages: list[dict[str, str]], text: str) -> tuple[int, int, bool]:

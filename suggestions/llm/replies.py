@@ -20,7 +20,7 @@ from pathlib import Path
 import pathspec
 
 from analysis.inventory import read_source
-from suggestions.llm.secrets import Redactor, is_secret_file
+from suggestions.llm.secrets import Redactor, has_placeholder, is_secret_file
 from suggestions.model import Edit, Patch
 
 __all__ = [
@@ -31,8 +31,30 @@ __all__ = [
     "locate",
     "make_patch",
     "parse_reply",
+    "clean_text",
     "rewrite_block",
+    "unsafe_char",
 ]
+
+# Terminal and display controls: ESC and the rest of C0 (tab and newline aside), DEL, C1, and
+# the bidirectional overrides and isolates that make code read differently than it runs.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# In code: the same, but carriage return and form feed are ordinary.
+_CODE_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Model text for display (titles, rationales, notes) without control characters."""
+    return _CONTROLS.sub("", text)
+
+
+def unsafe_char(code: str, already: str = "") -> str | None:
+    """The first control or bidi-override character in code a reply writes (and that is not
+    in ``already``, the text it replaces), as ``U+XXXX``."""
+    for m in _CODE_CONTROLS.finditer(code):
+        if m.group(0) not in already:
+            return f"U+{ord(m.group(0)):04X}"
+    return None
 
 
 class ReplyRejected(Exception):
@@ -230,7 +252,7 @@ def _explanation(lines: list[str], used: list[bool]) -> str:
         if u or _FENCE.match(line):
             continue
         kept.append(line.rstrip())
-    text = "\n".join(kept).strip()
+    text = clean_text("\n".join(kept)).strip()
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text
 
@@ -259,7 +281,7 @@ def rewrite_block(reply: str, path: str, current: str, name: str) -> tuple[EditB
         moved = _reindent(lines, _indent(head), _indent(cur_head))
         if moved is None:
             moved = [_indent(cur_head) + ln.lstrip() if ln.strip() else "" for ln in lines]
-        prose = re.sub(r"\n{3,}", "\n\n", (reply[: m.start()] + reply[m.end() :]).strip())
+        prose = re.sub(r"\n{3,}", "\n\n", clean_text(reply[: m.start()] + reply[m.end() :]).strip())
         return EditBlock(path, current, "\n".join(moved), None, "rewrite"), prose
     return None
 
@@ -479,7 +501,12 @@ def make_patch(
     redactor: Redactor | None = None,
     near_line: int | None = None,
 ) -> ProposedPatch:
-    """One patch on the current bytes of one file; raises :class:`ReplyRejected` with why."""
+    """One patch on the current bytes of one file; raises :class:`ReplyRejected` with why.
+
+    ``redactor`` is accepted for compatibility and unused: placeholders are refused, never
+    mapped back.
+    """
+    del redactor
     if not blocks:
         raise ReplyRejected("the reply contains no edit (no diff and no SEARCH/REPLACE block)")
     default = allowed[0] if allowed else None
@@ -518,19 +545,21 @@ def make_patch(
     methods: list[str] = []
     for b in file_blocks:
         search, replace = b.search, b.replace
-        if redactor is not None:
-            search, _ = redactor.restore(search)
-            replace, unknown = redactor.restore(replace)
-            if unknown:
-                raise ReplyRejected(f"the edit writes a redaction placeholder ({unknown[0]}) into {rel}")
+        for text_ in (search, replace, *(b.alt or ())):
+            ph = has_placeholder(text_)
+            if ph is not None:
+                # Never put a secret back: the candidate would run with it in the sandbox
+                # (and a reply could send it anywhere). The model saw only placeholders.
+                raise ReplyRejected(f"the edit contains a redaction placeholder ({ph}); Kaizen never "
+                                    "restores a redacted secret into code")
+        bad = unsafe_char(replace, already=search)
+        if bad is not None:
+            raise ReplyRejected(f"the edit writes a control character ({bad}) into {rel}")
         if not search.strip():
             raise ReplyRejected(f"an edit to {rel} has an empty SEARCH/context (no anchor to place it)")
         loc = locate(text, search, replace, near_line=b.line_hint or near_line)
         if (loc is None or loc.method == "whitespace") and b.alt is not None:
             alt_search, alt_replace = b.alt
-            if redactor is not None:
-                alt_search, _ = redactor.restore(alt_search)
-                alt_replace, _ = redactor.restore(alt_replace)
             other = locate(text, alt_search, alt_replace, near_line=b.line_hint or near_line)
             if other is not None and (loc is None or other.method != "whitespace"):
                 loc = other
