@@ -3,11 +3,18 @@
 Honours ``.gitignore`` files at every level (git's semantics: the deepest match wins, and
 negations re-include), plus built-in ignores. Bad files are skipped with a reason, never a
 crash: binary, too large, unreadable, broken symlinks and symlink loops.
+
+Symbolic links are resolved against the project's real root. A link that leads outside the
+project (a folder linked to ``/`` or ``~``, a file linked to ``/etc/...``) is skipped with
+that reason and never walked; a link to something inside the project is skipped too, since
+the file is analysed under its real path (one file, one name: the never-list and the patcher
+see the same path the analysis did).
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
 import stat
@@ -25,11 +32,14 @@ __all__ = [
     "BUILTIN_IGNORES",
     "IgnoreMatcher",
     "Inventory",
+    "OutsideProject",
     "SkippedFile",
     "SourceFile",
     "SourceText",
     "read_source",
+    "real_relpath",
     "scan_inventory",
+    "symlink_reason",
 ]
 
 BUILTIN_IGNORES = (
@@ -77,6 +87,43 @@ class Inventory:
 
     def by_path(self) -> dict[str, SourceFile]:
         return {f.path: f for f in self.files}
+
+
+class OutsideProject(ValueError):
+    """A project-relative path whose real location (symlinks resolved) is not in the project."""
+
+
+def real_relpath(root: Path | str, rel: str) -> str:
+    """The project-relative POSIX path that ``rel`` really names, every symlink resolved.
+
+    Raises:
+        OutsideProject: ``rel`` is absolute, climbs out with ``..`` or leads outside the
+            project's real root through a symbolic link (the message says where to).
+    """
+    real_root = os.path.realpath(root)
+    if not rel or os.path.isabs(rel):
+        raise OutsideProject(f"{rel or '(empty path)'} is not a path inside the project")
+    target = os.path.realpath(os.path.join(real_root, rel))
+    if target == real_root or not target.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise OutsideProject(f"{rel} leads outside the project (to {target})")
+    out = os.path.relpath(target, real_root)
+    return out.replace(os.sep, "/") if os.sep != "/" else out
+
+
+def symlink_reason(root: Path | str, rel: str) -> str | None:
+    """Why the inventory skips ``rel`` for a symbolic link on its way, or None when it is real.
+
+    ``rel`` must exist (a broken link has its own reason).
+    """
+    try:
+        real = real_relpath(root, rel)
+    except OutsideProject as exc:
+        return f"symbolic link to outside the project ({str(exc).rpartition('(to ')[2].rstrip(')')})"
+    if real == rel:
+        return None
+    if rel.startswith(real + "/"):
+        return f"symlink loop (links to its own parent folder {real})"
+    return f"symbolic link to {real} (analysed there)"
 
 
 def _is_virtualenv(path: str) -> bool:
@@ -174,8 +221,20 @@ def _walk(
     matcher: IgnoreMatcher,
     seen: set[tuple[int, int]],
     skipped: list[SkippedFile],
+    *,
+    top: bool = True,
 ) -> Iterator[tuple[str, os.stat_result]]:
+    """Files under ``reldir``; ``root`` must be the real root (``Path.resolve()``).
+
+    Symbolic links are never followed: a link inside the project names a file analysed
+    under its real path, and one that leads outside is none of Kaizen's business.
+    """
     absdir = os.path.join(root, reldir) if reldir else str(root)
+    if top and reldir:  # a folder handed in by the watcher: it may itself lie behind a link
+        why = symlink_reason(root, reldir) if os.path.exists(absdir) else None
+        if why is not None:
+            skipped.append(SkippedFile(reldir, why))
+            return
     try:
         st = os.stat(absdir)
     except OSError as exc:
@@ -199,20 +258,26 @@ def _walk(
             is_dir = False
         if matcher._ignored_here(rel, is_dir):
             continue
-        if is_dir:
+        link = e.is_symlink()
+        if is_dir and not link:
             if _is_virtualenv(e.path):
                 continue
-            yield from _walk(root, rel, matcher, seen, skipped)
+            yield from _walk(root, rel, matcher, seen, skipped, top=False)
             continue
         try:
             st = e.stat()
         except OSError as exc:
-            if e.is_symlink():
-                reason = "symlink loop" if exc.errno == 40 else "broken symlink"
+            if link:
+                reason = "symlink loop" if exc.errno == errno.ELOOP else "broken symlink"
             else:
                 reason = f"unreadable ({exc.strerror})"
             if language_for_path(rel):
                 skipped.append(SkippedFile(rel, reason))
+            continue
+        if link:
+            # Never followed: report the link when it is a folder or a source file.
+            if is_dir or language_for_path(rel):
+                skipped.append(SkippedFile(rel, symlink_reason(root, rel) or "symbolic link"))
             continue
         if stat.S_ISREG(st.st_mode):
             yield rel, st

@@ -47,13 +47,20 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
+from watchdog.observers.polling import PollingObserverVFS
 
 from analysis.inventory import IgnoreMatcher
 
 __all__ = ["Batch", "Watcher", "network_filesystem"]
 
 log = logging.getLogger(__name__)
+
+
+def _polling(interval: float) -> BaseObserver:
+    """A polling observer that never follows symbolic links (``lstat``): a link to ``/``
+    inside the project must not make it walk the whole filesystem. Native (inotify)
+    watching does not follow links either."""
+    return PollingObserverVFS(os.lstat, os.scandir, polling_interval=interval)
 
 # Opened / closed-without-write events are left out on purpose: the service reads every
 # changed file, and hearing about its own reads would loop forever.
@@ -287,7 +294,7 @@ class Watcher:
                     raise
                 reason = _describe_native_failure(exc)
         if reason:
-            self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
+            self._observer = self._schedule(_polling(self.poll_interval))
             self.mode = "polling"
             self.status = f"watching by polling every {self.poll_interval:g}s: {reason}"
             self._status(self.status)
@@ -428,9 +435,9 @@ class Watcher:
             if self.mode == "native" and self._restarts <= 3:
                 self._observer = self._schedule(self._native_factory())
             else:
-                self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
+                self._observer = self._schedule(_polling(self.poll_interval))
         except OSError as exc:
-            self._observer = self._schedule(PollingObserver(timeout=self.poll_interval))
+            self._observer = self._schedule(_polling(self.poll_interval))
             self.mode = "polling"
             self.status = f"watching by polling every {self.poll_interval:g}s: {_describe_native_failure(exc)}"
             self._status(self.status)

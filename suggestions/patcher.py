@@ -2,12 +2,21 @@
 
 Guarantees:
 
-* A file is replaced atomically (temp file in the same folder, fsync, ``os.replace``, fsync
-  of the folder) with its mode kept, so a crash at any moment leaves the old or the new
-  content, never a mixture.
+* A file is replaced atomically (temp file in the same folder, fsync, an atomic swap of
+  names, fsync of the folder) with its mode kept, so a crash at any moment leaves the old or
+  the new content, never a mixture.
 * A patch is refused when the file no longer has the content the patch was made for
   (``patch.base_hash``): nothing the user typed meanwhile is lost, and the caller
   re-computes the suggestion. Several suggestions for one file are written in one go.
+* No save is lost to a race: under the project lock the file's identity (inode, size,
+  mtime, hash) is checked again just before the swap, and the swap itself hands back the
+  file it displaced, which is compared too. An editor's save that landed at any moment
+  before the swap is put back in place (a newer save is never displaced by an older one)
+  and the change is refused as stale.
+* Only files inside the project are written: paths are resolved against its real root,
+  anything that resolves outside is refused, and the folders on the way are opened without
+  following symbolic links and held open, so a folder swapped for a link just before the
+  write changes nothing.
 * The file's encoding, BOM and line endings are kept: files are decoded the way the
   analyzers saw them, edits are applied to the UTF-8 text and the result is encoded back.
 * Every change is appended to the hash-chained audit log together with the exact bytes
@@ -20,20 +29,20 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import difflib
 import errno
 import fcntl
 import json
 import os
 import stat
-import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.config import Config, ConfigError, load_config
-from analysis.inventory import decode_source, encode_source
+from analysis.inventory import OutsideProject, decode_source, encode_source, real_relpath
 from analysis.store import Store, state_dir
 from suggestions.audit import AuditEntry, AuditLog, now
 from suggestions.diff import patch_diff, text_diff
@@ -97,70 +106,371 @@ class UndoResult:
         return not self.refused
 
 
-# --- atomic writes -------------------------------------------------------------------------
+# --- checked, atomic writes inside the project ---------------------------------------------
+#
+# A file is replaced by swapping names: the new content is written to a private temp file
+# in the same folder, then renameat2(RENAME_EXCHANGE) puts it in the file's place and, in
+# the same atomic step, moves whatever was there to the temp name. That captured file is
+# then compared with the one read (inode, size, mtime, hash). An editor's save that landed
+# at any instant before the swap is therefore seen, and put back (see _give_back); one that
+# lands after the swap replaces Kaizen's version, as any later save does. Nothing is
+# ever deleted that is not Kaizen's own file, the file that was checked, or a save that a
+# later save superseded.
+#
+# Paths are resolved against the project's real root; every folder on the way is opened
+# with O_NOFOLLOW and kept open, so the temp file, the swap and the checks all happen in
+# the folder that was checked, even if a folder is swapped for a symbolic link meanwhile.
 
 _TMP_MARK = ".kaizen-"
+_WRITING = "w"  # new content being written: Kaizen's own, always safe to delete
+_SWAPPED = "x"  # takes part in a swap: may hold the user's file, never deleted unread
+_GIVE_BACK_LIMIT = 64
+
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC
+_O_READ = os.O_RDONLY | _O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _O_CLOEXEC
+_RENAME_EXCHANGE = 2
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` so that readers (and crashes) see old or new, never half.
+class _Stale(PatchError):
+    """The file is not (or no longer) what the patch was made for: re-compute."""
 
-    The mode of the existing file is kept unless ``mode`` is given.
+
+class _Moved(_Stale):
+    """A save landed while the file was being replaced; the user's version was kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """Which file this is and what it holds (ctime is left out: a rename changes it)."""
+
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    hash: str
+
+    def is_at(self, st: os.stat_result) -> bool:
+        return stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (
+            self.dev, self.ino, self.size, self.mtime_ns)
+
+
+@dataclass
+class _Target:
+    """A project file opened for a checked replace; its real folder is held open."""
+
+    rel: str  # as asked
+    real: str  # the real project-relative path (symlinks resolved)
+    dirfd: int
+    name: str
+    raw: bytes
+    mode: int
+    ident: _Identity
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.dirfd)
+
+
+def _open_target(root: Path, rel: str) -> _Target:
+    """Open ``rel`` for a checked replace, or raise PatchError saying why not.
+
+    Refuses a path that resolves outside the project, a folder on the way that is (or just
+    became) a symbolic link, and anything that is not a regular file.
     """
-    path = Path(path)
-    if path.is_symlink():
-        # Replacing the link itself would turn it into a copy; write where it points.
-        path = Path(os.path.realpath(path))
-    folder = path.parent
-    if mode is None:
+    try:
+        real = real_relpath(root, rel)
+    except OutsideProject as exc:
+        raise PatchError(f"{exc}: Kaizen writes inside the project only; nothing was written") from None
+    *folders, name = real.split("/")
+    dirfd = _open_folder(root, folders, rel)
+    try:
+        ident, raw, mode = _read_at(dirfd, name, rel)
+    except BaseException:
+        os.close(dirfd)
+        raise
+    return _Target(rel, real, dirfd, name, raw, mode, ident)
+
+
+def _open_folder(root: Path, folders: Sequence[str], rel: str) -> int:
+    fd = os.open(root, _O_DIR)
+    for i, part in enumerate(folders):
         try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except FileNotFoundError:
-            mode = 0o644
-    _remove_stale_temps(path)
+            nfd = os.open(part, _O_DIR | _O_NOFOLLOW, dir_fd=fd)
+        except OSError as exc:
+            where = "/".join(folders[: i + 1])
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise PatchError(
+                    f"{rel}: {where} is no longer a real folder (a symbolic link or a file took its place); "
+                    "nothing was written") from None
+            raise _Stale(f"cannot read {rel}: {exc.strerror}") from None
+        finally:
+            os.close(fd)
+        fd = nfd
+    return fd
+
+
+def _read_at(dirfd: int, name: str, rel: str) -> tuple[_Identity, bytes, int]:
+    try:
+        fd = os.open(name, _O_READ, dir_fd=dirfd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PatchError(f"{rel} is a symbolic link now (it changed while applying); nothing was written") from None
+        raise _Stale(f"cannot read {rel}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise PatchError(f"{rel} is not a regular file")
+        raw = _read_all(fd)
+        after = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or len(raw) != after.st_size:
+        raise _Stale(f"{rel} was being saved while Kaizen read it; it will be re-computed")
+    ident = _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, content_hash(raw))
+    return ident, raw, stat.S_IMODE(st.st_mode)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _ident_at(dirfd: int, name: str) -> _Identity | None:
+    """What is at ``name`` now (None: nothing). A link or a folder gets a hash no file has."""
+    try:
+        fd = os.open(name, _O_READ, dir_fd=dirfd)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
+        return _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                         "symlink:" + os.readlink(name, dir_fd=dirfd))
+    try:
+        st = os.fstat(fd)
+        what = content_hash(_read_all(fd)) if stat.S_ISREG(st.st_mode) else f"type:{stat.S_IFMT(st.st_mode)}"
+    finally:
+        os.close(fd)
+    return _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, what)
+
+
+def _write_temp(dirfd: int, name: str, data: bytes, mode: int, *, ready: bool = True) -> tuple[str, _Identity]:
+    """Write ``data`` to a new private file next to ``name``, fsync'd; returns its name."""
+    base = f".{name}{_TMP_MARK}{os.getpid()}-"
     # "*.tmp" is in the built-in ignores, so the watcher never reports the temp file.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{_TMP_MARK}{os.getpid()}-", suffix=".tmp", dir=folder)
+    while True:
+        tag = uuid.uuid4().hex[:10]
+        tmp = f"{base}{_WRITING}{tag}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o600,
+                         dir_fd=dirfd)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            st = os.fstat(fh.fileno())
+        if ready:
+            ready_name = f"{base}{_SWAPPED}{tag}.tmp"
+            os.rename(tmp, ready_name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+            tmp = ready_name
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _unlink(dirfd, tmp)
         raise
-    _fsync_dir(folder)
+    return tmp, _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, content_hash(data))
 
 
-def _fsync_dir(folder: Path) -> None:
+def _unlink(dirfd: int, name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name, dir_fd=dirfd)
+
+
+_renameat2_fn: object = None
+
+
+def _exchange(dirfd: int, a: str, b: str) -> None:
+    """Swap the names ``a`` and ``b`` in one atomic step (Linux renameat2 RENAME_EXCHANGE)."""
+    global _renameat2_fn
+    if _renameat2_fn is None:
+        try:
+            fn = ctypes.CDLL(None, use_errno=True).renameat2
+            fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+            fn.restype = ctypes.c_int
+            _renameat2_fn = fn
+        except (OSError, AttributeError):
+            _renameat2_fn = False
+    if _renameat2_fn is False:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+    if _renameat2_fn(dirfd, os.fsencode(a), dirfd, os.fsencode(b), _RENAME_EXCHANGE) != 0:  # type: ignore[operator]
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def _swap(dirfd: int, held: str, name: str) -> bool:
+    """Put the file at ``held`` in the place of ``name``; ``held`` then names the file taken out.
+
+    False when, without an atomic exchange, a new file appeared at ``name`` while it was
+    empty: that newest save stays, ``held`` is unchanged, and the file taken out (older than
+    that save) is dropped.
+    """
     try:
-        dfd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
+        _exchange(dirfd, held, name)
+        return True
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM):
+            raise
+    # No exchange on this system or filesystem: move the file aside, then link ours in only
+    # if nothing appeared at the name meanwhile (a link never replaces a file).
+    aside = held[: -len(".tmp")] + "a.tmp"
+    try:
+        os.rename(name, aside, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+    except FileNotFoundError:
+        aside = ""
+    try:
+        os.link(held, name, src_dir_fd=dirfd, dst_dir_fd=dirfd, follow_symlinks=False)
+    except FileExistsError:
+        if aside:
+            _unlink(dirfd, aside)
+        return False
+    except OSError:  # no hard links here: a plain rename (a save in this instant is overwritten)
+        os.rename(held, name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+    else:
+        os.unlink(held, dir_fd=dirfd)
+    if aside:
+        os.rename(aside, held, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+    return True
+
+
+def _replace(t: _Target, data: bytes, mode: int) -> None:
+    """Put ``data`` in the place of ``t``'s file unless the user saved it since it was read.
+
+    Raises:
+        _Moved: a save landed (before the swap or during it); the user's file is in place.
+        PatchError: the file kept changing while being put back (what was taken out is kept).
+    """
+    tmp, ours = _write_temp(t.dirfd, t.name, data, mode)
+    try:
+        st: os.stat_result | None = os.stat(t.name, dir_fd=t.dirfd, follow_symlinks=False)
+    except FileNotFoundError:
+        st = None
+    if st is None or not t.ident.is_at(st):
+        _unlink(t.dirfd, tmp)
+        raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version is kept and this change "
+                     "was not applied (it will be re-computed)")
+    try:
+        swapped = _swap(t.dirfd, tmp, t.name)
+    except BaseException:
+        _unlink(t.dirfd, tmp)
+        raise
+    if not swapped:
+        _unlink(t.dirfd, tmp)
+        raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version is kept and this change "
+                     "was not applied (it will be re-computed)")
+    # ``tmp`` now holds what was in the file's place an instant ago: the file that was read?
+    if _ident_at(t.dirfd, tmp) == t.ident:
+        _unlink(t.dirfd, tmp)
+        _fsync_dir(t.dirfd)
         return
+    _give_back(t, tmp, ours)
+    _fsync_dir(t.dirfd)
+    raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version was put back and this "
+                 "change was not applied (it will be re-computed)")
+
+
+def _give_back(t: _Target, held: str, last_put: _Identity) -> None:
+    """Return the user's save at ``held`` to its place, keeping any newer save instead.
+
+    Each swap brings back what was in the file's place: when it is what we put there last,
+    nothing landed meanwhile and we are done; when it is something else, it is a newer save,
+    and it goes back in place of the older one. Only superseded files are deleted.
+    """
+    for _ in range(_GIVE_BACK_LIMIT):
+        put = _ident_at(t.dirfd, held)
+        if put is None or not _swap(t.dirfd, held, t.name):
+            _unlink(t.dirfd, held)  # a newer save took the place: what we held is older
+            return
+        back = _ident_at(t.dirfd, held)
+        if back is None or back == last_put:
+            _unlink(t.dirfd, held)
+            return
+        last_put = put
+    folder = t.real.rpartition("/")[0]
+    raise PatchError(f"{t.rel} kept changing while Kaizen put your save back; the version it took out "
+                     f"is kept as {folder + '/' if folder else ''}{held}")
+
+
+def _clean_leftovers(t: _Target, log: AuditLog) -> list[str]:
+    """Temp files next to ``t`` left by a patcher that died (its pid no longer runs).
+
+    Files being written are deleted; a file that took part in a swap only when its content
+    is the file's or one the audit log keeps (undo can bring it back), else it is kept and
+    named, since it may hold a save that landed while that patcher was writing.
+    """
+    prefix = f".{t.name}{_TMP_MARK}"
+    notes: list[str] = []
     try:
-        os.fsync(dfd)
+        names = os.listdir(t.dirfd)
+    except OSError:
+        return notes
+    folder = t.real.rpartition("/")[0]
+    for n in names:
+        if not (n.startswith(prefix) and n.endswith(".tmp")):
+            continue
+        pid_s, _, rest = n[len(prefix):].partition("-")
+        if not pid_s.isdigit() or _alive(int(pid_s)):
+            continue
+        if rest.startswith(_SWAPPED):
+            try:
+                ident = _ident_at(t.dirfd, n)
+            except OSError:
+                continue
+            if ident is not None and ident.hash != t.ident.hash and log.blob(ident.hash) is None:
+                notes.append(f"kept {folder + '/' if folder else ''}{n}: an interrupted apply left it, and it "
+                             f"holds content that is neither in {t.rel} nor in the audit log; compare, then delete it")
+                continue
+        _unlink(t.dirfd, n)
+    return notes
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` so that readers (and crashes) see old or new, never half.
+
+    The mode of the existing file is kept unless ``mode`` is given. A symbolic link is
+    kept and the file it points to is written. (The patcher uses the checked replace.)
+    """
+    path = Path(os.path.realpath(path))
+    dirfd = os.open(path.parent, _O_DIR)
+    try:
+        if mode is None:
+            try:
+                mode = stat.S_IMODE(os.stat(path.name, dir_fd=dirfd).st_mode)
+            except FileNotFoundError:
+                mode = 0o644
+        tmp, _ = _write_temp(dirfd, path.name, data, mode, ready=False)
+        try:
+            os.replace(tmp, path.name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+        except BaseException:
+            _unlink(dirfd, tmp)
+            raise
+        _fsync_dir(dirfd)
+    finally:
+        os.close(dirfd)
+
+
+def _fsync_dir(dirfd: int) -> None:
+    try:
+        os.fsync(dirfd)
     except OSError:
         pass  # some filesystems do not support fsync on folders
-    finally:
-        os.close(dfd)
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Temp files left by a process that died mid-write (its pid no longer runs)."""
-    prefix = f".{path.name}{_TMP_MARK}"
-    try:
-        names = os.listdir(path.parent)
-    except OSError:
-        return
-    for name in names:
-        if not (name.startswith(prefix) and name.endswith(".tmp")):
-            continue
-        pid_s = name[len(prefix):].partition("-")[0]
-        if pid_s.isdigit() and not _alive(int(pid_s)):
-            with contextlib.suppress(OSError):
-                os.unlink(path.parent / name)
 
 
 def _alive(pid: int) -> bool:
@@ -216,10 +526,7 @@ def recover(root: Path, store: Store) -> list[str]:
     notes: list[str] = []
     for row in store.execute("SELECT id, path, hash_before, hash_after, entries FROM audit_journal ORDER BY id"):
         jid, rel, before, after, raw = int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4])
-        try:
-            current = content_hash((Path(root) / rel).read_bytes())
-        except OSError:
-            current = ""
+        current = _current_hash(Path(root), rel)
         entries = [AuditEntry(**d) for d in json.loads(raw)]
         if current == after and before != after:
             decisions = [_decision_for(e) for e in entries if e.fingerprint]
@@ -231,6 +538,16 @@ def recover(root: Path, store: Store) -> list[str]:
             if current != before:
                 notes.append(f"{rel}: an interrupted change could not be confirmed (file changed since)")
     return notes
+
+
+def _current_hash(root: Path, rel: str) -> str:
+    """The hash of ``rel`` read inside the project ("" when it cannot be read there)."""
+    try:
+        t = _open_target(root, rel)
+    except PatchError:
+        return ""
+    t.close()
+    return t.ident.hash
 
 
 def finish_interrupted(root: Path | str, store: Store) -> list[str]:
@@ -292,15 +609,22 @@ def apply_suggestions(
 
 def _apply_file(root: Path, log: AuditLog, rel: str, group: list[Suggestion], actor: str, rule: str,
                 reason: str, result: ApplyResult) -> None:
-    path = root / rel
     try:
-        raw = path.read_bytes()
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError as exc:
+        target = _open_target(root, rel)
+    except PatchError as exc:
         for s in group:
-            result.refused.append(Refusal(s.id, rel, f"cannot read {rel}: {exc.strerror}", stale=True))
+            result.refused.append(Refusal(s.id, rel, str(exc), stale=isinstance(exc, _Stale)))
         return
-    current = content_hash(raw)
+    try:
+        _apply_target(target, log, group, actor, rule, reason, result)
+    finally:
+        target.close()
+
+
+def _apply_target(t: _Target, log: AuditLog, group: list[Suggestion], actor: str, rule: str,
+                  reason: str, result: ApplyResult) -> None:
+    rel, raw, mode = t.rel, t.raw, t.mode
+    current = t.ident.hash
     try:
         text, encoding, _fallback, bom = decode_source(raw)
     except ValueError as exc:
@@ -319,7 +643,7 @@ def _apply_file(root: Path, log: AuditLog, rel: str, group: list[Suggestion], ac
         if any(e.end > len(data) for e in s.patch.edits):
             result.refused.append(Refusal(s.id, rel, "patch reaches past the end of the file", stale=True))
             continue
-        clash = next((t for t in taken if _overlaps(t.patch, s.patch)), None)
+        clash = next((o for o in taken if _overlaps(o.patch, s.patch)), None)
         if clash is not None:
             result.refused.append(Refusal(
                 s.id, rel, f"overlaps with {clash.id} applied in the same batch; re-compute and apply again",
@@ -349,26 +673,28 @@ def _apply_file(root: Path, log: AuditLog, rel: str, group: list[Suggestion], ac
     for i, s in enumerate(taken):
         assert s.patch is not None
         entries.append(AuditEntry(
-            at=at, action="apply", actor=actor, rule=rule, path=rel,
+            at=at, action="apply", actor=actor, rule=rule, path=t.real,
             hash_before=content_hash(states[i]), hash_after=content_hash(states[i + 1]),
             fingerprint=s.fingerprint, code=s.code, title=s.title, rationale=s.rationale, reason=reason,
             diff=s.diff or patch_diff(s.patch, data), validation=_validation(s),
             mode_before=mode, mode_after=mode, batch=batch,
         ))
     final = states[-1]
-    jid = _journal(log, rel, current, content_hash(final), entries, states)
+    result.warnings += _clean_leftovers(t, log)
+    jid = _journal(log, t.real, current, content_hash(final), entries, states)
     try:
-        atomic_write(path, final, mode)
-    except OSError as exc:
+        _replace(t, final, mode)
+    except (PatchError, OSError) as exc:
         with log.store.transaction() as db:
             db.execute("DELETE FROM audit_journal WHERE id=?", (jid,))
+        why = str(exc) if isinstance(exc, PatchError) else f"cannot write {rel}: {exc.strerror}"
         for s in taken:
-            result.refused.append(Refusal(s.id, rel, f"cannot write {rel}: {exc.strerror}"))
+            result.refused.append(Refusal(s.id, rel, why, stale=isinstance(exc, _Stale)))
         return
     decisions = [_decision_for(e) for e in entries]
     result.entries += _commit(log, jid, entries, decisions)
     result.applied += taken
-    result.paths.append(rel)
+    result.paths.append(t.real)
 
 
 def _validation(s: Suggestion) -> dict[str, object]:
@@ -420,24 +746,32 @@ def undo(
         by_path: dict[str, list[AuditEntry]] = {}
         for e in sorted(targets, key=lambda e: -e.seq):
             by_path.setdefault(e.path, []).append(e)
-        plans: list[tuple[str, bytes, bytes, int, list[AuditEntry]]] = []
-        for rel, entries in by_path.items():
-            plan = _plan_undo(root, log, rel, entries, actor, reason, result)
-            if plan is not None:
-                plans.append(plan)
-        if result.refused:
-            return result  # all or nothing
-        for rel, current, final, mode, new_entries in plans:
-            jid = _journal(log, rel, content_hash(current), content_hash(final), new_entries, [current, final])
-            try:
-                atomic_write(root / rel, final, mode)
-            except OSError as exc:
-                with store.transaction() as db:
-                    db.execute("DELETE FROM audit_journal WHERE id=?", (jid,))
-                result.refused.append(Refusal("", rel, f"cannot write {rel}: {exc.strerror}"))
-                continue
-            result.undone += _commit(log, jid, new_entries, [_decision_for(e) for e in new_entries if e.fingerprint])
-            result.paths.append(rel)
+        plans: list[tuple[_Target, bytes, bytes, int, list[AuditEntry]]] = []
+        try:
+            for rel, entries in by_path.items():
+                plan = _plan_undo(root, log, rel, entries, actor, reason, result)
+                if plan is not None:
+                    plans.append(plan)
+            if result.refused:
+                return result  # all or nothing
+            for t, current, final, mode, new_entries in plans:
+                rel = t.rel
+                result.warnings += _clean_leftovers(t, log)
+                jid = _journal(log, rel, content_hash(current), content_hash(final), new_entries, [current, final])
+                try:
+                    _replace(t, final, mode)
+                except (PatchError, OSError) as exc:
+                    with store.transaction() as db:
+                        db.execute("DELETE FROM audit_journal WHERE id=?", (jid,))
+                    why = str(exc) if isinstance(exc, PatchError) else f"cannot write {rel}: {exc.strerror}"
+                    result.refused.append(Refusal("", rel, why, stale=isinstance(exc, _Stale)))
+                    continue
+                result.undone += _commit(log, jid, new_entries,
+                                         [_decision_for(e) for e in new_entries if e.fingerprint])
+                result.paths.append(rel)
+        finally:
+            for plan in plans:
+                plan[0].close()
     if result.paths:
         _git(root, config, result.undone, result)
     return result
@@ -473,15 +807,23 @@ def _lookup(applied: list[AuditEntry], handle: int | str) -> list[AuditEntry]:
 
 
 def _plan_undo(root: Path, log: AuditLog, rel: str, entries: list[AuditEntry], actor: str, reason: str,
-               result: UndoResult) -> tuple[str, bytes, bytes, int, list[AuditEntry]] | None:
-    path = root / rel
+               result: UndoResult) -> tuple[_Target, bytes, bytes, int, list[AuditEntry]] | None:
     try:
-        current = path.read_bytes()
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError as exc:
+        t = _open_target(root, rel)
+    except PatchError as exc:
         for e in entries:
-            result.refused.append(Refusal(e.id, rel, f"cannot read {rel}: {exc.strerror}"))
+            result.refused.append(Refusal(e.id, rel, str(exc)))
         return None
+    current, mode = t.raw, t.mode
+    plan = _plan_states(log, rel, entries, actor, reason, result, current, mode)
+    if plan is None:
+        t.close()
+        return None
+    return (t, current, *plan)
+
+
+def _plan_states(log: AuditLog, rel: str, entries: list[AuditEntry], actor: str, reason: str,
+                 result: UndoResult, current: bytes, mode: int) -> tuple[bytes, int, list[AuditEntry]] | None:
     state = current
     new_entries: list[AuditEntry] = []
     at = now()
@@ -515,7 +857,7 @@ def _plan_undo(root: Path, log: AuditLog, rel: str, entries: list[AuditEntry], a
             mode_after=e.mode_before, batch=batch, undoes=e.seq,
         ))
         state = merged
-    return rel, current, state, mode, new_entries
+    return state, mode, new_entries
 
 
 def _text(data: bytes) -> str:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.config import Config, ConfigError, load_config
+from analysis.inventory import OutsideProject, real_relpath
 from analysis.store import Store
 from suggestions.model import (
     Applicability,
@@ -378,6 +379,19 @@ class Policy:
             return False
         return bool(rows) and rows[0][0] == current_hash
 
+    def _never_path(self, rel: str) -> list[str]:
+        """The never-list holds for the path and for what it really is (symlinks resolved):
+        an alias to a never-listed file, or a path leading out of the project, is refused."""
+        try:
+            real = real_relpath(self.root, rel)
+        except OutsideProject as exc:
+            return [f"{exc}: Kaizen changes files inside the project only"]
+        for p in dict.fromkeys((rel, real)):
+            if path_matches(p, self.never_paths):
+                alias = f" (through the symbolic link {rel})" if p != rel else ""
+                return [f"{p} is in [policy.never] paths{alias}"]
+        return []
+
     def _history(self, fingerprint: str) -> tuple[bool, str]:
         """(was ever undone, latest action) for a fingerprint."""
         rows = self.store.execute(
@@ -400,8 +414,7 @@ class Policy:
             guards.append("automatic changes are paused (kaizen resume)")
         if s.patch is None or not s.patch.edits or s.applicability is Applicability.DISPLAY_ONLY:
             return Verdict(False, "", (*guards, "advice only: there is no fix to apply"))
-        if path_matches(s.path, self.never_paths):
-            guards.append(f"{s.path} is in [policy.never] paths")
+        guards += self._never_path(s.path)
         if code_matches(s.code, self.never_codes):
             guards.append(f"{s.code} is in [policy.never] codes")
         undone, latest = self._history(s.fingerprint)

@@ -44,6 +44,7 @@ from analysis.inventory import (
     _walk,
     read_source,
     scan_inventory,
+    symlink_reason,
 )
 from analysis.languages import language_for_path
 from analysis.parsing import ParseCache
@@ -919,6 +920,9 @@ class ProjectService:
             return ("dir", None)
         if self._matcher.is_ignored(rel, False):
             return ("gone", None)
+        why = symlink_reason(self.root, rel)  # a link (or a folder link on the way): never followed
+        if why is not None:
+            return ("skip", why) if language_for_path(rel) else ("gone", None)
         return self._classify_stat(rel, st)
 
     def _classify_stat(self, rel: str, st: os.stat_result) -> tuple[str, Any]:

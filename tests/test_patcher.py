@@ -70,9 +70,9 @@ def test_several_patches_to_one_file_are_one_write(project: Path, monkeypatch: p
     a = suggestion(project, "m.py", "x + 1", "1 + x")
     b = suggestion(project, "m.py", "y * 2", "2 * y")
     clash = suggestion(project, "m.py", "return x", "yield x")  # overlaps a
-    writes: list[Path] = []
-    real = patcher.atomic_write
-    monkeypatch.setattr(patcher, "atomic_write", lambda p, d, m=None: (writes.append(p), real(p, d, m)))
+    writes: list[str] = []
+    real = patcher._replace
+    monkeypatch.setattr(patcher, "_replace", lambda t, d, m: (writes.append(t.rel), real(t, d, m)))
     result = apply_suggestions(project, store, [a, b, clash])
     assert len(writes) == 1
     assert (project / "m.py").read_text() == BODY.replace("x + 1", "1 + x").replace("y * 2", "2 * y")
@@ -329,7 +329,7 @@ def test_interrupted_log_entry_is_completed_from_the_journal(project: Path, monk
         apply_suggestions(project, store, [s])
     assert "1 + x" in (project / "m.py").read_text()
     # And one that died before its write: the journal row is dropped, nothing logged.
-    monkeypatch.setattr(patcher, "atomic_write", die)
+    monkeypatch.setattr(patcher, "_replace", die)
     with pytest.raises(KeyboardInterrupt):
         apply_suggestions(project, store, [suggestion(project, "n.py", "x + 1", "2 + x")])
     assert (project / "n.py").read_text() == BODY
