@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 __version__ = "0.1.0"
 
@@ -47,15 +48,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = set(sub.choices) if (sub := _subcommands(parser)) else set()
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `kaizen` and `kaizen PATH` open the app
-    args = parser.parse_args(argv)
-    if args.command == "gui":
+    if argv[0] == "gui":
+        args = parser.parse_args(argv)
         from ui.app import run_gui
 
         return run_gui(args.path)
-    return _run(args)
+    with _safe_output():
+        args = parser.parse_args(argv)  # usage errors: argparse's one line, exit 2
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _safe_output() -> Iterator[None]:
+    """Everything a command prints goes through the terminal sanitizer: file names, LLM text,
+    messages and JSON alike (see suggestions/terminal.py)."""
+    from suggestions.terminal import SafeStream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def _run(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from analysis.config import ConfigError
     from analysis.store import StoreError
     from suggestions.commands import CommandError
@@ -63,13 +82,26 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.run(args))
     except (CommandError, ConfigError, StoreError) as exc:
-        print(f"kaizen: error: {exc}", file=sys.stderr)
+        print(f"kaizen: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("kaizen: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    # The project's state or files in a condition no check foresaw (a read-only folder, a
+    # damaged database): still one line, not a traceback.
+    except sqlite3.Error as exc:
+        print(f"kaizen: error: Kaizen's database: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"kaizen: error: {where}{exc.strerror or _one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ wrong types are errors that name the key, the file and the line.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -245,6 +246,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
     try:
         return tomllib.loads(text)
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ConfigError("invalid TOML: arrays or tables nested too deeply", path=path) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else text.count("\n") + (not text.endswith("\n"))
@@ -283,6 +286,11 @@ def validate(raw: Mapping[str, Any], path: Path | None = None) -> dict[str, Any]
         if section.repeated:
             if not isinstance(table, list):
                 raise fail(f"'{prefix}{dotted}' must be an array of tables ([[{dotted}]])", dotted)
+            for i, t in enumerate(table, start=1):
+                if not isinstance(t, dict):
+                    raise fail(
+                        f"'{prefix}{dotted}' entry {i} must be a table ([[{prefix}{dotted}]]), "
+                        f"not {type(t).__name__}", dotted.rpartition(".")[2], dotted.rpartition(".")[0])
             entries = [check_table(section, t, dotted) for t in table]
             names = [e["name"] for e in entries]
             dup = {n for n in names if names.count(n) > 1}
@@ -327,12 +335,31 @@ def _coerce(opt: Option, value: Any, fail: Any, full: str) -> Any:
             isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()
         )
     if not ok:
-        raise fail(f"'{full}' must be {_type_words(t)}, not {type(value).__name__} ({value!r})")
+        raise fail(f"'{full}' must be {_type_words(t)}, not {type(value).__name__} ({_short(value)})")
+    if t == "float" and not math.isfinite(value):
+        raise fail(f"'{full}' must be a finite number, not {value!r}")
+    if any("\x00" in v for v in _strings(value)):
+        raise fail(f"'{full}' must not contain a NUL character")
     if opt.choices and value not in opt.choices:
         raise fail(f"'{full}' must be one of {', '.join(opt.choices)}, not {value!r}")
     if opt.minimum is not None and value < opt.minimum:
         raise fail(f"'{full}' must be at least {opt.minimum:g}, not {value!r}")
     return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    if isinstance(value, dict):
+        return [*value, *(x for v in value.values() if isinstance(v, list) for x in v if isinstance(x, str))]
+    return []
 
 
 def _type_words(t: str) -> str:

@@ -8,11 +8,13 @@ log or the ranker can each evolve their tables without a central list.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,23 +22,86 @@ from typing import Any
 from analysis.symbols import SymbolRow
 from suggestions.model import Decision, DecisionAction, Suggestion
 
-__all__ = ["CORE_MIGRATIONS", "FileRecord", "Store", "StoreError", "state_dir"]
+__all__ = ["CORE_MIGRATIONS", "DatabaseBroken", "FileRecord", "Store", "StoreError", "state_dir"]
 
 STATE_DIR = ".kaizen"
 
 
 class StoreError(Exception):
-    pass
+    """Kaizen's state cannot be used (one line for the user; ``main.py`` exits with 2).
+
+    ``readonly`` says that the cause is a folder or file Kaizen may not write (a read-only
+    project), so that a command that only reads can carry on without its state.
+    """
+
+    def __init__(self, message: str, *, readonly: bool = False) -> None:
+        super().__init__(message)
+        self.readonly = readonly
+
+
+class DatabaseBroken(StoreError, sqlite3.DatabaseError):
+    """The database failed mid-use (damaged, locked, disk full); still a ``sqlite3.DatabaseError``
+    for code that catches those."""
+
+
+_READONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _os_error(what: Path, exc: OSError) -> StoreError:
+    ro = exc.errno in _READONLY
+    hint = " (the project is read-only: Kaizen keeps its state in .kaizen/)" if ro else ""
+    return StoreError(f"{what}: {exc.strerror or exc}{hint}", readonly=ro)
 
 
 def state_dir(root: Path) -> Path:
     """``<root>/.kaizen``, created on first use, ignoring itself for git."""
     d = Path(root) / STATE_DIR
-    d.mkdir(parents=True, exist_ok=True)
+    if d.exists() and not d.is_dir() or (d.is_symlink() and not d.exists()):
+        raise StoreError(f"{d}: not a folder (Kaizen keeps its state there; move the file away)")
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _os_error(d, exc) from None
     gi = d / ".gitignore"
     if not gi.exists():
-        gi.write_text("# Kaizen's own state; never committed.\n*\n", encoding="utf-8")
+        try:
+            gi.write_text("# Kaizen's own state; never committed.\n*\n", encoding="utf-8")
+        except OSError:
+            pass  # a read-only folder: the database below reports it, if it matters
     return d
+
+
+def _database_error(path: Path, exc: sqlite3.Error, *, always: bool = True) -> StoreError | None:
+    """The user's words for a database failure; None (``always=False``) when it is not the
+    database's state but the SQL (a bug, to be raised as it is)."""
+    text = str(exc)
+    low = text.lower()
+    if "readonly" in low or "read-only" in low or "unable to open" in low:
+        folder = path.parent
+        ro = not os.access(folder, os.W_OK) or _on_readonly_fs(folder)
+        hint = " (the project is read-only: Kaizen keeps its state in .kaizen/)" if ro else ""
+        return DatabaseBroken(f"{path}: cannot open Kaizen's database ({text}){hint}", readonly=ro)
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        return DatabaseBroken(
+            f"{path}: cannot open Kaizen's database: it is damaged ({text}); move it away to start "
+            "afresh (its audit log is then lost, and Kaizen will say so)"
+        )
+    if any(w in low for w in ("disk", "full", "locked", "busy", "i/o", "no such file")) or always:
+        return DatabaseBroken(f"{path}: database error ({text})")
+    return None
+
+
+def _raise_database_error(path: Path, exc: sqlite3.Error) -> None:
+    err = _database_error(path, exc, always=False)
+    if err is not None:
+        raise err from None
+
+
+def _on_readonly_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 CORE_MIGRATIONS: tuple[str, ...] = (
@@ -130,8 +195,20 @@ class Store:
         self.root = Path(root)
         self.path = path or state_dir(self.root) / "kaizen.db"
         self._lock = threading.RLock()
+        self._after_commit: list[Callable[[], None]] | None = None
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"{self.path}: not a regular file (Kaizen's database belongs there)")
+        try:
+            # Whether the database is new (absent or empty): the audit log compares this with
+            # its head records kept outside the database, so a reset is reported, not silent.
+            self.created = not self.path.exists() or self.path.stat().st_size == 0
+        except OSError as exc:
+            raise _os_error(self.path, exc) from None
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _database_error(self.path, exc) from None  # type: ignore[misc]
+        try:
             self._db.row_factory = sqlite3.Row  # rows index by position and by column name
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -139,12 +216,16 @@ class Store:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
             )
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open Kaizen's database ({exc})") from None
-        self.ensure_schema("core", CORE_MIGRATIONS)
-        self._bulk = False
-        with self._lock:
-            _create_symbol_indexes(self._db)  # after a bulk load that was interrupted
+            self.ensure_schema("core", CORE_MIGRATIONS)
+            self._bulk = False
+            with self._lock:
+                _create_symbol_indexes(self._db)  # after a bulk load that was interrupted
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise _database_error(self.path, exc) from None  # type: ignore[misc]
+        except StoreError:
+            self._db.close()
+            raise
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -180,17 +261,48 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                _raise_database_error(self.path, exc)
+                raise
+            outer, self._after_commit = self._after_commit, []
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+            except BaseException as exc:
+                self._after_commit = outer
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolled back itself (e.g. disk full)
+                if isinstance(exc, sqlite3.Error) and not isinstance(exc, StoreError):
+                    _raise_database_error(self.path, exc)
                 raise
-            self._db.execute("COMMIT")
+            callbacks, self._after_commit = self._after_commit, outer
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                _raise_database_error(self.path, exc)
+                raise
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction commits (now, outside one); dropped on
+        rollback. The audit log writes its head records outside the database this way."""
+        with self._lock:
+            if self._after_commit is None:
+                callback()
+            else:
+                self._after_commit.append(callback)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return list(self._db.execute(sql, params))
+            try:
+                return list(self._db.execute(sql, params))
+            except sqlite3.Error as exc:
+                _raise_database_error(self.path, exc)
+                raise
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.transaction() as db:

@@ -8,28 +8,61 @@ is also kept in the store's meta table so that dropping the newest entries is de
 
 The file contents before and after are kept (zlib-compressed, content-addressed) in
 ``audit_blobs`` so that undo can restore a file byte for byte.
+
+Whoever can write ``.kaizen/`` can rewrite the database, so the log is also anchored
+outside it:
+
+* each entry carries an HMAC (``mac``) of its hash, made with a key kept outside the project
+  (``$KAIZEN_HOME``, else ``$XDG_CONFIG_HOME/kaizen``, else ``~/.config/kaizen``:
+  ``audit.key``, created 0600 on first use), so a recomputed chain does not verify;
+* every appended entry, every pause/resume and every acknowledged reset is also written as a
+  signed *head record*, appended to ``.kaizen/audit.head`` beside the database and to a copy
+  in the key's folder (``heads/<project id>.head``). A database that was emptied, replaced,
+  rolled back or truncated (with its head) no longer holds the entries those records name:
+  :meth:`AuditLog.verify` says so, :func:`health` refuses automatic changes until the user
+  runs ``kaizen audit PATH --acknowledge-reset``, and the pause switch and the rate limit are
+  read from the records too, so emptying the database resets neither;
+* undo only writes content whose hash a verified entry names (:meth:`AuditLog.blob`).
+
+What this cannot detect: someone who can read the key (the same user, root, or code the
+user runs, such as the project's own tests) can forge everything; without the key's folder
+(a read-only home) the log is only hash-chained; a project whose key folder copy is gone and
+whose in-project head file was rewritten together with the database is not caught.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import hmac
 import json
+import os
+import secrets
 import sqlite3
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from analysis.store import Store
+from analysis.store import STATE_DIR, Store, StoreError
 
 __all__ = [
     "AuditEntry",
+    "AuditError",
     "AuditLog",
+    "HeadRecords",
     "VerifyResult",
+    "automatic_since",
     "export_json",
     "export_markdown",
+    "health",
+    "kaizen_home",
+    "mirrored_pause",
+    "record_pause",
 ]
 
 MIGRATIONS: tuple[str, ...] = (
@@ -69,6 +102,7 @@ MIGRATIONS: tuple[str, ...] = (
         at REAL NOT NULL
     );
     """,
+    "ALTER TABLE audit ADD COLUMN mac TEXT NOT NULL DEFAULT '';",
 )
 
 GENESIS = "0" * 64
@@ -100,6 +134,7 @@ class AuditEntry:
     seq: int = 0
     prev_hash: str = ""
     entry_hash: str = ""
+    mac: str = ""  # "<key id>:<HMAC-SHA256 of entry_hash>" with the user's key; "" unsigned
 
     @property
     def id(self) -> str:
@@ -114,10 +149,15 @@ class AuditEntry:
         """The JSON that ``entry_hash`` is computed over (everything but the hash itself)."""
         d = self.to_dict()
         d.pop("entry_hash")
+        d.pop("mac")
         return json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+
+
+class AuditError(StoreError):
+    """The audit log cannot be trusted for what was asked (undo of unverified content)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +166,13 @@ class VerifyResult:
     entries: int
     first_bad: int | None = None  # seq of the first entry that does not verify
     problem: str = ""
+    needs_ack: bool = False  # entries or state were lost: `--acknowledge-reset` accepts that
+    notes: tuple[str, ...] = ()
 
     def message(self) -> str:
         if self.ok:
-            return f"audit log verified: {self.entries} entr{'y' if self.entries == 1 else 'ies'}, chain intact"
+            text = f"audit log verified: {self.entries} entr{'y' if self.entries == 1 else 'ies'}, chain intact"
+            return "; ".join((text, *self.notes))
         where = f"entry #{self.first_bad}" if self.first_bad is not None else "the log"
         return f"audit log FAILED verification at {where}: {self.problem}"
 
@@ -137,7 +180,7 @@ class VerifyResult:
 _COLUMNS = (
     "seq", "at", "action", "actor", "rule", "path", "fingerprint", "code", "title", "rationale",
     "reason", "diff", "validation", "hash_before", "hash_after", "mode_before", "mode_after",
-    "batch", "undoes", "prev_hash", "entry_hash",
+    "batch", "undoes", "prev_hash", "entry_hash", "mac",
 )
 
 
@@ -150,12 +193,313 @@ def _row_entry(row: sqlite3.Row | Sequence[Any]) -> AuditEntry:
     return AuditEntry(**d)
 
 
+# --- the user's key and the head records outside the database --------------------------------
+
+HEAD_FILE = "audit.head"
+KEY_FILE = "audit.key"
+_ENTRY_DOMAIN = b"kaizen-audit-entry-v1\n"
+_HEAD_DOMAIN = b"kaizen-audit-head-v1\n"
+UNSIGNED = "unsigned"
+
+
+def kaizen_home() -> Path | None:
+    """The user's Kaizen folder (outside every project): the key and the head copies."""
+    env = os.environ.get("KAIZEN_HOME")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    if xdg:
+        return Path(xdg) / "kaizen"
+    try:
+        return Path.home() / ".config" / "kaizen"
+    except RuntimeError:  # no home directory at all
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    secret: bytes | None
+    id: str = ""
+    problem: str = ""
+
+    def sign(self, domain: bytes, text: str) -> str:
+        if self.secret is None:
+            return UNSIGNED
+        return f"{self.id}:{hmac.new(self.secret, domain + text.encode(), hashlib.sha256).hexdigest()}"
+
+    def check(self, domain: bytes, text: str, mac: str) -> str:
+        """"ok", "forged" (our key, wrong MAC), "foreign" (another key) or "unsigned"."""
+        if not mac or mac == UNSIGNED:
+            return "unsigned"
+        key_id, _, _digest = mac.partition(":")
+        if self.secret is None or key_id != self.id:
+            return "foreign"
+        return "ok" if hmac.compare_digest(self.sign(domain, text), mac) else "forged"
+
+
+_keys: dict[str, _Key] = {}
+_keys_lock = threading.Lock()
+
+
+def _key() -> _Key:
+    """The user's HMAC key, created (0600, in a 0700 folder) on first use."""
+    home = kaizen_home()
+    if home is None:
+        return _Key(None, problem="no home folder for Kaizen's key")
+    path = home / KEY_FILE
+    with _keys_lock:
+        cached = _keys.get(str(path))
+        if cached is not None and cached.secret is not None:
+            return cached
+        key = _load_key(path)
+        _keys[str(path)] = key
+        return key
+
+
+def _load_key(path: Path) -> _Key:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            return _load_key(path)  # another process made it first
+        except OSError as exc:
+            return _Key(None, problem=f"cannot create the audit key {path} ({exc.strerror})")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return _load_key(path)
+    except OSError as exc:
+        return _Key(None, problem=f"cannot read the audit key {path} ({exc.strerror})")
+    with os.fdopen(fd, "r", encoding="ascii", errors="replace") as fh:
+        text = fh.read(200).strip()
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        secret = b""
+    if len(secret) < 16:
+        return _Key(None, problem=f"the audit key {path} is damaged")
+    return _Key(secret, hashlib.sha256(secret).hexdigest()[:12])
+
+
+def _project_id(root: Path) -> str:
+    return hashlib.sha256(str(Path(root).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def _head_paths(store: Store) -> list[Path]:
+    paths = [store.path.parent / HEAD_FILE]
+    home = kaizen_home()
+    if home is not None:
+        paths.append(home / "heads" / f"{_project_id(store.root)}.head")
+    return paths
+
+
+@dataclass(frozen=True, slots=True)
+class HeadRecord:
+    """One line of a head file: ``kind seq hash at flag mac``.
+
+    ``e``: an entry was appended (flag 1: by an auto-apply rule); ``p``: the pause switch was
+    set (flag 1) or cleared; ``a``: the user accepted the log as it is, from (seq, hash) on.
+    """
+
+    kind: str
+    seq: int
+    hash: str
+    at: float
+    flag: int
+    mac: str = ""
+
+    def body(self) -> str:
+        return f"{self.kind} {self.seq} {self.hash} {self.at!r} {self.flag}"
+
+
+@dataclass(frozen=True)
+class HeadRecords:
+    """The trusted head records of a project (both copies merged), and what was wrong with them."""
+
+    records: tuple[HeadRecord, ...] = ()
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    signed: bool = False  # any record signed with the user's key
+
+    @property
+    def base(self) -> tuple[int, str]:
+        """(seq, hash) the log was last accepted at (``--acknowledge-reset``); (0, GENESIS)."""
+        acks = [r for r in self.records if r.kind == "a"]
+        if not acks:
+            return 0, GENESIS
+        last = max(acks, key=lambda r: (r.seq, r.at))
+        return last.seq, last.hash
+
+    def entries(self) -> dict[int, str]:
+        """seq -> entry hash of every appended entry after the base."""
+        base = self.base[0]
+        return {r.seq: r.hash for r in self.records if r.kind == "e" and r.seq > base}
+
+    def tip(self) -> tuple[int, str]:
+        """The newest (seq, hash) the records know of: the base or a later entry."""
+        seq, digest = self.base
+        for r in self.records:
+            if r.kind == "e" and r.seq > seq:
+                seq, digest = r.seq, r.hash
+        return seq, digest
+
+
+_parsed: dict[str, tuple[tuple[int, int, str], list[tuple[HeadRecord, str]], list[str]]] = {}
+
+
+def _read_head_file(path: Path, key: _Key) -> tuple[list[tuple[HeadRecord, str]], list[str]]:
+    """[(record, status)], [damaged lines], cached while the file is unchanged."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [], []
+    stamp = (st.st_size, st.st_mtime_ns, key.id)
+    cached = _parsed.get(str(path))
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        return [], [f"{path}: cannot read ({exc.strerror})"]
+    out: list[tuple[HeadRecord, str]] = []
+    damaged: list[str] = []
+    for n, line in enumerate(raw.decode("utf-8", "replace").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split(" ")
+        try:
+            kind, seq, digest, at, flag, mac = parts
+            rec = HeadRecord(kind, int(seq), digest, float(at), int(flag), mac)
+            if kind not in ("e", "p", "a") or rec.seq < 0 or not rec.at == rec.at:
+                raise ValueError(kind)
+        except ValueError:
+            damaged.append(f"{path} line {n} is damaged")
+            continue
+        out.append((rec, key.check(_HEAD_DOMAIN, rec.body(), mac)))
+    _parsed[str(path)] = (stamp, out, damaged)
+    return out, damaged
+
+
+def head_records(store: Store) -> HeadRecords:
+    """Both copies of the project's head records, checked against the user's key and merged."""
+    key = _key()
+    trusted: dict[tuple[str, int, str, int, str], HeadRecord] = {}
+    problems: list[str] = []
+    notes: list[str] = []
+    signed = False
+    for path in _head_paths(store):
+        records, damaged = _read_head_file(path, key)
+        problems += damaged
+        for rec, status in records:
+            if status == "forged":
+                problems.append(f"{path}: a head record does not carry the key's signature (forged or edited)")
+                continue
+            if status == "ok" or (status == "unsigned" and key.secret is None):
+                signed = signed or status == "ok"
+                trusted[(rec.kind, rec.seq, rec.hash, rec.flag, repr(rec.at))] = rec
+            elif status == "foreign":
+                notes.append(f"{path}: records signed with another key are ignored")
+    by_seq: dict[int, str] = {}
+    for rec in trusted.values():
+        if rec.kind == "e":
+            if by_seq.setdefault(rec.seq, rec.hash) != rec.hash:
+                problems.append(f"the head records disagree on entry #{rec.seq} (one copy was rewritten)")
+    ordered = tuple(sorted(trusted.values(), key=lambda r: (r.at, r.kind, r.seq)))
+    return HeadRecords(ordered, tuple(dict.fromkeys(problems)), tuple(dict.fromkeys(notes)), signed)
+
+
+def _write_head(store: Store, records: Sequence[HeadRecord]) -> None:
+    """Append signed records to both head files (best effort: the database already holds them)."""
+    if not records:
+        return
+    key = _key()
+    text = "".join(f"{r.body()} {key.sign(_HEAD_DOMAIN, r.body())}\n" for r in records).encode()
+    for n, path in enumerate(_head_paths(store)):
+        try:
+            if n:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            new = not path.exists()
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                if new and n:
+                    os.write(fd, f"# kaizen audit head records of {Path(store.root).resolve()}\n".encode(
+                        "utf-8", "surrogateescape"))
+                os.write(fd, text)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT, errno.ELOOP):
+                raise StoreError(f"{path}: cannot write the audit head ({exc.strerror})") from None
+
+
+def record_pause(store: Store, paused: bool) -> None:
+    """Mirror the pause switch in the head files (emptying the database does not resume)."""
+    _write_head(store, [HeadRecord("p", 0, "-", time.time(), int(paused))])
+
+
+def mirrored_pause(store: Store) -> bool:
+    """The pause switch as the head records last saw it."""
+    pauses = [r for r in head_records(store).records if r.kind == "p"]
+    return bool(pauses) and bool(max(pauses, key=lambda r: (r.at, r.flag)).flag)
+
+
+def automatic_since(store: Store, since: float) -> int:
+    """Entries auto-apply rules appended after ``since``, as the head records count them."""
+    return sum(1 for r in head_records(store).records if r.kind == "e" and r.flag and r.at > since)
+
+
+def health(store: Store) -> str:
+    """Why automatic changes must wait for the user (empty: they need not), cheaply.
+
+    Compares the newest entry the head records know of with the database and checks the
+    signature of the database's newest entry; :meth:`AuditLog.verify` checks everything.
+    """
+    heads = head_records(store)
+    if heads.problems:
+        return f"the audit log's head records were tampered with: {heads.problems[0]}"
+    try:
+        rows = store.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit ORDER BY seq DESC LIMIT 1")
+    except sqlite3.OperationalError:  # no audit table yet
+        rows = []
+    last = _row_entry(rows[0]) if rows else None
+    known = heads.entries()
+    if known:
+        newest = max(known)
+        have = store.execute("SELECT entry_hash FROM audit WHERE seq=?", (newest,)) if rows else []
+        if not have:
+            return _lost_words(newest, last.seq if last else 0, bool(rows))
+        if have[0][0] != known[newest]:
+            return f"audit entry #{newest} was rewritten (it differs from its head record)"
+    if last is not None and last.seq > heads.base[0]:
+        key = _key()
+        status = key.check(_ENTRY_DOMAIN, last.entry_hash, last.mac)
+        if status == "forged" or (status == "foreign" and key.secret is not None):
+            return f"audit entry #{last.seq} does not carry this user's signature (rewritten or from elsewhere)"
+        if status == "unsigned" and heads.signed:
+            return f"audit entry #{last.seq} is not signed (it was not written by Kaizen)"
+    return ""
+
+
+def _lost_words(newest: int, last: int, any_rows: bool) -> str:
+    if not any_rows:
+        return (f"Kaizen's database was emptied or replaced: its audit log is gone "
+                f"(the head records name entries up to #{newest})")
+    return f"the audit log lost entries: the head records name #{newest}, the database ends at #{last}"
+
+
 class AuditLog:
     """The audit log of one project's store."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         store.ensure_schema("audit", MIGRATIONS)
+        self._trusted: tuple[tuple[Any, ...], set[str]] | None = None
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -169,11 +513,18 @@ class AuditLog:
     def _append(self, db: sqlite3.Connection, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
         row = db.execute("SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (int(row[0]), str(row[1])) if row else (0, GENESIS)
+        # After a lost or rolled-back database the chain goes on from the newest entry the head
+        # records know of, so no sequence number is used twice and the gap stays visible.
+        tip_seq, tip_hash = head_records(self.store).tip()
+        if tip_seq > seq:
+            seq, prev = tip_seq, tip_hash
+        key = _key()
         out: list[AuditEntry] = []
         for e in entries:
             seq += 1
-            chained = _replace(e, seq=seq, prev_hash=prev, entry_hash="")
-            chained = _replace(chained, entry_hash=chained.compute_hash())
+            chained = _replace(e, seq=seq, prev_hash=prev, entry_hash="", mac="")
+            digest = chained.compute_hash()
+            chained = _replace(chained, entry_hash=digest, mac=key.sign(_ENTRY_DOMAIN, digest))
             d = chained.to_dict()
             d["validation"] = json.dumps(d["validation"], sort_keys=True)
             db.execute(
@@ -187,6 +538,10 @@ class AuditLog:
                 "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                 (HEAD_KEY, f"{seq}:{prev}"),
             )
+            records = [HeadRecord("e", e.seq, e.entry_hash, e.at, int(bool(e.rule) or e.actor != "user"))
+                       for e in out]
+            self.store.after_commit(lambda: _write_head(self.store, records))
+        self._trusted = None
         return out
 
     def put_blob(self, data: bytes, db: sqlite3.Connection | None = None) -> str:
@@ -200,11 +555,48 @@ class AuditLog:
         return digest
 
     def blob(self, digest: str) -> bytes | None:
+        """Saved content for undo: only content that a verified entry names, and whose hash
+        matches (a swapped or forged blob is never handed out).
+
+        Raises:
+            AuditError: the log does not verify, or no verified entry names ``digest``.
+        """
+        trusted = self._trusted_digests()
+        if digest not in trusted:
+            raise AuditError(
+                "the saved content is not named by a verified audit entry (it predates an "
+                "acknowledged reset, or the log was tampered with); `kaizen audit PATH --verify` says more"
+            )
         rows = self.store.execute("SELECT data FROM audit_blobs WHERE hash=?", (digest,))
         if not rows:
             return None
-        data = zlib.decompress(rows[0][0])
+        try:
+            data = zlib.decompress(rows[0][0])
+        except (zlib.error, TypeError):
+            return None
         return data if hashlib.sha256(data).hexdigest() == digest else None
+
+    def _trusted_digests(self) -> set[str]:
+        stamp = self._stamp()
+        if self._trusted is None or self._trusted[0] != stamp:
+            result = self.verify()
+            if not result.ok:
+                raise AuditError(f"undo refused: {result.message()}")
+            base = head_records(self.store).base[0]
+            digests = {d for e in self.entries() if e.seq > base for d in (e.hash_before, e.hash_after)}
+            self._trusted = (stamp, digests)
+        return self._trusted[1]
+
+    def _stamp(self) -> tuple[Any, ...]:
+        rows = self.store.execute("SELECT COUNT(*), MAX(seq), MAX(entry_hash) FROM audit")
+        files = []
+        for path in _head_paths(self.store):
+            try:
+                st = os.stat(path)
+                files.append((st.st_size, st.st_mtime_ns))
+            except OSError:
+                files.append(None)
+        return (tuple(rows[0]), tuple(files))
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -228,37 +620,102 @@ class AuditLog:
     # --- verification -------------------------------------------------------------------------
 
     def verify(self) -> VerifyResult:
-        """Check the whole chain; names the first entry that was edited, deleted or moved."""
-        prev = GENESIS
-        expected_seq = 1
-        entries = self.entries()
+        """Check the whole chain, the signatures and the head records kept outside the database.
+
+        Names the first entry that was edited, deleted, moved or re-signed, and says when the
+        database lost entries that the head records name (emptied, replaced, rolled back).
+        """
+        heads = head_records(self.store)
+        key = _key()
+        base_seq, base_hash = heads.base
+        every = self.entries()
+        entries = [e for e in every if e.seq > base_seq]
+        notes: list[str] = list(heads.notes)
+        if base_seq:
+            notes.append(f"entries up to #{base_seq} were accepted as they were by an acknowledged reset")
+        n = len(entries)
+
+        def fail(seq: int | None, problem: str, *, ack: bool = True) -> VerifyResult:
+            return VerifyResult(False, n, seq, problem, ack, tuple(notes))
+
+        if heads.problems:
+            return fail(None, heads.problems[0])
+        known = heads.entries()
+        by_seq = {e.seq: e for e in entries}
+        missing = sorted(s for s in known if s not in by_seq)
+        if missing:
+            have = max(by_seq) if by_seq else (max((e.seq for e in every), default=0))
+            if not every:
+                return fail(missing[0], _lost_words(max(known), 0, False) + f" ({len(missing)} entries lost)")
+            span = f"#{missing[0]}" + (f"-#{missing[-1]}" if len(missing) > 1 else "")
+            what = f"entr{'y' if len(missing) == 1 else 'ies'} {span} {'is' if len(missing) == 1 else 'are'} missing"
+            if missing[0] > have:
+                what = "the newest " + what
+            return fail(missing[0], f"{what}: the head records name {'it' if len(missing) == 1 else 'them'}, "
+                        f"the database does not (it ends at #{have}: truncated, rolled back or replaced)")
+        prev, expected = base_hash, base_seq + 1
+        unsigned = 0
         for e in entries:
-            if e.seq != expected_seq:
-                return VerifyResult(
-                    False, len(entries), e.seq,
-                    f"sequence jumps from #{expected_seq - 1} to #{e.seq} (entry deleted or reordered)",
-                )
+            if e.seq != expected:
+                return fail(e.seq, f"sequence jumps from #{expected - 1} to #{e.seq} (entry deleted or reordered)")
             if e.prev_hash != prev:
-                return VerifyResult(
-                    False, len(entries), e.seq,
-                    "does not follow the previous entry (an entry before it was deleted, edited or reordered)",
-                )
+                return fail(e.seq, "does not follow the previous entry (an entry before it was deleted, "
+                            "edited or reordered)")
             if e.compute_hash() != e.entry_hash:
-                return VerifyResult(False, len(entries), e.seq, "content was edited after it was logged")
+                return fail(e.seq, "content was edited after it was logged")
+            if e.seq in known and known[e.seq] != e.entry_hash:
+                return fail(e.seq, "differs from its head record (the entry was rewritten and the chain recomputed)")
+            status = key.check(_ENTRY_DOMAIN, e.entry_hash, e.mac)
+            if status == "forged":
+                return fail(e.seq, "its signature does not match (the entry was rewritten and the chain recomputed)")
+            if status == "foreign" and key.secret is not None:
+                return fail(e.seq, f"signed with another key ({e.mac.partition(':')[0]}), not this user's: "
+                            "written elsewhere, or forged")
+            if status == "unsigned":
+                if heads.signed and key.secret is not None:
+                    return fail(e.seq, "is not signed, but this log is (the entry was not written by Kaizen)")
+                unsigned += 1
             prev = e.entry_hash
-            expected_seq += 1
-        head = self.store.get_meta(HEAD_KEY)
-        last = f"{entries[-1].seq}:{entries[-1].entry_hash}" if entries else None
-        if head != last:
-            if head is None:
-                return VerifyResult(False, len(entries), entries[0].seq if entries else None,
-                                    "the log's head record is missing")
-            seq_s = head.partition(":")[0]
-            return VerifyResult(
-                False, len(entries), int(seq_s) if seq_s.isdigit() else None,
-                f"the newest entry (head {seq_s}) is missing or was replaced",
-            )
-        return VerifyResult(True, len(entries))
+            expected += 1
+        if not heads.records and not base_seq:
+            # A log from before head records: only the head kept in the database itself.
+            head = self.store.get_meta(HEAD_KEY)
+            last = f"{entries[-1].seq}:{entries[-1].entry_hash}" if entries else None
+            if head != last:
+                if head is None:
+                    return fail(entries[0].seq if entries else None, "the log's head record is missing")
+                seq_s = head.partition(":")[0]
+                return fail(int(seq_s) if seq_s.isdigit() else None,
+                            f"the newest entry (head {seq_s}) is missing or was replaced")
+        if unsigned:
+            why = key.problem or "written before Kaizen signed its log"
+            notes.append(f"{unsigned} entr{'y is' if unsigned == 1 else 'ies are'} not signed ({why})")
+        elif key.secret is None and entries:
+            notes.append(f"signatures not checked ({key.problem})")
+        return VerifyResult(True, n, notes=tuple(notes))
+
+    def acknowledge(self) -> tuple[int, str]:
+        """Accept the log as it is now (lost entries, a broken chain, a reset database): later
+        entries are verified from here on. Returns the (seq, hash) accepted."""
+        heads = head_records(self.store)
+        last = self.store.execute("SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1")
+        seq, digest = (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
+        tip_seq, tip_hash = heads.tip()
+        if tip_seq > seq:
+            seq, digest = tip_seq, tip_hash
+        # A head file with forged or damaged lines is set aside (kept for whoever investigates);
+        # the records in the other copy still count.
+        key = _key()
+        for path in _head_paths(self.store):
+            records, damaged = _read_head_file(path, key)
+            if damaged or any(status == "forged" for _rec, status in records):
+                try:
+                    path.rename(path.with_name(f"{path.name}.rejected-{int(time.time())}"))
+                except OSError as exc:
+                    raise AuditError(f"{path}: cannot set the tampered head file aside ({exc.strerror})") from None
+        _write_head(self.store, [HeadRecord("a", seq, digest, time.time(), 0)])
+        self._trusted = None
+        return seq, digest
 
 
 def _replace(e: AuditEntry, **kw: Any) -> AuditEntry:

@@ -1,4 +1,12 @@
-"""``kaizen audit PATH [--verify] [--export json|md] [-o FILE]``: the log of every change."""
+"""``kaizen audit PATH [--verify] [--export json|md] [-o FILE] [--acknowledge-reset]``: the log
+of every change.
+
+``--verify`` checks the hash chain, each entry's signature (the user's key) and the head
+records kept outside the database; it exits 1 and explains when any of them fails.
+``--acknowledge-reset`` is the user saying "I know": it accepts the log as it is now (lost
+entries, an emptied or replaced database, a broken chain), so that automatic changes may run
+again; entries up to that point can no longer be undone by Kaizen.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from analysis.store import Store
-from suggestions.audit import AuditLog, export_json, export_markdown
+from suggestions.audit import AuditLog, export_json, export_markdown, health
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.patcher import finish_interrupted
 
@@ -21,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verify", action="store_true", help="check the hash chain; exit 1 when it breaks")
     parser.add_argument("--export", choices=("json", "md"), help="write the whole log as JSON or Markdown")
     parser.add_argument("-o", "--output", metavar="FILE", help="where to write the export (default: stdout)")
+    parser.add_argument(
+        "--acknowledge-reset", action="store_true",
+        help="accept the log as it is now (lost entries, an emptied or replaced database, a broken "
+        "chain) so that automatic changes run again; what came before can no longer be undone")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         for note in finish_interrupted(root, store):
             print(f"kaizen: {note}", file=sys.stderr)
         log = AuditLog(store)
+        if args.acknowledge_reset:
+            return _acknowledge(args, log)
         if args.export:
             text = export_json(log) if args.export == "json" else export_markdown(log)
             if args.output:
@@ -50,6 +64,28 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{e.id:>5} {when} {what:<10} {e.code:<7} {e.path}  {e.title}  [{who}]{mark}")
         if result is not None:
             print(result.message(), file=sys.stderr if not args.verify else sys.stdout)
+            if not result.ok:
+                print(f"kaizen: automatic changes are refused until this is resolved. If you know why "
+                      f"(you deleted or restored .kaizen/, for example), `kaizen audit {args.path} "
+                      "--acknowledge-reset` accepts the log as it is now; otherwise look for who changed "
+                      ".kaizen/", file=sys.stderr)
             if args.verify and not result.ok:
                 return 1
+    return 0
+
+
+def _acknowledge(args: argparse.Namespace, log: AuditLog) -> int:
+    before = log.verify()
+    problem = health(log.store)
+    if before.ok and not problem:
+        print("audit log verified: nothing to acknowledge")
+        return 0
+    print(f"acknowledged: {problem or before.problem}", file=sys.stderr)
+    seq, _digest = log.acknowledge()
+    after = log.verify()
+    print(f"the audit log is accepted as it is at #{seq}; later entries are verified from there, "
+          "and earlier ones can no longer be undone by Kaizen")
+    if not after.ok:  # e.g. a forged head record: acknowledging cannot make that go away
+        print(after.message())
+        return 1
     return 0

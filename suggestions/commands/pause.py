@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from analysis.store import Store
 from suggestions.commands import add_path, project_root
@@ -19,8 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     with Store(root) as store:
-        was = pause_state(store).paused
+        was = pause_state(store)
         pause(store, actor="user")
-    print("automatic changes were already paused" if was else
+    if was.reason:
+        print(f"kaizen: {was.reason}", file=sys.stderr)
+    print("automatic changes were already paused" if was.paused and not was.reason else
           f"automatic changes paused in {root}; `kaizen resume {args.path}` lets them run again")
     return 0

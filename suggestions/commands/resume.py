@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from analysis.store import Store
 from suggestions.commands import add_path, project_root
@@ -19,7 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     with Store(root) as store:
-        was = pause_state(store).paused
+        was = pause_state(store)
         resume(store, actor="user")
-    print(f"automatic changes resumed in {root}" if was else "automatic changes were not paused")
+        now = pause_state(store)
+    if now.paused:  # the audit log stops them, not the switch
+        print(f"kaizen: the pause switch is off, but automatic changes are still refused: {now.reason}",
+              file=sys.stderr)
+        return 0
+    print(f"automatic changes resumed in {root}" if was.paused else "automatic changes were not paused")
     return 0
