@@ -103,6 +103,7 @@ class PauseState:
     paused: bool
     at: float | None = None
     actor: str = ""
+    reason: str = ""  # set when the audit log stops automatic changes (see audit.health)
 
 
 def _ensure(store: Store) -> None:
@@ -111,11 +112,18 @@ def _ensure(store: Store) -> None:
 
 def pause_state(store: Store) -> PauseState:
     """Whether automatic changes are paused, since when and by whom."""
+    from suggestions import audit
+
     _ensure(store)
     rows = store.execute("SELECT value, at, actor FROM policy_state WHERE key='paused'")
-    if not rows:
-        return PauseState(False)
-    return PauseState(rows[0][0] == "1", float(rows[0][1]), str(rows[0][2]))
+    state = PauseState(rows[0][0] == "1", float(rows[0][1]), str(rows[0][2])) if rows else PauseState(False)
+    if not state.paused and audit.mirrored_pause(store):  # the database lost the switch: the file holds it
+        state = PauseState(True, state.at, state.actor or "user")
+    problem = audit.health(store)
+    if problem:
+        return PauseState(True, state.at, state.actor, f"{problem}; nothing applies automatically until "
+                          "`kaizen audit PATH --verify` is read and `--acknowledge-reset` accepts it")
+    return state
 
 
 def is_paused(store: Store) -> bool:
@@ -129,6 +137,9 @@ def _set_paused(store: Store, paused: bool, actor: str) -> None:
         "ON CONFLICT(key) DO UPDATE SET value=excluded.value, at=excluded.at, actor=excluded.actor",
         ("1" if paused else "0", time.time(), actor),
     )
+    from suggestions.audit import record_pause
+
+    record_pause(store, paused)
 
 
 def pause(store: Store, actor: str = "user") -> None:
@@ -366,8 +377,12 @@ class Policy:
         self._files.clear()
 
     def applied_last_hour(self) -> int:
-        rows = self.store.execute("SELECT COUNT(*) FROM policy_applies WHERE at > ?", (self.clock() - HOUR,))
-        return int(rows[0][0])
+        from suggestions.audit import automatic_since
+
+        since = self.clock() - HOUR
+        rows = self.store.execute("SELECT COUNT(*) FROM policy_applies WHERE at > ?", (since,))
+        # The head records outside the database count too: emptying it does not reset the limit.
+        return max(int(rows[0][0]), automatic_since(self.store, since))
 
     def _written_by_kaizen(self, rel: str, current_hash: str) -> bool:
         """Whether the file's content is what Kaizen itself last wrote (not the user typing)."""
@@ -410,8 +425,9 @@ class Policy:
         if not self.rules:
             return Verdict(False, "", ("no [[policy.rules]] are configured",))
         guards: list[str] = []
-        if is_paused(self.store):
-            guards.append("automatic changes are paused (kaizen resume)")
+        paused = pause_state(self.store)
+        if paused.paused:
+            guards.append(paused.reason or "automatic changes are paused (kaizen resume)")
         if s.patch is None or not s.patch.edits or s.applicability is Applicability.DISPLAY_ONLY:
             return Verdict(False, "", (*guards, "advice only: there is no fix to apply"))
         guards += self._never_path(s.path)
@@ -498,10 +514,12 @@ class Policy:
 
         Returns the slot's id, or None when the limit is reached.
         """
+        from suggestions.audit import automatic_since
+
         now = self.clock()
         with self.store.transaction() as db:
             (count,) = db.execute("SELECT COUNT(*) FROM policy_applies WHERE at > ?", (now - HOUR,)).fetchone()
-            if count >= self.rate_limit:
+            if max(count, automatic_since(self.store, now - HOUR)) >= self.rate_limit:
                 return None
             cur = db.execute(
                 "INSERT INTO policy_applies(at, fingerprint, rule, path) VALUES(?,?,?,?)",
