@@ -585,3 +585,22 @@ def test_hotspots_mark_estimated_times(qtbot) -> None:
     shown = {view.table.topLevelItem(i).text(0): view.table.topLevelItem(i) for i in range(2)}
     assert shown["hot"].text(4) == "~200.0 ms" and shown["hot"].toolTip(4)
     assert shown["cold"].text(4) == "1.0 ms" and not shown["cold"].toolTip(4)
+
+
+def test_first_look_shows_a_diff_and_keeps_the_automatic_change_in_view(window: MainWindow, qtbot) -> None:
+    w = window
+    first = rows(w)[0]
+    assert first.patch is None  # the demo's top suggestion is advice: an empty diff pane ...
+    shown = w.current_suggestion()
+    assert shown is not None and shown.patch is not None and shown.patch.edits  # ... so not it
+    assert shown.fingerprint == next(s for s in rows(w) if s.patch is not None).fingerprint
+    # Once the user picks a row, the window no longer picks for them.
+    assert w.select_fingerprint(first.fingerprint)
+    with qtbot.waitSignal(w.session.refreshed, timeout=WAIT):
+        w.session.refresh()
+    assert w.current_suggestion().fingerprint == first.fingerprint
+    # An automatic change stays in view (with Undo) until it is closed or undone.
+    w._auto_applied(shown)
+    assert w.toast.isVisible() and w.toast.action.text() == "Undo" and not w.toast._timer.isActive()
+    w.toast.close_btn.click()
+    assert not w.toast.isVisible()

@@ -155,6 +155,7 @@ class Toast(QFrame):
         self.hide()
 
     def notify(self, text: str, action: str = "", callback: Any = None, seconds: float = 10.0) -> None:
+        """Show ``text`` (with a button for ``action``) for ``seconds``; 0: until closed."""
         self.label.setText(text)
         self._callback = callback
         self.action.setVisible(bool(action))
@@ -165,7 +166,10 @@ class Toast(QFrame):
         self.reposition()
         self.show()
         self.raise_()
-        self._timer.start(int(seconds * 1000))
+        if seconds > 0:
+            self._timer.start(int(seconds * 1000))
+        else:
+            self._timer.stop()
 
     def reposition(self) -> None:
         p = self.parentWidget()
@@ -197,6 +201,12 @@ class MainWindow(QMainWindow):
         self.proxy.setSourceModel(self.model)
         self.model.ranks_changed.connect(self._repaint_list)
         self._pending_added: list[Suggestion] = []
+        # Until the user picks a row, the window picks the best first impression (_first_pick).
+        self._first_look = True
+        self._picking = False
+        self._picked = ""
+        self._validate_first = 0  # first picks left to validate (the demo's first look)
+        self._validated_first: set[str] = set()
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(0)
         self._drain_timer.timeout.connect(self._drain_added)
@@ -546,6 +556,13 @@ class MainWindow(QMainWindow):
         self.project_btn.setToolTip(str(root))
         self._pending_added = []
         self._drain_timer.stop()
+        self._first_look, self._picked = True, ""
+        from ui.app import user_data_dir
+
+        # The bundled demo is the newcomer's first look: its best fix is validated at once.
+        # (a few times: auto-apply may take the first pick away, as it does the demo's KZ501).
+        self._validate_first = 3 if root == (user_data_dir() / "demo").resolve() else 0
+        self._validated_first = set()
         self._build_tree([])
         self.hotspots.set_session(s)
         self.rules.set_session(s)
@@ -677,8 +694,41 @@ class MainWindow(QMainWindow):
         current = self.current_suggestion()
         if current is not None and any(s.fingerprint == current.fingerprint for s in updated):
             self._show_suggestion(current)
-        elif current is None and self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
-            self.select_row(0)  # something useful in the diff pane from the start
+        if self._first_look:
+            self._first_pick()
+
+    FIRST_LOOK_ROWS = 200  # rows looked at for the first pick (a big list is long to walk)
+
+    def _first_pick(self) -> None:
+        """Select what makes the best first impression, until the user selects something:
+        the top suggestion whose diff passed validation, else the top one with a diff not
+        validated yet, else the top one with a diff, else the top one. On the demo, that diff is validated at once."""
+        best, best_kind = -1, 4
+        for r in range(min(self.proxy.rowCount(), self.FIRST_LOOK_ROWS)):
+            sug = self.proxy.index(r, 0).data(m.SUGGESTION_ROLE)
+            status = sug.validation.status.value
+            has_diff = sug.patch is not None and bool(sug.patch.edits)
+            kind = (0 if status == "passed" else 1 if status == "pending" else 2) if has_diff else 3
+            if kind < best_kind:
+                best, best_kind = r, kind
+                if kind == 0:
+                    break
+        if best < 0:
+            return
+        chosen = self.proxy.index(best, 0).data(m.SUGGESTION_ROLE)
+        current = self.current_suggestion()
+        if current is None or current.fingerprint != chosen.fingerprint:
+            self._picking = True
+            try:
+                self.select_row(best)
+            finally:
+                self._picking = False
+            self._picked = chosen.fingerprint
+        if (self._validate_first and best_kind == 1 and self.session is not None
+                and not chosen.validation.done and chosen.fingerprint not in self._validated_first):
+            self._validate_first -= 1
+            self._validated_first.add(chosen.fingerprint)
+            self.session.revalidate([chosen])
 
     def _filter(self, **kw: Any) -> None:
         selected = self.current_suggestion()
@@ -719,6 +769,8 @@ class MainWindow(QMainWindow):
         return sel[0] if sel else None
 
     def select_row(self, row: int) -> None:
+        if not self._picking:
+            self._first_look = False  # the user (or a test) chose: the window stops choosing
         if not 0 <= row < self.proxy.rowCount():
             return
         idx = self.proxy.index(row, 0)
@@ -727,6 +779,7 @@ class MainWindow(QMainWindow):
         self.table.scrollTo(idx)
 
     def select_fingerprint(self, fingerprint: str) -> bool:
+        self._first_look = False
         row = self.model.row_of(fingerprint)
         if row < 0:
             return False
@@ -751,6 +804,8 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self, *_: Any) -> None:
         s = self.current_suggestion()
+        if s is not None and not self._picking and s.fingerprint != self._picked:
+            self._first_look = False  # a click or an arrow key
         if s is None:
             self.diff.clear()
             self.details.clear()
@@ -978,8 +1033,9 @@ class MainWindow(QMainWindow):
             self._pause_toggled(paused)
 
     def _auto_applied(self, s: Suggestion) -> None:
+        # A change nobody asked for just now stays in view until it is seen: closed or undone.
         self.toast.notify(f"Applied automatically: {s.title} ({s.path}:{s.line})", "Undo",
-                          lambda fp=s.fingerprint: self._undo(fp))
+                          lambda fp=s.fingerprint: self._undo(fp), seconds=0)
 
     def _applied(self, items: list[Suggestion]) -> None:
         if items:
