@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from analysis.config import Config, load_config
-from analysis.store import Store
+from analysis.store import Store, StoreError
 from suggestions.commands import add_path, project_root
 from suggestions.model import Source, Suggestion
 from suggestions.report import to_json, to_sarif, to_text
@@ -90,6 +90,18 @@ def _warm(root: Path, jobs: int | None) -> ScanResult:
         service.close()
 
 
+def _scan_stored(root: Path, config: Config, jobs: int | None, *, warm_ok: bool) -> ScanResult:
+    signature = analysis_signature(config)
+    with Store(root) as store:
+        stored = store.get_meta(SIGNATURE_KEY)
+    # Warm when a complete scan with these very rules and settings is stored, and they
+    # come from the settings file (the service reads that, not --select/--ignore).
+    if stored == signature and warm_ok:
+        return _warm(root, jobs)
+    with Store(root) as store, store.bulk_load():
+        return _scan_into(store, root, config, jobs, signature)
+
+
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     config = load_config(root)
@@ -99,19 +111,17 @@ def run(args: argparse.Namespace) -> int:
     if args.ignore:
         top["ignore"] = [*top["ignore"], *(c.strip() for c in args.ignore.split(",") if c.strip())]
     jobs = args.jobs or None
-    if args.no_store:
+    result = None
+    if not args.no_store:
+        try:
+            result = _scan_stored(root, config, jobs, warm_ok=not (args.select or args.ignore))
+        except StoreError as exc:
+            if not exc.readonly:
+                raise
+            # A read-only project can still be scanned; only the state is not kept.
+            print(f"kaizen: {exc}; scanning without saving the results", file=sys.stderr)
+    if result is None:
         result = scan_project(root, config, jobs=jobs)
-    else:
-        signature = analysis_signature(config)
-        with Store(root) as store:
-            stored = store.get_meta(SIGNATURE_KEY)
-        # Warm when a complete scan with these very rules and settings is stored, and they
-        # come from the settings file (the service reads that, not --select/--ignore).
-        if stored == signature and not (args.select or args.ignore):
-            result = _warm(root, jobs)
-        else:
-            with Store(root) as store, store.bulk_load():
-                result = _scan_into(store, root, config, jobs, signature)
     suggestions = result.suggestions
     if args.format == "json":
         print(to_json(suggestions))

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from suggestions.audit import AuditEntry
-from tests.security.conftest import apply_changes, empty_database, kaizen
+from tests.security.audit_support import apply_changes, empty_database, home, kaizen, logged  # noqa: F401 (fixtures)
 
 
 def _db(root: Path) -> sqlite3.Connection:
