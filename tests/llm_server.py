@@ -254,12 +254,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ScriptedServer:
-    """A ThreadingHTTPServer on 127.0.0.1 at a random port, answering from a script."""
+    """A ThreadingHTTPServer on 127.0.0.1 at a random port, answering from a script.
 
-    def __init__(self) -> None:
+    ``bind`` and ``host`` put it elsewhere: see :func:`non_loopback_host`.
+    """
+
+    def __init__(self, bind: str = "127.0.0.1", host: str | None = None) -> None:
+        self.host = host
         self.state = _State()
         handler = type("Handler", (_Handler,), {"state": self.state})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = ThreadingHTTPServer((bind, 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="llm-server",
                                        daemon=True)
@@ -267,7 +271,7 @@ class ScriptedServer:
     @property
     def base_url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"http://{self.host or host!s}:{port}/v1"
 
     @property
     def requests(self) -> list[Recorded]:
@@ -312,6 +316,34 @@ class ScriptedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def non_loopback_host() -> tuple[str, str] | None:
+    """(address to bind, host for the URL) of a server on this machine that Kaizen cannot tell
+    from a remote one: the machine's own name (Kaizen does not resolve names to decide what is
+    loopback), else the address of a non-loopback interface. ``None`` when there is neither."""
+    import socket
+
+    name = socket.gethostname()
+    try:
+        addr = socket.gethostbyname(name)
+    except OSError:
+        addr = ""
+    low = name.lower()
+    if addr and low != "localhost" and not low.endswith(".localhost"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind((addr, 0))
+            return addr, name
+        except OSError:
+            pass
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the route's address
+            ip = str(udp.getsockname()[0])
+    except OSError:
+        return None
+    return (ip, ip) if ip and not ip.startswith("127.") else None
 
 
 if __name__ == "__main__":  # a manual playground: python tests/llm_server.py "reply text"

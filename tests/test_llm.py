@@ -99,6 +99,7 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 @pytest.fixture(autouse=True)
 def memory_keyring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))  # the trust store
+    monkeypatch.delenv("KAIZEN_HOME", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("KAIZEN_LLM_MODEL", raising=False)

@@ -88,6 +88,7 @@ def make(root: Path, base_url: str) -> Path:
 def kaizen(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "KAIZEN_LLM"))}
     env["XDG_CONFIG_HOME"] = str(Path(args[1]).parent / "user-config")  # the trust store: never the real one
+    env.pop("KAIZEN_HOME", None)
     env.update(env_extra or {})
     env.pop("PYTHONPATH", None)
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,

@@ -526,6 +526,11 @@ class Session(QObject):
             from suggestions.validation import Validator
 
             engine = LLMEngine(self.root, self.config, self.store)
+            if engine.endpoint is None and engine.confirmation is not None:
+                from ui.endpoint_trust import TrustNeeded
+
+                engine.close()
+                return TrustNeeded(engine.confirmation)  # the GUI thread asks the user
             ok, why = engine.available()
             if not ok:
                 raise RuntimeError(why)
@@ -545,6 +550,14 @@ class Session(QObject):
                 validator.close()
 
         def done(result: Any) -> None:
+            from ui import endpoint_trust
+
+            if isinstance(result, endpoint_trust.TrustNeeded):
+                if endpoint_trust.confirm(result.confirmation):
+                    self.ask_llm()
+                else:
+                    self.message.emit(f"The LLM was not asked: {result.confirmation.origin} is not trusted")
+                return
             n = len(result or [])
             passed = sum(1 for s in result or [] if s.validation.status.value == "passed")
             self.message.emit(f"The LLM proposed {n} change{'s' if n != 1 else ''}; {passed} passed validation")

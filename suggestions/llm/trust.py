@@ -11,8 +11,9 @@ there is the project's choice, not the user's. The rule (see ``docs/llm.md``):
 - an endpoint the project chose that gets no key is called only on loopback.
 
 Confirmations are keyed by the resolved project root and the endpoint's origin
-(``scheme://host:port``) and stored in ``$XDG_CONFIG_HOME/kaizen/trusted-endpoints.json``
-(``~/.config/kaizen`` when unset), never in the project.
+(``scheme://host:port``) and stored in ``trusted-endpoints.json`` in the user's Kaizen folder
+(``$KAIZEN_HOME``, else ``$XDG_CONFIG_HOME/kaizen``, else ``~/.config/kaizen``), never in the
+project.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -34,6 +36,7 @@ log = logging.getLogger("kaizen.llm")
 
 OPENAI_ORIGIN = "https://api.openai.com:443"
 TRUST_FLAG = "--trust-endpoint"
+TRUST_FILE = "trusted-endpoints.json"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST = re.compile(r"[a-z0-9._-]+|[0-9a-f:.]+")  # a DNS name or an IP address (IDN as punycode)
 
@@ -64,11 +67,20 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def trust_path(environ: dict[str, str] | None = None) -> Path:
+def trust_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's Kaizen folder (as the audit log finds it: ``$KAIZEN_HOME``, else
+    ``$XDG_CONFIG_HOME/kaizen``, else ``~/.config/kaizen``) / ``trusted-endpoints.json``."""
     env = os.environ if environ is None else environ
+    home = env.get("KAIZEN_HOME", "").strip()
+    if home:
+        return Path(home) / TRUST_FILE
     base = env.get("XDG_CONFIG_HOME", "").strip()
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
-    return root / "kaizen" / "trusted-endpoints.json"
+    if base and Path(base).is_absolute():
+        return Path(base) / "kaizen" / TRUST_FILE
+    try:
+        return Path.home() / ".config" / "kaizen" / TRUST_FILE
+    except RuntimeError:  # no home directory: a path that cannot exist, so nothing is trusted
+        return Path("/nonexistent/kaizen") / TRUST_FILE
 
 
 def _project_key(project: Path | str) -> str:
