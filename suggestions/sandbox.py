@@ -72,8 +72,14 @@ class TreeWalker:
     verdict is reused until a ``.gitignore`` in that folder or above it changes.
     """
 
-    def __init__(self, root: Path, extra_ignores: Iterable[str] = (), *, gitignore: bool = True) -> None:
+    def __init__(self, root: Path, extra_ignores: Iterable[str] = (), *, gitignore: bool = True,
+                 report_outside_links: bool = False) -> None:
         self.root = Path(root)
+        self._real_root = os.path.realpath(self.root)
+        # A symbolic link that leads out of the tree is never followed (a link to / would walk
+        # the whole filesystem, a link to ~/.ssh would copy keys into the sandbox). The
+        # sandbox's own walk reports such links (as files) so that a sync removes them.
+        self.report_outside_links = report_outside_links
         self.matcher = IgnoreMatcher(self.root, extra_ignores)
         # Without git's ignores: only the built-in ones (caches, .git, .venv...). The sandbox's
         # own walk uses this: a file the project now ignores must leave the copy too.
@@ -84,6 +90,10 @@ class TreeWalker:
 
     def files(self) -> Iterator[tuple[str, os.stat_result]]:
         yield from self._walk("", False, set())
+
+    def _leads_inside(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return real == self._real_root or real.startswith(self._real_root.rstrip("/") + "/")
 
     def _ignored(self, rel: str, name: str, is_dir: bool) -> bool:
         if self.gitignore:
@@ -117,6 +127,10 @@ class TreeWalker:
                 continue
             try:
                 is_dir = e.is_dir()
+                if e.is_symlink() and not self._leads_inside(e.path):
+                    if self.report_outside_links:
+                        yield rel, e.stat(follow_symlinks=False)
+                    continue
             except OSError:
                 continue
             vkey = rel + "/" if is_dir else rel
@@ -160,7 +174,8 @@ class Sandbox:
         self._active: dict[str, bytes] = {}  # files patched right now: rel -> patched bytes
         self._state: str | None = None
         self._project_walker = TreeWalker(self.root, self.extra_ignores)
-        self._sandbox_walker = TreeWalker(self.path, self.extra_ignores, gitignore=False)
+        self._sandbox_walker = TreeWalker(self.path, self.extra_ignores, gitignore=False,
+                                          report_outside_links=True)
         self.last_sync: SyncStats | None = None
 
     # --- locking across processes ------------------------------------------------------------
@@ -254,16 +269,17 @@ class Sandbox:
                 # Touched but identical: remember the new stat, and keep the copy's mtime in
                 # step so the next sync is a cheap stat comparison again.
                 with contextlib.suppress(OSError):
-                    os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
+                    os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
                 self._manifest[rel] = [st.st_size, st.st_mtime_ns, digest]
                 unchanged += 1
                 continue
+            _safe_dirs(self.path, dst)
             _copy(src, dst)
             self._manifest[rel] = [st.st_size, st.st_mtime_ns, digest]
             copied += 1
         # Files the project no longer has, or that a test run created in the sandbox.
         for rel in present:
-            if rel not in current and rel not in self._active:
+            if rel not in current and rel not in self._active and _parent_inside(self.path, self.path / rel):
                 with contextlib.suppress(OSError):
                     os.unlink(self.path / rel)
                 removed += 1
@@ -276,7 +292,10 @@ class Sandbox:
             except OSError:
                 same = False
             if not same:
-                dst.parent.mkdir(parents=True, exist_ok=True)
+                _safe_dirs(self.path, dst)
+                with contextlib.suppress(OSError):
+                    if dst.is_symlink():
+                        dst.unlink()
                 dst.write_bytes(data)
                 _drop_bytecode(dst)
                 copied += 1
@@ -299,7 +318,7 @@ class Sandbox:
                     saved[rel] = (dst.read_bytes(), dst.stat())
                 except FileNotFoundError:
                     saved[rel] = (None, None)
-                dst.parent.mkdir(parents=True, exist_ok=True)
+                _safe_dirs(self.path, dst)
                 dst.write_bytes(data)
                 _drop_bytecode(dst)
                 self._active[rel] = data
@@ -309,9 +328,15 @@ class Sandbox:
                 self._active.pop(rel, None)
                 dst = self.path / rel
                 if old is None:
-                    with contextlib.suppress(OSError):
-                        dst.unlink()
+                    if _parent_inside(self.path, dst):
+                        with contextlib.suppress(OSError):
+                            dst.unlink()
                 else:
+                    # A test run may have put a link where the file was: never write through it.
+                    _safe_dirs(self.path, dst)
+                    with contextlib.suppress(OSError):
+                        if dst.is_symlink():
+                            dst.unlink()
                     dst.write_bytes(old)
                     if st is not None:
                         os.chmod(dst, stat.S_IMODE(st.st_mode))
@@ -324,6 +349,23 @@ def _same_stat(st: os.stat_result | None, entry: list[object] | None) -> bool:
     if entry is None or st is None:
         return False
     return st.st_size == entry[0] and st.st_mtime_ns == entry[1]
+
+
+def _parent_inside(root: Path, path: Path) -> bool:
+    """Whether ``path``'s folder really is inside ``root`` (no link on the way leads out)."""
+    real, base = os.path.realpath(path.parent), os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip("/") + "/")
+
+
+def _safe_dirs(root: Path, dst: Path) -> None:
+    """Make ``dst``'s folders under ``root`` real folders: a symbolic link or a file a test run
+    put in their place is removed, so that a write never lands outside the sandbox."""
+    cur = Path(root)
+    for part in dst.relative_to(root).parts[:-1]:
+        cur = cur / part
+        if cur.is_symlink() or (cur.exists() and not cur.is_dir()):
+            cur.unlink()
+        cur.mkdir(exist_ok=True)
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -350,7 +392,7 @@ def _drop_bytecode(path: Path) -> None:
     if path.suffix != ".py":
         return
     cache = path.parent / "__pycache__"
-    if not cache.is_dir():
+    if cache.is_symlink() or not cache.is_dir():
         return
     for pyc in cache.glob(f"{path.stem}.*.pyc"):
         with contextlib.suppress(OSError):
