@@ -472,3 +472,77 @@ def test_test_command_uses_the_projects_own_interpreter(proj: Path, tmp_path: Pa
     assert v.validation.status is ValidationStatus.PASSED, v.validation.log
     assert marker.read_text().strip() == "yes"
     assert not (store.root / ".kaizen" / "sandbox" / "0" / ".venv").exists()  # never copied
+
+
+# --- outcomes from a machine channel (issue 22) ------------------------------------------------
+
+# Project settings that restyle pytest's terminal output; the outcomes must not change.
+STYLES = {
+    "color": ('[tool.pytest.ini_options]\naddopts = "--color=yes"\n', {}),
+    "no-terminal": ('[tool.pytest.ini_options]\naddopts = "-p no:terminal"\n', {}),
+    "quiet": ('[tool.pytest.ini_options]\naddopts = "-q -q"\n', {}),
+    "verbose": ('[tool.pytest.ini_options]\naddopts = "-v --tb=line"\n', {}),
+    "force-color": ("", {"FORCE_COLOR": "1", "PY_COLORS": "1"}),
+    # Plugins installed in the interpreter the tests run in, loaded the usual way (entry points).
+    "sugar": ("", {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": None}),
+    "xdist": ('[tool.pytest.ini_options]\naddopts = "-n 2 --color=yes"\n', {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": None}),
+}
+
+
+def outcomes_of(proj: Path) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    store = Store(proj)
+    v = validator(proj, store, coverage=None)
+    good = suggestion(proj, "calc/ops.py", "return a + b", "return b + a")
+    bad = suggestion(proj, "calc/ops.py", "return a + b", "return a - b")
+    try:
+        out = v.validate([good, bad])
+    finally:
+        v.close()
+        store.close()
+    return [(s.validation.status.value, s.validation.tests_run, s.validation.failed_tests) for s in out]
+
+
+@pytest.fixture(scope="module")
+def plain_outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        return outcomes_of(make_project(tmp_path_factory.mktemp("plain") / "proj"))
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_outcomes_do_not_depend_on_the_terminal_output(
+        style: str, proj: Path, monkeypatch: pytest.MonkeyPatch,
+        plain_outcomes: list[tuple[str, tuple[str, ...], tuple[str, ...]]]) -> None:
+    if style in ("sugar", "xdist"):
+        pytest.importorskip("pytest_sugar" if style == "sugar" else "xdist")
+    toml, env = STYLES[style]
+    if toml:
+        write(proj, {"pyproject.toml": toml})
+    for k, val in env.items():
+        if val is None:
+            monkeypatch.delenv(k, raising=False)
+        else:
+            monkeypatch.setenv(k, val)
+    assert plain_outcomes[0][0] == "passed" and len(plain_outcomes[0][1]) == SUITE_SIZE
+    assert plain_outcomes[1][0] == "failed" and plain_outcomes[1][2] == (
+        "tests/test_add.py::test_add", "tests/test_add.py::test_add_negative")
+    assert outcomes_of(proj) == plain_outcomes
+
+
+def test_unreadable_outcomes_are_an_error_not_no_tests_ran(proj: Path) -> None:
+    # The run ends (exit code 0) before pytest finishes: nothing says how the tests went.
+    store = Store(proj)
+    s = suggestion(proj, "calc/ops.py", "SCALE = 1", "import os\nos._exit(0)\nSCALE = 1")
+    [v] = validator(proj, store, coverage=None).validate([s])
+    assert v.validation.status is ValidationStatus.ERROR, v.validation.log
+    assert "could not read the test outcomes" in v.validation.log
+    assert "no tests ran" not in v.validation.log
+
+
+def test_a_project_without_tests_still_says_no_tests_ran(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    write(project, {"calc/__init__.py": "", "calc/ops.py": "def f(a):\n    return a\n"})
+    store = Store(project)
+    [v] = validator(project, store, coverage=None).validate([suggestion(project, "calc/ops.py", "return a", "return (a)")])
+    assert v.validation.status is ValidationStatus.SKIPPED, v.validation.log
+    assert "no tests ran" in v.validation.log
