@@ -103,6 +103,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     "ALTER TABLE audit ADD COLUMN mac TEXT NOT NULL DEFAULT '';",
+    # The write-ahead journal is signed too: recovery would otherwise log (and sign) whatever
+    # an attacker put there, and undo would then write the attacker's "before" content.
+    "ALTER TABLE audit_journal ADD COLUMN seal TEXT NOT NULL DEFAULT '';",
 )
 
 GENESIS = "0" * 64
@@ -199,6 +202,7 @@ HEAD_FILE = "audit.head"
 KEY_FILE = "audit.key"
 _ENTRY_DOMAIN = b"kaizen-audit-entry-v1\n"
 _HEAD_DOMAIN = b"kaizen-audit-head-v1\n"
+_JOURNAL_DOMAIN = b"kaizen-audit-journal-v1\n"
 UNSIGNED = "unsigned"
 
 
@@ -544,6 +548,16 @@ class AuditLog:
         self._trusted = None
         return out
 
+    def seal_journal(self, path: str, before: str, after: str, entries_json: str) -> str:
+        """The signature a write-ahead journal row carries (see :meth:`journal_sealed`)."""
+        return _key().sign(_JOURNAL_DOMAIN, json.dumps([path, before, after, entries_json]))
+
+    def journal_sealed(self, path: str, before: str, after: str, entries_json: str, seal: str) -> bool:
+        """Whether Kaizen itself wrote this journal row (recovery logs nothing else)."""
+        key = _key()
+        status = key.check(_JOURNAL_DOMAIN, json.dumps([path, before, after, entries_json]), seal)
+        return status == "ok" or (key.secret is None and status == "unsigned")
+
     def put_blob(self, data: bytes, db: sqlite3.Connection | None = None) -> str:
         """Keep file content for undo; returns its hash (content-addressed, deduplicated)."""
         digest = hashlib.sha256(data).hexdigest()
@@ -640,6 +654,9 @@ class AuditLog:
 
         if heads.problems:
             return fail(None, heads.problems[0])
+        damage = [str(r[0]) for r in self.store.execute("PRAGMA quick_check(5)")]
+        if damage != ["ok"]:
+            return fail(None, f"Kaizen's database is damaged ({'; '.join(damage)})")
         known = heads.entries()
         by_seq = {e.seq: e for e in entries}
         missing = sorted(s for s in known if s not in by_seq)

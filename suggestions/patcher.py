@@ -500,9 +500,10 @@ def _journal(log: AuditLog, path: str, before: str, after: str, entries: Sequenc
     with log.store.transaction() as db:
         for data in blobs:
             log.put_blob(data, db)
+        raw = json.dumps([e.to_dict() for e in entries])
         cur = db.execute(
-            "INSERT INTO audit_journal(path, hash_before, hash_after, entries, at) VALUES(?,?,?,?,?)",
-            (path, before, after, json.dumps([e.to_dict() for e in entries]), now()),
+            "INSERT INTO audit_journal(path, hash_before, hash_after, entries, at, seal) VALUES(?,?,?,?,?,?)",
+            (path, before, after, raw, now(), log.seal_journal(path, before, after, raw)),
         )
         return int(cur.lastrowid or 0)
 
@@ -524,8 +525,13 @@ def recover(root: Path, store: Store) -> list[str]:
     """Finish what a killed patcher left: log writes that happened, drop ones that did not."""
     log = AuditLog(store)
     notes: list[str] = []
-    for row in store.execute("SELECT id, path, hash_before, hash_after, entries FROM audit_journal ORDER BY id"):
+    for row in store.execute("SELECT id, path, hash_before, hash_after, entries, seal FROM audit_journal ORDER BY id"):
         jid, rel, before, after, raw = int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4])
+        if not log.journal_sealed(rel, before, after, raw, str(row[5])):  # not Kaizen's: never logged
+            with store.transaction() as db:
+                db.execute("DELETE FROM audit_journal WHERE id=?", (jid,))
+            notes.append(f"{rel}: discarded a journal row that Kaizen did not write (forged)")
+            continue
         current = _current_hash(Path(root), rel)
         entries = [AuditEntry(**d) for d in json.loads(raw)]
         if current == after and before != after:

