@@ -362,6 +362,9 @@ def _replace(t: _Target, data: bytes, mode: int) -> None:
         st: os.stat_result | None = os.stat(t.name, dir_fd=t.dirfd, follow_symlinks=False)
     except FileNotFoundError:
         st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        _unlink(t.dirfd, tmp)
+        raise PatchError(f"{t.rel} became a symbolic link while being applied; nothing was written")
     if st is None or not t.ident.is_at(st):
         _unlink(t.dirfd, tmp)
         raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version is kept and this change "
@@ -376,12 +379,16 @@ def _replace(t: _Target, data: bytes, mode: int) -> None:
         raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version is kept and this change "
                      "was not applied (it will be re-computed)")
     # ``tmp`` now holds what was in the file's place an instant ago: the file that was read?
-    if _ident_at(t.dirfd, tmp) == t.ident:
+    captured = _ident_at(t.dirfd, tmp)
+    if captured == t.ident:
         _unlink(t.dirfd, tmp)
         _fsync_dir(t.dirfd)
         return
     _give_back(t, tmp, ours)
     _fsync_dir(t.dirfd)
+    if captured is not None and captured.hash.startswith("symlink:"):
+        raise PatchError(f"{t.rel} became a symbolic link while being applied; it was put back and nothing "
+                         "was written")
     raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version was put back and this "
                  "change was not applied (it will be re-computed)")
 
