@@ -124,12 +124,20 @@ def _render(out: Path, work: Path) -> int:
     w.tabs.setCurrentIndex(0)
     from ui import models as m
 
-    firsts = [w.proxy.index(r, 0).data(m.SUGGESTION_ROLE) for r in range(min(4, w.proxy.rowCount()))]
+    # Advice has nothing to validate (it stays "pending"), and auto-apply may take a fix
+    # away meanwhile (it is then no longer listed): wait for the others only.
+    listed = [w.proxy.index(r, 0).data(m.SUGGESTION_ROLE) for r in range(w.proxy.rowCount())]
+    firsts = [x for x in listed if x.patch is not None and x.patch.edits][:4]
     s.revalidate(firsts)
-    wait_until(lambda: all((s.suggestion(x.fingerprint) or x).validation.done for x in firsts), 240)
+
+    def validated() -> bool:
+        now = [s.suggestion(x.fingerprint) for x in firsts]
+        return all(x is None or x.validation.done for x in now)
+
+    wait_until(validated, 240)
     settle(w, 1.0)
 
-    w.select_row(0)
+    # The window's own first pick: the top suggestion with a validated diff.
     w.table.setFocus()
     shot("main")
 
