@@ -172,6 +172,7 @@ def test_scan_stores_what_it_reports_while_it_runs(project: Path, files: int) ->
         assert "symbols_name" in plan
 
 
+@pytest.mark.slow
 def test_a_second_scan_reuses_the_first(project: Path) -> None:
     """A scan over a complete stored one analyses only what changed and reports exactly what
     a fresh scan would; other rules or settings make it start over."""

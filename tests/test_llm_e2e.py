@@ -106,6 +106,7 @@ def trace_and_suggest(project: Path, server: ScriptedServer) -> tuple[list[dict[
     return json.loads(done.stdout), done.stderr
 
 
+@pytest.mark.slow
 def test_llm_fix_for_failing_test_is_validated_and_ranked(project: Path) -> None:
     with ScriptedServer() as server:
         make(project, server.base_url)
@@ -126,6 +127,7 @@ def test_llm_fix_for_failing_test_is_validated_and_ranked(project: Path) -> None
     assert (project / "pkg/calc.py").read_text() == CALC  # validated in a sandbox, not applied
 
 
+@pytest.mark.slow
 def test_llm_fix_that_breaks_another_test_ends_failed(project: Path) -> None:
     with ScriptedServer() as server:
         make(project, server.base_url)

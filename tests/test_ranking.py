@@ -384,7 +384,7 @@ def simulate(project: Path, seed: int, rounds: int = 50) -> list[float]:
     return curve
 
 
-@pytest.mark.parametrize("seed", [7, 11, 2026])
+@pytest.mark.parametrize("seed", [pytest.param(7, marks=pytest.mark.slow), 11, pytest.param(2026, marks=pytest.mark.slow)])
 def test_offline_evaluation_precision_at_10_rises_and_stays(project: Path, seed: int) -> None:
     curve = simulate(project, seed)
     print(f"\nprecision@10 by round (seed {seed}):")

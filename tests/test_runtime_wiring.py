@@ -20,6 +20,7 @@ def kaizen(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=180)
 
 
+@pytest.mark.slow
 def test_trace_then_suggest_ranks_by_runtime_evidence(project: Path) -> None:
     write(project, {
         "calc/__init__.py": "",

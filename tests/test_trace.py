@@ -57,6 +57,7 @@ def test_ranges_round_trip() -> None:
     assert parse_ranges("") == set()
 
 
+@pytest.mark.slow
 def test_pytest_suite_per_test_coverage_outcomes_and_failures(project: Path) -> None:
     write(project, {
         "calc.py": textwrap.dedent("""\
@@ -541,6 +542,7 @@ def test_timeout_kill_keeps_data(project: Path) -> None:
     assert _fn(result, "main").total > 0.5  # type: ignore[attr-defined]  # the running frame counts
 
 
+@pytest.mark.slow
 def test_timeout_kills_sigterm_ignoring_program_and_children(project: Path) -> None:
     """The program replaces our SIGTERM handler: periodic flushes still keep the data."""
     write(project, {"stubborn.py": textwrap.dedent("""\

@@ -202,6 +202,7 @@ SUITE = {
 }
 
 
+@pytest.mark.slow
 def test_pytest_suite_instrumented_and_pyc_cache_untouched(project: Path) -> None:
     write(project, SUITE)
     # A plain run first writes pytest's rewritten pyc: the traced run must not use it ...
@@ -270,6 +271,7 @@ def _figures(result: object) -> tuple[object, ...]:
             sorted((t, sorted((f, sorted(ls)) for f, ls in c.items())) for t, c in r.coverage.items()))
 
 
+@pytest.mark.slow
 def test_instrumented_code_cache_is_reused_then_invalidated_by_an_edit(project: Path) -> None:
     write(project, SUITE)
     cmd = [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
@@ -420,6 +422,7 @@ def test_language_corners_behave_the_same(project: Path) -> None:
     assert by_type["ZeroDivisionError"].raised == 1 and by_type["ExceptionGroup"].function == "groups"
 
 
+@pytest.mark.slow
 def test_prefiltered_scan_finds_every_generator_and_lambda() -> None:
     """The transform's walk skips lines without ``yield``/``lambda``: it must find the same nodes."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "analysis" / "collector"))
