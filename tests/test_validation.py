@@ -484,12 +484,16 @@ STYLES = {
     "verbose": ('[tool.pytest.ini_options]\naddopts = "-v --tb=line"\n', {}),
     "force-color": ("", {"FORCE_COLOR": "1", "PY_COLORS": "1"}),
     # Plugins installed in the interpreter the tests run in, loaded the usual way (entry points).
-    "sugar": ("", {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": None}),
+    # (pytest-sugar only takes over a terminal; --force-sugar makes it do so here.)
+    "sugar": ('[tool.pytest.ini_options]\naddopts = "--force-sugar"\n', {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": None}),
     "xdist": ('[tool.pytest.ini_options]\naddopts = "-n 2 --color=yes"\n', {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": None}),
 }
 
 
 def outcomes_of(proj: Path) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    # Autoloaded plugins (Qt, hypothesis...) make each run slow on a loaded machine: the
+    # timeout is only a hang guard here.
+    write(proj, {"kaizen.toml": "[validation]\ntimeout = 600\n"})
     store = Store(proj)
     v = validator(proj, store, coverage=None)
     good = suggestion(proj, "calc/ops.py", "return a + b", "return b + a")
