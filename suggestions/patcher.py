@@ -37,6 +37,7 @@ import json
 import os
 import stat
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,15 +264,14 @@ def _write_temp(dirfd: int, name: str, data: bytes, mode: int, *, ready: bool = 
     """Write ``data`` to a new private file next to ``name``, fsync'd; returns its name."""
     base = f".{name}{_TMP_MARK}{os.getpid()}-"
     # "*.tmp" is in the built-in ignores, so the watcher never reports the temp file.
-    while True:
+    fd = -1
+    tag = tmp = ""
+    while fd < 0:
         tag = uuid.uuid4().hex[:10]
         tmp = f"{base}{_WRITING}{tag}.tmp"
-        try:
+        with contextlib.suppress(FileExistsError):
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o600,
                          dir_fd=dirfd)
-            break
-        except FileExistsError:
-            continue
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -440,12 +440,21 @@ def _clean_leftovers(t: _Target, log: AuditLog) -> list[str]:
                 ident = _ident_at(t.dirfd, n)
             except OSError:
                 continue
-            if ident is not None and ident.hash != t.ident.hash and log.blob(ident.hash) is None:
+            if ident is not None and ident.hash != t.ident.hash and not _stored(log, ident.hash):
                 notes.append(f"kept {folder + '/' if folder else ''}{n}: an interrupted apply left it, and it "
                              f"holds content that is neither in {t.rel} nor in the audit log; compare, then delete it")
                 continue
         _unlink(t.dirfd, n)
     return notes
+
+
+def _stored(log: AuditLog, digest: str) -> bool:
+    """Whether the log's blob store holds these exact bytes (so they can be brought back)."""
+    try:
+        rows = log.store.execute("SELECT data FROM audit_blobs WHERE hash=?", (digest,))
+        return bool(rows) and content_hash(zlib.decompress(rows[0][0])) == digest
+    except Exception:  # no blob table, a damaged row: not known to be kept
+        return False
 
 
 def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:

@@ -369,3 +369,39 @@ def test_apply_then_undo_is_byte_exact(tmp_path_factory: pytest.TempPathFactory,
         assert changed == text.replace(f"v{i} = ", f"v{i}_renamed = ", 1).encode(encoding)
         assert undo(root, store, last=1).ok
         assert (root / "m.py").read_bytes() == original
+
+
+def test_leftovers_of_a_dead_patcher_are_deleted_unless_they_may_hold_a_save(project: Path) -> None:
+    """A temp being written is Kaizen's; one that took part in a swap may be the user's file."""
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    pid = int(dead.stdout)
+    write(project, {"m.py": BODY})
+    half = project / f".m.py.kaizen-{pid}-wdeadbeef01.tmp"
+    half.write_bytes(BODY.encode()[:7])  # a write that was cut short
+    known = project / f".m.py.kaizen-{pid}-xdeadbeef02.tmp"
+    known.write_bytes(BODY.encode())  # the file as it was read: nothing to keep
+    unknown = project / f".m.py.kaizen-{pid}-xdeadbeef03.tmp"
+    unknown.write_bytes(b"# a save that landed while that patcher was swapping\n")
+    with Store(project) as store:
+        result = apply_suggestions(project, store, [suggestion(project, "m.py", "x + 1", "1 + x")])
+    assert result.ok
+    assert not half.exists() and not known.exists() and unknown.exists()
+    assert any(unknown.name in w and "compare, then delete it" in w for w in result.warnings)
+
+
+def test_apply_writes_through_a_link_inside_the_project_to_the_real_file(project: Path) -> None:
+    write(project, {"pkg/real.py": BODY})
+    (project / "link.py").symlink_to("pkg/real.py")
+    with Store(project) as store:
+        result = apply_suggestions(project, store, [suggestion(project, "link.py", "x + 1", "1 + x")])
+        assert result.ok and result.paths == ["pkg/real.py"]
+        [entry] = AuditLog(store).entries()
+        assert entry.path == "pkg/real.py"  # the log names the file that changed
+        assert (project / "link.py").is_symlink()
+        assert "1 + x" in (project / "pkg/real.py").read_text()
+        assert undo(project, store, last=1).ok
+    assert (project / "pkg/real.py").read_text() == BODY

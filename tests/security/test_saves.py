@@ -355,8 +355,13 @@ def fresh(project: Path) -> list[Any]:
     return [suggestion(src, f"f{k:02d}.py", "x + 1", "1 + x") for k in range(FILES)]
 
 
-def test_racing_save_all_during_apply_loses_no_save(project: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("exchange", [True, pytest.param(False, marks=pytest.mark.slow)],
+                         ids=["exchange", "no-exchange"])
+def test_racing_save_all_during_apply_loses_no_save(project: Path, tmp_path: Path, exchange: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """40 trials, a save-all of 31 files each (1,240 saves), against the patcher API."""
+    if not exchange:
+        no_exchange(monkeypatch)
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     src = project / "src"
@@ -378,7 +383,7 @@ def test_racing_save_all_during_apply_loses_no_save(project: Path, tmp_path: Pat
             total["kept"] += sum("saved while Kaizen" in r.reason for r in result.refused)
             total["stale"] += sum("changed since" in r.reason for r in result.refused)
             assert leftovers(src) == []
-    print(f"\nracing save-all (patcher API): {total}")
+    print(f"\nracing save-all (patcher API, {'exchange' if exchange else 'no exchange'}): {total}")
     assert total["saves"] == FILES * TRIALS == 1240
     assert total["lost"] == 0, total
 
@@ -399,7 +404,9 @@ def test_racing_save_all_during_kaizen_apply_loses_no_save(project: Path, tmp_pa
         with Store(src) as store:
             store.put_suggestions(chosen)
 
-        def apply(ids: list[str] = [s.id for s in chosen]) -> None:
+        ids = [s.id for s in chosen]
+
+        def apply(ids: list[str] = ids) -> None:
             r = subprocess.run([sys.executable, str(ROOT / "main.py"), "apply", str(src), *ids],
                                capture_output=True, text=True, timeout=300)
             assert r.returncode in (0, 1) and "Traceback" not in r.stderr, r.stderr
