@@ -56,7 +56,7 @@ def _os_error(what: Path, exc: OSError) -> StoreError:
 def state_dir(root: Path) -> Path:
     """``<root>/.kaizen``, created on first use, ignoring itself for git."""
     d = Path(root) / STATE_DIR
-    if d.exists() and not d.is_dir() or (d.is_symlink() and not d.exists()):
+    if (d.exists() and not d.is_dir()) or (d.is_symlink() and not d.exists()):
         raise StoreError(f"{d}: not a folder (Kaizen keeps its state there; move the file away)")
     try:
         d.mkdir(parents=True, exist_ok=True)

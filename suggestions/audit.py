@@ -32,10 +32,10 @@ whose in-project head file was rewritten together with the database is not caugh
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -48,7 +48,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.store import STATE_DIR, Store, StoreError
+from analysis.store import Store, StoreError
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "AuditEntry",
@@ -410,9 +412,8 @@ def head_records(store: Store) -> HeadRecords:
                 notes.append(f"{path}: records signed with another key are ignored")
     by_seq: dict[int, str] = {}
     for rec in trusted.values():
-        if rec.kind == "e":
-            if by_seq.setdefault(rec.seq, rec.hash) != rec.hash:
-                problems.append(f"the head records disagree on entry #{rec.seq} (one copy was rewritten)")
+        if rec.kind == "e" and by_seq.setdefault(rec.seq, rec.hash) != rec.hash:
+            problems.append(f"the head records disagree on entry #{rec.seq} (one copy was rewritten)")
     ordered = tuple(sorted(trusted.values(), key=lambda r: (r.at, r.kind, r.seq)))
     return HeadRecords(ordered, tuple(dict.fromkeys(problems)), tuple(dict.fromkeys(notes)), signed)
 
@@ -438,8 +439,14 @@ def _write_head(store: Store, records: Sequence[HeadRecord]) -> None:
             finally:
                 os.close(fd)
         except OSError as exc:
-            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT, errno.ELOOP):
-                raise StoreError(f"{path}: cannot write the audit head ({exc.strerror})") from None
+            # Never fatal: the database holds the change, and a missing head record only
+            # weakens what verification can tell. Said once per file and process.
+            if str(path) not in _unwritable:
+                _unwritable.add(str(path))
+                logger.warning("cannot write the audit head records %s (%s)", path, exc.strerror)
+
+
+_unwritable: set[str] = set()
 
 
 def record_pause(store: Store, paused: bool) -> None:
@@ -603,7 +610,7 @@ class AuditLog:
 
     def _stamp(self) -> tuple[Any, ...]:
         rows = self.store.execute("SELECT COUNT(*), MAX(seq), MAX(entry_hash) FROM audit")
-        files = []
+        files: list[tuple[int, int] | None] = []
         for path in _head_paths(self.store):
             try:
                 st = os.stat(path)

@@ -99,6 +99,8 @@ def to_sarif(suggestions: Sequence[Suggestion], version: str = "0.1.0") -> str:
 
 def evidence_rows(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
     """A suggestion's evidence as (label, value) rows a person reads, the trace's figures first."""
+    from suggestions.terminal import printable
+
     rows: list[tuple[str, str]] = []
     runtime = evidence.get("runtime")
     if isinstance(runtime, dict):
@@ -106,7 +108,8 @@ def evidence_rows(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
     for key, value in evidence.items():
         if key != "runtime":
             rows.append((_label(key), _value(key, value)))
-    return rows
+    # The window shows these rows as they are: no control or bidi characters from a trace.
+    return [(printable(label), printable(value)) for label, value in rows]
 
 
 def _runtime_rows(ev: dict[str, Any]) -> list[tuple[str, str]]:

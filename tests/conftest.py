@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The audit key and head copies of the tests' throwaway projects stay out of ~/.config/kaizen.
+os.environ.setdefault("KAIZEN_HOME", tempfile.mkdtemp(prefix="kaizen-test-home-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -89,3 +89,13 @@ def test_every_option_is_documented() -> None:
         for option in section.options:
             assert option.description
             assert f"`{option.name}`" in doc
+
+
+@pytest.mark.parametrize("text", ["[validation]\ntimeout = nan\n", "[llm]\ntimeout = inf\n",
+                                  "[policy]\nrules = [1]\n", "x = " + "[" * 50_000 + "]" * 50_000 + "\n",
+                                  '[validation]\ntest-command = "a\\u0000b"\n'])
+def test_values_no_check_foresaw_are_one_clear_error(tmp_path: Path, text: str) -> None:
+    (tmp_path / "kaizen.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert "kaizen.toml" in str(info.value) and "\n" not in str(info.value)

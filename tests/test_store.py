@@ -195,3 +195,33 @@ helper(4)
             (1, 7, "import"), (5, 8, "call"), (6, 14, "call"), (7, 25, "call"), (9, 0, "call")
         ]  # a call is where its name is
         assert store.symbols(name="run")[0]["container"] == "Thing"
+
+
+def test_state_folder_that_is_a_file_is_a_clear_error(project: Path) -> None:
+    (project / ".kaizen").write_text("x")
+    with pytest.raises(StoreError, match="not a folder"):
+        Store(project)
+
+
+def test_after_commit_runs_once_committed_and_never_on_rollback(project: Path) -> None:
+    ran: list[str] = []
+    with Store(project) as store:
+        with store.transaction():
+            store.after_commit(lambda: ran.append("a"))
+            assert ran == []
+        assert ran == ["a"]
+        with pytest.raises(RuntimeError), store.transaction():
+            store.after_commit(lambda: ran.append("b"))
+            raise RuntimeError
+        store.after_commit(lambda: ran.append("c"))  # outside a transaction: at once
+    assert ran == ["a", "c"]
+
+
+def test_an_emptied_database_is_noticed_as_new(project: Path) -> None:
+    with Store(project) as store:
+        assert store.created
+    with Store(project) as store:
+        assert not store.created
+    (project / ".kaizen" / "kaizen.db").write_bytes(b"")
+    with Store(project) as store:
+        assert store.created

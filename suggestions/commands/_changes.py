@@ -52,6 +52,16 @@ def rescan(root: Path, config: Config, store: Store, paths: Iterable[str]) -> No
         store.replace_suggestions([rel], result.suggestions)
 
 
+def warn_audit(store: Store) -> None:
+    """Say loudly, on stderr, when the audit log needs the user (emptied, replaced, tampered)."""
+    from suggestions.audit import health
+
+    problem = health(store)
+    if problem:
+        warn([f"WARNING: {problem}. Automatic changes are refused until `kaizen audit PATH --verify` "
+              "is read and `kaizen audit PATH --acknowledge-reset` accepts the log as it is."])
+
+
 def warn(lines: Iterable[str]) -> None:
     for line in lines:
         print(f"kaizen: {line}", file=sys.stderr)

@@ -8,7 +8,7 @@ import json
 from analysis.config import load_config
 from analysis.store import Store
 from suggestions.commands import CommandError, add_path, project_root
-from suggestions.commands._changes import find_suggestions, rescan, warn
+from suggestions.commands._changes import find_suggestions, rescan, warn, warn_audit
 from suggestions.model import ValidationStatus
 from suggestions.patcher import apply_suggestions
 
@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     config = load_config(root)
     with Store(root) as store:
+        warn_audit(store)
         chosen = find_suggestions(store, args.ids)
         advice = [s.id for s in chosen if s.patch is None or not s.patch.edits]
         if advice:  # asking for a fix that does not exist is an input error (exit 2), as in the README

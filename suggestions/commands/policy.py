@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({
                 "paused": state.paused,
+                "paused_reason": state.reason,
                 "rate_limit": policy.rate_limit,
                 "applied_last_hour": used,
                 "quiet_seconds": policy.quiet_seconds,
@@ -54,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
                 "candidates": [_row(s, v, s.fingerprint in later) for s, v in rows],
             }, indent=2, default=list))
             return 0
-        _print(policy, rows, later, state.paused, used)
+        if state.reason:
+            print(f"REFUSED: {state.reason}")
+        _print(policy, rows, later, state.paused and not state.reason, used)
     finally:
         service.close()
     return 0

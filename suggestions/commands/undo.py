@@ -7,7 +7,7 @@ import argparse
 from analysis.config import load_config
 from analysis.store import Store
 from suggestions.commands import CommandError, add_path, project_root
-from suggestions.commands._changes import rescan, warn
+from suggestions.commands._changes import rescan, warn, warn_audit
 from suggestions.patcher import undo
 
 NAME = "undo"
@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     config = load_config(root)
     with Store(root) as store:
+        warn_audit(store)
         result = undo(root, store, entry_ids=args.ids or None,
                       last=args.last if args.ids else (args.last or 1), reason=args.reason, config=config)
         rescan(root, config, store, result.paths)

@@ -135,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         service.subscribe(printer)
         if args.auto_apply:
+            from suggestions.commands._changes import warn_audit
+
+            warn_audit(service.store)
             applier = _autoapply(service)
         for sig in (signal.SIGTERM, signal.SIGHUP):
             previous[sig] = signal.signal(sig, on_term)

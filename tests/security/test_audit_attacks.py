@@ -13,7 +13,11 @@ import zlib
 from pathlib import Path
 
 from suggestions.audit import AuditEntry
-from tests.security.audit_support import apply_changes, empty_database, home, kaizen, logged  # noqa: F401 (fixtures)
+from tests.security import audit_support
+from tests.security.audit_support import apply_changes, empty_database, kaizen
+
+home = audit_support.home  # fixtures
+logged = audit_support.logged
 
 
 def _db(root: Path) -> sqlite3.Connection:
@@ -156,7 +160,10 @@ def test_emptying_the_database_keeps_the_pause_switch(logged: Path) -> None:
 
 def test_emptying_the_database_stops_automatic_changes_until_acknowledged(logged: Path) -> None:
     empty_database(logged)
-    assert _preview(logged)["paused"] is True  # refused: the log needs the user
+    preview = _preview(logged)
+    assert preview["paused"] is True and "emptied or replaced" in str(preview["paused_reason"])
+    r = kaizen("policy", str(logged), "--preview")
+    assert "REFUSED: Kaizen's database was emptied or replaced" in r.stdout, r.stdout
     r = kaizen("resume", str(logged))
     assert "acknowledge" in r.stdout + r.stderr
     assert kaizen("audit", str(logged), "--acknowledge-reset").returncode == 0
@@ -218,3 +225,17 @@ def test_a_forged_journal_row_is_not_logged_nor_undone(logged: Path) -> None:
     assert "harmless" not in r.stdout, "the planted change was logged"
     kaizen("undo", str(logged))
     assert (logged / "m.py").read_bytes() != evil
+
+
+def test_the_key_is_private_and_outside_the_project(logged: Path, home: Path) -> None:
+    key = home / "audit.key"
+    assert key.stat().st_mode & 0o777 == 0o600 and home.stat().st_mode & 0o777 == 0o700
+    assert not any(p.name == "audit.key" for p in logged.rglob("*"))
+    (copy,) = (home / "heads").glob("*.head")  # the head records' copy outside the project
+    assert "e 3 " in copy.read_text()
+
+
+def test_a_log_signed_with_another_key_fails(logged: Path, tmp_path: Path) -> None:
+    """Someone with their own Kaizen (their own key) rewrote the log: it verifies for nobody here."""
+    r = kaizen("audit", str(logged), "--verify", env={"KAIZEN_HOME": str(tmp_path / "other-user")})
+    assert r.returncode == 1 and "another key" in r.stdout, r.stdout + r.stderr

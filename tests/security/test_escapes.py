@@ -12,11 +12,13 @@ from suggestions.model import Source
 from suggestions.patcher import apply_suggestions
 from suggestions.terminal import printable
 from tests.conftest import write
-from tests.security.audit_support import home, kaizen  # noqa: F401 (fixture)
+from tests.security import audit_support
+from tests.security.audit_support import kaizen
 from tests.validation_project import suggestion
 
 EVIL_NAME = "evil\x1b]0;pwned\x07\x1b[2J\u202e.py"
 EVIL_TEXT = "\x1b[31mred\x1b[0m \x9b2J \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \rhidden \u202egnp.exe"
+home = audit_support.home  # fixture
 RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\r")
 
 

@@ -11,7 +11,10 @@ import pytest
 
 from analysis.store import Store
 from tests.conftest import write
-from tests.security.audit_support import assert_one_line_error, home, kaizen  # noqa: F401 (home: fixture)
+from tests.security import audit_support
+from tests.security.audit_support import assert_one_line_error, kaizen
+
+home = audit_support.home  # fixture
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "+nan"])
