@@ -114,7 +114,8 @@ def _secret_value(name: str, value: str) -> bool:
     if _PLACEHOLDER_RE.fullmatch(value):
         return False
     if _PASSWORDY.search(name):
-        return bool(value.strip())
+        # PASSWORD_FIELD = "password": the value names the field, it is not a password.
+        return bool(value.strip()) and value.lower() not in re.split(r"[^a-z0-9]+", name.lower())
     return bool(_SECRETY.search(name)) and random_looking(value)
 
 
