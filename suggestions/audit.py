@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.store import Store, StoreError
+from suggestions.terminal import printable
 
 logger = logging.getLogger(__name__)
 
@@ -425,6 +426,8 @@ def _write_head(store: Store, records: Sequence[HeadRecord]) -> None:
     key = _key()
     text = "".join(f"{r.body()} {key.sign(_HEAD_DOMAIN, r.body())}\n" for r in records).encode()
     for n, path in enumerate(_head_paths(store)):
+        if n and key.secret is None:
+            continue  # the key's folder is unusable (verify says so): no copy there either
         try:
             if n:
                 path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -762,7 +765,9 @@ def export_json(log: AuditLog) -> str:
         "verification": result.message(),
         "entries": [e.to_dict() for e in log.entries()],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    # Control and bidi characters become \uXXXX escapes (still the same JSON), so the file is
+    # as safe to `cat` as the terminal output.
+    return printable(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _when(at: float) -> str:
@@ -798,4 +803,4 @@ def export_markdown(log: AuditLog) -> str:
         if e.diff:
             out += ["", "```diff", e.diff.rstrip("\n"), "```"]
         out.append("")
-    return "\n".join(out)
+    return printable("\n".join(out))  # titles and diffs hold what files and LLMs wrote

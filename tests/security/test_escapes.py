@@ -85,6 +85,11 @@ def test_llm_text_in_the_audit_log(llm_applied: Path) -> None:
         assert_clean(r.stdout, r.stderr)
     doc = json.loads(kaizen("audit", str(llm_applied), "--export", "json").stdout)
     assert doc["entries"][0]["title"] == EVIL_TEXT
+    for fmt in ("json", "md"):  # exported to a file: as safe to `cat`
+        out = llm_applied.parent / f"audit.{fmt}"
+        assert kaizen("audit", str(llm_applied), "--export", fmt, "-o", str(out)).returncode == 0
+        assert_clean(out.read_text(encoding="utf-8"))
+    assert json.loads((llm_applied.parent / "audit.json").read_text())["entries"][0]["title"] == EVIL_TEXT
 
 
 def test_llm_text_in_suggestions(llm_applied: Path) -> None:
