@@ -118,6 +118,8 @@ def symlink_reason(root: Path | str, rel: str) -> str | None:
     try:
         real = real_relpath(root, rel)
     except OutsideProject as exc:
+        if os.path.realpath(os.path.join(root, rel)) == os.path.realpath(root):
+            return "symlink loop (links to the project folder itself)"
         return f"symbolic link to outside the project ({str(exc).rpartition('(to ')[2].rstrip(')')})"
     if real == rel:
         return None

@@ -124,3 +124,14 @@ def test_permission_denied_is_a_reason_not_a_crash() -> None:
         assert "Permission denied" in {s.path: s.reason for s in inv.skipped}["locked"]
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_links_to_the_project_itself_or_above_are_not_walked(project: Path) -> None:
+    write(project, {"a.py": "x = 1\n"})
+    os.symlink(".", project / "self")
+    os.symlink("..", project / "up")
+    inv = scan_inventory(project)
+    assert [f.path for f in inv.files] == ["a.py"]
+    reasons = {s.path: s.reason for s in inv.skipped}
+    assert reasons["self"] == "symlink loop (links to the project folder itself)"
+    assert reasons["up"] == f"symbolic link to outside the project ({project.parent.resolve()})"
