@@ -5,9 +5,11 @@ Prints:
     (incremental sync: nothing changed / one file changed);
   * validation time of a one-function change with affected-test selection (from the
     per-test coverage of `kaizen trace`) next to the same validation running the whole
-    suite, and the ratio (target: >= 5x).
+    suite, and the ratio (target: >= 5x);
+  * the cost of confinement: the same affected-test validation with the test runs confined
+    (bubblewrap) and unconfined, alternated, and the ratio of the medians (target: <= 1.15x).
 
-Run: .venv/bin/python bench/validate_bench.py [--keep]
+Run: .venv/bin/python bench/validate_bench.py [--keep] [--confinement-only] [--rounds N]
 The sdist is downloaded into bench/.cache/ (gitignored) on first use.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -120,9 +123,61 @@ def one_function_change(root: Path, store: Store, most: bool = False) -> tuple[S
     return s, name, n
 
 
+def confinement(root: Path, store: Store, s: Suggestion, rounds: int) -> None:
+    """Affected-test validation, confined vs unconfined, alternated (the machine's load drifts)."""
+    from suggestions.confine import probe
+
+    ok, why = probe()
+    if not ok:
+        print(f"confinement unavailable here ({why}): no comparison")
+        return
+    times: dict[str, list[float]] = {"auto": [], "off": []}
+    tests = 0
+    for i in range(rounds):
+        for mode in ("auto", "off") if i % 2 == 0 else ("off", "auto"):
+            config = load_config(root)
+            config.values["validation"]["confine"] = mode
+            v = Validator(root, config, store)
+            t0 = time.perf_counter()
+            [r] = v.validate([s])
+            times[mode].append(time.perf_counter() - t0)
+            v.close()
+            if r.validation.status.value != "passed" or r.validation.confined is not (mode == "auto"):
+                raise SystemExit(f"{mode}: {r.validation.status.value}\n{r.validation.log}")
+            tests = len(r.validation.tests_run)
+    med = {m: statistics.median(t) for m, t in times.items()}
+    best = {m: min(t) for m, t in times.items()}
+    print(f"confinement, affected tests ({tests} test(s)), {rounds} rounds: confined median "
+          f"{med['auto']:.3f} s (best {best['auto']:.3f}), unconfined median {med['off']:.3f} s "
+          f"(best {best['off']:.3f})")
+    print(f"cost of confinement: x{med['auto'] / med['off']:.3f} (medians), x{best['auto'] / best['off']:.3f} "
+          f"(best runs); target <= x1.15")
+    # The fixed part: starting a process through the confinement, nothing else.
+    from suggestions.confine import Confinement
+
+    c = Confinement(root, str(root / ".venv" / "bin" / "python"))
+    fixed: dict[str, list[float]] = {"confined": [], "plain": []}
+    box = root / ".kaizen" / "sandbox" / "0"
+    for _ in range(20):
+        argv, spec = c.wrap(["/bin/true"], box)
+        t0 = time.perf_counter()
+        subprocess.run(argv, pass_fds=[spec.fileno()] if spec else [], check=True)
+        fixed["confined"].append(time.perf_counter() - t0)
+        if spec:
+            spec.close()
+        t0 = time.perf_counter()
+        subprocess.run(["/bin/true"], check=True)
+        fixed["plain"].append(time.perf_counter() - t0)
+    c.close()
+    print(f"start-up of one confined process: {statistics.median(fixed['confined']) * 1000:.1f} ms median "
+          f"(unconfined: {statistics.median(fixed['plain']) * 1000:.1f} ms)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keep", action="store_true", help="keep the unpacked project")
+    ap.add_argument("--confinement-only", action="store_true", help="only measure the cost of confinement")
+    ap.add_argument("--rounds", type=int, default=7, help="confined/unconfined pairs timed (default 7)")
     args = ap.parse_args()
     sdist = fetch(HERE / ".cache")
     work = Path(tempfile.mkdtemp(prefix="kaizen-validate-bench-"))
@@ -166,10 +221,15 @@ def main() -> int:
             return 1
         print(f"kaizen trace of the whole suite (per-test coverage):  {t_trace:8.2f} s")
 
-        # 3. One-function change: selected tests vs the whole suite (fresh validators: the
-        # baseline run is part of each figure).
         s, name, n = one_function_change(root, store)
         print(f"change: {TARGET} {name}() (executed by {n} test(s) in the trace)")
+        confinement(root, store, s, args.rounds)
+        if args.confinement_only:
+            store.close()
+            return 0
+
+        # 3. One-function change: selected tests vs the whole suite (fresh validators: the
+        # baseline run is part of each figure).
         sel = Validator(root, config, store)
         t0 = time.perf_counter()
         [v_sel] = sel.validate([s])

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,6 +175,7 @@ class Confinement:
             self.confined, self.reason = probe(self.bwrap or None)
         self.readable = python_paths(program)
         self._own = Path(tempfile.mkdtemp(prefix="kaizen-confine-"))
+        weakref.finalize(self, shutil.rmtree, str(self._own), True)  # if never closed
 
     @property
     def available(self) -> bool:
@@ -186,8 +188,8 @@ class Confinement:
         _warned.add(self.reason)
         msg = (f"kaizen: validation runs the tests UNCONFINED ({self.reason}); results are marked "
                "unconfined and no rule applies them automatically")
+        # Without logging set up (the CLI), logging's last resort prints it on stderr.
         log.warning(msg)
-        print(msg, file=sys.stderr)
 
     def close(self) -> None:
         shutil.rmtree(self._own, ignore_errors=True)

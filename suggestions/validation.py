@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -454,6 +455,7 @@ class Validator:
         self._runtime = Path(tempfile.mkdtemp(prefix="kaizen-validate-"))
         self._plugin = self._runtime / "plugin"
         self._plugin.mkdir()
+        weakref.finalize(self, shutil.rmtree, str(self._runtime), True)  # if never closed
         shutil.copy2(PLUGIN_DIR / f"{PLUGIN_MODULE}.py", self._plugin / f"{PLUGIN_MODULE}.py")
 
     @property
@@ -602,7 +604,11 @@ class Validator:
             flaky: list[str] = []
             if failing and not run.timed_out and self.command.is_pytest:
                 again = self._run(box, failing, env, cancel)
-                flaky = [t for t in failing if again.outcomes.get(t) == "passed"]
+                if again.faked:
+                    return Validation(ValidationStatus.FAILED, tuple(sorted(run.outcomes))[:MAX_TESTS_KEPT],
+                                      tuple(failing), log=_log([*notes, "on the re-run: " + again.faked],
+                                                               again.output))
+                flaky = [t for t in failing if again.outcomes.get(t) == "passed" and not again.unreadable]
                 failing = [t for t in failing if t not in flaky]
         tests_run = tuple(sorted(run.outcomes))
         if len(tests_run) > MAX_TESTS_KEPT:

@@ -360,3 +360,42 @@ def test_sync_never_writes_through_a_link_a_test_planted(attacked: Attacked, tmp
     assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]  # nothing written or deleted there
     assert not (box.path / "calc").is_symlink()
     assert (box.path / "calc" / "core.py").read_bytes() == (attacked.root / "calc" / "core.py").read_bytes()
+
+
+# --- what an unconfined result may do --------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_an_unconfined_result_never_applies_itself(attacked: Attacked, mode: str) -> None:
+    from suggestions.policy import Policy
+
+    if mode == "auto" and needs_bwrap.args[0]:
+        pytest.skip(needs_bwrap.kwargs["reason"])
+    set_confine(attacked.root, mode, '\n[[policy.rules]]\nname = "fixes"\nrequire-validation = "passed"\n')
+    hour_ago = __import__("time").time() - 3600
+    os.utime(attacked.root / "calc" / "core.py", (hour_ago, hour_ago))  # past the quiet period
+    with Store(attacked.root) as store:
+        v = Validator(attacked.root, load_config(attacked.root), store, coverage=None)
+        try:
+            [s] = v.validate([suggestion(attacked.root, "calc/core.py", "return a + b", "return b + a")])
+        finally:
+            v.close()
+        assert s.validation.status is ValidationStatus.PASSED, s.validation.log
+        verdict = Policy.load(attacked.root, store).evaluate(s)
+    if mode == "auto":
+        assert s.validation.confined is True
+        assert verdict.eligible, verdict.reasons
+    else:
+        assert s.validation.confined is False
+        assert not verdict.eligible
+        assert any("unconfined" in r for r in verdict.reasons), verdict.reasons
+
+
+def test_confine_require_refuses_to_run_unconfined(attacked: Attacked, monkeypatch: pytest.MonkeyPatch) -> None:
+    import suggestions.confine as confine
+
+    monkeypatch.setattr(confine, "probe", lambda bwrap=None: (False, "bubblewrap (bwrap) is not installed"))
+    set_confine(attacked.root, "require")
+    v = validate(attacked.root, "return a + b", "return b + a")
+    assert v.status is ValidationStatus.ERROR and v.confined is False
+    assert "cannot be confined" in v.log and "not installed" in v.log
