@@ -500,6 +500,14 @@ def health(store: Store) -> str:
     return ""
 
 
+def _set_aside(path: Path) -> None:
+    """Rename a head file that cannot be trusted (kept for whoever investigates)."""
+    try:
+        path.rename(path.with_name(f"{path.name}.rejected-{time.time_ns()}"))
+    except OSError as exc:
+        raise AuditError(f"{path}: cannot set the untrusted head file aside ({exc.strerror})") from None
+
+
 def _lost_words(newest: int, last: int, any_rows: bool) -> str:
     if not any_rows:
         return (f"Kaizen's database was emptied or replaced: its audit log is gone "
@@ -736,10 +744,11 @@ class AuditLog:
         for path in _head_paths(self.store):
             records, damaged = _read_head_file(path, key)
             if damaged or any(status == "forged" for _rec, status in records):
-                try:
-                    path.rename(path.with_name(f"{path.name}.rejected-{int(time.time())}"))
-                except OSError as exc:
-                    raise AuditError(f"{path}: cannot set the tampered head file aside ({exc.strerror})") from None
+                _set_aside(path)
+        if head_records(self.store).problems:  # the two copies contradict each other: start both afresh
+            for path in _head_paths(self.store):
+                if path.exists():
+                    _set_aside(path)
         _write_head(self.store, [HeadRecord("a", seq, digest, time.time(), 0)])
         self._trusted = None
         return seq, digest

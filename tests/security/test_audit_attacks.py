@@ -239,3 +239,13 @@ def test_a_log_signed_with_another_key_fails(logged: Path, tmp_path: Path) -> No
     """Someone with their own Kaizen (their own key) rewrote the log: it verifies for nobody here."""
     r = kaizen("audit", str(logged), "--verify", env={"KAIZEN_HOME": str(tmp_path / "other-user")})
     assert r.returncode == 1 and "another key" in r.stdout, r.stdout + r.stderr
+
+
+def test_acknowledging_sets_a_forged_head_file_aside(logged: Path) -> None:
+    head = logged / ".kaizen" / "audit.head"
+    head.write_text(head.read_text().replace("e 3 ", "e 9 ", 1))
+    assert kaizen("audit", str(logged), "--verify").returncode == 1
+    r = kaizen("audit", str(logged), "--acknowledge-reset")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert list((logged / ".kaizen").glob("audit.head.rejected-*"))
+    assert kaizen("audit", str(logged), "--verify").returncode == 0
