@@ -195,7 +195,10 @@ def _open_target(root: Path, rel: str) -> _Target:
 
 
 def _open_folder(root: Path, folders: Sequence[str], rel: str) -> int:
-    fd = os.open(root, _O_DIR)
+    try:
+        fd = os.open(root, _O_DIR)
+    except OSError as exc:
+        raise _Stale(f"cannot read {rel}: {exc.strerror}") from None
     for i, part in enumerate(folders):
         try:
             nfd = os.open(part, _O_DIR | _O_NOFOLLOW, dir_fd=fd)
@@ -225,6 +228,8 @@ def _read_at(dirfd: int, name: str, rel: str) -> tuple[_Identity, bytes, int]:
             raise PatchError(f"{rel} is not a regular file")
         raw = _read_all(fd)
         after = os.fstat(fd)
+    except OSError as exc:
+        raise _Stale(f"cannot read {rel}: {exc.strerror}") from None
     finally:
         os.close(fd)
     if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or len(raw) != after.st_size:
