@@ -118,9 +118,9 @@ SCHEMA: tuple[Section, ...] = (
         "An OpenAI-compatible endpoint (OpenAI, Ollama, llama.cpp, vLLM, LM Studio).",
         (
             Option("enabled", "bool", True, "Use the LLM when an endpoint is configured."),
-            Option("base-url", "str", "", "Endpoint URL; empty uses OPENAI_BASE_URL."),
+            Option("base-url", "str", "", "Endpoint URL; empty uses OPENAI_BASE_URL. Set by a project, it gets your key only once you trust it."),
             Option("model", "str", "", "Model name; empty uses KAIZEN_LLM_MODEL or gpt-4o-mini."),
-            Option("timeout", "float", 60.0, "Seconds per request.", minimum=0.1),
+            Option("timeout", "float", 120.0, "Seconds per request in total, connect to last byte.", minimum=0.1),
             Option("max-retries", "int", 2, "Retries on rate limits and server errors.", minimum=0),
             Option("concurrency", "int", 2, "Requests in flight at once.", minimum=1),
             Option("daily-token-budget", "int", 200_000, "Tokens per day, then Kaizen stops asking (0: no limit).", minimum=0),

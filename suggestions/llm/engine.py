@@ -31,9 +31,15 @@ from suggestions.llm.provider import (
     RequestCancelled,
     resolve,
 )
-from suggestions.llm.replies import ReplyRejected, clean_text, make_patch, parse_reply, rewrite_block
-from suggestions.llm.trust import Confirmation, TrustStore
+from suggestions.llm.replies import (
+    ReplyRejected,
+    clean_text,
+    make_patch,
+    parse_reply,
+    rewrite_block,
+)
 from suggestions.llm.targets import Target, enclosing_function, failure_target, is_test_file
+from suggestions.llm.trust import Confirmation, TrustStore
 from suggestions.model import (
     Applicability,
     Source,
@@ -123,7 +129,7 @@ class LLMEngine:
                     _told_unavailable = True
             return False, self._why
         where = "from kaizen.toml" if self.endpoint.source == "config" else "from the environment"
-        said = f"LLM: {self.endpoint.model} at {self.endpoint.base_url} ({where})"
+        said = clean_text(f"LLM: {self.endpoint.model} at {self.endpoint.base_url} ({where})")
         return True, f"{said}; {self.key_note}" if self.key_note else said
 
     def usage_today(self) -> Usage:

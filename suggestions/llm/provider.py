@@ -33,7 +33,14 @@ except ImportError:  # pragma: no cover - older openai
     import httpx  # type: ignore[no-redef]
 
 from analysis.config import Config
-from suggestions.llm.trust import OPENAI_ORIGIN, TRUST_FLAG, Confirmation, TrustStore, is_loopback, origin_of
+from suggestions.llm.trust import (
+    OPENAI_ORIGIN,
+    TRUST_FLAG,
+    Confirmation,
+    TrustStore,
+    is_loopback,
+    origin_of,
+)
 
 __all__ = [
     "Completion",

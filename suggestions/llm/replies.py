@@ -28,10 +28,10 @@ __all__ = [
     "ParsedReply",
     "ProposedPatch",
     "ReplyRejected",
+    "clean_text",
     "locate",
     "make_patch",
     "parse_reply",
-    "clean_text",
     "rewrite_block",
     "unsafe_char",
 ]
