@@ -28,27 +28,32 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $(STAMP)
 
 # Qt needs a few shared libraries that minimal Debian images lack. `qt_missing` prints what
-# is missing: "QtWidgets" when Qt cannot load at all (offscreen, as the tests run), then
-# (for the window) every library that the xcb platform plugin cannot find, by ldd, and
-# "xcb" when a display is set and a real QApplication still fails on it. An offscreen
-# import alone says nothing about xcb: it loads without the display libraries.
+# is missing: "QtWidgets" when Qt cannot load at all (offscreen, as the tests run), then, for
+# the window, every library that the xcb platform plugin cannot find (ldd), and "xcb" when a
+# display is set and a real QApplication still fails on it (a library Qt opens at run time).
+# An offscreen import alone says nothing about xcb: it loads without the display libraries.
 QT_XCB = $(BIN)/python -c "import pathlib, PySide6; print(pathlib.Path(PySide6.__file__).parent / 'Qt/plugins/platforms/libqxcb.so')"
+QT_WINDOW = QT_QPA_PLATFORM=xcb $(BIN)/python -c "from PySide6.QtWidgets import QApplication; QApplication([])" >/dev/null 2>&1
 define qt_missing
 { QT_QPA_PLATFORM=offscreen $(BIN)/python -c "from PySide6.QtWidgets import QApplication" >/dev/null 2>&1 || echo QtWidgets; \
   if [ "$(1)" = xcb ]; then \
     command -v ldd >/dev/null && ldd "$$($(QT_XCB))" 2>/dev/null | awk '/not found/ {print $$1}'; \
-    if [ -n "$${DISPLAY:-}" ]; then QT_QPA_PLATFORM=xcb $(BIN)/python -c "from PySide6.QtWidgets import QApplication; QApplication([])" >/dev/null 2>&1 || echo "xcb(no window on $$DISPLAY)"; fi; \
-  fi; }
+    if [ -n "$${DISPLAY:-}" ]; then $(QT_WINDOW) || echo xcb; fi; \
+  fi; } | sort -u | tr '\n' ' '
 endef
-# Install them when we can (root with apt-get) and only when something is missing; check again.
+# Install them when we can (root with apt-get) and only when something is missing; check
+# again. A window that still cannot open, with every library there, is the display's doing
+# (no X server there?): make says so and goes on, so that Qt's own message follows.
 define qt_libs
-@missing=$$($(call qt_missing,$(1)) | tr '\n' ' '); \
+@missing=$$($(call qt_missing,$(1))); \
 if [ -n "$$missing" ]; then \
   if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
     echo "Qt cannot load ($(1)): missing $$missing; installing: $(QT_DEBS)"; \
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(QT_DEBS) >/dev/null || exit 1; \
-    missing=$$($(call qt_missing,$(1)) | tr '\n' ' '); \
-    [ -z "$$missing" ] || { echo "Qt still cannot load ($(1)): missing $$missing" >&2; exit 1; }; \
+    missing=$$($(call qt_missing,$(1))); \
+    if [ "$$missing" = "xcb " ]; then echo "Qt has its libraries but cannot open a window on $$DISPLAY" >&2; \
+    elif [ -n "$$missing" ]; then echo "Qt still cannot load ($(1)): missing $$missing" >&2; exit 1; fi; \
+  elif [ "$$missing" = "xcb " ]; then echo "Qt cannot open a window on $$DISPLAY" >&2; \
   else echo "Qt cannot load ($(1)): missing $$missing; install (as root): apt-get install $(QT_DEBS)" >&2; exit 1; fi; \
 fi
 endef
