@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Fail", "Hang", "KeepAlive", "Raw", "Recorded", "Reply", "ScriptedServer", "TrickleHeaders"]
+__all__ = ["Fail", "Flood", "Hang", "KeepAlive", "Raw", "Recorded", "Redirect", "Reply", "ScriptedServer",
+           "TrickleHeaders"]
 
 
 @dataclass
@@ -75,6 +76,21 @@ class TrickleHeaders:
 
 
 @dataclass
+class Redirect:
+    """``status`` with ``Location: location`` (a server that tries to send the client elsewhere)."""
+
+    location: str
+    status: int = 307
+
+
+@dataclass
+class Flood:
+    """A stream that opens and then sends one endless SSE comment line (no newline, ever)."""
+
+    block: int = 1 << 16
+
+
+@dataclass
 class Recorded:
     path: str
     headers: dict[str, str]
@@ -88,7 +104,7 @@ class Recorded:
 
 @dataclass
 class _State:
-    script: deque[Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders] = field(default_factory=deque)
+    script: deque[Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders | Redirect | Flood] = field(default_factory=deque)
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -144,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
             with st.lock:
                 st.inflight -= 1
 
-    def _behave(self, behaviour: Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders | None, body: dict[str, Any]) -> None:
+    def _behave(self, behaviour: Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders | Redirect | Flood | None, body: dict[str, Any]) -> None:
         st = self.state
         if behaviour is None:
             self._json(500, {"error": {"message": "the test script is exhausted", "type": "server_error"}})
@@ -162,6 +178,24 @@ class _Handler(BaseHTTPRequestHandler):
             behaviour = behaviour.then
         if isinstance(behaviour, KeepAlive | TrickleHeaders):
             self._trickle(behaviour, body)
+            return
+        if isinstance(behaviour, Redirect):
+            self.send_response(behaviour.status)
+            self.send_header("Location", behaviour.location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if isinstance(behaviour, Flood):
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                self.wfile.write(b": ")
+                block = b"x" * behaviour.block
+                while not st.stopping.is_set():
+                    self.wfile.write(block)
+            except OSError:
+                pass  # the client hung up
             return
         if isinstance(behaviour, Raw):
             self.send_response(behaviour.status)
@@ -287,7 +321,7 @@ class ScriptedServer:
         with self.state.lock:
             return self.state.keepalives
 
-    def push(self, *behaviours: Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders) -> None:
+    def push(self, *behaviours: Reply | Fail | Hang | Raw | KeepAlive | TrickleHeaders | Redirect | Flood) -> None:
         with self.state.lock:
             self.state.script.extend(behaviours)
 

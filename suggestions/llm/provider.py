@@ -61,6 +61,7 @@ DEFAULT_MODEL = "gpt-4o-mini"
 LOCAL_PLACEHOLDER_KEY = "sk-no-key-required"  # local servers accept any key
 MAX_REPLY_CHARS = 200_000  # a reply longer than this is abandoned as runaway
 MAX_RETRY_WAIT = 60.0
+MAX_RAW_BYTES = 64 * 1024 * 1024  # bytes on the wire per response (SSE framing included), then abandoned
 
 
 class LLMError(Exception):
@@ -227,9 +228,11 @@ class Provider:
         max_retries: int = 2,
         concurrency: int = 2,
         max_reply_chars: int = MAX_REPLY_CHARS,
+        max_raw_bytes: int = MAX_RAW_BYTES,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.max_raw_bytes = max_raw_bytes
         self.timeout = timeout
         self.max_retries = max_retries
         self.max_reply_chars = max_reply_chars
@@ -245,18 +248,22 @@ class Provider:
             if self._client is None:
                 # No kept-alive connections: each request opens its own, so the watchdog sees
                 # (and can shut down) the socket of every request, and only that one.
+                # No redirects: the prompt (and the key) go to the endpoint named, nowhere else.
                 http = openai.DefaultHttpxClient(
                     timeout=self.timeout,
+                    follow_redirects=False,
                     limits=httpx.Limits(max_connections=100, max_keepalive_connections=0),
                     event_hooks={"request": [self._on_request], "response": [self._on_response]},
                 )
                 # Kaizen does its own retries so it can honour cancel and report each wait.
+                # Replies uncompressed: the byte cap then bounds what is decoded (no gzip bombs).
                 self._client = openai.OpenAI(
                     api_key=self.endpoint.api_key,
                     base_url=self.endpoint.base_url,
                     timeout=self.timeout,
                     max_retries=0,
                     http_client=http,
+                    default_headers={"Accept-Encoding": "identity"},
                 )
             return self._client
 
@@ -277,13 +284,19 @@ class Provider:
     def _on_response(self, response: Any) -> None:
         deadline = response.request.extensions.get("kaizen_deadline")
         if isinstance(deadline, _Deadline):
-            response.stream = _Guarded(response.stream, deadline)
+            response.stream = _Guarded(response.stream, deadline, self.max_raw_bytes)
+        # Asked for identity: a compressed body is not decoded (it then fails to parse).
+        if "content-encoding" in response.headers:
+            del response.headers["content-encoding"]
 
     def _expired(self) -> bool:
         deadline = getattr(self._current, "deadline", None)
-        return deadline is not None and deadline.fired
+        return deadline is not None and (deadline.fired or deadline.too_large)
 
     def _timeout_error(self) -> LLMError:
+        deadline = getattr(self._current, "deadline", None)
+        if deadline is not None and deadline.too_large:
+            return LLMError(f"reply abandoned: more than {self.max_raw_bytes:,} bytes", kind="too-large")
         return LLMError(f"no complete reply from {self.endpoint.base_url} within the timeout "
                         f"([llm] timeout = {self.timeout:g} s per request, in total)", kind="timeout")
 
@@ -413,7 +426,7 @@ class Provider:
                     raise LLMError(
                         f"reply abandoned: longer than {self.max_reply_chars:,} characters", kind="too-large"
                     )
-                if deadline is not None and deadline.fired:
+                if deadline is not None and (deadline.fired or deadline.too_large):
                     raise self._timeout_error()
                 if progress is not None:
                     progress(size // 4, "")
@@ -422,17 +435,17 @@ class Provider:
         except httpx.TimeoutException:
             raise self._timeout_error() from None
         except openai.OpenAIError as exc:
-            if deadline is not None and deadline.fired:
+            if self._expired():
                 raise self._timeout_error() from None
             raise _translate(exc, self.endpoint) from None
         except Exception as exc:  # a broken stream (bad JSON, dropped connection)
-            if deadline is not None and deadline.fired:
+            if self._expired():
                 raise self._timeout_error() from None
             raise LLMError(f"malformed or interrupted reply from {self.endpoint.base_url}: {exc}",
                            kind="bad-reply") from None
         finally:
             stream.close()
-        if deadline is not None and deadline.fired:
+        if self._expired():
             raise self._timeout_error()  # the watchdog ended the body (it reads as a normal end)
         if chunks == 0:
             # Some servers and proxies ignore stream=true and answer with one JSON body,
@@ -451,6 +464,7 @@ class _Deadline:
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
+        self.too_large = False  # the body passed the byte cap
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(max(0.0, seconds), self._fire)
@@ -493,17 +507,24 @@ def _shutdown(sock: socket.socket) -> None:
 
 
 class _Guarded(httpx.SyncByteStream):
-    """A response body that fails as a timeout once its request's deadline has passed."""
+    """A response body that fails as a timeout once its request's deadline has passed, and
+    stops at ``limit`` bytes (an endless SSE comment line would otherwise fill memory)."""
 
-    def __init__(self, inner: Any, deadline: _Deadline) -> None:
+    def __init__(self, inner: Any, deadline: _Deadline, limit: int) -> None:
         self._inner = inner
         self._deadline = deadline
+        self._limit = limit
 
     def __iter__(self) -> Iterator[bytes]:
+        size = 0
         try:
             for chunk in self._inner:
                 if self._deadline.fired:
                     raise httpx.ReadTimeout("the request's total deadline passed")
+                size += len(chunk)
+                if size > self._limit:
+                    self._deadline.too_large = True
+                    raise httpx.ReadError(f"more than {self._limit} bytes")
                 yield chunk
         except httpx.TransportError:
             if self._deadline.fired:

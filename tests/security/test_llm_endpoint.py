@@ -25,7 +25,7 @@ from analysis.store import Store
 from suggestions.llm import LLMEngine, Target
 from suggestions.llm.trust import TrustStore, origin_of, trust_path
 from tests.conftest import write
-from tests.llm_server import Reply, ScriptedServer, non_loopback_host
+from tests.llm_server import Redirect, Reply, ScriptedServer, non_loopback_host
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-user-env-key-0123456789abcdefXYZ"
@@ -195,6 +195,26 @@ def test_damaged_trust_file_trusts_nothing(project: Path, remote: ScriptedServer
     assert e.endpoint is None and e.confirmation is not None
     e.close()
     e.store.close()
+
+
+def test_a_redirect_does_not_carry_the_prompt_elsewhere(project: Path, local: ScriptedServer) -> None:
+    """The project's loopback endpoint answers 307 to a remote host: nothing is sent there."""
+    where = non_loopback_host()
+    if where is None:
+        pytest.skip("no host name or interface on this machine that is not loopback")
+    with ScriptedServer(bind=where[0], host=where[1]) as elsewhere:
+        cloned(project, local.base_url)
+        local.push(Redirect(elsewhere.base_url + "/chat/completions"))
+        elsewhere.push(Reply(FIX))
+        e = engine(project)
+        try:
+            assert e.generate([TARGET]) == []
+        finally:
+            e.close()
+            e.store.close()
+        assert elsewhere.requests == []
+    assert len(local.chat_requests) == 1
+    assert_key_never_sent(local)
 
 
 # --- what the user said still works ---------------------------------------------------------------

@@ -18,7 +18,7 @@ from analysis.store import Store
 from suggestions.llm import LLMEngine, LLMError, Target
 from suggestions.llm.provider import Endpoint, Provider
 from tests.conftest import write
-from tests.llm_server import KeepAlive, Reply, ScriptedServer, TrickleHeaders
+from tests.llm_server import Flood, KeepAlive, Reply, ScriptedServer, TrickleHeaders
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
@@ -71,3 +71,32 @@ def test_a_normal_reply_is_not_cut_off() -> None:
             assert provider.complete(MESSAGES).text == "again"  # a fresh connection, a fresh deadline
         finally:
             provider.close()
+
+
+@pytest.mark.timeout(60)
+def test_an_endless_comment_line_is_cut_off_by_size() -> None:
+    """One SSE comment that never ends: the reader would buffer it whole until the deadline."""
+    with ScriptedServer() as server:
+        server.push(Flood())
+        provider = Provider(Endpoint(server.base_url, "scripted", "config", "placeholder", "x"),
+                            timeout=600.0, max_retries=0, max_raw_bytes=4 << 20)
+        try:
+            with pytest.raises(LLMError) as caught:
+                provider.complete(MESSAGES)
+        finally:
+            provider.close()
+    assert caught.value.kind == "too-large", caught.value
+
+
+def test_replies_are_asked_for_uncompressed() -> None:
+    """So the byte cap bounds what is decoded: no gzip bomb."""
+    with ScriptedServer() as server:
+        server.push(Reply("ok"))
+        provider = Provider(Endpoint(server.base_url, "scripted", "config", "placeholder", "x"),
+                            timeout=20.0, max_retries=0)
+        try:
+            provider.complete(MESSAGES)
+        finally:
+            provider.close()
+        (req,) = server.chat_requests
+    assert req.headers.get("accept-encoding") == "identity"
