@@ -5,10 +5,10 @@
 #   tests/fresh_machine.sh [--worktree] [--no-test] [--keep] [OUT]
 #
 # It debootstraps a minimal Debian bookworm (python3, make, git; no python3-venv, no Qt
-# display libraries, no fonts, no X) into a folder, clones the repository into it (HEAD; with
+# display libraries, no bubblewrap, no fonts, no X) into a folder, clones the repository into it (HEAD; with
 # --worktree, the working tree as it is), and in a chroot, as root, runs
 #   1. `make run` on a display (Xvfb, started on the host and shared into the chroot):
-#      the Makefile must install python3-venv and the Qt libraries with apt by itself;
+#      the Makefile must install python3-venv, bubblewrap and the Qt libraries with apt;
 #      the window is waited for by its title and the screen saved as OUT/fresh-run.png;
 #   2. `make test`.
 # OUT (default /var/tmp/kaizen-fresh/out) gets the screenshot and the logs. The base system
@@ -73,10 +73,10 @@ in_root() { chroot "$ROOTFS" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 # A base cached by an older version of this script may hold these: a newcomer's machine does not.
 in_root dpkg --purge python3-venv python3.11-venv >/dev/null 2>&1 || true
-for pkg in python3-venv libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libfontconfig1 xvfb; do
+for pkg in python3-venv libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libfontconfig1 bubblewrap xvfb; do
   if in_root dpkg -s "$pkg" >/dev/null 2>&1; then echo "$pkg is already in the fresh system" >&2; exit 1; fi
 done
-echo "not installed: python3-venv and the Qt display libraries (libxcb-icccm4, libxcb-keysyms1, ...)"
+echo "not installed: python3-venv, bubblewrap, the Qt display libraries (libxcb-icccm4, libxcb-keysyms1, ...)"
 
 mount -t proc proc "$ROOTFS/proc"
 mount --rbind /sys "$ROOTFS/sys"
@@ -138,7 +138,7 @@ if [ "$opened" != 1 ] || [ "$alive" != 1 ]; then
   exit 1
 fi
 echo "installed by make as it ran:"
-grep -E "^(Qt cannot load|.* has no venv)" "$OUT/fresh-run.log" || true
+grep -E "^(Qt cannot load|.* has no venv|bubblewrap is missing)" "$OUT/fresh-run.log" | cut -c1-200 || true
 
 result=0
 if [ "$TEST" = 1 ]; then
