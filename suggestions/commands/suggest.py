@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
     if args.limit < 0:
         raise CommandError("--limit must be 0 or more")
+    if args.trust_endpoint and not args.llm:
+        raise CommandError("--trust-endpoint only means something with --llm")
     service, store = current(root)
     try:
         ranker = Ranker(store)

@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - older openai
     import httpx  # type: ignore[no-redef]
 
 from analysis.config import Config
+from suggestions.llm.text import clean_text
 from suggestions.llm.trust import (
     OPENAI_ORIGIN,
     TRUST_FLAG,
@@ -68,7 +69,7 @@ class LLMError(Exception):
     """A request that did not produce a reply; the message is meant for the user."""
 
     def __init__(self, message: str, *, kind: str = "error", retryable: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(clean_text(message))  # it may quote the server
         self.kind = kind  # unreachable | timeout | rate-limit | server | auth | too-large | budget | bad-request
         self.retryable = retryable
 
@@ -364,7 +365,7 @@ class Provider:
         if len(text) > self.max_reply_chars:
             raise LLMError(f"reply abandoned: longer than {self.max_reply_chars:,} characters", kind="too-large")
         pt, ct, estimated = _usage_of(getattr(resp, "usage", None), kwargs["messages"], text)
-        return Completion(text, pt, ct, str(getattr(resp, "model", "") or self.endpoint.model),
+        return Completion(text, pt, ct, clean_text(str(getattr(resp, "model", "") or self.endpoint.model))[:200],
                           str(choices[0].finish_reason or ""), estimated=estimated)
 
     def _stream_once(
@@ -412,7 +413,7 @@ class Provider:
                 if cancel is not None and cancel.is_set():
                     raise RequestCancelled()
                 if getattr(chunk, "model", None):
-                    model = chunk.model
+                    model = clean_text(str(chunk.model))[:200]
                 if getattr(chunk, "usage", None):
                     usage = chunk.usage
                 for choice in chunk.choices or ():
