@@ -88,11 +88,11 @@ test: setup-test
 
 test-slow: setup-test
 	@rc=0; $(PYTEST) -m slow $(ARGS) || rc=$$?; \
-	if [ $$rc = 5 ]; then echo "no test is marked slow"; exit 0; fi; exit $$rc
+	if [ $$rc = 5 ]; then echo "no slow test selected"; exit 0; fi; exit $$rc
 
 test-all: setup-test
 	@rc=0; $(PYTEST) $(ARGS) || rc=$$?; \
-	if [ $$rc = 5 ]; then echo "pytest collected no tests at all" >&2; fi; exit $$rc
+	if [ $$rc = 5 ]; then echo "pytest selected no test at all" >&2; fi; exit $$rc
 
 lint: setup
 	$(BIN)/ruff check .
