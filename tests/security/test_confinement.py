@@ -295,13 +295,14 @@ def start_driver(a: Attacked, token: str) -> tuple[subprocess.Popen[bytes], list
 
 
 @needs_bwrap
-def test_sigkill_of_kaizen_mid_validation_leaves_no_test_process(attacked: Attacked) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killing_kaizen_mid_validation_leaves_no_test_process(attacked: Attacked, sig: int) -> None:
     token = uuid.uuid4().hex
     proc, pids = start_driver(attacked, token)
     try:
         boxes = attacked.root / ".kaizen" / "sandbox"
         assert processes_in(boxes)  # pytest itself is running in a sandbox
-        proc.kill()
+        os.kill(proc.pid, sig)
         proc.wait(60)
         wait_until(lambda: not any(alive(p) for p in pids), 60, "the daemon and the child to die with Kaizen")
         assert not processes_with(token)
@@ -399,3 +400,18 @@ def test_confine_require_refuses_to_run_unconfined(attacked: Attacked, monkeypat
     v = validate(attacked.root, "return a + b", "return b + a")
     assert v.status is ValidationStatus.ERROR and v.confined is False
     assert "cannot be confined" in v.log and "not installed" in v.log
+
+
+def test_without_bubblewrap_results_are_marked_unconfined_and_it_is_said_once(
+        attacked: Attacked, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import suggestions.confine as confine
+
+    monkeypatch.setattr(confine, "probe", lambda bwrap=None: (False, "bubblewrap (bwrap) is not installed"))
+    monkeypatch.setattr(confine, "_warned", set())
+    first = validate(attacked.root, "return a + b", "return b + a")
+    second = validate(attacked.root, "return a * b", "return b * a")
+    for v in (first, second):
+        assert v.status is ValidationStatus.PASSED and v.confined is False, v.log
+        assert v.log.startswith("unconfined: bubblewrap (bwrap) is not installed")
+    said = [r for r in caplog.records if "UNCONFINED" in r.getMessage()]
+    assert len(said) == 1
