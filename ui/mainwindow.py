@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self._first_look = True
         self._picking = False
         self._picked = ""
+        self._details_shown = ""
         self._validate_first = 0  # first picks left to validate (the demo's first look)
         self._validated_first: set[str] = set()
         self._drain_timer = QTimer(self)
@@ -534,6 +535,7 @@ class MainWindow(QMainWindow):
         s.changed.connect(self._changed)
         s.ranked.connect(self.model.set_ranks)
         s.ranked.connect(lambda _o: self._update_count())
+        s.ranked.connect(lambda _o: self._rank_changed())
         s.files_changed.connect(self._update_badges)
         s.files_listed.connect(self._files_listed)
         s.watching_changed.connect(self._set_watch)
@@ -817,7 +819,21 @@ class MainWindow(QMainWindow):
         s = fresh or s
         self.diff.show_diff(f"<b>{html.escape(s.title)}</b> &nbsp; <span>{html.escape(s.path)}:{s.line}</span>",
                             s.path, s.diff)
-        self.details.setHtml(self._details_html(s))
+        self._details_shown = self._details_html(s)
+        self.details.setHtml(self._details_shown)
+
+    def _rank_changed(self) -> None:
+        """The details say "ranked 3rd": say it again once the list is ranked anew."""
+        current = self.current_suggestion()
+        if current is not None:
+            fresh = self.session.suggestion(current.fingerprint) if self.session else None
+            text = self._details_html(fresh or current)
+            if text != self._details_shown:  # the same words: leave the pane (and its scroll) be
+                bar = self.details.verticalScrollBar()
+                at = bar.value()
+                self.details.setHtml(text)
+                self._details_shown = text
+                bar.setValue(at)
 
     def _details_html(self, s: Suggestion) -> str:
         c = colors()
