@@ -5,9 +5,10 @@ trusted (an LLM wrote it, or a rule's fix may meet code that does more than it s
 test run is wrapped in ``bwrap`` with:
 
 * the filesystem read-only (``--ro-bind / /``), and over it empty tmpfs folders for
-  ``$HOME``, the real project (its ``.git``, its other sandboxes, the store), ``/tmp``,
-  ``/var/tmp`` and ``/run`` (where the sockets of system services live: a Unix socket on a
-  read-only mount can still be connected to);
+  ``$HOME`` and every home (``/home``, ``/root``), the real project (its ``.git``, its other
+  sandboxes, the store), ``/tmp``, ``/var/tmp``, ``/run`` (where the sockets of system
+  services live: a Unix socket on a read-only mount can still be connected to), ``/mnt``,
+  ``/media``, ``/srv`` and ``/etc/ssh``; ``/etc/shadow`` and friends read as empty;
 * the sandbox copy bound read-write at its own path, as the only writable project tree,
   with the project's test files (``conftest.py``, ``test_*.py``...) bound read-only over it;
 * the interpreter, its virtual environment and the user's site-packages bound read-only
@@ -46,6 +47,12 @@ BWRAP_FLAGS = (
     "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
     "--unshare-cgroup-try", "--new-session", "--cap-drop", "ALL",
 )
+
+# Replaced by empty folders: temporary files, service sockets, every user's home (the
+# interpreter, if it lives there, is bound back read-only), removable and served media.
+HIDDEN = ("/tmp", "/var/tmp", "/run", "/var/run", "/home", "/root", "/mnt", "/media", "/srv")
+# Files replaced by an empty one.
+BLANKED = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
 
 _probe_lock = threading.Lock()
 _probed: dict[str, tuple[bool, str]] = {}
@@ -196,11 +203,11 @@ class Confinement:
 
     def _hidden(self) -> list[Path]:
         home = Path.home()
-        out = [Path("/tmp"), Path("/var/tmp"), Path("/run")]
+        out = [Path(p) for p in HIDDEN]
         if home != Path("/") and home.is_dir():
             out.append(home.resolve())
         out.append(self.project)
-        return [p for p in dict.fromkeys(out) if p.is_dir()]
+        return [p for p in dict.fromkeys(out) if p.is_dir() and not p.is_symlink()]
 
     def wrap(self, argv: Sequence[str], sandbox: Path, writable: Iterable[Path] = (),
              readable: Iterable[Path] = (), read_only: Iterable[Path] = ()) -> tuple[list[str], IO[bytes] | None]:
@@ -220,6 +227,11 @@ class Confinement:
         args: list[str] = [*BWRAP_FLAGS, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         for h in hidden:
             args += ["--tmpfs", str(h)]
+        for f in BLANKED:
+            if os.path.isfile(f):
+                args += ["--ro-bind", "/dev/null", f]
+        if os.path.isdir("/etc/ssh"):
+            args += ["--tmpfs", "/etc/ssh"]  # host keys
         back = [*self.readable, *(Path(p).resolve() for p in readable)]
         for p in dict.fromkeys(back):
             # Bound back only where a tmpfs hid it; never the project itself, its state folder
