@@ -59,10 +59,11 @@ cleanup() {
   set +e
   [ -n "$MAKE_PID" ] && kill -- -"$MAKE_PID" 2>/dev/null
   [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
-  for m in tmp/.X11-unix dev/pts dev sys proc; do
+  for m in tmp/.X11-unix dev/pts dev sys proc ""; do
     mountpoint -q "$ROOTFS/$m" && umount -l "$ROOTFS/$m"
   done
-  [ "$KEEP" = 1 ] || rm -rf "$ROOTFS"
+  # Never delete through a mount that is still there (the host's /dev, say).
+  if [ "$KEEP" != 1 ] && ! grep -q " $ROOTFS" /proc/mounts; then rm -rf "$ROOTFS"; fi
 }
 trap cleanup EXIT
 
@@ -78,6 +79,9 @@ for pkg in python3-venv libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 lib
 done
 echo "not installed: python3-venv, bubblewrap, the Qt display libraries (libxcb-icccm4, libxcb-keysyms1, ...)"
 
+# The root is a mount point, as on a real machine (bubblewrap, which validation runs tests
+# in, makes / a slave mount and fails on a chroot that is only a folder).
+mount --bind "$ROOTFS" "$ROOTFS"
 mount -t proc proc "$ROOTFS/proc"
 mount --rbind /sys "$ROOTFS/sys"
 mount --rbind /dev "$ROOTFS/dev"
