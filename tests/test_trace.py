@@ -538,7 +538,7 @@ def test_timeout_kill_keeps_data(project: Path) -> None:
     # The timeout is generous only so that a slow start on a loaded machine still gets to
     # 500 calls; what is checked does not depend on how long the program ran.
     t0 = time.monotonic()
-    result = run_traced(project, [PY, "loop.py"], timeout=6.0, stdout=subprocess.PIPE)
+    result = run_traced(project, [PY, "loop.py"], timeout=4.0, stdout=subprocess.PIPE)
     assert time.monotonic() - t0 < 60
     assert result.status == "timeout" and result.exit_code == 124
     assert (project / "ready").exists(), "main() did not make 500 calls within the timeout"

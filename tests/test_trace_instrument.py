@@ -263,7 +263,7 @@ def test_timeout_kill_keeps_running_frames_as_module(project: Path) -> None:
         main()
         """)})
     # A generous timeout, for a slow start on a loaded machine; the checks do not depend on it.
-    result = run_traced(project, [PY, "-m", "loop"], timeout=6.0)
+    result = run_traced(project, [PY, "-m", "loop"], timeout=4.0)
     assert result.status == "timeout" and result.mode == "instrument"
     assert (project / "ready").exists(), "main() did not make 500 calls within the timeout"
     assert _fn(result, "tick").calls >= 500  # type: ignore[attr-defined]

@@ -286,7 +286,7 @@ def test_timeout_keeps_the_running_call(project: Path, python: str) -> None:
     # The program says how long main() had run when it started waiting; the timeout kills it
     # later (the generous timeout only bounds a very slow start on a loaded machine).
     write(project, {"forever.py": TIMEOUT})
-    result = run_traced(project, [python, "forever.py"], timeout=6)
+    result = run_traced(project, [python, "forever.py"], timeout=4)
     assert result.status == "timeout"
     assert (project / "ready").exists(), "main() did not get going within the timeout"
     ran = float((project / "ready").read_text())
