@@ -139,7 +139,8 @@ def _render(out: Path, work: Path) -> int:
 
     # The window's own first pick: the top suggestion with a validated diff.
     w.table.setFocus()
-    shot("main")
+    shot("main")  # with the notification of the demo's automatic change, if it came
+    w.toast.hide()  # the other views without it
 
     # The diff view: a suggestion with a multi-line fix, side by side.
     best = 0
