@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.store import Store, StoreError
+from analysis.userdir import user_dir
 from suggestions.terminal import printable
 
 logger = logging.getLogger(__name__)
@@ -211,16 +212,7 @@ UNSIGNED = "unsigned"
 
 def kaizen_home() -> Path | None:
     """The user's Kaizen folder (outside every project): the key and the head copies."""
-    env = os.environ.get("KAIZEN_HOME")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    if xdg:
-        return Path(xdg) / "kaizen"
-    try:
-        return Path.home() / ".config" / "kaizen"
-    except RuntimeError:  # no home directory at all
-        return None
+    return user_dir()
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from analysis.userdir import user_dir
+
 __all__ = ["Confinement", "Limits", "probe", "python_paths"]
 
 log = logging.getLogger(__name__)
@@ -206,6 +208,10 @@ class Confinement:
         out = [Path(p) for p in HIDDEN]
         if home != Path("/") and home.is_dir():
             out.append(home.resolve())
+        # The audit key and the trusted endpoints: wherever KAIZEN_HOME puts them.
+        own = user_dir()
+        if own is not None and own.is_dir():
+            out.append(own.resolve())
         out.append(self.project)
         return [p for p in dict.fromkeys(out) if p.is_dir() and not p.is_symlink()]
 
@@ -240,8 +246,8 @@ class Confinement:
                     and not _inside(p, self.project / ".kaizen") and not _inside(p, self.project / ".git")):
                 args += ["--ro-bind", str(p), str(p)]
         args += ["--bind", str(sandbox), str(sandbox)]
-        for f in read_only:
-            args += ["--ro-bind", str(f), str(f)]
+        for ro in read_only:
+            args += ["--ro-bind", str(ro), str(ro)]
         for w in writable:
             args += ["--bind", str(Path(w).resolve()), str(Path(w).resolve())]
         args += ["--chdir", str(sandbox)]

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from analysis.userdir import user_dir
+
 __all__ = ["Confirmation", "TrustStore", "is_loopback", "origin_of", "trust_path"]
 
 log = logging.getLogger("kaizen.llm")
@@ -68,19 +70,10 @@ def is_loopback(url: str) -> bool:
 
 
 def trust_path(environ: Mapping[str, str] | None = None) -> Path:
-    """The user's Kaizen folder (as the audit log finds it: ``$KAIZEN_HOME``, else
-    ``$XDG_CONFIG_HOME/kaizen``, else ``~/.config/kaizen``) / ``trusted-endpoints.json``."""
-    env = os.environ if environ is None else environ
-    home = env.get("KAIZEN_HOME", "").strip()
-    if home:
-        return Path(home) / TRUST_FILE
-    base = env.get("XDG_CONFIG_HOME", "").strip()
-    if base and Path(base).is_absolute():
-        return Path(base) / "kaizen" / TRUST_FILE
-    try:
-        return Path.home() / ".config" / "kaizen" / TRUST_FILE
-    except RuntimeError:  # no home directory: a path that cannot exist, so nothing is trusted
-        return Path("/nonexistent/kaizen") / TRUST_FILE
+    """``trusted-endpoints.json`` in the user's Kaizen folder (:func:`analysis.userdir.user_dir`)."""
+    home = user_dir(environ)
+    # No home directory: a path that cannot exist, so nothing is trusted.
+    return (home or Path("/nonexistent/kaizen")) / TRUST_FILE
 
 
 def _project_key(project: Path | str) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -415,3 +417,27 @@ def test_without_bubblewrap_results_are_marked_unconfined_and_it_is_said_once(
         assert v.log.startswith("unconfined: bubblewrap (bwrap) is not installed")
     said = [r for r in caplog.records if "UNCONFINED" in r.getMessage()]
     assert len(said) == 1
+
+
+@needs_bwrap
+def test_candidate_cannot_read_the_users_kaizen_folder_wherever_it_is(
+        attacked: Attacked, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Outside every folder the confinement hides anyway (/tmp, homes): only KAIZEN_HOME says
+    # where it is, as a user who keeps it on another disk would.
+    own = Path(tempfile.mkdtemp(prefix="kaizen-home-", dir=Path(__file__).parent))
+    try:
+        (own / "audit.key").write_text("kaizen-planted-audit-key")
+        monkeypatch.setenv("KAIZEN_HOME", str(own))
+        steal = textwrap.dedent(f'''\
+            try:
+                _got = open({str(own / "audit.key")!r}).read()
+            except Exception as _e:
+                _got = "refused: " + type(_e).__name__
+            raise RuntimeError("KAIZEN-ATTACK " + _got)
+            ''')
+        v = validate(attacked.root, "def add(a, b):", steal + "\n\ndef add(a, b):")
+        assert v.confined is True
+        assert "KAIZEN-ATTACK refused" in v.log, v.log
+        assert "kaizen-planted-audit-key" not in v.log
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
