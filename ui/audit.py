@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from suggestions.terminal import printable
 from ui.diffview import DiffView
 from ui.session import Session, optional
-from ui.theme import colors, icon, rich_text
+from ui.theme import colors, html_text, icon, rich_text
 
 __all__ = ["AuditView"]
 
@@ -116,7 +117,8 @@ class AuditView(QWidget):
             change = e.title or e.reason or (f"undo of #{e.undoes}" if e.undoes else "")
             by = e.actor + (f" ({e.rule})" if e.rule and e.rule != e.actor else "")
             item = QTreeWidgetItem([str(e.seq), time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at)),
-                                    e.action, by, e.path, change, e.entry_hash[:10]])
+                                    e.action, printable(by), printable(e.path), printable(change),
+                                    e.entry_hash[:10]])
             item.setData(0, Qt.ItemDataRole.UserRole, e.seq)
             if e.seq in self.undone:
                 for col in range(7):
@@ -147,9 +149,9 @@ class AuditView(QWidget):
             return
         self.undo_btn.setEnabled(e.action == "apply" and e.seq not in self.undone)
         status = dict(e.validation).get("status", "") if e.validation else ""
-        who = f"automatically under rule <b>{e.rule}</b>" if e.rule else f"by {e.actor}"
+        who = f"automatically under rule <b>{html_text(e.rule)}</b>" if e.rule else f"by {html_text(e.actor)}"
         bits = [f"<b>{e.id}</b> {e.action} {who}",
-                f"{e.code} {e.title}" if e.code else "", f"validation: {status}" if status else "",
+                html_text(f"{e.code} {e.title}") if e.code else "", f"validation: {status}" if status else "",
                 f"hash {e.hash_before[:8]} → {e.hash_after[:8]}"]
         text = " · ".join(b for b in bits if b)
         if e.rationale:
@@ -172,7 +174,7 @@ class AuditView(QWidget):
             if res.ok:
                 self.verify_label.setText(f"<span style='color:{c['ok']}'>✔ chain verified ({res.entries} entries)</span>")
             else:
-                self.verify_label.setText(f"<span style='color:{c['bad']}'>✘ {res.message()}</span>")
+                self.verify_label.setText(f"<span style='color:{c['bad']}'>✘ {html_text(res.message())}</span>")
 
         self.session.run_job("Verifying audit log", job, done)
 

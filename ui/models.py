@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from suggestions.model import Suggestion
+from suggestions.terminal import printable
 
 __all__ = ["COLUMNS", "SuggestionFilter", "SuggestionTableModel", "status_of"]
 
@@ -193,7 +194,7 @@ class SuggestionTableModel(QAbstractTableModel):
         elif role == SUGGESTION_ROLE:
             return s
         elif role == Qt.ItemDataRole.ToolTipRole:
-            return f"{s.code} · {s.title}\n{s.path}:{s.line}"
+            return printable(f"{s.code} · {s.title}\n{s.path}:{s.line}")
         elif role == Qt.ItemDataRole.ForegroundRole and col == VALIDATION:
             c = _STATUS_COLORS.get(s.validation.status.value)
             return _qcolor(c) if c else None
@@ -205,11 +206,11 @@ class SuggestionTableModel(QAbstractTableModel):
         if col == RANK:
             return str(self._rank.get(s.fingerprint, 0))
         if col == TITLE:
-            return s.title
+            return printable(s.title)
         if col == CODE:
             return s.code
         if col == LOCATION:
-            return f"{s.path}:{s.line}"
+            return printable(f"{s.path}:{s.line}")
         if col == SOURCE:
             return s.source.value
         if col == APPLICABILITY:

@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 
+from suggestions.terminal import printable
+
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 ICONS = RESOURCES / "icons"
 
@@ -67,11 +69,18 @@ def apply_theme(app: Any) -> None:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
 
 
+def html_text(text: str) -> str:
+    """Text from a file name, a model or a message, safe inside rich text: escaped as HTML,
+    with control and bidi characters made visible."""
+    import html
+
+    return html.escape(printable(text))
+
+
 def rich_text(text: str) -> str:
     """Plain rationale text as HTML, with ``code`` and `code` spans shown as code."""
-    import html
     import re
 
-    out = html.escape(text)
+    out = html_text(text)
     out = re.sub(r"``(.+?)``|`([^`]+)`", lambda m: f"<code>{m.group(1) or m.group(2)}</code>", out)
     return out.replace("\n\n", "<br><br>").replace("\n", " ")

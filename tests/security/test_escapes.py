@@ -104,3 +104,25 @@ def test_llm_text_in_suggestions(llm_applied: Path) -> None:
     r = kaizen("show", str(llm_applied), item["id"])
     assert r.returncode == 0 and "\\u202egnp.exe" in r.stdout, r.stderr
     assert_clean(r.stdout, r.stderr)
+
+
+@pytest.mark.gui
+def test_the_window_shows_escapes_neutralised(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from ui.models import COLUMNS, LOCATION, TITLE, SuggestionTableModel
+    from ui.theme import html_text, rich_text
+
+    write(tmp_path, {"evil.py": "x = 1\n"})
+    s = suggestion(tmp_path, "evil.py", "x = 1", "x = 2", title=EVIL_TEXT)
+    s = s.replace(path=EVIL_NAME)
+    model = SuggestionTableModel()
+    model.apply([s], [], [])
+    shown = [model.data(model.index(0, col), Qt.ItemDataRole.DisplayRole) for col in range(len(COLUMNS))]
+    tip = model.data(model.index(0, TITLE), Qt.ItemDataRole.ToolTipRole)
+    painted = [model.cell(0, col)[0] for col in (TITLE, LOCATION)]
+    assert_clean(*(t for t in shown if isinstance(t, str)), tip, *painted)
+    assert "\\u001b[31mred" in shown[TITLE]
+    # Rich text (the details and audit panes): HTML is escaped too, not rendered.
+    assert html_text("<b>x</b>\x1b") == "&lt;b&gt;x&lt;/b&gt;\\u001b"
+    assert_clean(rich_text(EVIL_TEXT))
