@@ -171,7 +171,7 @@ class Validation:
     log: str = ""
     base_hash: str = ""  # the file content the validation was run against
     at: float | None = None
-    # Whether the tests ran confined (suggestions.confine); None: not recorded (a result made
+    # Whether the tests ran confined (suggestions.validate.confine); None: not recorded (a result made
     # in code, or by a Kaizen from before confinement).
     confined: bool | None = None
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from suggestions.framework import all_rules
+from suggestions.analyze.framework import all_rules
 from suggestions.model import Applicability, Suggestion
 
 __all__ = ["evidence_rows", "to_json", "to_sarif", "to_text"]

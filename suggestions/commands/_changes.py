@@ -33,7 +33,7 @@ def find_suggestions(store: Store, handles: Sequence[str]) -> list[Suggestion]:
 
 def rescan(root: Path, config: Config, store: Store, paths: Iterable[str]) -> None:
     """Re-analyse changed files so the stored suggestions match what is on disk again."""
-    from suggestions.scan import analyze_file, analyzer_for
+    from suggestions.analyze.scan import analyze_file, analyzer_for
 
     paths = sorted(set(paths))
     if not paths:
@@ -54,7 +54,7 @@ def rescan(root: Path, config: Config, store: Store, paths: Iterable[str]) -> No
 
 def warn_audit(store: Store) -> None:
     """Say loudly, on stderr, when the audit log needs the user (emptied, replaced, tampered)."""
-    from suggestions.audit import health
+    from suggestions.apply.audit import health
 
     problem = health(store)
     if problem:

@@ -7,10 +7,10 @@ import json
 
 from analysis.config import load_config
 from analysis.store import Store
+from suggestions.apply.patcher import apply_suggestions
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.commands._changes import find_suggestions, rescan, warn, warn_audit
 from suggestions.model import ValidationStatus
-from suggestions.patcher import apply_suggestions
 
 NAME = "apply"
 HELP = "apply suggestions by id (each change is logged in the audit log and can be undone)"

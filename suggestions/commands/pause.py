@@ -7,7 +7,7 @@ import sys
 
 from analysis.store import Store
 from suggestions.commands import add_path, project_root
-from suggestions.policy import pause, pause_state
+from suggestions.decide.policy import pause, pause_state
 
 NAME = "pause"
 HELP = "stop every automatic change at once, until `kaizen resume` (persists across restarts)"

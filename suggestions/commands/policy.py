@@ -10,8 +10,8 @@ from typing import Any
 from analysis.config import ConfigError, load_config
 from suggestions.commands import add_path, project_root
 from suggestions.commands.suggest import current
+from suggestions.decide.policy import Policy, Verdict, pause_state
 from suggestions.model import Suggestion
-from suggestions.policy import Policy, Verdict, pause_state
 
 NAME = "policy"
 HELP = "preview what the auto-apply rules would apply right now, and why each other candidate would not"

@@ -7,7 +7,7 @@ import argparse
 from analysis.store import Store
 from suggestions.commands import add_path, project_root
 from suggestions.commands._changes import find_suggestions
-from suggestions.ranking import Ranker
+from suggestions.rank.ranking import Ranker
 
 NAME = "reject"
 HELP = "reject suggestions by id (the ranking learns from it)"

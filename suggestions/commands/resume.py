@@ -7,7 +7,7 @@ import sys
 
 from analysis.store import Store
 from suggestions.commands import add_path, project_root
-from suggestions.policy import pause_state, resume
+from suggestions.decide.policy import pause_state, resume
 
 NAME = "resume"
 HELP = "let the auto-apply rules make changes again after `kaizen pause`"

@@ -9,10 +9,16 @@ from pathlib import Path
 
 from analysis.config import Config, load_config
 from analysis.store import Store, StoreError
+from suggestions.analyze.scan import (
+    SIGNATURE_KEY,
+    FileResult,
+    ScanResult,
+    analysis_signature,
+    scan_project,
+)
 from suggestions.commands import add_path, project_root
 from suggestions.model import Source, Suggestion
 from suggestions.report import to_json, to_sarif, to_text
-from suggestions.scan import SIGNATURE_KEY, FileResult, ScanResult, analysis_signature, scan_project
 
 NAME = "scan"
 HELP = "analyse the whole project and report findings (exit 1 when there are any)"
@@ -74,7 +80,7 @@ def _scan_into(store: Store, root: Path, config: Config, jobs: int | None, signa
 
 def _warm(root: Path, jobs: int | None) -> ScanResult:
     """The stored analysis brought up to date (only changed files are analysed again)."""
-    from suggestions.service import ProjectService
+    from suggestions.project.service import ProjectService
 
     t0 = time.perf_counter()
     service = ProjectService(root, jobs=jobs)

@@ -9,7 +9,7 @@ from typing import Any
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.commands.suggest import current
 from suggestions.model import Suggestion
-from suggestions.ranking import Ranker
+from suggestions.rank.ranking import Ranker
 from suggestions.report import evidence_rows
 
 NAME = "show"
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _verdict(root: Any, store: Any, s: Suggestion) -> tuple[bool, str, tuple[str, ...]]:
-    from suggestions.policy import Policy
+    from suggestions.decide.policy import Policy
 
     v = Policy.load(root, store).evaluate(s)
     return v.eligible, v.rule_name, v.reasons

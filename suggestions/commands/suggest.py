@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from analysis.store import Store
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.model import Suggestion, ValidationStatus
-from suggestions.ranking import Ranker
+from suggestions.rank.ranking import Ranker
 
 if TYPE_CHECKING:
-    from suggestions.service import ProjectService
+    from suggestions.project.service import ProjectService
 
 NAME = "suggest"
 HELP = "the ranked list of suggestions, best first, with the reason for each rank"
@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def open_service(root: Path) -> ProjectService:
     """A ProjectService brought up to date (a warm start), with the ranker attached."""
-    from suggestions.service import ProjectService
+    from suggestions.project.service import ProjectService
 
     service = ProjectService(root, jobs=None)
     try:
@@ -134,7 +134,7 @@ def _latest(store: Store, s: Suggestion) -> Suggestion:
 def _validate(root: Path, config: Any, store: Store, ranker: Ranker, ranked: list[Suggestion],
               limit: int) -> list[Suggestion]:
     """Validate the best ``limit`` suggestions that have a fix and no current validation."""
-    from suggestions.validation import Validator
+    from suggestions.validate.validator import Validator
 
     todo = [
         s for s in ranked
@@ -186,7 +186,7 @@ def _llm(root: Path, config: Any, store: Store, items: list[Suggestion], *,
 
 
 def _ask(root: Path, config: Any, store: Store, items: list[Suggestion], engine: Any) -> list[Suggestion]:
-    from suggestions.validation import Validator
+    from suggestions.validate.validator import Validator
 
     ok, why = engine.available()
     if not ok:

@@ -9,8 +9,8 @@ from analysis.config import load_config
 from analysis.store import Store
 from analysis.trace_store import TraceStore
 from analysis.tracing import TraceError, TraceResult, default_command, run_traced
+from suggestions.analyze.runtime import refresh_runtime_suggestions
 from suggestions.commands import CommandError, add_path, project_root
-from suggestions.runtime import refresh_runtime_suggestions
 
 NAME = "trace"
 HELP = "run COMMAND (default: the configured test command) under the tracer and store the trace"

@@ -6,9 +6,9 @@ import argparse
 
 from analysis.config import load_config
 from analysis.store import Store
+from suggestions.apply.patcher import undo
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.commands._changes import rescan, warn, warn_audit
-from suggestions.patcher import undo
 
 NAME = "undo"
 HELP = "undo applied changes: by suggestion id or audit entry (#N), or the last N (default: the last one)"

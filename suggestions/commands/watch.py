@@ -30,7 +30,7 @@ from typing import Any
 
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.model import Suggestion
-from suggestions.service import EventKind, ProjectService, ServiceEvent, tune_gc
+from suggestions.project.service import EventKind, ProjectService, ServiceEvent, tune_gc
 
 NAME = "watch"
 HELP = "keep the analysis current and print changes as they happen (Ctrl-C stops)"
@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _autoapply(service: ProjectService) -> Any:
-    from suggestions.policy import autoapply_hook
+    from suggestions.decide.policy import autoapply_hook
 
     registered = autoapply_hook(service)
     if callable(registered) and registered not in service.after_batch:

@@ -1,0 +1,1 @@
+"""Analyze: the rules, the engine that runs them, scans, cross-file duplicates, runtime rules."""

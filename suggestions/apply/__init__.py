@@ -1,0 +1,1 @@
+"""Apply: the patcher, git integration and the audit log."""

@@ -1,0 +1,958 @@
+"""Applying suggestions to the user's files, and taking them back.
+
+Guarantees:
+
+* A file is replaced atomically (temp file in the same folder, fsync, an atomic swap of
+  names, fsync of the folder) with its mode kept, so a crash at any moment leaves the old or
+  the new content, never a mixture.
+* A patch is refused when the file no longer has the content the patch was made for
+  (``patch.base_hash``): nothing the user typed meanwhile is lost, and the caller
+  re-computes the suggestion. Several suggestions for one file are written in one go.
+* No save is lost to a race: under the project lock the file's identity (inode, size,
+  mtime, hash) is checked again just before the swap, and the swap itself hands back the
+  file it displaced, which is compared too. An editor's save that landed at any moment
+  before the swap is put back in place (a newer save is never displaced by an older one)
+  and the change is refused as stale.
+* Only files inside the project are written: paths are resolved against its real root,
+  anything that resolves outside is refused, and the folders on the way are opened without
+  following symbolic links and held open, so a folder swapped for a link just before the
+  write changes nothing.
+* The file's encoding, BOM and line endings are kept: files are decoded the way the
+  analyzers saw them, edits are applied to the UTF-8 text and the result is encoded back.
+* Every change is appended to the hash-chained audit log together with the exact bytes
+  before and after, so :func:`undo` restores a file byte for byte. A write-ahead journal
+  row makes the log complete even when the process dies between the write and the log.
+* Undo refuses (naming the lines) when the file moved on in the changed region and merges
+  (three-way, by lines) when only other regions changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import difflib
+import errno
+import fcntl
+import json
+import os
+import stat
+import uuid
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis.config import Config, ConfigError, load_config
+from analysis.inventory import OutsideProject, decode_source, encode_source, real_relpath
+from analysis.store import Store, state_dir
+from suggestions.apply.audit import AuditEntry, AuditLog, now
+from suggestions.diff import patch_diff, text_diff
+from suggestions.model import Decision, DecisionAction, Edit, Patch, Suggestion, content_hash
+
+__all__ = [
+    "ApplyResult",
+    "PatchError",
+    "Refusal",
+    "UndoResult",
+    "apply_suggestions",
+    "atomic_write",
+    "finish_interrupted",
+    "merge3",
+    "recover",
+    "undo",
+]
+
+
+class PatchError(Exception):
+    """A change that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Something that was not applied (or not undone), and why."""
+
+    handle: str  # suggestion id or audit entry id
+    path: str
+    reason: str
+    stale: bool = False  # the file changed since the suggestion: re-compute it
+
+
+@dataclass
+class ApplyResult:
+    applied: list[Suggestion] = field(default_factory=list)
+    entries: list[AuditEntry] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # files written
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def stale_paths(self) -> list[str]:
+        """Files whose suggestions must be re-computed."""
+        return sorted({r.path for r in self.refused if r.stale})
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+@dataclass
+class UndoResult:
+    undone: list[AuditEntry] = field(default_factory=list)  # the new "undo" entries
+    refused: list[Refusal] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+# --- checked, atomic writes inside the project ---------------------------------------------
+#
+# A file is replaced by swapping names: the new content is written to a private temp file
+# in the same folder, then renameat2(RENAME_EXCHANGE) puts it in the file's place and, in
+# the same atomic step, moves whatever was there to the temp name. That captured file is
+# then compared with the one read (inode, size, mtime, hash). An editor's save that landed
+# at any instant before the swap is therefore seen, and put back (see _give_back); one that
+# lands after the swap replaces Kaizen's version, as any later save does. Nothing is
+# ever deleted that is not Kaizen's own file, the file that was checked, or a save that a
+# later save superseded.
+#
+# Paths are resolved against the project's real root; every folder on the way is opened
+# with O_NOFOLLOW and kept open, so the temp file, the swap and the checks all happen in
+# the folder that was checked, even if a folder is swapped for a symbolic link meanwhile.
+
+_TMP_MARK = ".kaizen-"
+_WRITING = "w"  # new content being written: Kaizen's own, always safe to delete
+_SWAPPED = "x"  # takes part in a swap: may hold the user's file, never deleted unread
+_GIVE_BACK_LIMIT = 64
+
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC
+_O_READ = os.O_RDONLY | _O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _O_CLOEXEC
+_RENAME_EXCHANGE = 2
+
+
+class _Stale(PatchError):
+    """The file is not (or no longer) what the patch was made for: re-compute."""
+
+
+class _Moved(_Stale):
+    """A save landed while the file was being replaced; the user's version was kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """Which file this is and what it holds (ctime is left out: a rename changes it)."""
+
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    hash: str
+
+    def is_at(self, st: os.stat_result) -> bool:
+        return stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) == (
+            self.dev, self.ino, self.size, self.mtime_ns)
+
+
+@dataclass
+class _Target:
+    """A project file opened for a checked replace; its real folder is held open."""
+
+    rel: str  # as asked
+    real: str  # the real project-relative path (symlinks resolved)
+    dirfd: int
+    name: str
+    raw: bytes
+    mode: int
+    ident: _Identity
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.dirfd)
+
+
+def _open_target(root: Path, rel: str) -> _Target:
+    """Open ``rel`` for a checked replace, or raise PatchError saying why not.
+
+    Refuses a path that resolves outside the project, a folder on the way that is (or just
+    became) a symbolic link, and anything that is not a regular file.
+    """
+    try:
+        real = real_relpath(root, rel)
+    except OutsideProject as exc:
+        raise PatchError(f"{exc}: Kaizen writes inside the project only; nothing was written") from None
+    *folders, name = real.split("/")
+    dirfd = _open_folder(root, folders, rel)
+    try:
+        ident, raw, mode = _read_at(dirfd, name, rel)
+    except BaseException:
+        os.close(dirfd)
+        raise
+    return _Target(rel, real, dirfd, name, raw, mode, ident)
+
+
+def _open_folder(root: Path, folders: Sequence[str], rel: str) -> int:
+    try:
+        fd = os.open(root, _O_DIR)
+    except OSError as exc:
+        raise _Stale(f"cannot read {rel}: {exc.strerror}") from None
+    for i, part in enumerate(folders):
+        try:
+            nfd = os.open(part, _O_DIR | _O_NOFOLLOW, dir_fd=fd)
+        except OSError as exc:
+            where = "/".join(folders[: i + 1])
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise PatchError(
+                    f"{rel}: {where} is no longer a real folder (a symbolic link or a file took its place); "
+                    "nothing was written") from None
+            raise _Stale(f"cannot read {rel}: {exc.strerror}") from None
+        finally:
+            os.close(fd)
+        fd = nfd
+    return fd
+
+
+def _read_at(dirfd: int, name: str, rel: str) -> tuple[_Identity, bytes, int]:
+    try:
+        fd = os.open(name, _O_READ, dir_fd=dirfd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PatchError(f"{rel} is a symbolic link now (it changed while applying); nothing was written") from None
+        raise _Stale(f"cannot read {rel}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise PatchError(f"{rel} is not a regular file")
+        raw = _read_all(fd)
+        after = os.fstat(fd)
+    except OSError as exc:
+        raise _Stale(f"cannot read {rel}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or len(raw) != after.st_size:
+        raise _Stale(f"{rel} was being saved while Kaizen read it; it will be re-computed")
+    ident = _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, content_hash(raw))
+    return ident, raw, stat.S_IMODE(st.st_mode)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _ident_at(dirfd: int, name: str) -> _Identity | None:
+    """What is at ``name`` now (None: nothing). A link or a folder gets a hash no file has."""
+    try:
+        fd = os.open(name, _O_READ, dir_fd=dirfd)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
+        return _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                         "symlink:" + os.readlink(name, dir_fd=dirfd))
+    try:
+        st = os.fstat(fd)
+        what = content_hash(_read_all(fd)) if stat.S_ISREG(st.st_mode) else f"type:{stat.S_IFMT(st.st_mode)}"
+    finally:
+        os.close(fd)
+    return _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, what)
+
+
+def _write_temp(dirfd: int, name: str, data: bytes, mode: int, *, ready: bool = True) -> tuple[str, _Identity]:
+    """Write ``data`` to a new private file next to ``name``, fsync'd; returns its name."""
+    base = f".{name}{_TMP_MARK}{os.getpid()}-"
+    # "*.tmp" is in the built-in ignores, so the watcher never reports the temp file.
+    fd = -1
+    tag = tmp = ""
+    while fd < 0:
+        tag = uuid.uuid4().hex[:10]
+        tmp = f"{base}{_WRITING}{tag}.tmp"
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o600,
+                         dir_fd=dirfd)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+            st = os.fstat(fh.fileno())
+        if ready:
+            ready_name = f"{base}{_SWAPPED}{tag}.tmp"
+            os.rename(tmp, ready_name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+            tmp = ready_name
+    except BaseException:
+        _unlink(dirfd, tmp)
+        raise
+    return tmp, _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, content_hash(data))
+
+
+def _unlink(dirfd: int, name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name, dir_fd=dirfd)
+
+
+_renameat2_fn: object = None
+
+
+def _exchange(dirfd: int, a: str, b: str) -> None:
+    """Swap the names ``a`` and ``b`` in one atomic step (Linux renameat2 RENAME_EXCHANGE)."""
+    global _renameat2_fn
+    if _renameat2_fn is None:
+        try:
+            fn = ctypes.CDLL(None, use_errno=True).renameat2
+            fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+            fn.restype = ctypes.c_int
+            _renameat2_fn = fn
+        except (OSError, AttributeError):
+            _renameat2_fn = False
+    if _renameat2_fn is False:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+    if _renameat2_fn(dirfd, os.fsencode(a), dirfd, os.fsencode(b), _RENAME_EXCHANGE) != 0:  # type: ignore[operator]
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def _swap(dirfd: int, held: str, name: str) -> bool:
+    """Put the file at ``held`` in the place of ``name``; ``held`` then names the file taken out.
+
+    False when, without an atomic exchange, a new file appeared at ``name`` while it was
+    empty: that newest save stays, ``held`` is unchanged, and the file taken out (older than
+    that save) is dropped.
+    """
+    try:
+        _exchange(dirfd, held, name)
+        return True
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EPERM):
+            raise
+    # No exchange on this system or filesystem: move the file aside, then link ours in only
+    # if nothing appeared at the name meanwhile (a link never replaces a file).
+    aside = held[: -len(".tmp")] + "a.tmp"
+    try:
+        os.rename(name, aside, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+    except FileNotFoundError:
+        aside = ""
+    try:
+        os.link(held, name, src_dir_fd=dirfd, dst_dir_fd=dirfd, follow_symlinks=False)
+    except FileExistsError:
+        if aside:
+            _unlink(dirfd, aside)
+        return False
+    except OSError:  # no hard links here: a plain rename (a save in this instant is overwritten)
+        os.rename(held, name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+    else:
+        os.unlink(held, dir_fd=dirfd)
+    if aside:
+        os.rename(aside, held, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+    return True
+
+
+def _replace(t: _Target, data: bytes, mode: int) -> None:
+    """Put ``data`` in the place of ``t``'s file unless the user saved it since it was read.
+
+    Raises:
+        _Moved: a save landed (before the swap or during it); the user's file is in place.
+        PatchError: the file kept changing while being put back (what was taken out is kept).
+    """
+    tmp, ours = _write_temp(t.dirfd, t.name, data, mode)
+    try:
+        st: os.stat_result | None = os.stat(t.name, dir_fd=t.dirfd, follow_symlinks=False)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        _unlink(t.dirfd, tmp)
+        raise PatchError(f"{t.rel} became a symbolic link while being applied; nothing was written")
+    if st is None or not t.ident.is_at(st):
+        _unlink(t.dirfd, tmp)
+        raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version is kept and this change "
+                     "was not applied (it will be re-computed)")
+    try:
+        swapped = _swap(t.dirfd, tmp, t.name)
+    except BaseException:
+        _unlink(t.dirfd, tmp)
+        raise
+    if not swapped:
+        _unlink(t.dirfd, tmp)
+        raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version is kept and this change "
+                     "was not applied (it will be re-computed)")
+    # ``tmp`` now holds what was in the file's place an instant ago: the file that was read?
+    captured = _ident_at(t.dirfd, tmp)
+    if captured == t.ident:
+        _unlink(t.dirfd, tmp)
+        _fsync_dir(t.dirfd)
+        return
+    _give_back(t, tmp, ours)
+    _fsync_dir(t.dirfd)
+    if captured is not None and captured.hash.startswith("symlink:"):
+        raise PatchError(f"{t.rel} became a symbolic link while being applied; it was put back and nothing "
+                         "was written")
+    raise _Moved(f"{t.rel} was saved while Kaizen was writing it; your version was put back and this "
+                 "change was not applied (it will be re-computed)")
+
+
+def _give_back(t: _Target, held: str, last_put: _Identity) -> None:
+    """Return the user's save at ``held`` to its place, keeping any newer save instead.
+
+    Each swap brings back what was in the file's place: when it is what we put there last,
+    nothing landed meanwhile and we are done; when it is something else, it is a newer save,
+    and it goes back in place of the older one. Only superseded files are deleted.
+    """
+    for _ in range(_GIVE_BACK_LIMIT):
+        put = _ident_at(t.dirfd, held)
+        if put is None or not _swap(t.dirfd, held, t.name):
+            _unlink(t.dirfd, held)  # a newer save took the place: what we held is older
+            return
+        back = _ident_at(t.dirfd, held)
+        if back is None or back == last_put:
+            _unlink(t.dirfd, held)
+            return
+        last_put = put
+    folder = t.real.rpartition("/")[0]
+    raise PatchError(f"{t.rel} kept changing while Kaizen put your save back; the version it took out "
+                     f"is kept as {folder + '/' if folder else ''}{held}")
+
+
+def _clean_leftovers(t: _Target, log: AuditLog) -> list[str]:
+    """Temp files next to ``t`` left by a patcher that died (its pid no longer runs).
+
+    Files being written are deleted; a file that took part in a swap only when its content
+    is the file's or one the audit log keeps (undo can bring it back), else it is kept and
+    named, since it may hold a save that landed while that patcher was writing.
+    """
+    prefix = f".{t.name}{_TMP_MARK}"
+    notes: list[str] = []
+    try:
+        names = os.listdir(t.dirfd)
+    except OSError:
+        return notes
+    folder = t.real.rpartition("/")[0]
+    for n in names:
+        if not (n.startswith(prefix) and n.endswith(".tmp")):
+            continue
+        pid_s, _, rest = n[len(prefix):].partition("-")
+        if not pid_s.isdigit() or _alive(int(pid_s)):
+            continue
+        if rest.startswith(_SWAPPED):
+            try:
+                ident = _ident_at(t.dirfd, n)
+            except OSError:
+                continue
+            if ident is not None and ident.hash != t.ident.hash and not _stored(log, ident.hash):
+                notes.append(f"kept {folder + '/' if folder else ''}{n}: an interrupted apply left it, and it "
+                             f"holds content that is neither in {t.rel} nor in the audit log; compare, then delete it")
+                continue
+        _unlink(t.dirfd, n)
+    return notes
+
+
+def _stored(log: AuditLog, digest: str) -> bool:
+    """Whether the log's blob store holds these exact bytes (so they can be brought back)."""
+    try:
+        rows = log.store.execute("SELECT data FROM audit_blobs WHERE hash=?", (digest,))
+        return bool(rows) and content_hash(zlib.decompress(rows[0][0])) == digest
+    except Exception:  # no blob table, a damaged row: not known to be kept
+        return False
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` so that readers (and crashes) see old or new, never half.
+
+    The mode of the existing file is kept unless ``mode`` is given. A symbolic link is
+    kept and the file it points to is written. (The patcher uses the checked replace.)
+    """
+    path = Path(os.path.realpath(path))
+    dirfd = os.open(path.parent, _O_DIR)
+    try:
+        if mode is None:
+            try:
+                mode = stat.S_IMODE(os.stat(path.name, dir_fd=dirfd).st_mode)
+            except FileNotFoundError:
+                mode = 0o644
+        tmp, _ = _write_temp(dirfd, path.name, data, mode, ready=False)
+        try:
+            os.replace(tmp, path.name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
+        except BaseException:
+            _unlink(dirfd, tmp)
+            raise
+        _fsync_dir(dirfd)
+    finally:
+        os.close(dirfd)
+
+
+def _fsync_dir(dirfd: int) -> None:
+    try:
+        os.fsync(dirfd)
+    except OSError:
+        pass  # some filesystems do not support fsync on folders
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    return True
+
+
+@contextlib.contextmanager
+def _project_lock(root: Path) -> Iterator[None]:
+    """One patcher at a time per project, across processes (the app, the CLI, a rule)."""
+    with open(state_dir(root) / "patch.lock", "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+# --- journal: write-ahead intent so the log never misses a change ---------------------------
+
+
+def _journal(log: AuditLog, path: str, before: str, after: str, entries: Sequence[AuditEntry],
+             blobs: Iterable[bytes]) -> int:
+    with log.store.transaction() as db:
+        for data in blobs:
+            log.put_blob(data, db)
+        raw = json.dumps([e.to_dict() for e in entries])
+        cur = db.execute(
+            "INSERT INTO audit_journal(path, hash_before, hash_after, entries, at, seal) VALUES(?,?,?,?,?,?)",
+            (path, before, after, raw, now(), log.seal_journal(path, before, after, raw)),
+        )
+        return int(cur.lastrowid or 0)
+
+
+def _commit(log: AuditLog, journal_id: int, entries: Sequence[AuditEntry],
+            decisions: Sequence[Decision]) -> list[AuditEntry]:
+    with log.store.transaction() as db:
+        out = log.append(entries, db)
+        for d in decisions:
+            db.execute(
+                "INSERT INTO decisions(fingerprint, action, actor, at, reason, code, path) VALUES(?,?,?,?,?,?,?)",
+                (d.fingerprint, d.action.value, d.actor, d.at, d.reason, d.code, d.path),
+            )
+        db.execute("DELETE FROM audit_journal WHERE id=?", (journal_id,))
+    return out
+
+
+def recover(root: Path, store: Store) -> list[str]:
+    """Finish what a killed patcher left: log writes that happened, drop ones that did not."""
+    log = AuditLog(store)
+    notes: list[str] = []
+    for row in store.execute("SELECT id, path, hash_before, hash_after, entries, seal FROM audit_journal ORDER BY id"):
+        jid, rel, before, after, raw = int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4])
+        if not log.journal_sealed(rel, before, after, raw, str(row[5])):  # not Kaizen's: never logged
+            with store.transaction() as db:
+                db.execute("DELETE FROM audit_journal WHERE id=?", (jid,))
+            notes.append(f"{rel}: discarded a journal row that Kaizen did not write (forged)")
+            continue
+        current = _current_hash(Path(root), rel)
+        entries = [AuditEntry(**d) for d in json.loads(raw)]
+        if current == after and before != after:
+            decisions = [_decision_for(e) for e in entries if e.fingerprint]
+            _commit(log, jid, entries, decisions)
+            notes.append(f"{rel}: logged a change whose log entry was interrupted")
+        else:
+            with store.transaction() as db:
+                db.execute("DELETE FROM audit_journal WHERE id=?", (jid,))
+            if current != before:
+                notes.append(f"{rel}: an interrupted change could not be confirmed (file changed since)")
+    return notes
+
+
+def _current_hash(root: Path, rel: str) -> str:
+    """The hash of ``rel`` read inside the project ("" when it cannot be read there)."""
+    try:
+        t = _open_target(root, rel)
+    except PatchError:
+        return ""
+    t.close()
+    return t.ident.hash
+
+
+def finish_interrupted(root: Path | str, store: Store) -> list[str]:
+    """:func:`recover` under the project's patch lock (safe while another patcher runs)."""
+    root = Path(root).resolve()
+    with _project_lock(root):
+        return recover(root, store)
+
+
+def _decision_for(e: AuditEntry) -> Decision:
+    if e.action == "undo":
+        action = DecisionAction.UNDONE
+    elif e.rule or e.actor != "user":
+        action = DecisionAction.AUTO_APPLIED
+    else:
+        action = DecisionAction.ACCEPT
+    return Decision(e.fingerprint, action, e.rule or e.actor, e.at, e.reason, e.code, e.path)
+
+
+# --- apply ----------------------------------------------------------------------------------
+
+
+def apply_suggestions(
+    root: Path | str,
+    store: Store,
+    suggestions: Sequence[Suggestion],
+    actor: str = "user",
+    rule: str = "",
+    reason: str = "",
+    *,
+    config: Config | None = None,
+) -> ApplyResult:
+    """Apply the suggestions' patches to the project's files (see the module docstring).
+
+    ``actor`` is "user" or who acted for them; ``rule`` names the auto-apply rule when a
+    rule did it. Suggestions that cannot be applied are listed in ``refused``; the others
+    are applied regardless. Decisions (accept / auto-applied) are recorded in the store.
+    """
+    root = Path(root).resolve()
+    result = ApplyResult()
+    log = AuditLog(store)
+    by_path: dict[str, list[Suggestion]] = {}
+    for s in suggestions:
+        if s.patch is None or not s.patch.edits:
+            result.refused.append(Refusal(s.id, s.path, "has no fix to apply"))
+            continue
+        if s.patch.path != s.path:
+            result.refused.append(Refusal(s.id, s.path, f"patch is for {s.patch.path}, not {s.path}"))
+            continue
+        by_path.setdefault(s.path, []).append(s)
+    with _project_lock(root):
+        result.warnings += recover(root, store)
+        for rel, group in by_path.items():
+            _apply_file(root, log, rel, group, actor, rule, reason, result)
+    if result.paths:
+        _git(root, config, result.entries, result)
+    return result
+
+
+def _apply_file(root: Path, log: AuditLog, rel: str, group: list[Suggestion], actor: str, rule: str,
+                reason: str, result: ApplyResult) -> None:
+    try:
+        target = _open_target(root, rel)
+    except PatchError as exc:
+        for s in group:
+            result.refused.append(Refusal(s.id, rel, str(exc), stale=isinstance(exc, _Stale)))
+        return
+    try:
+        _apply_target(target, log, group, actor, rule, reason, result)
+    finally:
+        target.close()
+
+
+def _apply_target(t: _Target, log: AuditLog, group: list[Suggestion], actor: str, rule: str,
+                  reason: str, result: ApplyResult) -> None:
+    rel, raw, mode = t.rel, t.raw, t.mode
+    current = t.ident.hash
+    try:
+        text, encoding, _fallback, bom = decode_source(raw)
+    except ValueError as exc:
+        for s in group:
+            result.refused.append(Refusal(s.id, rel, f"{rel}: {exc}"))
+        return
+    data = text.encode("utf-8", "surrogatepass")
+    taken: list[Suggestion] = []
+    edits: list[Edit] = []
+    for s in group:
+        assert s.patch is not None
+        if s.patch.base_hash != current:
+            result.refused.append(Refusal(
+                s.id, rel, f"{rel} changed since this suggestion was made; it will be re-computed", stale=True))
+            continue
+        if any(e.end > len(data) for e in s.patch.edits):
+            result.refused.append(Refusal(s.id, rel, "patch reaches past the end of the file", stale=True))
+            continue
+        clash = next((o for o in taken if _overlaps(o.patch, s.patch)), None)
+        if clash is not None:
+            result.refused.append(Refusal(
+                s.id, rel, f"overlaps with {clash.id} applied in the same batch; re-compute and apply again",
+                stale=True))
+            continue
+        taken.append(s)
+        edits.extend(s.patch.edits)
+    if not taken:
+        return
+    # The state after each suggestion, so that each one has its own entry and can be undone alone.
+    states: list[bytes] = [raw]
+    cumulative: list[Edit] = []
+    try:
+        for s in taken:
+            assert s.patch is not None
+            cumulative.extend(s.patch.edits)
+            new_data = Patch(rel, current, tuple(cumulative)).apply(data)
+            new_text = new_data.decode("utf-8", "surrogatepass")
+            states.append(encode_source(new_text, encoding, bom))
+    except (UnicodeError, ValueError) as exc:
+        for s in taken:
+            result.refused.append(Refusal(s.id, rel, f"the fix cannot be written in {encoding}: {exc}"))
+        return
+    batch = uuid.uuid4().hex[:12]
+    at = now()
+    entries = []
+    for i, s in enumerate(taken):
+        assert s.patch is not None
+        entries.append(AuditEntry(
+            at=at, action="apply", actor=actor, rule=rule, path=t.real,
+            hash_before=content_hash(states[i]), hash_after=content_hash(states[i + 1]),
+            fingerprint=s.fingerprint, code=s.code, title=s.title, rationale=s.rationale, reason=reason,
+            diff=s.diff or patch_diff(s.patch, data), validation=_validation(s),
+            mode_before=mode, mode_after=mode, batch=batch,
+        ))
+    final = states[-1]
+    result.warnings += _clean_leftovers(t, log)
+    jid = _journal(log, t.real, current, content_hash(final), entries, states)
+    try:
+        _replace(t, final, mode)
+    except (PatchError, OSError) as exc:
+        with log.store.transaction() as db:
+            db.execute("DELETE FROM audit_journal WHERE id=?", (jid,))
+        why = str(exc) if isinstance(exc, PatchError) else f"cannot write {rel}: {exc.strerror}"
+        for s in taken:
+            result.refused.append(Refusal(s.id, rel, why, stale=isinstance(exc, _Stale)))
+        return
+    decisions = [_decision_for(e) for e in entries]
+    result.entries += _commit(log, jid, entries, decisions)
+    result.applied += taken
+    result.paths.append(t.real)
+
+
+def _validation(s: Suggestion) -> dict[str, object]:
+    v = s.to_dict()["validation"]
+    v["log"] = str(v.get("log", ""))[-2000:]
+    return dict(v)
+
+
+def _overlaps(a: Patch | None, b: Patch | None) -> bool:
+    if a is None or b is None:
+        return False
+    for x in a.edits:
+        for y in b.edits:
+            if x.start < y.end and y.start < x.end:
+                return True
+            if x.start == x.end == y.start == y.end:  # two insertions at one point: order unclear
+                return True
+    return False
+
+
+# --- undo -----------------------------------------------------------------------------------
+
+
+def undo(
+    root: Path | str,
+    store: Store,
+    entry_ids: Sequence[int | str] | None = None,
+    last: int | None = None,
+    actor: str = "user",
+    reason: str = "",
+    *,
+    config: Config | None = None,
+) -> UndoResult:
+    """Undo applied changes: by audit entry (``12`` / ``"#12"``), by suggestion id, or the last N.
+
+    A batch is undone all or nothing: when any entry cannot be undone (the file moved on in
+    the region it changed), nothing is written and ``refused`` says why, naming the lines.
+    """
+    root = Path(root).resolve()
+    log = AuditLog(store)
+    result = UndoResult()
+    with _project_lock(root):
+        result.warnings += recover(root, store)
+        targets = _resolve(log, entry_ids, last, result)
+        if result.refused or not targets:
+            if not targets and not result.refused:
+                result.refused.append(Refusal("", "", "nothing to undo"))
+            return result
+        by_path: dict[str, list[AuditEntry]] = {}
+        for e in sorted(targets, key=lambda e: -e.seq):
+            by_path.setdefault(e.path, []).append(e)
+        plans: list[tuple[_Target, bytes, bytes, int, list[AuditEntry]]] = []
+        try:
+            for rel, entries in by_path.items():
+                plan = _plan_undo(root, log, rel, entries, actor, reason, result)
+                if plan is not None:
+                    plans.append(plan)
+            if result.refused:
+                return result  # all or nothing
+            for t, current, final, mode, new_entries in plans:
+                rel = t.rel
+                result.warnings += _clean_leftovers(t, log)
+                jid = _journal(log, rel, content_hash(current), content_hash(final), new_entries, [current, final])
+                try:
+                    _replace(t, final, mode)
+                except (PatchError, OSError) as exc:
+                    with store.transaction() as db:
+                        db.execute("DELETE FROM audit_journal WHERE id=?", (jid,))
+                    why = str(exc) if isinstance(exc, PatchError) else f"cannot write {rel}: {exc.strerror}"
+                    result.refused.append(Refusal("", rel, why, stale=isinstance(exc, _Stale)))
+                    continue
+                result.undone += _commit(log, jid, new_entries,
+                                         [_decision_for(e) for e in new_entries if e.fingerprint])
+                result.paths.append(rel)
+        finally:
+            for plan in plans:
+                plan[0].close()
+    if result.paths:
+        _git(root, config, result.undone, result)
+    return result
+
+
+def _resolve(log: AuditLog, ids: Sequence[int | str] | None, last: int | None,
+             result: UndoResult) -> list[AuditEntry]:
+    applied = [e for e in log.entries() if e.action == "apply"]
+    undone = log.undone()
+    if last is not None:
+        return [e for e in reversed(applied) if e.seq not in undone][: max(0, last)]
+    out: dict[int, AuditEntry] = {}
+    for handle in ids or ():
+        found = _lookup(applied, handle)
+        if not found:
+            result.refused.append(Refusal(str(handle), "", f"no applied change matches {handle!r}"))
+            continue
+        live = [e for e in found if e.seq not in undone]
+        if not live:
+            result.refused.append(Refusal(str(handle), found[0].path, f"{handle} was already undone"))
+            continue
+        for e in live:
+            out[e.seq] = e
+    return list(out.values())
+
+
+def _lookup(applied: list[AuditEntry], handle: int | str) -> list[AuditEntry]:
+    h = str(handle).strip().lstrip("#")
+    if h.isdigit() and len(h) < 6:
+        return [e for e in applied if e.seq == int(h)]
+    h = h.lower()
+    return [e for e in applied if e.fingerprint and e.fingerprint.startswith(h)] if len(h) >= 4 else []
+
+
+def _plan_undo(root: Path, log: AuditLog, rel: str, entries: list[AuditEntry], actor: str, reason: str,
+               result: UndoResult) -> tuple[_Target, bytes, bytes, int, list[AuditEntry]] | None:
+    try:
+        t = _open_target(root, rel)
+    except PatchError as exc:
+        for e in entries:
+            result.refused.append(Refusal(e.id, rel, str(exc)))
+        return None
+    current, mode = t.raw, t.mode
+    plan = _plan_states(log, rel, entries, actor, reason, result, current, mode)
+    if plan is None:
+        t.close()
+        return None
+    return (t, current, *plan)
+
+
+def _plan_states(log: AuditLog, rel: str, entries: list[AuditEntry], actor: str, reason: str,
+                 result: UndoResult, current: bytes, mode: int) -> tuple[bytes, int, list[AuditEntry]] | None:
+    state = current
+    new_entries: list[AuditEntry] = []
+    at = now()
+    batch = uuid.uuid4().hex[:12]
+    for e in entries:  # newest first
+        before, after = log.blob(e.hash_before), log.blob(e.hash_after)
+        if before is None or after is None:
+            result.refused.append(Refusal(e.id, rel, f"{e.id}: the saved content is missing from the log"))
+            return None
+        if state == after:
+            merged = before
+        else:
+            merged_or_none, conflicts = merge3(after, state, before)
+            if merged_or_none is None:
+                lines = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in conflicts)
+                result.refused.append(Refusal(
+                    e.id, rel,
+                    f"{rel} changed since {e.id} in the lines it touched (now line(s) {lines}); "
+                    "undo it by hand or revert those edits first",
+                ))
+                return None
+            merged = merged_or_none
+        if mode == e.mode_after:
+            mode = e.mode_before
+        old_text = _text(state)
+        new_entries.append(AuditEntry(
+            at=at, action="undo", actor=actor, path=rel, hash_before=content_hash(state),
+            hash_after=content_hash(merged), fingerprint=e.fingerprint, code=e.code,
+            title=e.title, rationale=e.rationale, reason=reason,
+            diff=text_diff(rel, old_text, _text(merged)), mode_before=e.mode_after,
+            mode_after=e.mode_before, batch=batch, undoes=e.seq,
+        ))
+        state = merged
+    return state, mode, new_entries
+
+
+def _text(data: bytes) -> str:
+    try:
+        return decode_source(data)[0]
+    except ValueError:
+        return data.decode("latin-1")
+
+
+def merge3(base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes | None, list[tuple[int, int]]]:
+    """Three-way merge by lines: ``theirs``' changes to ``base`` carried onto ``ours``.
+
+    Returns ``(merged, [])`` or ``(None, conflicts)`` where conflicts are 1-based line
+    ranges in ``ours`` that both sides changed. Lines keep their own endings, so CRLF and a
+    missing final newline survive.
+    """
+    b, o, t = base.splitlines(keepends=True), ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
+    ours_ops = [op for op in difflib.SequenceMatcher(None, b, o, autojunk=False).get_opcodes() if op[0] != "equal"]
+    theirs_ops = [op for op in difflib.SequenceMatcher(None, b, t, autojunk=False).get_opcodes() if op[0] != "equal"]
+    # The same change on both sides (the user already made it by hand) is agreement.
+    same = {(i1, i2, tuple(t[j1:j2])) for _t, i1, i2, j1, j2 in theirs_ops} & {
+        (i1, i2, tuple(o[j1:j2])) for _t, i1, i2, j1, j2 in ours_ops}
+    theirs_ops = [op for op in theirs_ops if (op[1], op[2], tuple(t[op[3]:op[4]])) not in same]
+    conflicts: list[tuple[int, int]] = []
+    for _tag, i1, i2, _j1, _j2 in theirs_ops:
+        for _otag, k1, k2, m1, m2 in ours_ops:
+            if _ranges_clash(i1, i2, k1, k2):
+                conflicts.append((m1 + 1, max(m2, m1 + 1)))
+    if conflicts:
+        return None, sorted(set(conflicts))
+    hunks = [(i1, i2, o[j1:j2]) for _t, i1, i2, j1, j2 in ours_ops]
+    hunks += [(i1, i2, t[j1:j2]) for _t, i1, i2, j1, j2 in theirs_ops]
+    hunks.sort(key=lambda h: (h[0], h[1]))
+    out: list[bytes] = []
+    pos = 0
+    for i1, i2, lines in hunks:
+        out += b[pos:i1]
+        out += lines
+        pos = i2
+    out += b[pos:]
+    return b"".join(out), []
+
+
+def _ranges_clash(a1: int, a2: int, b1: int, b2: int) -> bool:
+    if max(a1, b1) < min(a2, b2):
+        return True
+    if a1 == a2 and b1 <= a1 <= b2:
+        return True
+    return b1 == b2 and a1 <= b1 <= a2
+
+
+# --- git ------------------------------------------------------------------------------------
+
+
+def _git(root: Path, config: Config | None, entries: Sequence[AuditEntry],
+         result: ApplyResult | UndoResult) -> None:
+    if config is None:
+        try:
+            config = load_config(root)
+        except ConfigError as exc:
+            result.warnings.append(f"git: settings unreadable, nothing staged ({exc})")
+            return
+    mode = str(config.get("git.mode"))
+    if mode == "off":
+        return
+    from suggestions.apply import gitops
+
+    try:
+        gitops.record(root, mode, entries)
+    except gitops.GitError as exc:
+        result.warnings.append(f"git: {exc}")

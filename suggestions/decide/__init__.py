@@ -1,0 +1,1 @@
+"""Decide: which suggestions may apply themselves (pure policy)."""

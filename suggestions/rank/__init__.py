@@ -1,0 +1,1 @@
+"""Rank: ordering suggestions by worth and the learned prior."""

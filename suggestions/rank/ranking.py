@@ -1,0 +1,932 @@
+"""Ranking that learns from the user: evidence, confidence and a learned prior.
+
+Each suggestion's score is ``benefit * P(accept) - (1 - P(accept)) * cost``:
+
+* ``benefit`` adds up what the suggestion is worth if taken: its impact (runtime evidence —
+  share of time, calls, exceptions — or the rule's static severity), its validation status,
+  the measured speed-up and the size and risk of the diff.
+* ``P(accept)`` is a Beta posterior per rule (seeded by the rule's declared confidence) and,
+  below it, per rule-and-folder (seeded by the rule's posterior). Folders get a two-way
+  explanation: either a folder is like any other, or the user wants it left alone; the
+  posterior of the second (from how surprising the rejections there are, given each rule's
+  record elsewhere) pulls every rule down in that folder, and rejections there count for
+  less against the rules themselves. Every accept (an automatic apply counts as one),
+  reject and undo updates the counts, so rules this user rejects sink and rules this user
+  accepts rise.
+* A rule the user has hardly judged gets one suggestion near the top, not ten: its prior is
+  a guess, and one suggestion is enough to ask.
+
+The ranker learns from the ``decisions`` table itself (a cursor remembers how far it has
+read), so a decision recorded by any component — the patcher, the ``reject`` command, the
+UI — is learned exactly once, in whichever process ranks next.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import threading
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analysis.store import Store
+from suggestions.model import (
+    Applicability,
+    Decision,
+    DecisionAction,
+    ScoreTerm,
+    Suggestion,
+    ValidationStatus,
+)
+
+__all__ = [
+    "RANKING_MIGRATIONS",
+    "REJECT_REASONS",
+    "Prior",
+    "Ranker",
+    "RejectReason",
+    "add_ignore",
+    "add_per_file_ignore",
+    "folder_of",
+    "ordinal",
+]
+
+RANKING_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE ranking_counts (
+        code TEXT NOT NULL,      -- a rule code, or '*' for every rule
+        folder TEXT NOT NULL,    -- a project folder, or '*' for every folder
+        accepts REAL NOT NULL DEFAULT 0,
+        rejects REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (code, folder)
+    );
+    CREATE TABLE ranking_cursor (id INTEGER PRIMARY KEY CHECK (id = 0), last_decision INTEGER NOT NULL);
+    INSERT INTO ranking_cursor(id, last_decision) VALUES (0, 0);
+    """,
+)
+
+ALL = "*"
+TIMES = "\u00d7"  # the multiplication sign of "2.3x faster"
+
+
+class RejectReason:
+    """The reasons a user can give for a rejection (the ``reject --reason`` kinds)."""
+
+    NOT_NOW = "not-now"  # hide for now, light penalty
+    FALSE_POSITIVE = "false-positive"  # hide until the code changes, full penalty
+    NEVER_FOLDER = "never-folder"  # per-file-ignores entry for the folder in the config
+    NEVER_RULE = "never-rule"  # the rule goes into `ignore`
+
+    @staticmethod
+    def parse(text: str) -> str:
+        """The reason kind named by ``text`` ("not now", "never in this folder"…), else ''."""
+        t = re.sub(r"[^a-z]+", "-", text.lower()).strip("-")
+        aliases = {
+            "not-now": RejectReason.NOT_NOW,
+            "later": RejectReason.NOT_NOW,
+            "false-positive": RejectReason.FALSE_POSITIVE,
+            "fp": RejectReason.FALSE_POSITIVE,
+            "wrong": RejectReason.FALSE_POSITIVE,
+            "never-folder": RejectReason.NEVER_FOLDER,
+            "never-in-this-folder": RejectReason.NEVER_FOLDER,
+            "folder": RejectReason.NEVER_FOLDER,
+            "never-rule": RejectReason.NEVER_RULE,
+            "never-this-rule": RejectReason.NEVER_RULE,
+            "rule": RejectReason.NEVER_RULE,
+        }
+        return aliases.get(t, "")
+
+
+REJECT_REASONS: tuple[tuple[str, str], ...] = (
+    (RejectReason.NOT_NOW, "not now: hide it for a day; a light mark against the rule"),
+    (RejectReason.FALSE_POSITIVE, "false positive: hide it until its code changes"),
+    (RejectReason.NEVER_FOLDER, "never in this folder: add a per-file-ignores entry to the config"),
+    (RejectReason.NEVER_RULE, "never this rule: add the rule to `ignore` in the config"),
+)
+
+# How much one decision moves the counts.
+_WEIGHTS = {
+    RejectReason.NOT_NOW: 0.3,
+    RejectReason.FALSE_POSITIVE: 1.0,
+    RejectReason.NEVER_FOLDER: 3.0,
+    RejectReason.NEVER_RULE: 3.0,
+    "": 1.0,
+}
+UNDO_WEIGHT = 1.5  # an undo is a rejection after the fact: it counts against, firmly
+
+
+def folder_of(path: str) -> str:
+    """The folder a suggestion lives in ('.' for the project root)."""
+    parent = path.rpartition("/")[0]
+    return parent or "."
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """Accept and reject counts for one scope (weighted: 'not now' counts for less)."""
+
+    accepts: float = 0.0
+    rejects: float = 0.0
+
+    @property
+    def n(self) -> float:
+        return self.accepts + self.rejects
+
+    def mean(self, prior_mean: float, strength: float) -> float:
+        """Posterior mean of a Beta(strength·m, strength·(1-m)) prior after these counts."""
+        return (strength * prior_mean + self.accepts) / (strength + self.n)
+
+
+_NO_DECISIONS = Prior()
+
+
+class Ranker:
+    """Scores, orders and explains suggestions; learns from decisions. Thread-safe.
+
+    Several rankers (threads, processes) may share one store: the counts live there and
+    each decision is learned once, whichever ranker reads it first.
+    """
+
+    # A Beta prior of this many pseudo-decisions at the rule's declared confidence.
+    RULE_STRENGTH = 1.0
+    # The rule-and-folder cell shrinks towards the rule's posterior with this weight.
+    FOLDER_STRENGTH = 1.0
+    # Before any decision, the chance that a folder is one the user wants left alone, and
+    # how often the user accepts a change in such a folder.
+    FOLDER_DISLIKE_PRIOR = 0.1
+    DISLIKED_ACCEPT = 0.05
+    # Below this many decisions a rule is untried: its further suggestions wait their turn.
+    UNTRIED_DECISIONS = 3.0
+    UNTRIED_REPEAT = 0.5
+    NOT_NOW_SECONDS = 24 * 3600.0
+    # What reading a suggestion the user then rejects costs, in benefit units.
+    REJECT_COST = 1.0
+
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        store.ensure_schema("ranking", RANKING_MIGRATIONS)
+        self._counts: dict[tuple[str, str], Prior] = {}
+        self._by_folder: dict[str, list[tuple[str, Prior]]] = {}
+        self._folder_factor: dict[str, float] = {}  # folder -> P(disliked), per fit
+        self._effective: dict[str, Prior] = {}  # rule -> counts, rejects in disliked folders discounted
+        self._fitted = False
+        self._confidence: dict[str, float] = {}  # declared confidence per rule, as seen
+        self.config_edit: Path | None = None  # the settings file the last 'never' reject wrote
+        self._loaded = False
+        self._lock = threading.RLock()  # guards the in-memory fit
+
+    # --- learning ---------------------------------------------------------------------------
+
+    def record(self, decision: Decision) -> None:
+        """Store a decision and learn from it (and from anything else not yet learned)."""
+        self.store.add_decision(decision)
+        self.sync()
+
+    def sync(self) -> int:
+        """Learn from every decision recorded since the last sync; returns how many."""
+        with self._lock:
+            return self._sync()
+
+    def _sync(self) -> int:
+        learned = 0
+        with self.store.transaction() as db:
+            (cursor,) = db.execute("SELECT last_decision FROM ranking_cursor WHERE id=0").fetchone()
+            rows = db.execute(
+                "SELECT id, fingerprint, action, reason, code, path FROM decisions WHERE id > ? ORDER BY id",
+                (cursor,),
+            ).fetchall()
+            last = cursor
+            for row_id, fp, action, reason, code, path in rows:
+                last = row_id
+                if not code or not path:
+                    found = db.execute("SELECT code, path FROM suggestions WHERE fingerprint=?", (fp,)).fetchone()
+                    if found is None:
+                        continue  # nothing to learn about an unknown rule
+                    code, path = code or found[0], path or found[1]
+                delta = _delta(DecisionAction(action), reason)
+                if delta is None:
+                    continue
+                acc, rej = delta
+                folder = folder_of(path)
+                for key in ((code, ALL), (code, folder), (ALL, folder), (ALL, ALL)):
+                    db.execute(
+                        "INSERT INTO ranking_counts(code, folder, accepts, rejects) VALUES(?,?,?,?) "
+                        "ON CONFLICT(code, folder) DO UPDATE SET accepts=accepts+excluded.accepts, "
+                        "rejects=rejects+excluded.rejects",
+                        (*key, acc, rej),
+                    )
+                learned += 1
+            db.execute("UPDATE ranking_cursor SET last_decision=? WHERE id=0", (last,))
+        if learned or not self._loaded:
+            self._reload()
+        return learned
+
+    def _reload(self) -> None:
+        self._counts = {
+            (r[0], r[1]): Prior(float(r[2]), float(r[3]))
+            for r in self.store.execute("SELECT code, folder, accepts, rejects FROM ranking_counts")
+        }
+        self._by_folder = {}
+        for (code, folder), prior in self._counts.items():
+            if code != ALL and folder != ALL:
+                self._by_folder.setdefault(folder, []).append((code, prior))
+        self._fitted = False
+        self._loaded = True
+
+    def prior(self, code: str, folder: str = ALL) -> Prior:
+        """The raw counts for a rule (``folder='*'``), a rule in a folder, or a folder (``code='*'``)."""
+        return self._counts.get((code, folder), _NO_DECISIONS)
+
+    def rule_acceptance(self, code: str, confidence: float | None = None) -> float:
+        """P(accept) for a rule anywhere: Beta posterior seeded by its declared confidence.
+
+        Rejections in a folder the user seems not to want touched at all count for less
+        (by how likely that is): they say little about the rule.
+        """
+        self._fit()
+        conf = self._confidence.get(code, 0.7) if confidence is None else confidence
+        counts = self._effective.get(code, _NO_DECISIONS)
+        return counts.mean(min(max(conf, 0.02), 0.98), self.RULE_STRENGTH)
+
+    def folder_dislike(self, folder: str) -> float:
+        """P(this user does not want changes in ``folder`` at all), from the decisions there.
+
+        Two explanations compete for the decisions made in a folder: the folder is like any
+        other (each rule is accepted as often as its posterior says), or the user does not
+        want changes there (almost everything rejected). A rejection of a rule the user
+        otherwise accepts is strong evidence for the second; rejections of rules the user
+        rejects everywhere are evidence for neither, so a folder that merely saw bad rules
+        is not blamed for them.
+        """
+        self._fit()
+        return self._folder_factor.get(folder, 0.0)
+
+    def _fit(self) -> None:
+        """Rule posteriors and folder dislikes explain the same decisions: settle them together."""
+        if self._fitted:
+            return
+        self._fitted = True  # set first: the passes below read the partial fit
+        by_code: dict[str, list[tuple[str, Prior]]] = {}
+        for folder, cells in self._by_folder.items():
+            for code, prior in cells:
+                by_code.setdefault(code, []).append((folder, prior))
+        dislike: dict[str, float] = {}
+        for _ in range(3):
+            self._effective = {
+                code: Prior(
+                    sum(p.accepts for _, p in cells),
+                    sum(p.rejects * (1.0 - dislike.get(f, 0.0)) for f, p in cells),
+                )
+                for code, cells in by_code.items()
+            }
+            self._folder_factor = dislike = {f: self._dislike(cells) for f, cells in self._by_folder.items()}
+
+    def _dislike(self, cells: Sequence[tuple[str, Prior]]) -> float:
+        if not cells:
+            return 0.0  # no decisions here: no reason to doubt the folder
+        log_normal = log_disliked = 0.0
+        eps = self.DISLIKED_ACCEPT
+        for code, prior in cells:
+            conf = self._confidence.get(code, 0.7)
+            counts = self._effective.get(code, _NO_DECISIONS)
+            p = min(max(counts.mean(min(max(conf, 0.02), 0.98), self.RULE_STRENGTH), 0.02), 0.98)
+            log_normal += prior.accepts * math.log(p) + prior.rejects * math.log(1.0 - p)
+            log_disliked += prior.accepts * math.log(eps) + prior.rejects * math.log(1.0 - eps)
+        a = math.log(self.FOLDER_DISLIKE_PRIOR) + log_disliked
+        b = math.log(1.0 - self.FOLDER_DISLIKE_PRIOR) + log_normal
+        m = max(a, b)
+        return math.exp(a - m) / (math.exp(a - m) + math.exp(b - m))
+
+    def acceptance(self, code: str, path: str, confidence: float) -> float:
+        """P(this user accepts a ``code`` suggestion at ``path``): the learned prior."""
+        self._note_confidence(code, confidence)
+        p_rule = self.rule_acceptance(code, confidence)
+        folder = folder_of(path)
+        d = self.folder_dislike(folder)
+        seed = min(max((1.0 - d) * p_rule + d * self.DISLIKED_ACCEPT, 0.01), 0.99)
+        return self.prior(code, folder).mean(seed, self.FOLDER_STRENGTH)
+
+    def _note_confidence(self, code: str, confidence: float) -> None:
+        if self._confidence.get(code) != confidence:
+            self._confidence[code] = confidence
+            self._fitted = False
+
+    # --- hiding -----------------------------------------------------------------------------
+
+    def hidden_reason(self, suggestion: Suggestion, latest: dict[str, Decision] | None = None) -> str:
+        """Why a suggestion is hidden from the list ('' when it is shown)."""
+        latest = self.store.latest_decisions() if latest is None else latest
+        d = latest.get(suggestion.fingerprint)
+        if d is not None:
+            if d.action is DecisionAction.REJECT:
+                kind = RejectReason.parse(d.reason)
+                if kind == RejectReason.NOT_NOW and self.clock() - d.at > self.NOT_NOW_SECONDS:
+                    pass
+                else:
+                    return "rejected" + (f" ({d.reason})" if d.reason else "")
+            elif d.action in (DecisionAction.ACCEPT, DecisionAction.AUTO_APPLIED):
+                return "already applied"
+        if suggestion.validation.status is ValidationStatus.FAILED:
+            return "failed validation"
+        return ""
+
+    # --- scoring ----------------------------------------------------------------------------
+
+    def score(self, s: Suggestion) -> tuple[float, tuple[ScoreTerm, ...]]:
+        """The score of one suggestion and the terms it is made of."""
+        terms = [
+            self._impact(s),
+            self._validation(s),
+            self._speedup(s),
+            self._risk(s),
+        ]
+        # The evidence terms add up on an open scale; squash them into (0, 2) so that strong
+        # evidence can double a suggestion's worth but never outweigh what the user wants.
+        benefit = 1.0 + math.tanh(sum(t.value for t in terms) - 0.5)
+        p = self.acceptance(s.code, s.path, s.confidence)
+        terms.append(ScoreTerm("prior", round(p, 4), self._prior_words(s, p)))
+        terms.insert(0, ScoreTerm("confidence", s.confidence, f"the rule declares {s.confidence:.0%} confidence"))
+        # Expected value of showing it: what it is worth if taken, minus the reader's time
+        # spent on it if not. The cost keeps a big but unwanted suggestion below a modest,
+        # wanted one.
+        cost = (1.0 - p) * self.REJECT_COST
+        terms.append(ScoreTerm("attention", round(-cost, 4), ""))
+        return benefit * p - cost, tuple(terms)
+
+    def rank(
+        self,
+        suggestions: Iterable[Suggestion],
+        include_failed: bool = False,
+        include_hidden: bool = False,
+    ) -> list[Suggestion]:
+        """Score, filter and sort: rejected and (unless asked) failed suggestions are left out."""
+        with self._lock:
+            return self._rank(suggestions, include_failed, include_hidden)
+
+    def _rank(self, suggestions: Iterable[Suggestion], include_failed: bool, include_hidden: bool) -> list[Suggestion]:
+        self.sync()
+        suggestions = self._with_runtime_evidence(list(suggestions))
+        for s in suggestions:
+            self._note_confidence(s.code, s.confidence)
+        latest = self.store.latest_decisions()
+        out: list[Suggestion] = []
+        for s in suggestions:
+            why = self.hidden_reason(s, latest)
+            if why and not include_hidden and not (include_failed and why == "failed validation"):
+                continue
+            score, terms = self.score(s)
+            out.append(s.replace(score=score, score_breakdown=terms))
+        out.sort(key=lambda s: (-s.score, s.path, s.line, s.code))
+        return self._spread_untried(out)
+
+    def _with_runtime_evidence(self, suggestions: list[Suggestion]) -> list[Suggestion]:
+        """Attach the latest trace's figures for the code each suggestion touches."""
+        from analysis.trace_store import TraceStore
+        from suggestions.analyze.runtime import attach_evidence
+
+        traces = TraceStore(self.store)
+        latest = traces.latest()
+        if latest is None:
+            return suggestions
+        todo = [s for s in suggestions if (s.evidence or {}).get("runtime", {}).get("trace_id") != latest.id]
+        if not todo:
+            return suggestions
+        done = {s.fingerprint: s for s in attach_evidence(todo, traces)}
+        return [done.get(s.fingerprint, s) for s in suggestions]
+
+    def _spread_untried(self, ranked: list[Suggestion]) -> list[Suggestion]:
+        """Let a rule the user has hardly judged (or a folder whose verdict is open) put one
+        suggestion near the top, not ten.
+
+        Their prior is a guess: one suggestion asks the question, the next ones wait for the
+        answer instead of filling the list.
+        """
+        seen: dict[str, int] = {}
+        changed = False
+        out: list[Suggestion] = []
+        for s in ranked:
+            terms: list[ScoreTerm] = []
+            if self.prior(s.code, ALL).n < self.UNTRIED_DECISIONS:
+                i = seen.get(s.code, 0)
+                seen[s.code] = i + 1
+                if i:
+                    words = f"{ordinal(i + 1)} of the {s.code} suggestions, a rule you have hardly judged yet"
+                    terms.append(ScoreTerm("repeat", -self.UNTRIED_REPEAT * i, words))
+            folder = folder_of(s.path)
+            if 0.2 <= self.folder_dislike(folder) <= 0.8:
+                key = "\0" + folder
+                i = seen.get(key, 0)
+                seen[key] = i + 1
+                if i:
+                    where = "the project root" if folder == "." else f"{folder}/"
+                    words = f"{ordinal(i + 1)} suggestion in {where}, where your preference is not clear yet"
+                    terms.append(ScoreTerm("repeat", -self.UNTRIED_REPEAT * i, words))
+            if terms:
+                penalty = sum(t.value for t in terms)
+                s = s.replace(score=s.score + penalty, score_breakdown=(*s.score_breakdown, *terms))
+                changed = True
+            out.append(s)
+        if changed:
+            out.sort(key=lambda s: (-s.score, s.path, s.line, s.code))
+        return out
+
+    def explain(self, s: Suggestion, position: int | None = None) -> str:
+        """The rank in words: 'ranked 3rd: 41% of test time is in this function; …'."""
+        terms = s.score_breakdown or self.score(s)[1]
+        parts = [t.explanation for t in terms if t.explanation and t.name != "confidence"]
+        head = f"ranked {ordinal(position)}" if position else f"score {s.score:.2f}"
+        return f"{head}: " + "; ".join(p for p in parts if p)
+
+    # --- terms ------------------------------------------------------------------------------
+
+    def _impact(self, s: Suggestion) -> ScoreTerm:
+        ev = dict(s.evidence or {})
+        figures = ev.get("runtime")
+        if isinstance(figures, dict):  # from the latest trace (suggestions.analyze.runtime)
+            ev.update(figures)
+        severity = _num(ev.get("severity"), 0.5)
+        share = _share(ev)
+        calls = _num(_first(ev, "calls", "call_count", "ncalls"), 0.0)
+        exceptions = _num(_first(ev, "exceptions_raised", "exceptions", "exception_count", "raised"), 0.0)
+        runtime = min(1.0, 1.6 * math.sqrt(share)) if share > 0 else 0.0
+        runtime += min(0.3, 0.08 * math.log10(1 + calls))
+        runtime += min(0.5, 0.25 * math.log10(1 + exceptions) + (0.15 if exceptions else 0.0))
+        value = 0.5 * severity + runtime
+        words: list[str] = []
+        if share > 0:
+            scope = "test time" if ev.get("workload", "tests") == "tests" else "run time"
+            words.append(f"{share:.0%} of {scope} is in this function")
+        if calls >= 1:
+            words.append(f"called {int(calls):,} times")
+        if exceptions >= 1:
+            words.append(f"raised {int(exceptions):,} exception{'s' if exceptions != 1 else ''}")
+        if ev.get("executed") is False and "trace_id" in ev:
+            # The latest trace never ran this code: a performance fix here buys nothing measured.
+            if s.category == "performance":
+                value -= 0.2
+            words.append("never ran in the latest trace")
+        if not words:
+            level = "high" if severity >= 0.7 else "low" if severity < 0.4 else "medium"
+            words.append(f"{level} static severity (no runtime evidence)")
+        return ScoreTerm("impact", round(value, 4), ", ".join(words))
+
+    def _validation(self, s: Suggestion) -> ScoreTerm:
+        v = s.validation
+        stale = (
+            v.done and s.patch is not None and bool(v.base_hash) and v.base_hash != s.patch.base_hash
+        )
+        if stale:
+            return ScoreTerm("validation", 0.0, "validated against older code (to re-check)")
+        if v.status is ValidationStatus.PASSED:
+            n = len(v.tests_run)
+            tests = f" by {n} test{'s' if n != 1 else ''}" if n else ""
+            return ScoreTerm("validation", 0.45, f"validated{tests}")
+        if v.status is ValidationStatus.FAILED:
+            failed = f" ({len(v.failed_tests)} failing)" if v.failed_tests else ""
+            return ScoreTerm("validation", -0.8, f"failed validation{failed}")
+        if v.status is ValidationStatus.ERROR:
+            return ScoreTerm("validation", -0.25, "validation could not run")
+        if v.status is ValidationStatus.SKIPPED:
+            return ScoreTerm("validation", 0.0, "no tests to validate against")
+        if s.patch is None:
+            return ScoreTerm("validation", 0.0, "")
+        return ScoreTerm("validation", 0.0, "not validated yet")
+
+    def _speedup(self, s: Suggestion) -> ScoreTerm:
+        sp = s.validation.speedup
+        if sp is None or s.validation.status is not ValidationStatus.PASSED:
+            return ScoreTerm("speedup", 0.0, "")
+        if sp <= 1.0:
+            return ScoreTerm("speedup", -0.1, f"no measured speed-up ({sp:.2f}{TIMES})")
+        return ScoreTerm("speedup", round(min(0.8, 0.6 * math.log2(sp)), 4), f"{sp:.1f}{TIMES} faster")
+
+    def _risk(self, s: Suggestion) -> ScoreTerm:
+        lines = _diff_lines(s.diff)
+        size = -min(0.4, 0.015 * max(0, lines - 2))
+        if s.applicability is Applicability.SAFE:
+            base, word = 0.15, "safe fix"
+        elif s.applicability is Applicability.UNSAFE:
+            base, word = -0.15, "fix may change behaviour"
+        else:
+            base, word = -0.05, "advice, no automatic fix"
+        if lines:
+            word += f", {lines} line{'s' if lines != 1 else ''} changed"
+        return ScoreTerm("risk", round(base + size, 4), word)
+
+    def _prior_words(self, s: Suggestion, p: float) -> str:
+        rule = self.prior(s.code, ALL)
+        cell = self.prior(s.code, folder_of(s.path))
+        folder = folder_of(s.path)
+        bits = []
+        if rule.n >= 0.99:
+            bits.append(f"you accepted {_count(rule.accepts)} of {_count(rule.n)} {s.code} suggestions")
+        if cell.n >= 0.99 and cell.n < rule.n:
+            where = "the project root" if folder == "." else f"{folder}/"
+            bits.append(f"{_count(cell.accepts)} of {_count(cell.n)} in {where}")
+        d = self.folder_dislike(folder)
+        if d >= 0.5:
+            f = self.prior(ALL, folder)
+            where = "the project root" if folder == "." else f"{folder}/"
+            bits.append(f"you rejected {_count(f.rejects)} of {_count(f.n)} changes in {where}")
+        if not bits:
+            return f"no decisions on {s.code} yet (prior {p:.0%})"
+        return "; ".join(bits)
+
+    # --- rejection reasons ------------------------------------------------------------------
+
+    def reject(
+        self,
+        suggestion: Suggestion,
+        reason: str = "",
+        *,
+        actor: str = "user",
+        root: Path | None = None,
+    ) -> Decision:
+        """Record a rejection and carry out what its reason asks (config edits for 'never').
+
+        Raises:
+            ConfigError: a 'never' reason could not be written to the settings (nothing is
+                recorded then; the file is left as it was).
+        """
+        kind = RejectReason.parse(reason) or reason
+        root = Path(root) if root is not None else self.store.root
+        from analysis.config import ConfigError
+
+        try:
+            if kind == RejectReason.NEVER_RULE:
+                self.config_edit = add_ignore(root, suggestion.code)
+            elif kind == RejectReason.NEVER_FOLDER:
+                self.config_edit = add_per_file_ignore(root, folder_pattern(suggestion.path), suggestion.code)
+        except ValueError as exc:  # the settings file is broken or could not take the entry
+            raise ConfigError(f"not rejected: {exc}") from None
+        decision = Decision(
+            suggestion.fingerprint,
+            DecisionAction.REJECT,
+            actor,
+            self.clock(),
+            kind,
+            suggestion.code,
+            suggestion.path,
+        )
+        self.record(decision)
+        return decision
+
+
+def _delta(action: DecisionAction, reason: str) -> tuple[float, float] | None:
+    if action in (DecisionAction.ACCEPT, DecisionAction.AUTO_APPLIED):
+        return (1.0, 0.0)
+    if action is DecisionAction.REJECT:
+        return (0.0, _WEIGHTS.get(RejectReason.parse(reason), 1.0))
+    if action is DecisionAction.UNDONE:
+        return (0.0, UNDO_WEIGHT)
+    return None
+
+
+def _count(x: float) -> str:
+    return str(round(x)) if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+
+
+def _num(value: Any, default: float) -> float:
+    if isinstance(value, bool) or value is None:
+        return default
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return default
+
+
+def _first(ev: Any, *keys: str) -> Any:
+    for k in keys:
+        if k in ev:
+            return ev[k]
+    return None
+
+
+def _share(ev: Any) -> float:
+    raw = _first(ev, "time_share", "share", "share_of_time", "total_share", "own_share", "percent")
+    value = _num(raw, 0.0)
+    if value > 1.0:  # a percentage
+        value /= 100.0
+    return min(max(value, 0.0), 1.0)
+
+
+def _diff_lines(diff: str) -> int:
+    """Lines changed: the larger of lines removed and lines added."""
+    removed = added = 0
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")):
+            continue
+        if line.startswith("-"):
+            removed += 1
+        elif line.startswith("+"):
+            added += 1
+    return max(removed, added)
+
+
+# --- writing ignores into the config, textually ------------------------------------------------
+
+
+def folder_pattern(path: str) -> str:
+    """The per-file-ignores glob for the folder holding ``path`` (the file itself at the root)."""
+    folder = folder_of(path)
+    return path if folder == "." else f"{folder}/**"
+
+
+def _config_target(root: Path) -> tuple[Path, str]:
+    """The file to edit and the table prefix (``''`` or ``'tool.kaizen'``)."""
+    toml = root / "kaizen.toml"
+    if toml.is_file():
+        return toml, ""
+    py = root / "pyproject.toml"
+    if py.is_file():
+        try:
+            data = tomllib.loads(py.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        tool = data.get("tool", {})
+        if isinstance(tool, dict) and "kaizen" in tool:
+            return py, "tool.kaizen"
+    return toml, ""
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _regions(lines: list[str]) -> list[tuple[str, int, int]]:
+    """(table name, first line, end line exclusive); the top level is ''."""
+    out: list[tuple[str, int, int]] = []
+    name, start = "", 0
+    for i, line in enumerate(lines):
+        m = _HEADER.match(line)
+        if m and not _in_multiline(lines, i):
+            out.append((name, start, i))
+            name, start = re.sub(r"\s*\.\s*", ".", m.group(1)).replace('"', ""), i + 1
+    out.append((name, start, len(lines)))
+    return out
+
+
+def _in_multiline(lines: list[str], i: int) -> bool:
+    # A '[' at the start of a line inside a multi-line array or string is not a header.
+    text = "".join(lines[:i])
+    depth = 0
+    in_str: str | None = None
+    j = 0
+    while j < len(text):
+        c = text[j]
+        if in_str:
+            if text.startswith(in_str, j):
+                j += len(in_str)
+                in_str = None
+                continue
+            if c == "\\" and in_str in ('"', '"""'):
+                j += 2
+                continue
+        elif text.startswith('"""', j) or text.startswith("'''", j):
+            in_str = text[j : j + 3]
+            j += 3
+            continue
+        elif c in "\"'":
+            in_str = c
+        elif c == "#":
+            nl = text.find("\n", j)
+            j = len(text) if nl < 0 else nl
+            continue
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+        j += 1
+    # Headers themselves open and close brackets on one line, so depth counts only arrays.
+    return depth > 0 or in_str is not None
+
+
+def _array_end(text: str, open_at: int) -> int:
+    """Index of the ']' closing the array that opens at ``open_at``."""
+    depth = 0
+    j = open_at
+    in_str: str | None = None
+    while j < len(text):
+        c = text[j]
+        if in_str:
+            if c == "\\" and in_str == '"':
+                j += 2
+                continue
+            if c == in_str:
+                in_str = None
+        elif c in "\"'":
+            in_str = c
+        elif c == "#":
+            nl = text.find("\n", j)
+            j = len(text) if nl < 0 else nl
+            continue
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    raise ValueError("unterminated array")
+
+
+def _append_to_array(text: str, value_at: int, item: str) -> str:
+    """Insert ``item`` (TOML literal) before the ']' of the array starting at/after value_at."""
+    open_at = text.index("[", value_at)
+    close = _array_end(text, open_at)
+    inner = text[open_at + 1 : close]
+    body = re.sub(r"#[^\n]*", "", inner).strip()
+    if not body:
+        return text[: open_at + 1] + item + text[close:]
+    if body.endswith(","):
+        # Trailing comma: keep the array's layout (multi-line arrays stay multi-line).
+        stripped = inner.rstrip()
+        indent = re.search(r"\n([ \t]*)\S[^\n]*$", stripped)
+        sep = f"\n{indent.group(1)}" if indent and "\n" in stripped else " "
+        tail = inner[len(stripped) :]
+        return text[: open_at + 1] + stripped + sep + item + "," + tail + text[close:]
+    # Insert right after the last item, before any whitespace or comment.
+    last = open_at + 1 + len(inner.rstrip())
+    return text[:last] + ", " + item + text[last:]
+
+
+def _toml_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _key_line(lines: list[str], start: int, end: int, key: str) -> int:
+    pat = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
+    for i in range(start, end):
+        if pat.match(lines[i]) and not _in_multiline(lines, i):
+            return i
+    return -1
+
+
+def _edit_config(root: Path, edit: Callable[[str, str], str], check: Callable[[dict[str, Any]], bool]) -> Path:
+    """Apply a textual edit to the config file, verify it, write it atomically."""
+    from analysis.config import ConfigError, validate
+
+    path, prefix = _config_target(root)
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        tomllib.loads(old)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot add the entry to a file Kaizen cannot read ({exc}); "
+                         "the file is unchanged") from None
+    try:
+        new = edit(old, prefix)
+    except ValueError as exc:
+        raise ValueError(f"{path}: could not add the entry safely ({exc}); the file is unchanged") from None
+    try:
+        data = tomllib.loads(new)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: could not add the entry safely ({exc}); the file is unchanged") from None
+    table: Any = data
+    for part in filter(None, prefix.split(".")):
+        table = table.get(part, {})
+    try:
+        values = validate(table, None)
+    except ConfigError as exc:
+        raise ValueError(f"{path}: {exc}; the file is unchanged") from None
+    if not check(values):
+        raise ValueError(f"{path}: the edit did not take; the file is unchanged")
+    _atomic_write(path, new)
+    return path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _insert_top_level(text: str, prefix: str, line: str) -> str:
+    """Add ``key = value`` to the top-level kaizen table (creating [tool.kaizen] if needed)."""
+    nl = _newline(text)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += nl
+    regions = _regions(lines)
+    for name, start, end in regions:
+        if name == prefix:
+            at = end
+            while at > start and not lines[at - 1].strip():
+                at -= 1  # keep blank lines before the next header
+            lines.insert(at, line + nl)
+            return "".join(lines)
+    # No such table yet: append one at the end of the file.
+    sep = nl if lines and lines[-1].strip() else ""
+    return "".join(lines) + f"{sep}[{prefix}]{nl}{line}{nl}"
+
+
+def add_ignore(root: Path, code: str) -> Path:
+    """Add ``code`` to the config's top-level ``ignore`` list; the rest of the file stays as is."""
+
+    def edit(text: str, prefix: str) -> str:
+        lines = text.splitlines(keepends=True)
+        for name, start, end in _regions(lines):
+            if name == prefix:
+                i = _key_line(lines, start, end, "ignore")
+                if i >= 0:
+                    offset = sum(len(x) for x in lines[:i])
+                    eq = text.index("=", offset)
+                    return _append_to_array(text, eq, _toml_str(code))
+        if not prefix:
+            return _prepend_top(text, f"ignore = [{_toml_str(code)}]")
+        return _insert_top_level(text, prefix, f"ignore = [{_toml_str(code)}]")
+
+    return _edit_config(root, edit, lambda v: code in v[""]["ignore"])
+
+
+def _prepend_top(text: str, line: str) -> str:
+    """Add a top-level key to kaizen.toml: after the leading keys, before the first table."""
+    nl = _newline(text)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += nl
+    regions = _regions(lines)
+    _, start, end = regions[0]
+    at = end
+    while at > start and not lines[at - 1].strip():
+        at -= 1
+    if at == 0 and end < len(lines):
+        lines.insert(0, line + nl + nl)
+    else:
+        lines.insert(at, line + nl)
+    return "".join(lines)
+
+
+def add_per_file_ignore(root: Path, pattern: str, code: str) -> Path:
+    """Add ``pattern = [code]`` to the config's ``per-file-ignores``, keeping the rest textually."""
+    table_name = f"{prefix_join('', 'per-file-ignores')}"
+
+    def edit(text: str, prefix: str) -> str:
+        nl = _newline(text)
+        lines = text.splitlines(keepends=True)
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            lines[-1] += nl
+            text = "".join(lines)
+        full = prefix_join(prefix, table_name)
+        for name, start, end in _regions(lines):
+            if name == full:
+                i = _key_line(lines, start, end, pattern)
+                if i >= 0:
+                    offset = sum(len(x) for x in lines[:i])
+                    eq = text.index("=", offset)
+                    return _append_to_array(text, eq, _toml_str(code))
+                at = end
+                while at > start and not lines[at - 1].strip():
+                    at -= 1
+                lines.insert(at, f"{_toml_str(pattern)} = [{_toml_str(code)}]{nl}")
+                return "".join(lines)
+            if name == prefix:
+                i = _key_line(lines, start, end, "per-file-ignores")
+                if i >= 0:
+                    # An inline table: add the entry before its closing brace.
+                    offset = sum(len(x) for x in lines[:i])
+                    brace = text.index("{", offset)
+                    close = text.index("}", brace)
+                    body = text[brace + 1 : close].strip()
+                    key = re.compile(rf"(?:{re.escape(_toml_str(pattern))}|'{re.escape(pattern)}')\s*=")
+                    m = key.search(text, brace, close)
+                    if m:
+                        return _append_to_array(text, m.end(), _toml_str(code))
+                    entry = f"{_toml_str(pattern)} = [{_toml_str(code)}]"
+                    sep = ", " if body else " "
+                    return text[:close].rstrip() + sep + entry + " " + text[close:]
+        sep = nl if lines and lines[-1].strip() else ""
+        return "".join(lines) + f"{sep}[{full}]{nl}{_toml_str(pattern)} = [{_toml_str(code)}]{nl}"
+
+    return _edit_config(
+        root, edit, lambda v: code in v[""]["per-file-ignores"].get(pattern, [])
+    )
+
+
+def prefix_join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def rank_position_words(ranked: Sequence[Suggestion], ranker: Ranker) -> dict[str, str]:
+    """Fingerprint -> 'ranked 3rd: …' for a ranked list."""
+    return {s.fingerprint: ranker.explain(s, i) for i, s in enumerate(ranked, start=1)}

@@ -1,0 +1,1 @@
+"""Validate: sandbox copies, confinement, test selection and the validator."""
