@@ -175,7 +175,7 @@ def floor(corpus: Path) -> None:
     Prints the seconds spent parsing; the rest of the process's wall time is fixed cost."""
     sys.path.insert(0, str(ROOT))
     from analysis.parsing import parse
-    from suggestions.engine import Analyzer
+    from suggestions.analyze.engine import Analyzer
 
     Analyzer().prepare("python")
     t0 = time.perf_counter()

@@ -35,8 +35,8 @@ from analysis.inventory import read_source  # noqa: E402
 from analysis.parsing import parse  # noqa: E402
 from analysis.store import Store  # noqa: E402
 from suggestions.model import Applicability, Edit, Patch, Span, Suggestion, fingerprint_of  # noqa: E402
-from suggestions.sandbox import SandboxPool  # noqa: E402
-from suggestions.validation import Validator  # noqa: E402
+from suggestions.validate.sandbox import SandboxPool  # noqa: E402
+from suggestions.validate.validator import Validator  # noqa: E402
 
 PACKAGE, VERSION = "boltons", "26.2.0"
 TARGET = "boltons/strutils.py"
@@ -125,7 +125,7 @@ def one_function_change(root: Path, store: Store, most: bool = False) -> tuple[S
 
 def confinement(root: Path, store: Store, s: Suggestion, rounds: int) -> None:
     """Affected-test validation, confined vs unconfined, alternated (the machine's load drifts)."""
-    from suggestions.confine import probe
+    from suggestions.validate.confine import probe
 
     ok, why = probe()
     if not ok:
@@ -156,7 +156,7 @@ def confinement(root: Path, store: Store, s: Suggestion, rounds: int) -> None:
     print(f"cost of confinement: x{paired:.3f} (median of per-round ratios), x{med['auto'] / med['off']:.3f} "
           f"(ratio of medians), x{best['auto'] / best['off']:.3f} (best runs); target <= x1.15")
     # The fixed part: starting a process through the confinement, nothing else.
-    from suggestions.confine import Confinement
+    from suggestions.validate.confine import Confinement
 
     c = Confinement(root, str(root / ".venv" / "bin" / "python"))
     fixed: dict[str, list[float]] = {"confined": [], "plain": []}

@@ -39,10 +39,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import suggestions.service as service_module  # noqa: E402
+import suggestions.project.service as service_module  # noqa: E402
 from analysis.config import load_config  # noqa: E402
-from suggestions.scan import analyze_file, analyzer_for  # noqa: E402
-from suggestions.service import EventKind, ProjectService, ServiceEvent, tune_gc  # noqa: E402
+from suggestions.analyze.scan import analyze_file, analyzer_for  # noqa: E402
+from suggestions.project.service import EventKind, ProjectService, ServiceEvent, tune_gc  # noqa: E402
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 EDIT_MARK = "_kaizen_bench_value = 0\n"

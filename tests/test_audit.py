@@ -10,9 +10,9 @@ import pytest
 
 from analysis.store import Store
 from main import main
-from suggestions.audit import AuditEntry, AuditLog, export_json, export_markdown
+from suggestions.apply.audit import AuditEntry, AuditLog, export_json, export_markdown
+from suggestions.apply.patcher import apply_suggestions
 from suggestions.model import Validation, ValidationStatus
-from suggestions.patcher import apply_suggestions
 from tests.conftest import write
 from tests.validation_project import suggestion
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from analysis.store import Store
-from suggestions.audit import AuditLog
+from suggestions.apply.audit import AuditLog
 from suggestions.model import ValidationStatus, content_hash
 from tests.conftest import ROOT, write
 

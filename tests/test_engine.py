@@ -8,9 +8,9 @@ from pathlib import Path
 
 from analysis.config import load_config
 from analysis.parsing import ParsedFile, parse
-from suggestions.engine import Analyzer, Selection
+from suggestions.analyze.engine import Analyzer, Selection
+from suggestions.analyze.scan import scan_project
 from suggestions.model import Applicability, Patch, Suggestion, content_hash
-from suggestions.scan import scan_project
 from tests.conftest import write
 
 MINE = Selection(select=("KZ001", "KZ1", "KZ2", "KZ3"))

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from analysis.parsing import ParsedFile, parse
-from suggestions.engine import Analyzer
-from suggestions.framework import Rule, all_rules
+from suggestions.analyze.engine import Analyzer
+from suggestions.analyze.framework import Rule, all_rules
 from suggestions.model import Suggestion, content_hash
 
 GOLDEN = Path(__file__).parent / "golden"

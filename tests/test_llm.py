@@ -12,13 +12,13 @@ import pytest
 
 from analysis.config import load_config
 from analysis.store import Store
+from suggestions.analyze.scan import scan_project
 from suggestions.llm import LLMEngine, LLMProgress, Target, best_validated, keep_best, redact
 from suggestions.llm.prompts import build_prompt
 from suggestions.llm.provider import Endpoint, Provider
 from suggestions.llm.replies import ReplyRejected, locate, make_patch, parse_reply
 from suggestions.llm.secrets import Redactor, is_secret_file
 from suggestions.model import Applicability, Source, Validation, ValidationStatus
-from suggestions.scan import scan_project
 from tests.conftest import write
 from tests.llm_server import Fail, Hang, Raw, Reply, ScriptedServer
 
@@ -763,7 +763,7 @@ def test_keep_best_prefers_a_passing_candidate(project: Path, server: ScriptedSe
 @pytest.mark.slow
 def test_generate_with_the_real_validator_keeps_the_best(project: Path, server: ScriptedServer) -> None:
     """Both candidates are validated in sandboxes; the one that breaks a test is dropped."""
-    from suggestions.validation import Validator
+    from suggestions.validate.validator import Validator
 
     make_project(project, server.base_url, candidates=2)
     write(project, {"tests/__init__.py": "", "tests/test_calc.py": (

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import suggestions.patcher as patcher
+import suggestions.apply.patcher as patcher
 from analysis.store import Store
 from main import main
-from suggestions.audit import AuditLog
+from suggestions.apply.audit import AuditLog
+from suggestions.apply.patcher import apply_suggestions, atomic_write, merge3, recover, undo
 from suggestions.model import DecisionAction, content_hash
-from suggestions.patcher import apply_suggestions, atomic_write, merge3, recover, undo
 from tests.conftest import write
 from tests.validation_project import suggestion
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from analysis.store import Store
+from suggestions.decide.policy import Policy, code_matches, is_paused, path_matches, pause, resume
 from suggestions.model import (
     Applicability,
     Decision,
@@ -25,7 +26,6 @@ from suggestions.model import (
     content_hash,
     fingerprint_of,
 )
-from suggestions.policy import Policy, code_matches, is_paused, path_matches, pause, resume
 from tests.conftest import write
 
 SOURCE = "def f(x):\n    if x == None:\n        return 1\n    return 2\n" + "".join(f"y{i} = {i}\n" for i in range(30))
@@ -329,9 +329,9 @@ def test_globs() -> None:
 
 
 def test_autoapplier_respects_pause_and_broken_settings_then_applies(project: Path) -> None:
-    from suggestions.audit import AuditLog
-    from suggestions.policy import autoapply_hook
-    from suggestions.service import ProjectService
+    from suggestions.apply.audit import AuditLog
+    from suggestions.decide.policy import autoapply_hook
+    from suggestions.project.service import ProjectService
 
     toml = RULE + 'paths = ["src/**"]\n\n[policy]\nquiet-seconds = 0\n\n[validation]\n' \
         'test-command = "python -m pytest -q -p no:cacheprovider"\n'
@@ -397,9 +397,9 @@ def test_policy_pause_resume_commands(project: Path, capsys: pytest.CaptureFixtu
 
 
 def test_running_applier_notices_resume_from_another_process(project: Path) -> None:
-    from suggestions.audit import AuditLog
-    from suggestions.policy import autoapply_hook
-    from suggestions.service import ProjectService
+    from suggestions.apply.audit import AuditLog
+    from suggestions.decide.policy import autoapply_hook
+    from suggestions.project.service import ProjectService
 
     write(project, {
         "kaizen.toml": RULE + '\n[policy]\nquiet-seconds = 0\n\n[validation]\n'

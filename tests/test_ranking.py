@@ -23,7 +23,13 @@ from suggestions.model import (
     ValidationStatus,
     fingerprint_of,
 )
-from suggestions.ranking import Ranker, RejectReason, add_ignore, add_per_file_ignore, folder_of
+from suggestions.rank.ranking import (
+    Ranker,
+    RejectReason,
+    add_ignore,
+    add_per_file_ignore,
+    folder_of,
+)
 from suggestions.report import evidence_rows
 from tests.conftest import write
 
@@ -297,7 +303,7 @@ def test_never_in_this_folder_writes_per_file_ignores_in_pyproject(project: Path
     cfg = load_config(project)
     assert cfg.get("per-file-ignores")["legacy/core/**"] == ["KZ205", "KZ206"]
     # The engine honours it: the rule no longer runs there.
-    from suggestions.engine import Selection
+    from suggestions.analyze.engine import Selection
 
     sel = Selection.from_config(cfg.values)
     assert not sel.enabled_in("KZ205", "legacy/core/a.py") and sel.enabled_in("KZ205", "app/a.py")

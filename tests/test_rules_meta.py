@@ -17,8 +17,8 @@ import tree_sitter
 
 from analysis.languages import ts_language
 from analysis.parsing import ParsedFile, parse
-from suggestions.engine import Analyzer
-from suggestions.framework import Category, Rule, all_rules, docstring_examples
+from suggestions.analyze.engine import Analyzer
+from suggestions.analyze.framework import Category, Rule, all_rules, docstring_examples
 from suggestions.model import Applicability, Patch, Suggestion, content_hash
 
 RULES = all_rules()

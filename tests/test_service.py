@@ -21,9 +21,9 @@ import pytest
 from watchdog.observers import Observer
 
 from analysis.config import load_config
+from suggestions.analyze.scan import scan_project
 from suggestions.model import Decision, DecisionAction
-from suggestions.scan import scan_project
-from suggestions.service import EventKind, ProjectService, ServiceEvent
+from suggestions.project.service import EventKind, ProjectService, ServiceEvent
 from tests.conftest import ROOT, write
 
 TIMEOUT = 30.0  # an upper bound for a shared machine; waits end as soon as the condition holds

@@ -33,8 +33,8 @@ import pytest
 
 from analysis.config import load_config
 from analysis.inventory import read_source
+from suggestions.analyze.scan import scan_project
 from suggestions.model import Applicability, Edit, Patch, Suggestion
-from suggestions.scan import scan_project
 
 pytestmark = pytest.mark.slow
 

@@ -15,12 +15,12 @@ import pytest
 from analysis.config import load_config
 from analysis.languages import LANGUAGES
 from analysis.parsing import ParsedFile, parse
-from suggestions.duplicates import DuplicateIndex, Region, fingerprint, tokenize
-from suggestions.engine import Analyzer, Selection
-from suggestions.framework import Context, all_rules
+from suggestions.analyze.duplicates import DuplicateIndex, Region, fingerprint, tokenize
+from suggestions.analyze.engine import Analyzer, Selection
+from suggestions.analyze.framework import Context, all_rules
+from suggestions.analyze.rules._structure import functions
+from suggestions.analyze.scan import scan_project
 from suggestions.model import Applicability, content_hash
-from suggestions.rules._structure import functions
-from suggestions.scan import scan_project
 from tests.conftest import write
 
 LOW = {

@@ -13,8 +13,13 @@ import pytest
 from analysis.config import load_config
 from analysis.store import Store
 from suggestions.model import ValidationStatus
-from suggestions.sandbox import Sandbox, SandboxPool
-from suggestions.validation import Validator, affected_region, parse_pytest_report, run_command
+from suggestions.validate.sandbox import Sandbox, SandboxPool
+from suggestions.validate.validator import (
+    Validator,
+    affected_region,
+    parse_pytest_report,
+    run_command,
+)
 from tests.conftest import write
 from tests.validation_project import (
     SUITE_SIZE,
@@ -455,7 +460,7 @@ def test_parallel_validations(proj: Path) -> None:
 def test_test_command_uses_the_projects_own_interpreter(proj: Path, tmp_path: Path) -> None:
     import sys
 
-    from suggestions.validation import TestCommand
+    from suggestions.validate.validator import TestCommand
 
     assert TestCommand(proj, "python -m pytest -q").argv[0] == sys.executable  # no .venv: Kaizen's
     marker = tmp_path / "used"

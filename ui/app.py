@@ -47,16 +47,16 @@ def resolve_project(path: str | None, last: str | None) -> Path:
 
 
 def tune_gc() -> None:
-    """Keep the collector's full passes rare (see :func:`suggestions.service.tune_gc`), and
+    """Keep the collector's full passes rare (see :func:`suggestions.project.service.tune_gc`), and
     have background threads hand the GIL back to the GUI thread sooner (default: 5 ms)."""
-    from suggestions.service import tune_gc as tune_collector
+    from suggestions.project.service import tune_gc as tune_collector
 
     tune_collector()
     sys.setswitchinterval(0.001)
 
 
 def gc_tuned() -> bool:
-    from suggestions.service import gc_tuned as tuned
+    from suggestions.project.service import gc_tuned as tuned
 
     return tuned()
 

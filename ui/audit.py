@@ -77,7 +77,7 @@ class AuditView(QWidget):
         lay.addWidget(split, 1)
 
     def _log(self) -> Any:
-        mod = optional("suggestions.audit")
+        mod = optional("suggestions.apply.audit")
         if mod is None or self.session is None:
             return None
         return mod.AuditLog(self.session.store)
@@ -187,7 +187,7 @@ class AuditView(QWidget):
             path, _ = QFileDialog.getSaveFileName(self, "Export the audit log", default)
             if not path:
                 return None
-        mod = optional("suggestions.audit")
+        mod = optional("suggestions.apply.audit")
         if mod is None:
             return None
         text = mod.export_json(log) if kind == "json" else mod.export_markdown(log)

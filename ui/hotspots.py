@@ -278,7 +278,7 @@ class HotspotsView(QWidget):
                     stop.set()
                     t.join(2)
             trace_id = TraceStore(session.store).add(result)
-            from suggestions.runtime import refresh_runtime_suggestions
+            from suggestions.analyze.runtime import refresh_runtime_suggestions
 
             refresh_runtime_suggestions(session.root, session.store)
             if session.service is not None:

@@ -844,7 +844,7 @@ class MainWindow(QMainWindow):
                f"<p>{rich_text(s.rationale)}</p>"]
         # Rank in words.
         explain = ""
-        ranking = optional("suggestions.ranking")  # None until the core has loaded
+        ranking = optional("suggestions.rank.ranking")  # None until the core has loaded
         if ranking is not None and self.session is not None:
             try:
                 pos = self.model._rank.get(s.fingerprint)

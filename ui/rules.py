@@ -55,7 +55,7 @@ def _changed_lines(s: Suggestion) -> int:
 def rule_matches(rule: dict[str, Any], s: Suggestion, never: dict[str, Any] | None = None) -> str:
     """'' when ``rule`` would apply ``s``; otherwise the first reason it would not.
 
-    Used only when ``suggestions.policy`` has no preview of its own.
+    Used only when ``suggestions.decide.policy`` has no preview of its own.
     """
     never = never or {"paths": [], "codes": []}
     if any(_glob(s.path, p) for p in never["paths"]) or any(fnmatch.fnmatchcase(s.code, c) for c in never["codes"]):
@@ -323,7 +323,7 @@ class RulesEditor(QWidget):
         Each rule is judged on its own (the real policy tries them in order); "validation
         pending" means it would apply once validation passes.
         """
-        policy = optional("suggestions.policy")
+        policy = optional("suggestions.decide.policy")
         out: dict[str, list[tuple[Suggestion, str]]] = {}
         if policy is None or self.session is None:  # the core is still loading
             for rule in rules:

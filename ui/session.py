@@ -40,9 +40,9 @@ _HIDDEN = (DecisionAction.REJECT, DecisionAction.ACCEPT, DecisionAction.AUTO_APP
 
 
 CORE_MODULES = (
-    "suggestions.service", "suggestions.ranking", "suggestions.policy", "suggestions.patcher",
-    "suggestions.audit", "suggestions.validation", "analysis.trace_store", "analysis.tracing",
-    "suggestions.runtime", "suggestions.llm.engine",
+    "suggestions.project.service", "suggestions.rank.ranking", "suggestions.decide.policy", "suggestions.apply.patcher",
+    "suggestions.apply.audit", "suggestions.validate.validator", "analysis.trace_store", "analysis.tracing",
+    "suggestions.analyze.runtime", "suggestions.llm.engine",
 )
 
 
@@ -151,8 +151,8 @@ class Session(QObject):
 
         def start(w: Worker) -> Any:
             preload()  # core imports take ~1 s: here, never on the GUI thread
-            from suggestions.ranking import Ranker
-            from suggestions.service import ProjectService
+            from suggestions.project.service import ProjectService
+            from suggestions.rank.ranking import Ranker
 
             # No explicit config: the service then reloads kaizen.toml when it changes.
             config = None if not self.config_error else self.config
@@ -167,7 +167,7 @@ class Session(QObject):
 
     def _attach_policy(self, svc: Any) -> None:
         """Let the policy's auto-apply run after each batch; each change it makes is signalled."""
-        from suggestions.policy import AutoApplier  # on the worker that opens the project
+        from suggestions.decide.policy import AutoApplier  # on the worker that opens the project
 
         session = self
 
@@ -228,7 +228,7 @@ class Session(QObject):
             if self.service is not None:
                 self.service.reload()
                 return
-            from suggestions.scan import scan_project
+            from suggestions.analyze.scan import scan_project
 
             res = scan_project(self.root, self.config, jobs=1, only=only, progress=w.report)
             paths_done = [f.path for f in res.files]
@@ -309,7 +309,7 @@ class Session(QObject):
         if self.service is not None:
             items = list(self.service.suggestions())
         else:
-            from suggestions.ranking import Ranker
+            from suggestions.rank.ranking import Ranker
 
             items = Ranker(self.store).rank(self.store.suggestions())
         latest = self.store.latest_decisions()
@@ -407,7 +407,7 @@ class Session(QObject):
         paths = sorted({s.path for s in items})
 
         def job(w: Worker) -> Any:
-            from suggestions.patcher import apply_suggestions
+            from suggestions.apply.patcher import apply_suggestions
 
             result = apply_suggestions(self.root, self.store, items, actor="user", config=self.config)
             self._reanalyse(sorted(set(result.paths) | set(result.stale_paths)) or paths)
@@ -434,7 +434,7 @@ class Session(QObject):
         if self.service is not None:
             self.service.handle_paths(paths)
             return
-        from suggestions.scan import scan_project
+        from suggestions.analyze.scan import scan_project
 
         res = scan_project(self.root, self.config, jobs=1, only=paths)
         self.store.update_files([f.record for f in res.files if f.record is not None],
@@ -447,7 +447,7 @@ class Session(QObject):
             self._hidden.add(s.fingerprint)
 
         def job(w: Worker) -> None:
-            from suggestions.ranking import Ranker
+            from suggestions.rank.ranking import Ranker
 
             ranker = Ranker(self.store)
             for s in suggestions:
@@ -476,7 +476,7 @@ class Session(QObject):
         """Undo the last applied change (or one given by fingerprint / audit entry)."""
 
         def job(w: Worker) -> Any:
-            from suggestions.patcher import undo
+            from suggestions.apply.patcher import undo
 
             handle = entry if entry is not None else (fingerprint[:10] if fingerprint else None)
             if handle is None:
@@ -502,7 +502,7 @@ class Session(QObject):
         items = [s.replace(validation=type(s.validation)()) for s in suggestions]
 
         def job(w: Worker) -> Any:
-            from suggestions.validation import Validator
+            from suggestions.validate.validator import Validator
 
             v = Validator(self.root, self.config, self.store)
             try:
@@ -523,7 +523,7 @@ class Session(QObject):
 
         def job(w: Worker) -> Any:
             from suggestions.llm.engine import LLMEngine
-            from suggestions.validation import Validator
+            from suggestions.validate.validator import Validator
 
             engine = LLMEngine(self.root, self.config, self.store)
             if engine.endpoint is None and engine.confirmation is not None:
@@ -584,7 +584,7 @@ class Session(QObject):
 
     def paused(self) -> bool:
         """Whether automatic changes are paused (the policy's switch, persisted in the store)."""
-        policy = optional("suggestions.policy")
+        policy = optional("suggestions.decide.policy")
         if policy is not None:
             try:
                 return bool(policy.is_paused(self.store))
@@ -597,10 +597,10 @@ class Session(QObject):
         return bool(rows) and rows[0][0] == "1"
 
     def set_paused(self, on: bool) -> None:
-        policy = optional("suggestions.policy")
+        policy = optional("suggestions.decide.policy")
         if policy is None:  # the core is still loading: switch on a worker that imports it
             def job(w: Worker) -> None:
-                from suggestions.policy import pause, resume
+                from suggestions.decide.policy import pause, resume
 
                 (pause if on else resume)(self.store)
 

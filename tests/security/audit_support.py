@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from analysis.store import Store
+from suggestions.apply.patcher import apply_suggestions
 from suggestions.model import Validation, ValidationStatus
-from suggestions.patcher import apply_suggestions
 from tests.conftest import write
 from tests.validation_project import suggestion
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from suggestions.confine import probe
+from suggestions.validate.confine import probe
 from tests.conftest import write
 
 FAKE_KEY = "sk-kaizen-test-0123456789abcdef"

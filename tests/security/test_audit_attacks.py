@@ -12,7 +12,7 @@ import sqlite3
 import zlib
 from pathlib import Path
 
-from suggestions.audit import AuditEntry
+from suggestions.apply.audit import AuditEntry
 from tests.security import audit_support
 from tests.security.audit_support import apply_changes, empty_database, kaizen
 

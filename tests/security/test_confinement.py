@@ -26,8 +26,8 @@ from analysis.environment import allowed, is_secret, without_secrets
 from analysis.store import Store
 from analysis.tracing import collector_env
 from suggestions.model import ValidationStatus
-from suggestions.sandbox import Sandbox
-from suggestions.validation import Validator, _env
+from suggestions.validate.sandbox import Sandbox
+from suggestions.validate.validator import Validator, _env
 from tests.conftest import ROOT, write
 from tests.security.confinement_support import (
     FAKE_KEY,
@@ -273,7 +273,7 @@ import sys
 sys.path.insert(0, {kaizen!r})
 from analysis.config import load_config
 from analysis.store import Store
-from suggestions.validation import Validator
+from suggestions.validate.validator import Validator
 from tests.validation_project import suggestion
 root = {root!r}
 v = Validator(root, load_config(root), Store(root), coverage=None)
@@ -370,7 +370,7 @@ def test_sync_never_writes_through_a_link_a_test_planted(attacked: Attacked, tmp
 
 @pytest.mark.parametrize("mode", ["auto", "off"])
 def test_an_unconfined_result_never_applies_itself(attacked: Attacked, mode: str) -> None:
-    from suggestions.policy import Policy
+    from suggestions.decide.policy import Policy
 
     if mode == "auto" and needs_bwrap.args[0]:
         pytest.skip(needs_bwrap.kwargs["reason"])
@@ -395,7 +395,7 @@ def test_an_unconfined_result_never_applies_itself(attacked: Attacked, mode: str
 
 
 def test_confine_require_refuses_to_run_unconfined(attacked: Attacked, monkeypatch: pytest.MonkeyPatch) -> None:
-    import suggestions.confine as confine
+    import suggestions.validate.confine as confine
 
     monkeypatch.setattr(confine, "probe", lambda bwrap=None: (False, "bubblewrap (bwrap) is not installed"))
     set_confine(attacked.root, "require")
@@ -406,7 +406,7 @@ def test_confine_require_refuses_to_run_unconfined(attacked: Attacked, monkeypat
 
 def test_without_bubblewrap_results_are_marked_unconfined_and_it_is_said_once(
         attacked: Attacked, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    import suggestions.confine as confine
+    import suggestions.validate.confine as confine
 
     monkeypatch.setattr(confine, "probe", lambda bwrap=None: (False, "bubblewrap (bwrap) is not installed"))
     monkeypatch.setattr(confine, "_warned", set())

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-import suggestions.patcher as patcher
+import suggestions.apply.patcher as patcher
 from analysis.inventory import scan_inventory
 from analysis.store import Store
+from suggestions.apply.patcher import apply_suggestions, undo
+from suggestions.decide.policy import Policy, autoapply_hook
 from suggestions.model import Suggestion, Validation, ValidationStatus
-from suggestions.patcher import apply_suggestions, undo
-from suggestions.policy import Policy, autoapply_hook
 from tests.conftest import ROOT, write
 from tests.validation_project import suggestion
 
@@ -57,7 +57,7 @@ class PassingValidator:
 
 
 def auto_apply(project: Path) -> tuple[list[tuple[Suggestion, str]], list[str]]:
-    from suggestions.service import ProjectService
+    from suggestions.project.service import ProjectService
 
     messages: list[str] = []
     service = ProjectService(project, jobs=1)
@@ -112,7 +112,7 @@ def test_inventory_analyses_a_linked_file_under_its_real_path_only(project: Path
 
 
 def test_watch_events_under_a_link_to_outside_are_skipped(project: Path, outside: Path) -> None:
-    from suggestions.service import ProjectService
+    from suggestions.project.service import ProjectService
 
     write(project, {"a.py": BODY})
     service = ProjectService(project, jobs=1)

@@ -24,10 +24,10 @@ from typing import Any
 
 import pytest
 
-import suggestions.patcher as patcher
+import suggestions.apply.patcher as patcher
 from analysis.store import Store
-from suggestions.audit import AuditLog
-from suggestions.patcher import apply_suggestions, undo
+from suggestions.apply.audit import AuditLog
+from suggestions.apply.patcher import apply_suggestions, undo
 from tests.conftest import ROOT, write
 from tests.validation_project import suggestion
 
