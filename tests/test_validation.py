@@ -313,7 +313,9 @@ def test_hung_test_times_out_and_its_process_group_dies(proj: Path, tmp_path: Pa
     store = Store(proj)
     t0 = time.monotonic()
     [v] = validator(proj, store, coverage=None).validate([s])
-    assert time.monotonic() - t0 < 60
+    # The test sleeps 600 s: anything well under that is the timeout at work, however loaded
+    # the machine (a tight bound here failed under load, not because the timeout did).
+    assert time.monotonic() - t0 < 300
     assert v.validation.status is ValidationStatus.FAILED
     assert "timed out" in v.validation.log
     assert _gone(int(pidfile.read_text()))
@@ -441,7 +443,7 @@ def test_cancel_stops_a_running_validation(proj: Path, tmp_path: Path) -> None:
     threading.Timer(3.0, cancel.set).start()
     t0 = time.monotonic()
     [v] = validator(proj, store, coverage=None).validate([s], cancel=cancel)
-    assert time.monotonic() - t0 < 15
+    assert time.monotonic() - t0 < 300  # the test sleeps 600 s: the cancel stopped it
     assert v.validation.status is ValidationStatus.PENDING  # unchanged, not stored as a verdict
 
 
