@@ -330,7 +330,7 @@ def test_globs() -> None:
 
 def test_autoapplier_respects_pause_and_broken_settings_then_applies(project: Path) -> None:
     from suggestions.apply.audit import AuditLog
-    from suggestions.decide.policy import autoapply_hook
+    from suggestions.project.autoapply import autoapply_hook
     from suggestions.project.service import ProjectService
 
     toml = RULE + 'paths = ["src/**"]\n\n[policy]\nquiet-seconds = 0\n\n[validation]\n' \
@@ -398,7 +398,7 @@ def test_policy_pause_resume_commands(project: Path, capsys: pytest.CaptureFixtu
 
 def test_running_applier_notices_resume_from_another_process(project: Path) -> None:
     from suggestions.apply.audit import AuditLog
-    from suggestions.decide.policy import autoapply_hook
+    from suggestions.project.autoapply import autoapply_hook
     from suggestions.project.service import ProjectService
 
     write(project, {

@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _autoapply(service: ProjectService) -> Any:
-    from suggestions.decide.policy import autoapply_hook
+    from suggestions.project.autoapply import autoapply_hook
 
     registered = autoapply_hook(service)
     if callable(registered) and registered not in service.after_batch:

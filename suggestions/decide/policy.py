@@ -19,28 +19,27 @@ On top of every rule, guardrails that no rule can switch off:
 * a broken settings file stops everything: the error (file, line, key) is reported and no
   earlier policy is assumed.
 
-:func:`autoapply_hook` puts this to work on a :class:`~suggestions.project.service.ProjectService`:
-after each analysed batch it validates the candidates and applies the eligible ones through
-the patcher, which logs each change to the audit log with the rule's name.
+The policy decides on data: it reads the settings, the store and the files, and imports
+neither the service, the patcher nor the validator.
+:mod:`suggestions.project.autoapply` puts it to work on a project.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import functools
-import logging
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from analysis.config import Config, ConfigError, load_config
-from analysis.inventory import OutsideProject, real_relpath
+from analysis.inventory import OutsideProject, decode_source, real_relpath
 from analysis.store import Store
+from suggestions.apply import audit
 from suggestions.model import (
     Applicability,
     DecisionAction,
@@ -50,19 +49,13 @@ from suggestions.model import (
     content_hash,
 )
 
-if TYPE_CHECKING:
-    from suggestions.project.service import ProjectService
-
 __all__ = [
     "POLICY_MIGRATIONS",
-    "AutoApplier",
-    "AutoApplyReport",
     "FileState",
     "PauseState",
     "Policy",
     "PolicyRule",
     "Verdict",
-    "autoapply_hook",
     "code_matches",
     "is_paused",
     "path_matches",
@@ -71,7 +64,6 @@ __all__ = [
     "resume",
 ]
 
-log = logging.getLogger(__name__)
 
 POLICY_MIGRATIONS: tuple[str, ...] = (
     """
@@ -112,8 +104,6 @@ def _ensure(store: Store) -> None:
 
 def pause_state(store: Store) -> PauseState:
     """Whether automatic changes are paused, since when and by whom."""
-    from suggestions.apply import audit
-
     _ensure(store)
     rows = store.execute("SELECT value, at, actor FROM policy_state WHERE key='paused'")
     state = PauseState(rows[0][0] == "1", float(rows[0][1]), str(rows[0][2])) if rows else PauseState(False)
@@ -137,9 +127,7 @@ def _set_paused(store: Store, paused: bool, actor: str) -> None:
         "ON CONFLICT(key) DO UPDATE SET value=excluded.value, at=excluded.at, actor=excluded.actor",
         ("1" if paused else "0", time.time(), actor),
     )
-    from suggestions.apply.audit import record_pause
-
-    record_pause(store, paused)
+    audit.record_pause(store, paused)
 
 
 def pause(store: Store, actor: str = "user") -> None:
@@ -307,8 +295,6 @@ class FileState:
         except OSError:
             return cls(False)
         try:
-            from analysis.inventory import decode_source
-
             text, _enc, _fb, _bom = decode_source(raw)
             data = text.encode("utf-8", "surrogatepass")
         except ValueError:
@@ -377,12 +363,10 @@ class Policy:
         self._files.clear()
 
     def applied_last_hour(self) -> int:
-        from suggestions.apply.audit import automatic_since
-
         since = self.clock() - HOUR
         rows = self.store.execute("SELECT COUNT(*) FROM policy_applies WHERE at > ?", (since,))
         # The head records outside the database count too: emptying it does not reset the limit.
-        return max(int(rows[0][0]), automatic_since(self.store, since))
+        return max(int(rows[0][0]), audit.automatic_since(self.store, since))
 
     def _written_by_kaizen(self, rel: str, current_hash: str) -> bool:
         """Whether the file's content is what Kaizen itself last wrote (not the user typing)."""
@@ -433,45 +417,13 @@ class Policy:
         guards += self._never_path(s.path)
         if code_matches(s.code, self.never_codes):
             guards.append(f"{s.code} is in [policy.never] codes")
-        undone, latest = self._history(s.fingerprint)
-        if undone:
-            guards.append("this change was undone before")
-        elif latest == DecisionAction.REJECT.value:
-            guards.append("you rejected this suggestion")
+        guards += self._history_guards(s.fingerprint)
         state = self.file(s.path)
-        changed_lines: int | None = None
-        if not state.exists:
-            guards.append(f"{s.path} does not exist")
-        else:
-            if state.hash != s.patch.base_hash:
-                guards.append(f"{s.path} changed since the fix was made (re-analysis pending)")
-            else:
-                try:
-                    changed_lines = s.patch.changed_lines(state.data)
-                except ValueError:
-                    changed_lines = None
-            age = self.clock() - state.mtime
-            if age < self.quiet_seconds and not self._written_by_kaizen(s.path, state.hash):
-                guards.append(
-                    f"{s.path} was edited {max(age, 0):.0f}s ago (quiet period {self.quiet_seconds:g}s)"
-                )
+        file_guards, changed_lines = self._file_guards(s, state)
+        guards += file_guards
         if not assume_validated:
-            v = s.validation
-            if v.status is ValidationStatus.PENDING:
-                guards.append("not validated yet")
-            elif v.base_hash and v.base_hash != state.hash:
-                guards.append("validation is stale (it ran against other content)")
-            elif not v.base_hash:
-                guards.append("validation is stale (it does not say which content it checked)")
-            if v.confined is False:
-                guards.append("validation ran unconfined (the tests could not be sandboxed): it is "
-                              "shown, never applied automatically")
-            elif v.confined is None and v.at is not None:
-                guards.append("validation ran before test runs were confined: validate it again")
-        if self.rate_limit <= 0:
-            guards.append("the rate limit is 0 changes per hour")
-        elif self.applied_last_hour() >= self.rate_limit:
-            guards.append(f"rate limit reached ({self.rate_limit} automatic changes in the last hour)")
+            guards += _validation_guards(s, state)
+        guards += self._rate_guards()
         per_rule: list[str] = []
         chosen: PolicyRule | None = None
         for rule in self.rules:
@@ -487,6 +439,42 @@ class Policy:
         if guards:
             return Verdict(False, chosen.name, tuple(guards))
         return Verdict(True, chosen.name, (self._allowed_words(chosen, s, changed_lines),))
+
+    def _history_guards(self, fingerprint: str) -> list[str]:
+        undone, latest = self._history(fingerprint)
+        if undone:
+            return ["this change was undone before"]
+        if latest == DecisionAction.REJECT.value:
+            return ["you rejected this suggestion"]
+        return []
+
+    def _file_guards(self, s: Suggestion, state: FileState) -> tuple[list[str], int | None]:
+        """What the file on disk forbids now, and the patch's changed lines measured on it."""
+        assert s.patch is not None
+        if not state.exists:
+            return [f"{s.path} does not exist"], None
+        guards: list[str] = []
+        changed_lines: int | None = None
+        if state.hash != s.patch.base_hash:
+            guards.append(f"{s.path} changed since the fix was made (re-analysis pending)")
+        else:
+            try:
+                changed_lines = s.patch.changed_lines(state.data)
+            except ValueError:
+                changed_lines = None
+        age = self.clock() - state.mtime
+        if age < self.quiet_seconds and not self._written_by_kaizen(s.path, state.hash):
+            guards.append(
+                f"{s.path} was edited {max(age, 0):.0f}s ago (quiet period {self.quiet_seconds:g}s)"
+            )
+        return guards, changed_lines
+
+    def _rate_guards(self) -> list[str]:
+        if self.rate_limit <= 0:
+            return ["the rate limit is 0 changes per hour"]
+        if self.applied_last_hour() >= self.rate_limit:
+            return [f"rate limit reached ({self.rate_limit} automatic changes in the last hour)"]
+        return []
 
     def _allowed_words(self, rule: PolicyRule, s: Suggestion, changed_lines: int | None) -> str:
         bits = [f"rule '{rule.name}' allows it", f"{s.code} {s.applicability.value}",
@@ -514,12 +502,10 @@ class Policy:
 
         Returns the slot's id, or None when the limit is reached.
         """
-        from suggestions.apply.audit import automatic_since
-
         now = self.clock()
         with self.store.transaction() as db:
             (count,) = db.execute("SELECT COUNT(*) FROM policy_applies WHERE at > ?", (now - HOUR,)).fetchone()
-            if max(count, automatic_since(self.store, now - HOUR)) >= self.rate_limit:
+            if max(count, audit.automatic_since(self.store, now - HOUR)) >= self.rate_limit:
                 return None
             cur = db.execute(
                 "INSERT INTO policy_applies(at, fingerprint, rule, path) VALUES(?,?,?,?)",
@@ -532,216 +518,19 @@ class Policy:
         self.store.execute("DELETE FROM policy_applies WHERE id=?", (slot,))
 
 
-# --- auto-apply on a service --------------------------------------------------------------------
-
-
-@dataclass
-class AutoApplyReport:
-    """What one auto-apply pass did."""
-
-    applied: list[tuple[Suggestion, str]] = field(default_factory=list)  # (suggestion, rule)
-    refused: list[tuple[Suggestion, str]] = field(default_factory=list)  # validated but not applied
-    validated: int = 0
-    error: str = ""
-
-
-class AutoApplier:
-    """Runs the policy after each batch of a :class:`ProjectService` (see :func:`autoapply_hook`).
-
-    Args:
-        service: the project's service.
-        report: called with a sentence for each thing done (for ``watch`` to print).
-        validator_factory: builds the validator (default: :class:`suggestions.validate.validator.Validator`).
-    """
-
-    PAUSED_POLL = 3.0  # seconds between looks at the pause switch while paused
-    RATE_LIMIT_POLL = 60.0  # seconds between tries while the hourly limit is used up
-
-    def __init__(
-        self,
-        service: ProjectService,
-        report: Callable[[str], None] | None = None,
-        validator_factory: Callable[[], Any] | None = None,
-        *,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.service = service
-        self.report = report or (lambda message: log.info("%s", message))
-        self._validator_factory = validator_factory
-        self._validator: Any = None
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._again = False
-        self._timer: threading.Timer | None = None
-        self._closed = False
-        self._last_error = ""
-        self._unsubscribe: Callable[[], None] | None = None
-        self.passes = 0
-
-    def __call__(self, event: object = None) -> None:
-        self.run()
-
-    def _validator_obj(self) -> Any:
-        if self._validator is None:
-            if self._validator_factory is not None:
-                self._validator = self._validator_factory()
-            else:
-                from suggestions.validate.validator import Validator
-
-                self._validator = Validator(self.service.root, self.service.config, self.service.store)
-        return self._validator
-
-    def run(self) -> AutoApplyReport:
-        """One pass: pick candidates, validate them, apply the eligible ones."""
-        if not self._lock.acquire(blocking=False):
-            self._again = True  # a pass is running: it will look again when it ends
-            return AutoApplyReport()
-        report = AutoApplyReport()
-        try:
-            self._again = True
-            while self._again and not self._closed:
-                self._again = False
-                more = self._run_once()
-                report.applied += more.applied
-                report.refused += more.refused
-                report.validated += more.validated
-                report.error = more.error or report.error
-        except Exception as exc:  # the watcher must keep running; say what went wrong
-            log.exception("auto-apply pass failed")
-            report.error = f"{type(exc).__name__}: {exc}"
-            self.report(f"auto-apply failed: {report.error}")
-        finally:
-            self._lock.release()
-        return report
-
-    def _run_once(self) -> AutoApplyReport:
-        from suggestions.apply.patcher import apply_suggestions
-
-        self.passes += 1
-        out = AutoApplyReport()
-        store = self.service.store
-        policy = Policy.load(self.service.root, store, clock=self.clock)
-        if policy.error:
-            if policy.error != self._last_error:
-                self.report(f"auto-apply stopped: {policy.error}")
-            self._last_error = out.error = policy.error
-            return out
-        if self._last_error:
-            self.report("auto-apply resumed: the settings are readable again")
-            self._last_error = ""
-        if not policy.rules:
-            return out
-        if is_paused(store):
-            # `kaizen resume` may come from another process: look again in a while.
-            self._schedule(self.PAUSED_POLL)
-            return out
-        suggestions = self.service.suggestions()
-        verdicts = [(s, policy.evaluate(s, assume_validated=True)) for s in suggestions]
-        candidates = [s for s, v in verdicts if v.eligible]
-        if any(_only_quiet(v) for _, v in verdicts):
-            self._schedule(policy.quiet_seconds)
-        if not candidates:
-            return out
-        from suggestions.rank.ranking import Ranker
-
-        candidates = Ranker(store).rank(candidates)  # the best first, should the rate limit bite
-        fresh = [s for s in candidates if _validated_for(s)]
-        todo = [s for s in candidates if not _validated_for(s)]
-        if todo:
-            self.report(f"validating {len(todo)} candidate(s) for auto-apply")
-            todo = list(self._validator_obj().validate(todo))
-            out.validated = len(todo)
-        touched: set[str] = set()  # files this pass changed: their other fixes wait for re-analysis
-        for s in fresh + todo:
-            if self._closed:
-                break
-            if s.path in touched:
-                continue
-            policy.forget_files()
-            verdict = policy.evaluate(s)
-            if not verdict.eligible:
-                if s in todo:
-                    out.refused.append((s, verdict.because))
-                    self.report(f"not applied {s.id} {s.code} {s.path}:{s.line}: {verdict.because}")
-                continue
-            slot = policy.reserve(s, verdict.rule_name)
-            if slot is None:
-                self.report(f"rate limit reached; {s.id} waits")
-                self._schedule(self.RATE_LIMIT_POLL)
-                break
-            result = apply_suggestions(
-                self.service.root, store, [s], actor=verdict.rule_name, rule=verdict.rule_name,
-                reason=f"auto-applied: {verdict.because}", config=policy.config,
-            )
-            if result.applied:
-                touched.update(result.paths)
-                out.applied.append((s, verdict.rule_name))
-                self.report(
-                    f"applied {s.id} {s.code} {s.path}:{s.line} by rule '{verdict.rule_name}': {s.title}"
-                )
-            else:
-                policy.release(slot)
-                why = "; ".join(r.reason for r in result.refused) or "refused"
-                out.refused.append((s, why))
-                self.report(f"not applied {s.id} {s.code} {s.path}:{s.line}: {why}")
-        return out
-
-    def _schedule(self, delay: float) -> None:
-        """Look again in ``delay`` seconds (when no file event may come to trigger a pass)."""
-        pending = self._timer
-        if self._closed or (pending is not None and pending.is_alive() and pending is not threading.current_thread()):
-            return
-        timer = threading.Timer(max(delay, 0.1) + 0.25, self.run)
-        timer.daemon = True
-        self._timer = timer
-        timer.start()
-
-    def close(self) -> None:
-        self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        try:
-            self.service.after_batch.remove(self)
-        except ValueError:
-            pass
-        if self._validator is not None and hasattr(self._validator, "close"):
-            self._validator.close()
-
-
-def _validated_for(s: Suggestion) -> bool:
+def _validation_guards(s: Suggestion, state: FileState) -> list[str]:
+    """What the suggestion's validation forbids: pending, stale or unconfined."""
+    guards: list[str] = []
     v = s.validation
-    return (
-        v.status is not ValidationStatus.PENDING
-        and s.patch is not None
-        and v.base_hash == s.patch.base_hash
-    )
-
-
-def _only_quiet(v: Verdict) -> bool:
-    return bool(v.rule_name) and bool(v.reasons) and all("quiet period" in r for r in v.reasons)
-
-
-def autoapply_hook(
-    service: ProjectService,
-    report: Callable[[str], None] | None = None,
-    validator_factory: Callable[[], Any] | None = None,
-) -> AutoApplier:
-    """Register auto-apply on ``service.after_batch``; returns the applier (``.close()`` removes it)."""
-    if report is None:
-        status = getattr(service, "_status", None)  # the service's own status events, if any
-        if callable(status):
-            def report(message: str) -> None:
-                status(f"auto-apply: {message}")
-    applier = AutoApplier(service, report, validator_factory)
-    service.after_batch.append(applier)
-
-    def on_event(event: Any) -> None:
-        # Suggestions that are eligible when the project opens need no file event to apply:
-        # look once, off the thread that opened the project.
-        if getattr(getattr(event, "kind", None), "value", "") == "opened" and not applier._closed:
-            threading.Thread(target=applier.run, name="kaizen-autoapply", daemon=True).start()
-
-    applier._unsubscribe = service.subscribe(on_event)
-    return applier
+    if v.status is ValidationStatus.PENDING:
+        guards.append("not validated yet")
+    elif v.base_hash and v.base_hash != state.hash:
+        guards.append("validation is stale (it ran against other content)")
+    elif not v.base_hash:
+        guards.append("validation is stale (it does not say which content it checked)")
+    if v.confined is False:
+        guards.append("validation ran unconfined (the tests could not be sandboxed): it is "
+                      "shown, never applied automatically")
+    elif v.confined is None and v.at is not None:
+        guards.append("validation ran before test runs were confined: validate it again")
+    return guards

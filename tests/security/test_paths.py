@@ -20,8 +20,9 @@ import suggestions.apply.patcher as patcher
 from analysis.inventory import scan_inventory
 from analysis.store import Store
 from suggestions.apply.patcher import apply_suggestions, undo
-from suggestions.decide.policy import Policy, autoapply_hook
+from suggestions.decide.policy import Policy
 from suggestions.model import Suggestion, Validation, ValidationStatus
+from suggestions.project.autoapply import autoapply_hook
 from tests.conftest import ROOT, write
 from tests.validation_project import suggestion
 
