@@ -61,7 +61,7 @@ from suggestions.analyze.scan import (
     analyzer_for,
     scan_project,
 )
-from suggestions.model import DecisionAction, Source, Suggestion, content_hash
+from suggestions.model import Source, Suggestion, content_hash
 
 __all__ = [
     "CONFIG_FILES",
@@ -354,11 +354,10 @@ class ProjectService:
         return count, updated, decisions
 
     def rejected(self) -> set[str]:
-        """Fingerprints whose latest decision is *reject*."""
-        latest: dict[str, str] = {}
-        for fp, action in self.store.execute("SELECT fingerprint, action FROM decisions ORDER BY id"):
-            latest[fp] = action
-        return {fp for fp, a in latest.items() if a == DecisionAction.REJECT.value}
+        """Fingerprints a rejection hides now (a not-now one for a day): see decide.visibility."""
+        from suggestions.decide.visibility import hidden_by_decisions
+
+        return hidden_by_decisions(self.store.latest_decisions(), time.time(), applied=False)
 
     def suggestions(self, path: str | None = None, *, include_rejected: bool = False) -> list[Suggestion]:
         """The current suggestions (ranked when :attr:`ranker` is set), rejected ones hidden."""

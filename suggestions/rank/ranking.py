@@ -35,7 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.config import ConfigError
+from analysis.settings_edit import add_ignore, add_per_file_ignore
 from analysis.store import Store
+from suggestions.decide import visibility
+from suggestions.decide.visibility import REJECT_CHOICES, RejectReason
 from suggestions.model import (
     Applicability,
     Decision,
@@ -75,40 +79,8 @@ ALL = "*"
 TIMES = "\u00d7"  # the multiplication sign of "2.3x faster"
 
 
-class RejectReason:
-    """The reasons a user can give for a rejection (the ``reject --reason`` kinds)."""
-
-    NOT_NOW = "not-now"  # hide for now, light penalty
-    FALSE_POSITIVE = "false-positive"  # hide until the code changes, full penalty
-    NEVER_FOLDER = "never-folder"  # per-file-ignores entry for the folder in the config
-    NEVER_RULE = "never-rule"  # the rule goes into `ignore`
-
-    @staticmethod
-    def parse(text: str) -> str:
-        """The reason kind named by ``text`` ("not now", "never in this folder"…), else ''."""
-        t = re.sub(r"[^a-z]+", "-", text.lower()).strip("-")
-        aliases = {
-            "not-now": RejectReason.NOT_NOW,
-            "later": RejectReason.NOT_NOW,
-            "false-positive": RejectReason.FALSE_POSITIVE,
-            "fp": RejectReason.FALSE_POSITIVE,
-            "wrong": RejectReason.FALSE_POSITIVE,
-            "never-folder": RejectReason.NEVER_FOLDER,
-            "never-in-this-folder": RejectReason.NEVER_FOLDER,
-            "folder": RejectReason.NEVER_FOLDER,
-            "never-rule": RejectReason.NEVER_RULE,
-            "never-this-rule": RejectReason.NEVER_RULE,
-            "rule": RejectReason.NEVER_RULE,
-        }
-        return aliases.get(t, "")
-
-
-REJECT_REASONS: tuple[tuple[str, str], ...] = (
-    (RejectReason.NOT_NOW, "not now: hide it for a day; a light mark against the rule"),
-    (RejectReason.FALSE_POSITIVE, "false positive: hide it until its code changes"),
-    (RejectReason.NEVER_FOLDER, "never in this folder: add a per-file-ignores entry to the config"),
-    (RejectReason.NEVER_RULE, "never this rule: add the rule to `ignore` in the config"),
-)
+# One declaration for every front end (suggestions/decide/visibility.py).
+REJECT_REASONS: tuple[tuple[str, str], ...] = tuple((kind, words) for kind, _label, words in REJECT_CHOICES)
 
 # How much one decision moves the counts.
 _WEIGHTS = {
@@ -169,7 +141,7 @@ class Ranker:
     # Below this many decisions a rule is untried: its further suggestions wait their turn.
     UNTRIED_DECISIONS = 3.0
     UNTRIED_REPEAT = 0.5
-    NOT_NOW_SECONDS = 24 * 3600.0
+    NOT_NOW_SECONDS = visibility.NOT_NOW_SECONDS
     # What reading a suggestion the user then rejects costs, in benefit units.
     REJECT_COST = 1.0
 
@@ -326,21 +298,9 @@ class Ranker:
     # --- hiding -----------------------------------------------------------------------------
 
     def hidden_reason(self, suggestion: Suggestion, latest: dict[str, Decision] | None = None) -> str:
-        """Why a suggestion is hidden from the list ('' when it is shown)."""
+        """Why a suggestion is hidden from the list ('' when it is shown): see decide.visibility."""
         latest = self.store.latest_decisions() if latest is None else latest
-        d = latest.get(suggestion.fingerprint)
-        if d is not None:
-            if d.action is DecisionAction.REJECT:
-                kind = RejectReason.parse(d.reason)
-                if kind == RejectReason.NOT_NOW and self.clock() - d.at > self.NOT_NOW_SECONDS:
-                    pass
-                else:
-                    return "rejected" + (f" ({d.reason})" if d.reason else "")
-            elif d.action in (DecisionAction.ACCEPT, DecisionAction.AUTO_APPLIED):
-                return "already applied"
-        if suggestion.validation.status is ValidationStatus.FAILED:
-            return "failed validation"
-        return ""
+        return visibility.hidden_reason(suggestion, latest.get(suggestion.fingerprint), self.clock())
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -562,8 +522,6 @@ class Ranker:
         """
         kind = RejectReason.parse(reason) or reason
         root = Path(root) if root is not None else self.store.root
-        from analysis.config import ConfigError
-
         try:
             if kind == RejectReason.NEVER_RULE:
                 self.config_edit = add_ignore(root, suggestion.code)
@@ -634,299 +592,10 @@ def _diff_lines(diff: str) -> int:
     return max(removed, added)
 
 
-# --- writing ignores into the config, textually ------------------------------------------------
+# --- writing ignores into the config (analysis/settings_edit.py edits the file) ---------------
 
 
 def folder_pattern(path: str) -> str:
     """The per-file-ignores glob for the folder holding ``path`` (the file itself at the root)."""
     folder = folder_of(path)
     return path if folder == "." else f"{folder}/**"
-
-
-def _config_target(root: Path) -> tuple[Path, str]:
-    """The file to edit and the table prefix (``''`` or ``'tool.kaizen'``)."""
-    toml = root / "kaizen.toml"
-    if toml.is_file():
-        return toml, ""
-    py = root / "pyproject.toml"
-    if py.is_file():
-        try:
-            data = tomllib.loads(py.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            data = {}
-        tool = data.get("tool", {})
-        if isinstance(tool, dict) and "kaizen" in tool:
-            return py, "tool.kaizen"
-    return toml, ""
-
-
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-
-
-def _regions(lines: list[str]) -> list[tuple[str, int, int]]:
-    """(table name, first line, end line exclusive); the top level is ''."""
-    out: list[tuple[str, int, int]] = []
-    name, start = "", 0
-    for i, line in enumerate(lines):
-        m = _HEADER.match(line)
-        if m and not _in_multiline(lines, i):
-            out.append((name, start, i))
-            name, start = re.sub(r"\s*\.\s*", ".", m.group(1)).replace('"', ""), i + 1
-    out.append((name, start, len(lines)))
-    return out
-
-
-def _in_multiline(lines: list[str], i: int) -> bool:
-    # A '[' at the start of a line inside a multi-line array or string is not a header.
-    text = "".join(lines[:i])
-    depth = 0
-    in_str: str | None = None
-    j = 0
-    while j < len(text):
-        c = text[j]
-        if in_str:
-            if text.startswith(in_str, j):
-                j += len(in_str)
-                in_str = None
-                continue
-            if c == "\\" and in_str in ('"', '"""'):
-                j += 2
-                continue
-        elif text.startswith('"""', j) or text.startswith("'''", j):
-            in_str = text[j : j + 3]
-            j += 3
-            continue
-        elif c in "\"'":
-            in_str = c
-        elif c == "#":
-            nl = text.find("\n", j)
-            j = len(text) if nl < 0 else nl
-            continue
-        elif c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-        j += 1
-    # Headers themselves open and close brackets on one line, so depth counts only arrays.
-    return depth > 0 or in_str is not None
-
-
-def _array_end(text: str, open_at: int) -> int:
-    """Index of the ']' closing the array that opens at ``open_at``."""
-    depth = 0
-    j = open_at
-    in_str: str | None = None
-    while j < len(text):
-        c = text[j]
-        if in_str:
-            if c == "\\" and in_str == '"':
-                j += 2
-                continue
-            if c == in_str:
-                in_str = None
-        elif c in "\"'":
-            in_str = c
-        elif c == "#":
-            nl = text.find("\n", j)
-            j = len(text) if nl < 0 else nl
-            continue
-        elif c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-            if depth == 0:
-                return j
-        j += 1
-    raise ValueError("unterminated array")
-
-
-def _append_to_array(text: str, value_at: int, item: str) -> str:
-    """Insert ``item`` (TOML literal) before the ']' of the array starting at/after value_at."""
-    open_at = text.index("[", value_at)
-    close = _array_end(text, open_at)
-    inner = text[open_at + 1 : close]
-    body = re.sub(r"#[^\n]*", "", inner).strip()
-    if not body:
-        return text[: open_at + 1] + item + text[close:]
-    if body.endswith(","):
-        # Trailing comma: keep the array's layout (multi-line arrays stay multi-line).
-        stripped = inner.rstrip()
-        indent = re.search(r"\n([ \t]*)\S[^\n]*$", stripped)
-        sep = f"\n{indent.group(1)}" if indent and "\n" in stripped else " "
-        tail = inner[len(stripped) :]
-        return text[: open_at + 1] + stripped + sep + item + "," + tail + text[close:]
-    # Insert right after the last item, before any whitespace or comment.
-    last = open_at + 1 + len(inner.rstrip())
-    return text[:last] + ", " + item + text[last:]
-
-
-def _toml_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _key_line(lines: list[str], start: int, end: int, key: str) -> int:
-    pat = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
-    for i in range(start, end):
-        if pat.match(lines[i]) and not _in_multiline(lines, i):
-            return i
-    return -1
-
-
-def _edit_config(root: Path, edit: Callable[[str, str], str], check: Callable[[dict[str, Any]], bool]) -> Path:
-    """Apply a textual edit to the config file, verify it, write it atomically."""
-    from analysis.config import ConfigError, validate
-
-    path, prefix = _config_target(root)
-    try:
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
-        tomllib.loads(old)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: cannot add the entry to a file Kaizen cannot read ({exc}); "
-                         "the file is unchanged") from None
-    try:
-        new = edit(old, prefix)
-    except ValueError as exc:
-        raise ValueError(f"{path}: could not add the entry safely ({exc}); the file is unchanged") from None
-    try:
-        data = tomllib.loads(new)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: could not add the entry safely ({exc}); the file is unchanged") from None
-    table: Any = data
-    for part in filter(None, prefix.split(".")):
-        table = table.get(part, {})
-    try:
-        values = validate(table, None)
-    except ConfigError as exc:
-        raise ValueError(f"{path}: {exc}; the file is unchanged") from None
-    if not check(values):
-        raise ValueError(f"{path}: the edit did not take; the file is unchanged")
-    _atomic_write(path, new)
-    return path
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
-def _insert_top_level(text: str, prefix: str, line: str) -> str:
-    """Add ``key = value`` to the top-level kaizen table (creating [tool.kaizen] if needed)."""
-    nl = _newline(text)
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += nl
-    regions = _regions(lines)
-    for name, start, end in regions:
-        if name == prefix:
-            at = end
-            while at > start and not lines[at - 1].strip():
-                at -= 1  # keep blank lines before the next header
-            lines.insert(at, line + nl)
-            return "".join(lines)
-    # No such table yet: append one at the end of the file.
-    sep = nl if lines and lines[-1].strip() else ""
-    return "".join(lines) + f"{sep}[{prefix}]{nl}{line}{nl}"
-
-
-def add_ignore(root: Path, code: str) -> Path:
-    """Add ``code`` to the config's top-level ``ignore`` list; the rest of the file stays as is."""
-
-    def edit(text: str, prefix: str) -> str:
-        lines = text.splitlines(keepends=True)
-        for name, start, end in _regions(lines):
-            if name == prefix:
-                i = _key_line(lines, start, end, "ignore")
-                if i >= 0:
-                    offset = sum(len(x) for x in lines[:i])
-                    eq = text.index("=", offset)
-                    return _append_to_array(text, eq, _toml_str(code))
-        if not prefix:
-            return _prepend_top(text, f"ignore = [{_toml_str(code)}]")
-        return _insert_top_level(text, prefix, f"ignore = [{_toml_str(code)}]")
-
-    return _edit_config(root, edit, lambda v: code in v[""]["ignore"])
-
-
-def _prepend_top(text: str, line: str) -> str:
-    """Add a top-level key to kaizen.toml: after the leading keys, before the first table."""
-    nl = _newline(text)
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += nl
-    regions = _regions(lines)
-    _, start, end = regions[0]
-    at = end
-    while at > start and not lines[at - 1].strip():
-        at -= 1
-    if at == 0 and end < len(lines):
-        lines.insert(0, line + nl + nl)
-    else:
-        lines.insert(at, line + nl)
-    return "".join(lines)
-
-
-def add_per_file_ignore(root: Path, pattern: str, code: str) -> Path:
-    """Add ``pattern = [code]`` to the config's ``per-file-ignores``, keeping the rest textually."""
-    table_name = f"{prefix_join('', 'per-file-ignores')}"
-
-    def edit(text: str, prefix: str) -> str:
-        nl = _newline(text)
-        lines = text.splitlines(keepends=True)
-        if lines and not lines[-1].endswith(("\n", "\r")):
-            lines[-1] += nl
-            text = "".join(lines)
-        full = prefix_join(prefix, table_name)
-        for name, start, end in _regions(lines):
-            if name == full:
-                i = _key_line(lines, start, end, pattern)
-                if i >= 0:
-                    offset = sum(len(x) for x in lines[:i])
-                    eq = text.index("=", offset)
-                    return _append_to_array(text, eq, _toml_str(code))
-                at = end
-                while at > start and not lines[at - 1].strip():
-                    at -= 1
-                lines.insert(at, f"{_toml_str(pattern)} = [{_toml_str(code)}]{nl}")
-                return "".join(lines)
-            if name == prefix:
-                i = _key_line(lines, start, end, "per-file-ignores")
-                if i >= 0:
-                    # An inline table: add the entry before its closing brace.
-                    offset = sum(len(x) for x in lines[:i])
-                    brace = text.index("{", offset)
-                    close = text.index("}", brace)
-                    body = text[brace + 1 : close].strip()
-                    key = re.compile(rf"(?:{re.escape(_toml_str(pattern))}|'{re.escape(pattern)}')\s*=")
-                    m = key.search(text, brace, close)
-                    if m:
-                        return _append_to_array(text, m.end(), _toml_str(code))
-                    entry = f"{_toml_str(pattern)} = [{_toml_str(code)}]"
-                    sep = ", " if body else " "
-                    return text[:close].rstrip() + sep + entry + " " + text[close:]
-        sep = nl if lines and lines[-1].strip() else ""
-        return "".join(lines) + f"{sep}[{full}]{nl}{_toml_str(pattern)} = [{_toml_str(code)}]{nl}"
-
-    return _edit_config(
-        root, edit, lambda v: code in v[""]["per-file-ignores"].get(pattern, [])
-    )
-
-
-def prefix_join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
-def rank_position_words(ranked: Sequence[Suggestion], ranker: Ranker) -> dict[str, str]:
-    """Fingerprint -> 'ranked 3rd: …' for a ranked list."""
-    return {s.fingerprint: ranker.explain(s, i) for i, s in enumerate(ranked, start=1)}
