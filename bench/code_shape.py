@@ -45,6 +45,10 @@ class Function:
     complexity: int
 
 
+_BRANCHES = (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.Assert,
+             ast.match_case)
+
+
 def complexity(func: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     """McCabe complexity of one function's own body (see the module docstring)."""
     score = 1
@@ -53,9 +57,7 @@ def complexity(func: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
-        if isinstance(node, ast.If | ast.IfExp | ast.For | ast.AsyncFor | ast.While):
-            score += 1
-        elif isinstance(node, ast.ExceptHandler | ast.Assert | ast.match_case):
+        if isinstance(node, _BRANCHES):
             score += 1
         elif isinstance(node, ast.BoolOp):
             score += len(node.values) - 1

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import suggestions.apply.patcher as patcher
+from analysis.atomic import write_atomic
 from analysis.store import Store
 from main import main
 from suggestions.apply.audit import AuditLog
-from suggestions.apply.patcher import apply_suggestions, atomic_write, merge3, recover, undo
+from suggestions.apply.patcher import apply_suggestions, merge3, recover, undo
 from suggestions.model import DecisionAction, content_hash
 from tests.conftest import write
 from tests.validation_project import suggestion
@@ -191,21 +192,21 @@ def test_merge3() -> None:
     assert merge3(b"a\r\nb\r\nc", b"a\r\nb\r\nC", b"A\r\nb\r\nc") == (b"A\r\nb\r\nC", [])
 
 
-def test_atomic_write_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+def test_write_atomic_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
     p = tmp_path / "x.py"
     p.write_text("old")
     os.chmod(p, 0o751)
-    atomic_write(p, b"new")
+    write_atomic(p, b"new")
     assert p.read_bytes() == b"new" and stat.S_IMODE(p.stat().st_mode) == 0o751
     assert os.listdir(tmp_path) == ["x.py"]
 
 
-def test_atomic_write_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+def test_write_atomic_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
     real = tmp_path / "real.py"
     real.write_text("old")
     link = tmp_path / "link.py"
     link.symlink_to(real)
-    atomic_write(link, b"new")
+    write_atomic(link, b"new")
     assert link.is_symlink() and real.read_bytes() == b"new"
 
 

@@ -193,7 +193,7 @@ class AuditView(QWidget):
         text = mod.export_json(log) if kind == "json" else mod.export_markdown(log)
         from pathlib import Path
 
-        from ui.tomledit import write_atomic
+        from analysis.atomic import write_atomic
 
         write_atomic(Path(path), text)
         self.session.message.emit(f"Audit log exported to {path}")

@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.atomic import write_atomic
 from analysis.config import SCHEMA, ConfigError, validate
+from analysis.settings_edit import replace_rules
 from suggestions.model import Suggestion
 from ui.session import Session, optional
 from ui.settings import editor_for, read_widget
 from ui.theme import colors, icon
-from ui.tomledit import replace_rules, write_atomic
 
 __all__ = ["RulesEditor", "rule_matches"]
 

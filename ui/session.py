@@ -167,7 +167,7 @@ class Session(QObject):
 
     def _attach_policy(self, svc: Any) -> None:
         """Let the policy's auto-apply run after each batch; each change it makes is signalled."""
-        from suggestions.project.autoapply import AutoApplier  # on the worker that opens the project
+        from suggestions.project.autoapply import AutoApplier  # on the worker opening it
 
         session = self
 

@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis.atomic import write_atomic
 from analysis.config import SCHEMA, ConfigError, Option, validate
+from analysis.settings_edit import set_value
 from ui.session import EDITOR_PRESETS, Session
-from ui.tomledit import set_value, write_atomic
 
 __all__ = ["SettingsDialog", "editor_for", "read_widget"]
 

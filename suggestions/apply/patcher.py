@@ -42,6 +42,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.atomic import O_CLOEXEC as _O_CLOEXEC
+from analysis.atomic import O_DIR as _O_DIR
+from analysis.atomic import O_NOFOLLOW as _O_NOFOLLOW
+from analysis.atomic import SWAPPED as _SWAPPED
+from analysis.atomic import TMP_MARK as _TMP_MARK
+from analysis.atomic import fsync_dir as _fsync_dir
+from analysis.atomic import unlink_at as _unlink
+from analysis.atomic import write_atomic, write_temp
 from analysis.config import Config, ConfigError, load_config
 from analysis.inventory import OutsideProject, decode_source, encode_source, real_relpath
 from analysis.store import Store, state_dir
@@ -55,11 +63,11 @@ __all__ = [
     "Refusal",
     "UndoResult",
     "apply_suggestions",
-    "atomic_write",
     "finish_interrupted",
     "merge3",
     "recover",
     "undo",
+    "write_atomic",
 ]
 
 
@@ -122,14 +130,8 @@ class UndoResult:
 # with O_NOFOLLOW and kept open, so the temp file, the swap and the checks all happen in
 # the folder that was checked, even if a folder is swapped for a symbolic link meanwhile.
 
-_TMP_MARK = ".kaizen-"
-_WRITING = "w"  # new content being written: Kaizen's own, always safe to delete
-_SWAPPED = "x"  # takes part in a swap: may hold the user's file, never deleted unread
 _GIVE_BACK_LIMIT = 64
 
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_O_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC
 _O_READ = os.O_RDONLY | _O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _O_CLOEXEC
 _RENAME_EXCHANGE = 2
 
@@ -265,40 +267,6 @@ def _ident_at(dirfd: int, name: str) -> _Identity | None:
     return _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, what)
 
 
-def _write_temp(dirfd: int, name: str, data: bytes, mode: int, *, ready: bool = True) -> tuple[str, _Identity]:
-    """Write ``data`` to a new private file next to ``name``, fsync'd; returns its name."""
-    base = f".{name}{_TMP_MARK}{os.getpid()}-"
-    # "*.tmp" is in the built-in ignores, so the watcher never reports the temp file.
-    fd = -1
-    tag = tmp = ""
-    while fd < 0:
-        tag = uuid.uuid4().hex[:10]
-        tmp = f"{base}{_WRITING}{tag}.tmp"
-        with contextlib.suppress(FileExistsError):
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o600,
-                         dir_fd=dirfd)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-            st = os.fstat(fh.fileno())
-        if ready:
-            ready_name = f"{base}{_SWAPPED}{tag}.tmp"
-            os.rename(tmp, ready_name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
-            tmp = ready_name
-    except BaseException:
-        _unlink(dirfd, tmp)
-        raise
-    return tmp, _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, content_hash(data))
-
-
-def _unlink(dirfd: int, name: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(name, dir_fd=dirfd)
-
-
 _renameat2_fn: object = None
 
 
@@ -362,7 +330,8 @@ def _replace(t: _Target, data: bytes, mode: int) -> None:
         _Moved: a save landed (before the swap or during it); the user's file is in place.
         PatchError: the file kept changing while being put back (what was taken out is kept).
     """
-    tmp, ours = _write_temp(t.dirfd, t.name, data, mode)
+    tmp, st = write_temp(t.dirfd, t.name, data, mode)
+    ours = _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, content_hash(data))
     try:
         st: os.stat_result | None = os.stat(t.name, dir_fd=t.dirfd, follow_symlinks=False)
     except FileNotFoundError:
@@ -460,38 +429,6 @@ def _stored(log: AuditLog, digest: str) -> bool:
         return bool(rows) and content_hash(zlib.decompress(rows[0][0])) == digest
     except Exception:  # no blob table, a damaged row: not known to be kept
         return False
-
-
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` so that readers (and crashes) see old or new, never half.
-
-    The mode of the existing file is kept unless ``mode`` is given. A symbolic link is
-    kept and the file it points to is written. (The patcher uses the checked replace.)
-    """
-    path = Path(os.path.realpath(path))
-    dirfd = os.open(path.parent, _O_DIR)
-    try:
-        if mode is None:
-            try:
-                mode = stat.S_IMODE(os.stat(path.name, dir_fd=dirfd).st_mode)
-            except FileNotFoundError:
-                mode = 0o644
-        tmp, _ = _write_temp(dirfd, path.name, data, mode, ready=False)
-        try:
-            os.replace(tmp, path.name, src_dir_fd=dirfd, dst_dir_fd=dirfd)
-        except BaseException:
-            _unlink(dirfd, tmp)
-            raise
-        _fsync_dir(dirfd)
-    finally:
-        os.close(dirfd)
-
-
-def _fsync_dir(dirfd: int) -> None:
-    try:
-        os.fsync(dirfd)
-    except OSError:
-        pass  # some filesystems do not support fsync on folders
 
 
 def _alive(pid: int) -> bool:

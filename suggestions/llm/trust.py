@@ -23,13 +23,13 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from analysis.atomic import write_atomic
 from analysis.userdir import user_dir
 
 __all__ = ["Confirmation", "TrustStore", "is_loopback", "origin_of", "trust_path"]
@@ -144,12 +144,4 @@ class TrustStore:
     def _write(self, entries: list[dict[str, str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         text = json.dumps({"version": 1, "trusted": entries}, indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".trusted-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, text, mode=0o600)

@@ -24,12 +24,8 @@ UI — is learned exactly once, in whichever process ranks next.
 from __future__ import annotations
 
 import math
-import os
-import re
-import tempfile
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path

@@ -30,6 +30,7 @@ from typing import IO
 
 import pathspec
 
+from analysis.atomic import write_atomic
 from analysis.inventory import BUILTIN_IGNORES, IgnoreMatcher, _is_virtualenv
 from analysis.store import state_dir
 
@@ -216,9 +217,7 @@ class Sandbox:
             self._manifest = {}
 
     def _save_manifest(self) -> None:
-        tmp = self.path / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps({"root": str(self.root), "files": self._manifest}), encoding="utf-8")
-        os.replace(tmp, self.path / MANIFEST)
+        write_atomic(self.path / MANIFEST, json.dumps({"root": str(self.root), "files": self._manifest}))
 
     @property
     def state(self) -> str:
