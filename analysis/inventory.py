@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pathspec
 
+from analysis.hashing import content_hash
 from analysis.languages import language_for_path
-from suggestions.model import content_hash
 
 __all__ = [
     "BUILTIN_IGNORES",

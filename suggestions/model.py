@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from analysis.hashing import content_hash
+
 __all__ = [
     "Applicability",
     "Decision",
@@ -61,11 +63,6 @@ class DecisionAction(enum.StrEnum):
     REJECT = "reject"
     AUTO_APPLIED = "auto-applied"
     UNDONE = "undone"
-
-
-def content_hash(data: bytes) -> str:
-    """The hash Kaizen uses to pin a patch to the exact file content it was made for."""
-    return hashlib.sha256(data).hexdigest()
 
 
 T = TypeVar("T")

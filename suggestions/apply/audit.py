@@ -33,13 +33,10 @@ whose in-project head file was rewritten together with the database is not caugh
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import os
-import secrets
 import sqlite3
-import threading
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -49,7 +46,22 @@ from pathlib import Path
 from typing import Any
 
 from analysis.store import Store, StoreError
-from analysis.userdir import user_dir
+from suggestions.apply.heads import (
+    _ENTRY_DOMAIN,
+    _JOURNAL_DOMAIN,
+    GENESIS,
+    HeadRecord,
+    HeadRecords,
+    _head_paths,
+    _key,
+    _read_head_file,
+    _write_head,
+    automatic_since,
+    head_records,
+    kaizen_home,
+    mirrored_pause,
+    record_pause,
+)
 from suggestions.terminal import printable
 
 logger = logging.getLogger(__name__)
@@ -112,7 +124,6 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE audit_journal ADD COLUMN seal TEXT NOT NULL DEFAULT '';",
 )
 
-GENESIS = "0" * 64
 HEAD_KEY = "audit.head"
 
 
@@ -198,266 +209,6 @@ def _row_entry(row: sqlite3.Row | Sequence[Any]) -> AuditEntry:
     except ValueError:
         d["validation"] = {"unreadable": d["validation"]}
     return AuditEntry(**d)
-
-
-# --- the user's key and the head records outside the database --------------------------------
-
-HEAD_FILE = "audit.head"
-KEY_FILE = "audit.key"
-_ENTRY_DOMAIN = b"kaizen-audit-entry-v1\n"
-_HEAD_DOMAIN = b"kaizen-audit-head-v1\n"
-_JOURNAL_DOMAIN = b"kaizen-audit-journal-v1\n"
-UNSIGNED = "unsigned"
-
-
-def kaizen_home() -> Path | None:
-    """The user's Kaizen folder (outside every project): the key and the head copies."""
-    return user_dir()
-
-
-@dataclass(frozen=True, slots=True)
-class _Key:
-    secret: bytes | None
-    id: str = ""
-    problem: str = ""
-
-    def sign(self, domain: bytes, text: str) -> str:
-        if self.secret is None:
-            return UNSIGNED
-        return f"{self.id}:{hmac.new(self.secret, domain + text.encode(), hashlib.sha256).hexdigest()}"
-
-    def check(self, domain: bytes, text: str, mac: str) -> str:
-        """"ok", "forged" (our key, wrong MAC), "foreign" (another key) or "unsigned"."""
-        if not mac or mac == UNSIGNED:
-            return "unsigned"
-        key_id, _, _digest = mac.partition(":")
-        if self.secret is None or key_id != self.id:
-            return "foreign"
-        return "ok" if hmac.compare_digest(self.sign(domain, text), mac) else "forged"
-
-
-_keys: dict[str, _Key] = {}
-_keys_lock = threading.Lock()
-
-
-def _key() -> _Key:
-    """The user's HMAC key, created (0600, in a 0700 folder) on first use."""
-    home = kaizen_home()
-    if home is None:
-        return _Key(None, problem="no home folder for Kaizen's key")
-    path = home / KEY_FILE
-    with _keys_lock:
-        cached = _keys.get(str(path))
-        if cached is not None and cached.secret is not None:
-            return cached
-        key = _load_key(path)
-        _keys[str(path)] = key
-        return key
-
-
-def _load_key(path: Path) -> _Key:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            return _load_key(path)  # another process made it first
-        except OSError as exc:
-            return _Key(None, problem=f"cannot create the audit key {path} ({exc.strerror})")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        return _load_key(path)
-    except OSError as exc:
-        return _Key(None, problem=f"cannot read the audit key {path} ({exc.strerror})")
-    with os.fdopen(fd, "r", encoding="ascii", errors="replace") as fh:
-        text = fh.read(200).strip()
-    try:
-        secret = bytes.fromhex(text)
-    except ValueError:
-        secret = b""
-    if len(secret) < 16:
-        return _Key(None, problem=f"the audit key {path} is damaged")
-    return _Key(secret, hashlib.sha256(secret).hexdigest()[:12])
-
-
-def _project_id(root: Path) -> str:
-    return hashlib.sha256(str(Path(root).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-def _head_paths(store: Store) -> list[Path]:
-    paths = [store.path.parent / HEAD_FILE]
-    home = kaizen_home()
-    if home is not None:
-        paths.append(home / "heads" / f"{_project_id(store.root)}.head")
-    return paths
-
-
-@dataclass(frozen=True, slots=True)
-class HeadRecord:
-    """One line of a head file: ``kind seq hash at flag mac``.
-
-    ``e``: an entry was appended (flag 1: by an auto-apply rule); ``p``: the pause switch was
-    set (flag 1) or cleared; ``a``: the user accepted the log as it is, from (seq, hash) on.
-    """
-
-    kind: str
-    seq: int
-    hash: str
-    at: float
-    flag: int
-    mac: str = ""
-
-    def body(self) -> str:
-        return f"{self.kind} {self.seq} {self.hash} {self.at!r} {self.flag}"
-
-
-@dataclass(frozen=True)
-class HeadRecords:
-    """The trusted head records of a project (both copies merged), and what was wrong with them."""
-
-    records: tuple[HeadRecord, ...] = ()
-    problems: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    signed: bool = False  # any record signed with the user's key
-
-    @property
-    def base(self) -> tuple[int, str]:
-        """(seq, hash) the log was last accepted at (``--acknowledge-reset``); (0, GENESIS)."""
-        acks = [r for r in self.records if r.kind == "a"]
-        if not acks:
-            return 0, GENESIS
-        last = max(acks, key=lambda r: (r.seq, r.at))
-        return last.seq, last.hash
-
-    def entries(self) -> dict[int, str]:
-        """seq -> entry hash of every appended entry after the base."""
-        base = self.base[0]
-        return {r.seq: r.hash for r in self.records if r.kind == "e" and r.seq > base}
-
-    def tip(self) -> tuple[int, str]:
-        """The newest (seq, hash) the records know of: the base or a later entry."""
-        seq, digest = self.base
-        for r in self.records:
-            if r.kind == "e" and r.seq > seq:
-                seq, digest = r.seq, r.hash
-        return seq, digest
-
-
-_parsed: dict[str, tuple[tuple[int, int, str], list[tuple[HeadRecord, str]], list[str]]] = {}
-
-
-def _read_head_file(path: Path, key: _Key) -> tuple[list[tuple[HeadRecord, str]], list[str]]:
-    """[(record, status)], [damaged lines], cached while the file is unchanged."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return [], []
-    stamp = (st.st_size, st.st_mtime_ns, key.id)
-    cached = _parsed.get(str(path))
-    if cached is not None and cached[0] == stamp:
-        return cached[1], cached[2]
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        return [], [f"{path}: cannot read ({exc.strerror})"]
-    out: list[tuple[HeadRecord, str]] = []
-    damaged: list[str] = []
-    for n, line in enumerate(raw.decode("utf-8", "replace").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split(" ")
-        try:
-            kind, seq, digest, at, flag, mac = parts
-            rec = HeadRecord(kind, int(seq), digest, float(at), int(flag), mac)
-            if kind not in ("e", "p", "a") or rec.seq < 0 or not rec.at == rec.at:
-                raise ValueError(kind)
-        except ValueError:
-            damaged.append(f"{path} line {n} is damaged")
-            continue
-        out.append((rec, key.check(_HEAD_DOMAIN, rec.body(), mac)))
-    _parsed[str(path)] = (stamp, out, damaged)
-    return out, damaged
-
-
-def head_records(store: Store) -> HeadRecords:
-    """Both copies of the project's head records, checked against the user's key and merged."""
-    key = _key()
-    trusted: dict[tuple[str, int, str, int, str], HeadRecord] = {}
-    problems: list[str] = []
-    notes: list[str] = []
-    signed = False
-    for path in _head_paths(store):
-        records, damaged = _read_head_file(path, key)
-        problems += damaged
-        for rec, status in records:
-            if status == "forged":
-                problems.append(f"{path}: a head record does not carry the key's signature (forged or edited)")
-                continue
-            if status == "ok" or (status == "unsigned" and key.secret is None):
-                signed = signed or status == "ok"
-                trusted[(rec.kind, rec.seq, rec.hash, rec.flag, repr(rec.at))] = rec
-            elif status == "foreign":
-                notes.append(f"{path}: records signed with another key are ignored")
-    by_seq: dict[int, str] = {}
-    for rec in trusted.values():
-        if rec.kind == "e" and by_seq.setdefault(rec.seq, rec.hash) != rec.hash:
-            problems.append(f"the head records disagree on entry #{rec.seq} (one copy was rewritten)")
-    ordered = tuple(sorted(trusted.values(), key=lambda r: (r.at, r.kind, r.seq)))
-    return HeadRecords(ordered, tuple(dict.fromkeys(problems)), tuple(dict.fromkeys(notes)), signed)
-
-
-def _write_head(store: Store, records: Sequence[HeadRecord]) -> None:
-    """Append signed records to both head files (best effort: the database already holds them)."""
-    if not records:
-        return
-    key = _key()
-    text = "".join(f"{r.body()} {key.sign(_HEAD_DOMAIN, r.body())}\n" for r in records).encode()
-    for n, path in enumerate(_head_paths(store)):
-        if n and key.secret is None:
-            continue  # the key's folder is unusable (verify says so): no copy there either
-        try:
-            if n:
-                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            new = not path.exists()
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-            try:
-                if new and n:
-                    os.write(fd, f"# kaizen audit head records of {Path(store.root).resolve()}\n".encode(
-                        "utf-8", "surrogateescape"))
-                os.write(fd, text)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:
-            # Never fatal: the database holds the change, and a missing head record only
-            # weakens what verification can tell. Said once per file and process.
-            if str(path) not in _unwritable:
-                _unwritable.add(str(path))
-                logger.warning("cannot write the audit head records %s (%s)", path, exc.strerror)
-
-
-_unwritable: set[str] = set()
-
-
-def record_pause(store: Store, paused: bool) -> None:
-    """Mirror the pause switch in the head files (emptying the database does not resume)."""
-    _write_head(store, [HeadRecord("p", 0, "-", time.time(), int(paused))])
-
-
-def mirrored_pause(store: Store) -> bool:
-    """The pause switch as the head records last saw it."""
-    pauses = [r for r in head_records(store).records if r.kind == "p"]
-    return bool(pauses) and bool(max(pauses, key=lambda r: (r.at, r.flag)).flag)
-
-
-def automatic_since(store: Store, since: float) -> int:
-    """Entries auto-apply rules appended after ``since``, as the head records count them."""
-    return sum(1 for r in head_records(store).records if r.kind == "e" and r.flag and r.at > since)
 
 
 def health(store: Store) -> str:
@@ -668,58 +419,31 @@ class AuditLog:
         if damage != ["ok"]:
             return fail(None, f"Kaizen's database is damaged ({'; '.join(damage)})")
         known = heads.entries()
-        by_seq = {e.seq: e for e in entries}
-        missing = sorted(s for s in known if s not in by_seq)
-        if missing:
-            have = max(by_seq) if by_seq else (max((e.seq for e in every), default=0))
-            if not every:
-                return fail(missing[0], _lost_words(max(known), 0, False) + f" ({len(missing)} entries lost)")
-            span = f"#{missing[0]}" + (f"-#{missing[-1]}" if len(missing) > 1 else "")
-            what = f"entr{'y' if len(missing) == 1 else 'ies'} {span} {'is' if len(missing) == 1 else 'are'} missing"
-            if missing[0] > have:
-                what = "the newest " + what
-            return fail(missing[0], f"{what}: the head records name {'it' if len(missing) == 1 else 'them'}, "
-                        f"the database does not (it ends at #{have}: truncated, rolled back or replaced)")
-        prev, expected = base_hash, base_seq + 1
         unsigned = 0
-        for e in entries:
-            if e.seq != expected:
-                return fail(e.seq, f"sequence jumps from #{expected - 1} to #{e.seq} (entry deleted or reordered)")
-            if e.prev_hash != prev:
-                return fail(e.seq, "does not follow the previous entry (an entry before it was deleted, "
-                            "edited or reordered)")
-            if e.compute_hash() != e.entry_hash:
-                return fail(e.seq, "content was edited after it was logged")
-            if e.seq in known and known[e.seq] != e.entry_hash:
-                return fail(e.seq, "differs from its head record (the entry was rewritten and the chain recomputed)")
-            status = key.check(_ENTRY_DOMAIN, e.entry_hash, e.mac)
-            if status == "forged":
-                return fail(e.seq, "its signature does not match (the entry was rewritten and the chain recomputed)")
-            if status == "foreign" and key.secret is not None:
-                return fail(e.seq, f"signed with another key ({e.mac.partition(':')[0]}), not this user's: "
-                            "written elsewhere, or forged")
-            if status == "unsigned":
-                if heads.signed and key.secret is not None:
-                    return fail(e.seq, "is not signed, but this log is (the entry was not written by Kaizen)")
-                unsigned += 1
-            prev = e.entry_hash
-            expected += 1
-        if not heads.records and not base_seq:
-            # A log from before head records: only the head kept in the database itself.
-            head = self.store.get_meta(HEAD_KEY)
-            last = f"{entries[-1].seq}:{entries[-1].entry_hash}" if entries else None
-            if head != last:
-                if head is None:
-                    return fail(entries[0].seq if entries else None, "the log's head record is missing")
-                seq_s = head.partition(":")[0]
-                return fail(int(seq_s) if seq_s.isdigit() else None,
-                            f"the newest entry (head {seq_s}) is missing or was replaced")
+        problem = _missing(known, entries, every)
+        if problem is None:
+            problem, unsigned = _chain(entries, base_seq, base_hash, known, key, heads.signed)
+        if problem is None and not heads.records and not base_seq:
+            problem = self._legacy_head(entries)
+        if problem is not None:
+            return fail(*problem)
         if unsigned:
             why = key.problem or "written before Kaizen signed its log"
             notes.append(f"{unsigned} entr{'y is' if unsigned == 1 else 'ies are'} not signed ({why})")
         elif key.secret is None and entries:
             notes.append(f"signatures not checked ({key.problem})")
         return VerifyResult(True, n, notes=tuple(notes))
+
+    def _legacy_head(self, entries: Sequence[AuditEntry]) -> tuple[int | None, str] | None:
+        """A log from before head records: only the head kept in the database itself."""
+        head = self.store.get_meta(HEAD_KEY)
+        last = f"{entries[-1].seq}:{entries[-1].entry_hash}" if entries else None
+        if head == last:
+            return None
+        if head is None:
+            return (entries[0].seq if entries else None), "the log's head record is missing"
+        seq_s = head.partition(":")[0]
+        return (int(seq_s) if seq_s.isdigit() else None), f"the newest entry (head {seq_s}) is missing or was replaced"
 
     def acknowledge(self) -> tuple[int, str]:
         """Accept the log as it is now (lost entries, a broken chain, a reset database): later
@@ -745,6 +469,65 @@ class AuditLog:
         self._trusted = None
         return seq, digest
 
+
+
+def _missing(known: Mapping[int, str], entries: Sequence[AuditEntry],
+             every: Sequence[AuditEntry]) -> tuple[int | None, str] | None:
+    """Entries the head records name that the database lacks (truncated, rolled back)."""
+    by_seq = {e.seq: e for e in entries}
+    missing = sorted(s for s in known if s not in by_seq)
+    if not missing:
+        return None
+    have = max(by_seq) if by_seq else (max((e.seq for e in every), default=0))
+    if not every:
+        return missing[0], _lost_words(max(known), 0, False) + f" ({len(missing)} entries lost)"
+    one = len(missing) == 1
+    span = f"#{missing[0]}" + (f"-#{missing[-1]}" if not one else "")
+    what = f"entr{'y' if one else 'ies'} {span} {'is' if one else 'are'} missing"
+    if missing[0] > have:
+        what = "the newest " + what
+    return missing[0], (f"{what}: the head records name {'it' if one else 'them'}, "
+                        f"the database does not (it ends at #{have}: truncated, rolled back or replaced)")
+
+
+def _chain(entries: Sequence[AuditEntry], base_seq: int, base_hash: str, known: Mapping[int, str],
+           key: Any, signed: bool) -> tuple[tuple[int | None, str] | None, int]:
+    """The first broken link of the chain (None when whole), and how many entries are unsigned."""
+    prev, expected = base_hash, base_seq + 1
+    unsigned = 0
+    for e in entries:
+        problem = _link_problem(e, prev, expected, known)
+        if problem is None:
+            status = key.check(_ENTRY_DOMAIN, e.entry_hash, e.mac)
+            problem = _signature_problem(e, status, key.secret is not None, signed)
+            unsigned += status == "unsigned"
+        if problem:
+            return (e.seq, problem), unsigned
+        prev = e.entry_hash
+        expected += 1
+    return None, unsigned
+
+
+def _link_problem(e: AuditEntry, prev: str, expected: int, known: Mapping[int, str]) -> str | None:
+    if e.seq != expected:
+        return f"sequence jumps from #{expected - 1} to #{e.seq} (entry deleted or reordered)"
+    if e.prev_hash != prev:
+        return "does not follow the previous entry (an entry before it was deleted, edited or reordered)"
+    if e.compute_hash() != e.entry_hash:
+        return "content was edited after it was logged"
+    if e.seq in known and known[e.seq] != e.entry_hash:
+        return "differs from its head record (the entry was rewritten and the chain recomputed)"
+    return None
+
+
+def _signature_problem(e: AuditEntry, status: str, have_key: bool, signed: bool) -> str | None:
+    if status == "forged":
+        return "its signature does not match (the entry was rewritten and the chain recomputed)"
+    if status == "foreign" and have_key:
+        return f"signed with another key ({e.mac.partition(':')[0]}), not this user's: written elsewhere, or forged"
+    if status == "unsigned" and signed and have_key:
+        return "is not signed, but this log is (the entry was not written by Kaizen)"
+    return None
 
 def _replace(e: AuditEntry, **kw: Any) -> AuditEntry:
     d = e.to_dict()

@@ -330,8 +330,8 @@ def _replace(t: _Target, data: bytes, mode: int) -> None:
         _Moved: a save landed (before the swap or during it); the user's file is in place.
         PatchError: the file kept changing while being put back (what was taken out is kept).
     """
-    tmp, st = write_temp(t.dirfd, t.name, data, mode)
-    ours = _Identity(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, content_hash(data))
+    tmp, written = write_temp(t.dirfd, t.name, data, mode)
+    ours = _Identity(written.st_dev, written.st_ino, written.st_size, written.st_mtime_ns, content_hash(data))
     try:
         st: os.stat_result | None = os.stat(t.name, dir_fd=t.dirfd, follow_symlinks=False)
     except FileNotFoundError:

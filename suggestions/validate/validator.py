@@ -25,40 +25,47 @@ suggestion (``Validation``) in the store.
 from __future__ import annotations
 
 import ast
-import contextlib
 import os
 import re
-import shlex
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import tree_sitter
 
 from analysis.config import Config, load_config
 from analysis.environment import allowed
 from analysis.inventory import decode_source, encode_source
-from analysis.languages import LANGUAGES, language_for_path
+from analysis.languages import language_for_path
 from analysis.parsing import parse, syntax_issues
 from analysis.store import Store
 from suggestions.model import Suggestion, Validation, ValidationStatus
 from suggestions.validate.confine import Confinement, Limits, python_paths
+from suggestions.validate.coverage import (
+    StaleCoverage,
+    TraceCoverage,
+    affected_region,
+    trace_coverage,
+)
 from suggestions.validate.outcomes import (
     ENV_DIR,
     PLUGIN_DIR,
     PLUGIN_MODULE,
-    Outcomes,
-    read_outcomes,
+)
+from suggestions.validate.runner import FAILING as _FAILING
+from suggestions.validate.runner import (
+    Cancel,
+    RunResult,
+    TestCommand,
+    junit_seconds,
+    parse_pytest_report,
+    run_command,
 )
 from suggestions.validate.sandbox import Sandbox, SandboxPool, default_pool_size
 
@@ -69,345 +76,16 @@ __all__ = [
     "Validator",
     "affected_region",
     "parse_pytest_report",
+    "run_command",
     "validate_all",
 ]
 
 # (path, start_line, end_line) -> test ids, or None when there is no per-test coverage.
 Coverage = Callable[[str, int, int], "set[str] | None"]
-Cancel = Callable[[], bool]
 
 LOG_LIMIT = 6000
 MAX_TESTS_KEPT = 2000
-OUTPUT_HEAD = 256 * 1024  # bytes of a run's output kept from the start ...
-OUTPUT_TAIL = 1024 * 1024  # ... and from the end (the rest is dropped, and said so)
 MAX_READ_ONLY = 5000  # test files bound read-only in the confinement
-_FAILING = ("failed", "error")
-
-
-# --- running a test command -----------------------------------------------------------------
-
-
-@dataclass
-class RunResult:
-    """One run of the test command."""
-
-    returncode: int | None
-    duration: float
-    output: str
-    outcomes: dict[str, str] = field(default_factory=dict)  # test id -> passed/failed/error/...
-    timed_out: bool = False
-    cancelled: bool = False
-    report: Outcomes | None = None  # what Kaizen's pytest plugin recorded (pytest commands)
-
-    @property
-    def failed(self) -> list[str]:
-        return sorted(t for t, o in self.outcomes.items() if o in _FAILING)
-
-    @property
-    def unreadable(self) -> str:
-        """Why the outcomes cannot be trusted ("" when they can, or there is no plugin)."""
-        if self.report is None or self.timed_out or self.cancelled:
-            return ""
-        return self.report.problem
-
-    @property
-    def faked(self) -> str:
-        """Tests reported passed that did not run, or whose body raised ("" when none)."""
-        r = self.report
-        if r is None:
-            return ""
-        words = []
-        if r.not_run:
-            words.append("tests reported passed without running (their test function never "
-                         "started: the test runner was tampered with): " + ", ".join(r.not_run[:20]))
-        if r.failed_but_passed:
-            words.append("tests reported passed although their test function raised (the "
-                         "outcome was tampered with): " + ", ".join(r.failed_but_passed[:20]))
-        return "; ".join(words)
-
-    @property
-    def ok(self) -> bool:
-        return (not self.timed_out and not self.cancelled and self.returncode in (0, 5) and not self.failed
-                and not self.unreadable and not self.faked)
-
-
-_REPORT_LINE = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS|SKIPPED)\s+(.+?)\s*$")
-
-
-def parse_pytest_report(output: str) -> dict[str, str]:
-    """Test outcomes from pytest's ``-rA`` short summary (``PASSED tests/x.py::test_a``)."""
-    outcomes: dict[str, str] = {}
-    for line in output.splitlines():
-        m = _REPORT_LINE.match(line)
-        if not m:
-            continue
-        kind, rest = m.group(1).lower(), m.group(2)
-        if rest.startswith("["):  # "SKIPPED [1] file:line: reason" names no test id
-            continue
-        test = rest.split(" - ", 1)[0].strip()
-        if not test:
-            continue
-        if kind == "error" and outcomes.get(test) == "passed":
-            kind = "error"  # an error in teardown after a pass still fails the test
-        outcomes[test] = kind
-    return outcomes
-
-
-class TestCommand:
-    """The project's test command (``validation.test-command``) in the project's interpreter."""
-
-    __test__ = False  # not a pytest test class
-
-    def __init__(self, root: Path, command: str) -> None:
-        self.root = Path(root)
-        try:
-            argv = shlex.split(command)
-        except ValueError as exc:
-            raise ValueError(f"validation.test-command is not a valid command line: {exc}") from None
-        if not argv:
-            raise ValueError("validation.test-command is empty")
-        self.argv = [self._program(argv[0]), *argv[1:]]
-        self.is_pytest = any(Path(a).name in ("pytest", "py.test") or a == "pytest" for a in argv[:3])
-
-    def _program(self, name: str) -> str:
-        venv = next((d / "bin" for d in (self.root / ".venv", self.root / "venv") if (d / "bin").is_dir()),
-                    self.root / ".venv" / "bin")
-        if name in ("python", "python3"):
-            own = venv / "python"
-            return str(own) if own.exists() else sys.executable
-        if "/" not in name and (venv / name).exists():
-            return str(venv / name)
-        return name
-
-    def argv_for(self, tests: Sequence[str] | None, junit: Path | None = None) -> list[str]:
-        if not self.is_pytest:
-            return list(self.argv)
-        # Outcomes come from Kaizen's plugin; -rA only makes the log say what ran.
-        extra = [f"--junitxml={junit}", "-o", "junit_duration_report=call"] if junit else []
-        return [*self.argv, "-p", PLUGIN_MODULE, "-rA", "-p", "no:cacheprovider", *extra, *(tests or ())]
-
-
-def junit_seconds(path: Path) -> float | None:
-    """Summed test call time from a JUnit XML report (no interpreter start-up, no collection)."""
-    import xml.etree.ElementTree as ET
-
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return None
-    times = [float(tc.get("time") or 0.0) for tc in root.iter("testcase")]
-    return sum(times) if times else None
-
-
-class _Capture:
-    """Reads a run's output on a thread, keeping its head and tail (bounded memory)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.head = bytearray()
-        self.tail: list[bytes] = []
-        self.tail_size = 0
-        self.dropped = 0
-        self.thread = threading.Thread(target=self._read, name="kaizen-output", daemon=True)
-        self.thread.start()
-
-    def _read(self) -> None:
-        try:
-            while True:
-                chunk = os.read(self.fd, 65536)
-                if not chunk:
-                    break
-                room = OUTPUT_HEAD - len(self.head)
-                if room > 0:
-                    self.head += chunk[:room]
-                    chunk = chunk[room:]
-                if chunk:
-                    self.tail.append(chunk)
-                    self.tail_size += len(chunk)
-                    while self.tail_size - len(self.tail[0]) >= OUTPUT_TAIL:
-                        self.tail_size -= len(self.tail[0])
-                        self.dropped += len(self.tail.pop(0))
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
-
-    def text(self, wait: float) -> str:
-        # A process that escaped the run (unconfined only) may hold the pipe open: don't wait.
-        self.thread.join(wait)
-        data = bytes(self.head)
-        if self.dropped:
-            data += f"\n[kaizen] {self.dropped} bytes of output dropped\n".encode()
-        data += b"".join(list(self.tail))
-        return data.decode("utf-8", "replace")
-
-
-def run_command(
-    argv: Sequence[str],
-    cwd: Path,
-    timeout: float,
-    cancel: Cancel | None = None,
-    env: dict[str, str] | None = None,
-    *,
-    pass_fds: Sequence[int] = (),
-    outcomes: Path | None = None,
-) -> RunResult:
-    """Run ``argv`` in its own session; on timeout or cancel its whole process group dies.
-
-    ``outcomes``: the folder Kaizen's pytest plugin writes to; per-test outcomes are read
-    from there (else from the terminal's ``-rA`` summary, for callers without the plugin).
-    """
-    t0 = time.perf_counter()
-    rfd, wfd = os.pipe()
-    try:
-        proc = subprocess.Popen(
-            list(argv), cwd=cwd, stdout=wfd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env=env, pass_fds=tuple(pass_fds),
-        )
-    except OSError as exc:
-        os.close(rfd)
-        os.close(wfd)
-        return RunResult(None, 0.0, f"cannot run {argv[0]}: {exc.strerror}")
-    os.close(wfd)
-    capture = _Capture(rfd)
-    deadline = t0 + timeout
-    timed_out = cancelled = False
-    while True:
-        try:
-            proc.wait(timeout=0.05)
-            break
-        except subprocess.TimeoutExpired:
-            pass
-        if time.perf_counter() > deadline:
-            timed_out = True
-        elif cancel is not None and cancel():
-            cancelled = True
-        if timed_out or cancelled:
-            _kill_group(proc)
-            break
-    duration = time.perf_counter() - t0
-    # Also reap anything the run left behind in its group (a daemonised helper, say).
-    _signal_group(proc.pid, signal.SIGKILL)
-    text = capture.text(wait=5.0)
-    if timed_out:
-        text += f"\n[kaizen] timed out after {timeout:g}s: process group killed\n"
-    if outcomes is not None:
-        report = read_outcomes(outcomes)
-        return RunResult(proc.returncode, duration, text, dict(report.tests), timed_out=timed_out,
-                         cancelled=cancelled, report=report)
-    return RunResult(
-        proc.returncode, duration, text, parse_pytest_report(text), timed_out=timed_out, cancelled=cancelled
-    )
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    _signal_group(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=1.0)
-    except subprocess.TimeoutExpired:
-        pass
-    _signal_group(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5.0)
-
-
-# --- what a patch touches -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Region:
-    """The code a patch changes: function line ranges, or module level."""
-
-    module_level: bool
-    functions: tuple[tuple[int, int], ...] = ()  # innermost enclosing function per edit, 1-based lines
-    outer: tuple[tuple[int, int], ...] = ()  # outermost enclosing function per edit
-    changed_lines: tuple[int, int] = (0, 0)
-
-
-def affected_region(language: str | None, tree: tree_sitter.Tree | None, data: bytes,
-                    edits: Sequence[tuple[int, int]]) -> Region:
-    """Which functions the edits fall in; module level when any edit is outside every function."""
-    first = min((data.count(b"\n", 0, s) + 1 for s, _e in edits), default=0)
-    last = max((data.count(b"\n", 0, e) + 1 for _s, e in edits), default=0)
-    spec = LANGUAGES.get(language or "")
-    if spec is None or tree is None or not spec.function_nodes:
-        return Region(True, changed_lines=(first, last))
-    inner: list[tuple[int, int]] = []
-    outer: list[tuple[int, int]] = []
-    for start, end in edits:
-        node = tree.root_node.descendant_for_byte_range(start, max(start, end - 1) if end > start else start)
-        found: list[tree_sitter.Node] = []
-        while node is not None:
-            if node.type in spec.function_nodes and node.start_byte <= start and end <= node.end_byte:
-                found.append(node)
-            node = node.parent
-        if not found:
-            return Region(True, changed_lines=(first, last))
-        inner.append((found[0].start_point[0] + 1, found[0].end_point[0] + 1))
-        outer.append((found[-1].start_point[0] + 1, found[-1].end_point[0] + 1))
-    return Region(False, tuple(inner), tuple(outer), (first, last))
-
-
-class StaleCoverage(Exception):
-    """The file changed after the trace was taken: its line numbers may no longer match."""
-
-
-class TraceCoverage:
-    """Per-test coverage of the latest trace, guarded against staleness.
-
-    Calling it answers ``tests_covering`` but refuses (:class:`StaleCoverage`) a file edited
-    after the trace; :meth:`new_tests` names test files written since, which the trace
-    cannot know about and which must run too.
-    """
-
-    def __init__(self, trace_store: Any, root: Path) -> None:
-        self.ts = trace_store
-        self.root = root
-
-    def started(self) -> float | None:
-        info = self.ts.coverage_trace()
-        return float(info.started) if info is not None else None
-
-    def __call__(self, path: str, start: int, end: int) -> set[str] | None:
-        started = self.started()
-        if started is None:
-            return None
-        try:
-            mtime = (self.root / path).stat().st_mtime
-        except OSError:
-            mtime = 0.0
-        if mtime > started:
-            # Lines may have moved: the wrong tests could be selected and a break missed.
-            raise StaleCoverage(f"{path} changed after the latest trace")
-        found: set[str] | None = self.ts.tests_covering(path, start, end)
-        return found
-
-    def new_tests(self, files: dict[str, float]) -> tuple[list[str], bool]:
-        """(test files changed since the trace, whether a conftest.py changed) from ``{path: mtime}``."""
-        started = self.started()
-        if started is None:
-            return [], False
-        changed = [p for p, m in files.items() if m > started]
-        names = {p: p.rsplit("/", 1)[-1] for p in changed}
-        tests = sorted(p for p, n in names.items() if n.endswith(".py") and (n.startswith("test_") or n.endswith("_test.py")))
-        return tests, any(n == "conftest.py" for n in names.values())
-
-
-def _trace_coverage(store: Store, root: Path) -> TraceCoverage | None:
-    """The trace store's coverage (None when it cannot be opened)."""
-    from analysis.trace_store import TraceStore
-
-    try:
-        ts = TraceStore(store)
-    except Exception:  # a trace store that cannot open must not stop validation
-        return None
-    return TraceCoverage(ts, root)
 
 
 # --- the validator --------------------------------------------------------------------------
@@ -444,7 +122,7 @@ class Validator:
         # Not `exclude`: that keeps files out of analysis, but tests may well need them.
         self.pool = pool or SandboxPool(self.root, workers)
         # "trace": the latest trace's per-test coverage; None: always the whole suite.
-        self.coverage = _trace_coverage(self.store, self.root) if coverage == "trace" else coverage
+        self.coverage = trace_coverage(self.store, self.root) if coverage == "trace" else coverage
         self._baseline: dict[tuple[str, str], str] = {}  # (project state, test) -> outcome
         self._suite_done: dict[str, RunResult] = {}  # project state -> whole-suite baseline run
         self._lock = threading.Lock()
@@ -524,10 +202,6 @@ class Validator:
             ex.shutdown(wait=True)
         return out
 
-    def validate_one(self, suggestion: Suggestion, cancel: threading.Event | Cancel | None = None) -> Suggestion:
-        result = self.validate([suggestion], cancel=cancel)
-        return result[0]
-
     # --- one candidate ---------------------------------------------------------------------
 
     def _validate_guarded(self, s: Suggestion, cancel: Cancel) -> Suggestion | None:
@@ -549,23 +223,13 @@ class Validator:
         return s.replace(validation=v)
 
     def _validate_in(self, box: Sandbox, s: Suggestion, cancel: Cancel) -> Validation:
+        """The steps for one candidate: can it be judged, patch, parse, select, run, judge, time."""
         assert s.patch is not None
         rel = s.patch.path
-        notes: list[str] = []
-        if box.hash_of(rel) is None:
-            return Validation(ValidationStatus.SKIPPED,
-                              log=f"{rel} is not part of the sandbox (missing, or ignored by .gitignore)")
-        if box.hash_of(rel) != s.patch.base_hash:
-            return Validation(ValidationStatus.SKIPPED,
-                              log=f"{rel} changed since this suggestion was made; re-scan to re-compute it")
-        if not self.confinement.available:
-            return Validation(ValidationStatus.ERROR, log=(
-                f"validation.confine = \"require\", but the tests cannot be confined: {self.confinement.reason}"))
-        if self.command.is_pytest and is_test_file(rel):
-            # The tests judge the candidate: a candidate that rewrites them could pass anything.
-            return Validation(ValidationStatus.SKIPPED, log=(
-                f"{rel} is part of the test suite (a test file, conftest.py or under a tests folder): "
-                "validation runs the project's own tests and cannot vouch for a change to them"))
+        refused = self._refusal(box, rel, s.patch.base_hash)
+        if refused is not None:
+            return refused
+        # 1. The patched bytes, in the file's own encoding.
         raw = (box.path / rel).read_bytes()
         try:
             text, encoding, _fb, bom = decode_source(raw)
@@ -584,14 +248,53 @@ class Validator:
 
         # 3. Which tests?
         selection, why = self._select(rel, language, tree, data, [(e.start, e.end) for e in s.patch.edits], box)
-        notes.append(why)
+        notes = [why]
         env = _env(box.path, self.pass_env)
         if cancel():
             raise Cancelled
 
-        # 4. The patched run; a failing test is re-run once (flaky?), and what still fails is
-        # run on the unchanged code (already failing?). The baseline is only needed when
-        # something fails, so a passing candidate costs one run.
+        # 4. The patched run, then the verdict on it.
+        ran = self._patched_run(box, rel, new_raw, selection, env, cancel, notes)
+        if isinstance(ran, Validation):
+            return ran
+        run, selection, failing, flaky = ran
+        judged = self._judge(box, run, selection, failing, flaky, env, cancel, notes)
+        if isinstance(judged, Validation):
+            return judged
+        tests_run = judged
+
+        # 5. Performance claims are timed.
+        if s.category == "performance":
+            return self._time(box, s, rel, new_raw, selection, env, cancel, tests_run, notes)
+        return Validation(ValidationStatus.PASSED, tests_run, log=_log(notes, ""))
+
+    def _refusal(self, box: Sandbox, rel: str, base_hash: str) -> Validation | None:
+        """Why this candidate cannot be judged here at all (None: it can)."""
+        if box.hash_of(rel) is None:
+            return Validation(ValidationStatus.SKIPPED,
+                              log=f"{rel} is not part of the sandbox (missing, or ignored by .gitignore)")
+        if box.hash_of(rel) != base_hash:
+            return Validation(ValidationStatus.SKIPPED,
+                              log=f"{rel} changed since this suggestion was made; re-scan to re-compute it")
+        if not self.confinement.available:
+            return Validation(ValidationStatus.ERROR, log=(
+                f"validation.confine = \"require\", but the tests cannot be confined: {self.confinement.reason}"))
+        if self.command.is_pytest and is_test_file(rel):
+            # The tests judge the candidate: a candidate that rewrites them could pass anything.
+            return Validation(ValidationStatus.SKIPPED, log=(
+                f"{rel} is part of the test suite (a test file, conftest.py or under a tests folder): "
+                "validation runs the project's own tests and cannot vouch for a change to them"))
+        return None
+
+    def _patched_run(
+        self, box: Sandbox, rel: str, new_raw: bytes, selection: list[str] | None, env: dict[str, str],
+        cancel: Cancel, notes: list[str],
+    ) -> Validation | tuple[RunResult, list[str] | None, list[str], list[str]]:
+        """Run the tests on the patched file; a failing test is re-run once (flaky?).
+
+        Returns a verdict when the run itself decides (faked or unreadable outcomes), else
+        (run, selection, still failing, flaky).
+        """
         with box.patched({rel: new_raw}):
             run = self._run(box, selection, env, cancel)
             if run.returncode == 4 and selection:  # stale test ids in the trace: use the suite
@@ -616,6 +319,17 @@ class Validator:
                                                                again.output))
                 flaky = [t for t in failing if again.outcomes.get(t) == "passed" and not again.unreadable]
                 failing = [t for t in failing if t not in flaky]
+        return run, selection, failing, flaky
+
+    def _judge(
+        self, box: Sandbox, run: RunResult, selection: list[str] | None, failing: list[str], flaky: list[str],
+        env: dict[str, str], cancel: Cancel, notes: list[str],
+    ) -> Validation | tuple[str, ...]:
+        """What still fails is run on the unchanged code (already failing?); the baseline is
+        only needed when something fails, so a passing candidate costs one run.
+
+        Returns the verdict, or the tests that ran when the patch passed them.
+        """
         tests_run = tuple(sorted(run.outcomes))
         if len(tests_run) > MAX_TESTS_KEPT:
             # Stored on every suggestion: a huge suite would bloat the store and the warm start.
@@ -645,6 +359,12 @@ class Validator:
                 notes.append("no test passes in the sandbox even without the patch (a file the tests "
                              "need may be git-ignored, or the suite is broken): cannot judge the patch")
                 return Validation(ValidationStatus.ERROR, tests_run, log=_log(notes, run.output))
+        return self._verdict(run, base, tests_run, suspects, command_failed, notes)
+
+    def _verdict(
+        self, run: RunResult, base: RunResult | None, tests_run: tuple[str, ...], suspects: list[str],
+        command_failed: bool, notes: list[str],
+    ) -> Validation | tuple[str, ...]:
         if run.timed_out:
             return Validation(ValidationStatus.FAILED, tests_run, tuple(suspects),
                               log=_log([*notes, f"the tests timed out after {self.timeout:g}s with the patch"],
@@ -664,11 +384,7 @@ class Validator:
             notes.append("no tests ran")
             return Validation(ValidationStatus.SKIPPED, tests_run, log=_log(notes, run.output))
         notes.append(f"{len(run.outcomes)} test(s) passed" if self.command.is_pytest else "the test command passed")
-
-        # 5. Performance claims are timed.
-        if s.category == "performance":
-            return self._time(box, s, rel, new_raw, selection, env, cancel, tests_run, notes)
-        return Validation(ValidationStatus.PASSED, tests_run, log=_log(notes, ""))
+        return tests_run
 
     # --- pieces ----------------------------------------------------------------------------
 

@@ -1,0 +1,263 @@
+"""Running a test command: a process group with bounded output, a timeout and cancel, and
+what the run says (return code, outcomes from Kaizen's pytest plugin, faked passes)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from suggestions.validate.outcomes import (
+    PLUGIN_MODULE,
+    Outcomes,
+    read_outcomes,
+)
+
+__all__ = ["RunResult", "TestCommand", "junit_seconds", "parse_pytest_report", "run_command"]
+
+OUTPUT_HEAD = 256 * 1024  # bytes of a run's output kept from the start ...
+OUTPUT_TAIL = 1024 * 1024  # ... and from the end (the rest is dropped, and said so)
+FAILING = ("failed", "error")
+Cancel = Callable[[], bool]
+_FAILING = FAILING
+
+
+@dataclass
+class RunResult:
+    """One run of the test command."""
+
+    returncode: int | None
+    duration: float
+    output: str
+    outcomes: dict[str, str] = field(default_factory=dict)  # test id -> passed/failed/error/...
+    timed_out: bool = False
+    cancelled: bool = False
+    report: Outcomes | None = None  # what Kaizen's pytest plugin recorded (pytest commands)
+
+    @property
+    def failed(self) -> list[str]:
+        return sorted(t for t, o in self.outcomes.items() if o in _FAILING)
+
+    @property
+    def unreadable(self) -> str:
+        """Why the outcomes cannot be trusted ("" when they can, or there is no plugin)."""
+        if self.report is None or self.timed_out or self.cancelled:
+            return ""
+        return self.report.problem
+
+    @property
+    def faked(self) -> str:
+        """Tests reported passed that did not run, or whose body raised ("" when none)."""
+        r = self.report
+        if r is None:
+            return ""
+        words = []
+        if r.not_run:
+            words.append("tests reported passed without running (their test function never "
+                         "started: the test runner was tampered with): " + ", ".join(r.not_run[:20]))
+        if r.failed_but_passed:
+            words.append("tests reported passed although their test function raised (the "
+                         "outcome was tampered with): " + ", ".join(r.failed_but_passed[:20]))
+        return "; ".join(words)
+
+    @property
+    def ok(self) -> bool:
+        return (not self.timed_out and not self.cancelled and self.returncode in (0, 5) and not self.failed
+                and not self.unreadable and not self.faked)
+
+
+_REPORT_LINE = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS|SKIPPED)\s+(.+?)\s*$")
+
+
+def parse_pytest_report(output: str) -> dict[str, str]:
+    """Test outcomes from pytest's ``-rA`` short summary (``PASSED tests/x.py::test_a``)."""
+    outcomes: dict[str, str] = {}
+    for line in output.splitlines():
+        m = _REPORT_LINE.match(line)
+        if not m:
+            continue
+        kind, rest = m.group(1).lower(), m.group(2)
+        if rest.startswith("["):  # "SKIPPED [1] file:line: reason" names no test id
+            continue
+        test = rest.split(" - ", 1)[0].strip()
+        if not test:
+            continue
+        if kind == "error" and outcomes.get(test) == "passed":
+            kind = "error"  # an error in teardown after a pass still fails the test
+        outcomes[test] = kind
+    return outcomes
+
+
+class TestCommand:
+    """The project's test command (``validation.test-command``) in the project's interpreter."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, root: Path, command: str) -> None:
+        self.root = Path(root)
+        try:
+            argv = shlex.split(command)
+        except ValueError as exc:
+            raise ValueError(f"validation.test-command is not a valid command line: {exc}") from None
+        if not argv:
+            raise ValueError("validation.test-command is empty")
+        self.argv = [self._program(argv[0]), *argv[1:]]
+        self.is_pytest = any(Path(a).name in ("pytest", "py.test") or a == "pytest" for a in argv[:3])
+
+    def _program(self, name: str) -> str:
+        venv = next((d / "bin" for d in (self.root / ".venv", self.root / "venv") if (d / "bin").is_dir()),
+                    self.root / ".venv" / "bin")
+        if name in ("python", "python3"):
+            own = venv / "python"
+            return str(own) if own.exists() else sys.executable
+        if "/" not in name and (venv / name).exists():
+            return str(venv / name)
+        return name
+
+    def argv_for(self, tests: Sequence[str] | None, junit: Path | None = None) -> list[str]:
+        if not self.is_pytest:
+            return list(self.argv)
+        # Outcomes come from Kaizen's plugin; -rA only makes the log say what ran.
+        extra = [f"--junitxml={junit}", "-o", "junit_duration_report=call"] if junit else []
+        return [*self.argv, "-p", PLUGIN_MODULE, "-rA", "-p", "no:cacheprovider", *extra, *(tests or ())]
+
+
+def junit_seconds(path: Path) -> float | None:
+    """Summed test call time from a JUnit XML report (no interpreter start-up, no collection)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    times = [float(tc.get("time") or 0.0) for tc in root.iter("testcase")]
+    return sum(times) if times else None
+
+
+class _Capture:
+    """Reads a run's output on a thread, keeping its head and tail (bounded memory)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.head = bytearray()
+        self.tail: list[bytes] = []
+        self.tail_size = 0
+        self.dropped = 0
+        self.thread = threading.Thread(target=self._read, name="kaizen-output", daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                chunk = os.read(self.fd, 65536)
+                if not chunk:
+                    break
+                room = OUTPUT_HEAD - len(self.head)
+                if room > 0:
+                    self.head += chunk[:room]
+                    chunk = chunk[room:]
+                if chunk:
+                    self.tail.append(chunk)
+                    self.tail_size += len(chunk)
+                    while self.tail_size - len(self.tail[0]) >= OUTPUT_TAIL:
+                        self.tail_size -= len(self.tail[0])
+                        self.dropped += len(self.tail.pop(0))
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+
+    def text(self, wait: float) -> str:
+        # A process that escaped the run (unconfined only) may hold the pipe open: don't wait.
+        self.thread.join(wait)
+        data = bytes(self.head)
+        if self.dropped:
+            data += f"\n[kaizen] {self.dropped} bytes of output dropped\n".encode()
+        data += b"".join(list(self.tail))
+        return data.decode("utf-8", "replace")
+
+
+def run_command(
+    argv: Sequence[str],
+    cwd: Path,
+    timeout: float,
+    cancel: Cancel | None = None,
+    env: dict[str, str] | None = None,
+    *,
+    pass_fds: Sequence[int] = (),
+    outcomes: Path | None = None,
+) -> RunResult:
+    """Run ``argv`` in its own session; on timeout or cancel its whole process group dies.
+
+    ``outcomes``: the folder Kaizen's pytest plugin writes to; per-test outcomes are read
+    from there (else from the terminal's ``-rA`` summary, for callers without the plugin).
+    """
+    t0 = time.perf_counter()
+    rfd, wfd = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            list(argv), cwd=cwd, stdout=wfd, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env=env, pass_fds=tuple(pass_fds),
+        )
+    except OSError as exc:
+        os.close(rfd)
+        os.close(wfd)
+        return RunResult(None, 0.0, f"cannot run {argv[0]}: {exc.strerror}")
+    os.close(wfd)
+    capture = _Capture(rfd)
+    deadline = t0 + timeout
+    timed_out = cancelled = False
+    while True:
+        try:
+            proc.wait(timeout=0.05)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        if time.perf_counter() > deadline:
+            timed_out = True
+        elif cancel is not None and cancel():
+            cancelled = True
+        if timed_out or cancelled:
+            _kill_group(proc)
+            break
+    duration = time.perf_counter() - t0
+    # Also reap anything the run left behind in its group (a daemonised helper, say).
+    _signal_group(proc.pid, signal.SIGKILL)
+    text = capture.text(wait=5.0)
+    if timed_out:
+        text += f"\n[kaizen] timed out after {timeout:g}s: process group killed\n"
+    if outcomes is not None:
+        report = read_outcomes(outcomes)
+        return RunResult(proc.returncode, duration, text, dict(report.tests), timed_out=timed_out,
+                         cancelled=cancelled, report=report)
+    return RunResult(
+        proc.returncode, duration, text, parse_pytest_report(text), timed_out=timed_out, cancelled=cancelled
+    )
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    _signal_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5.0)
+
+
