@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 import suggestions.apply.patcher as patcher
+import suggestions.apply.swap as swap
 from analysis.store import Store
 from suggestions.apply.audit import AuditLog
 from suggestions.apply.patcher import apply_suggestions, undo
@@ -142,8 +143,10 @@ def writer(tmp_path: Path) -> Iterator[Writer]:
 
 def wrap(monkeypatch: pytest.MonkeyPatch, name: str, before: Callable[[int], None] | None = None,
          after: Callable[[int], None] | None = None) -> None:
-    """Run ``before(n)`` / ``after(n)`` around the n-th call (from 1) of ``patcher.<name>``."""
-    real = getattr(patcher, name)
+    """Run ``before(n)`` / ``after(n)`` around the n-th call (from 1) of ``patcher.<name>``
+    (the swap's own steps, ``_swap`` and ``_exchange``, live in ``swap``)."""
+    module = swap if name in ("_swap", "_exchange") else patcher
+    real = getattr(module, name)
     calls = [0]
 
     def wrapped(*a: Any, **k: Any) -> Any:
@@ -155,14 +158,14 @@ def wrap(monkeypatch: pytest.MonkeyPatch, name: str, before: Callable[[int], Non
             after(calls[0])
         return out
 
-    monkeypatch.setattr(patcher, name, wrapped)
+    monkeypatch.setattr(module, name, wrapped)
 
 
 def wrap_swap(monkeypatch: pytest.MonkeyPatch, before: Callable[[int], None] | None = None,
               after: Callable[[int], None] | None = None) -> None:
     """Around the step that puts the new file in place: ``_swap``, or ``os.replace`` for a
     patcher from before it (so these tests fail there on what happens to the save)."""
-    if hasattr(patcher, "_swap"):
+    if hasattr(swap, "_swap"):
         wrap(monkeypatch, "_swap", before, after)
         return
     real = os.replace
@@ -314,7 +317,7 @@ def no_exchange(monkeypatch: pytest.MonkeyPatch) -> None:
     def unsupported(*_a: object) -> None:
         raise OSError(errno.EINVAL, "exchange not supported here")
 
-    monkeypatch.setattr(patcher, "_exchange", unsupported, raising=False)
+    monkeypatch.setattr(swap, "_exchange", unsupported, raising=False)
 
 
 # --- a racing save-all ------------------------------------------------------------------------
