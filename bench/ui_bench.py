@@ -138,7 +138,7 @@ def run(work: Path, args: argparse.Namespace) -> int:
     gc.callbacks.append(on_gc)
     s = w.open_project(project, watch=False)
     ready = [0.0]
-    s.ready.connect(lambda: ready.__setitem__(0, time.perf_counter()))
+    s.opened.connect(lambda: ready.__setitem__(0, time.perf_counter()))
     loop_end = time.perf_counter() + args.timeout
     while not ready[0] and time.perf_counter() < loop_end:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)

@@ -39,7 +39,7 @@ def window(qtbot, demo: Path, tmp_path: Path, monkeypatch):
     qtbot.addWidget(w)
     w.show()
     s = w.open_project(demo, watch=False)
-    with qtbot.waitSignal(s.ready, timeout=WAIT):
+    with qtbot.waitSignal(s.opened, timeout=WAIT):
         pass
     assert w.model.rowCount() > 0
     yield w
@@ -198,7 +198,8 @@ def test_selection_survives_live_updates(window: MainWindow, demo: Path, qtbot) 
 
 def test_event_refresh_skips_ranking_when_nothing_changed(window: MainWindow, demo: Path, qtbot) -> None:
     """Service events that change nothing do not re-rank the list (on a big project that
-    work starves the window of the GIL); a real change still reaches the list."""
+    work starves the window of the GIL); a change set reaches the list as it is, scored and
+    placed, without a re-read or a re-rank of the rest."""
     w, session = window, window.session
     with qtbot.waitSignal(session.refreshed, timeout=WAIT):
         session.refresh()  # settle: the list is built from the service's current revision
@@ -206,17 +207,17 @@ def test_event_refresh_skips_ranking_when_nothing_changed(window: MainWindow, de
     real_current = session.current
     session.current = lambda: ranked.append(1) or real_current()  # type: ignore[method-assign]
     for _ in range(3):
+        session._rerank_wanted = True  # as after a settings event
         with qtbot.waitSignal(session.refreshed, timeout=WAIT):
             session._on_debounced()
     assert ranked == []
     reports = demo / "inventory" / "reports.py"
     reports.write_text(reports.read_text() + "\n\ndef extra(x):\n    if x == None:\n        return 1\n")
-    with qtbot.waitSignal(session.refreshed, timeout=WAIT):
-        session.service.handle_paths(["inventory/reports.py"])
-        session._on_debounced()
-    qtbot.waitUntil(lambda: any(x.path == "inventory/reports.py" and x.code == "KZ103" for x in rows(w)),
-                    timeout=WAIT)
-    assert ranked
+    with qtbot.waitSignal(session.changed, timeout=WAIT):
+        session.service.handle_paths(["inventory/reports.py"])  # its CHANGED event, as the watcher's
+    added = [x for x in rows(w) if x.path == "inventory/reports.py" and x.code == "KZ103"]
+    assert added and added[0].score != 0.0  # scored: placed by score among the others
+    assert ranked == []
 
 
 def test_model_updates_incrementally(qtbot) -> None:
@@ -551,7 +552,7 @@ def test_trace_then_llm_suggestion_is_validated_and_listed(qtbot, tmp_path: Path
         qtbot.addWidget(w)
         w.show()
         s = w.open_project(project, watch=False)
-        with qtbot.waitSignal(s.ready, timeout=WAIT):
+        with qtbot.waitSignal(s.opened, timeout=WAIT):
             pass
         # The trace runs the project's (failing) tests with progress, then fills the hotspots view.
         with qtbot.waitSignal(s.trace_changed, timeout=180_000):

@@ -196,7 +196,7 @@ class AuditView(QWidget):
         from analysis.atomic import write_atomic
 
         write_atomic(Path(path), text)
-        self.session.message.emit(f"Audit log exported to {path}")
+        self.session.reported.emit(f"Audit log exported to {path}")
         return path
 
     def undo_selected(self) -> None:

@@ -242,11 +242,9 @@ class HotspotsView(QWidget):
             import threading
 
             from analysis import tracing
-            from analysis.trace_store import TraceStore
 
             argv = tracing.default_command(session.root, cmd)
             timeout = float(session.config.get("trace.timeout"))
-            samples = int(session.config.get("trace.type-samples")) or 1
             with tempfile.TemporaryFile() as out:
                 stop = threading.Event()
 
@@ -271,19 +269,12 @@ class HotspotsView(QWidget):
 
                 t = threading.Thread(target=tail, daemon=True)
                 t.start()
-                try:
-                    result = tracing.run_traced(session.root, argv, timeout=timeout, type_samples=samples,
-                                                stdout=out, stderr=subprocess.STDOUT)
+                try:  # `kaizen trace`'s action: store the trace, refresh the runtime suggestions
+                    traced = session.trace(argv, timeout=timeout, stdout=out, stderr=subprocess.STDOUT)
                 finally:
                     stop.set()
                     t.join(2)
-            trace_id = TraceStore(session.store).add(result)
-            from suggestions.analyze.runtime import refresh_runtime_suggestions
-
-            refresh_runtime_suggestions(session.root, session.store)
-            if session.service is not None:
-                # Runtime suggestions and evidence come from the new trace: re-analyse.
-                session.service.reload()
+            result, trace_id = traced.result, traced.trace_id
             return result, trace_id
 
         def progress(_d: int, _t: int, line: str) -> None:
@@ -292,7 +283,7 @@ class HotspotsView(QWidget):
 
         def done(res: Any) -> None:
             result, trace_id = res
-            session.message.emit(f"Trace #{trace_id} {result.status} (exit {result.exit_code}) in "
+            session.reported.emit(f"Trace #{trace_id} {result.status} (exit {result.exit_code}) in "
                                  f"{result.duration:.1f} s")
             session.trace_changed.emit()
             session.refresh()
@@ -309,7 +300,7 @@ class HotspotsView(QWidget):
         self.cancel_btn.show()
         self.run_btn.setEnabled(False)
         self.log.appendPlainText(f"$ {cmd}")
-        self._worker = run_in_background(job, on_result=done, on_error=session.error.emit,
+        self._worker = run_in_background(job, on_result=done, on_error=session.failed.emit,
                                          on_progress=progress, on_finished=finished)
 
     def cancel(self) -> None:

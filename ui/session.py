@@ -1,10 +1,11 @@
-"""The GUI's adapter over the core: one project's service, store and actions, as Qt signals.
+"""The GUI's adapter over the core: core events become Qt signals, clicks become actions.
 
-Everything slow (scans, applies, validations, traces, LLM calls) runs on the thread pool;
-the service's callbacks arrive on its own threads and are turned into a queued signal, then
-debounced with a single-shot timer so a burst of events becomes one refresh of the list.
-The refresh itself computes the change set (added / updated / removed fingerprints) off the
-GUI thread; the model then applies it with row-level notifications.
+Every user action is a :class:`suggestions.project.actions.Project` call (the same one the
+CLI makes), run on the thread pool. The service's events arrive on its own threads, are
+turned into a queued signal and debounced with a single-shot timer; a CHANGED event's
+added / updated / removed suggestions are applied to the list as they are (scored, placed
+by score). The whole list is re-read and re-ranked only when what ranking depends on
+changed: a decision, a trace, the settings, a validation.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from analysis.config import Config, ConfigError, defaults, load_config
 from analysis.store import Store
-from suggestions.model import DecisionAction, Suggestion
+from suggestions.decide.visibility import REJECT_CHOICES
+from suggestions.model import Suggestion
+from suggestions.project.actions import ActionError, Project
 from ui.workers import Worker, run_in_background
 
 __all__ = ["EDITOR_PRESETS", "REJECT_REASONS", "Session", "optional"]
 
-REJECT_REASONS = ("not now", "false positive", "never in this folder", "never this rule")
+#: The reject menu's labels, from the one declaration every front end uses.
+REJECT_REASONS = tuple(label for _kind, label, _words in REJECT_CHOICES)
 
 EDITOR_PRESETS = {
     "VS Code": "code -g {file}:{line}:{col}",
@@ -36,11 +40,8 @@ EDITOR_PRESETS = {
     "$EDITOR": "$EDITOR +{line} {file}",
 }
 
-_HIDDEN = (DecisionAction.REJECT, DecisionAction.ACCEPT, DecisionAction.AUTO_APPLIED)
-
-
 CORE_MODULES = (
-    "suggestions.project.service", "suggestions.rank.ranking", "suggestions.decide.policy", "suggestions.apply.patcher",
+    "suggestions.project.service", "suggestions.project.autoapply", "suggestions.rank.ranking", "suggestions.decide.policy", "suggestions.apply.patcher",
     "suggestions.apply.audit", "suggestions.validate.validator", "analysis.trace_store", "analysis.tracing",
     "suggestions.analyze.runtime", "suggestions.llm.engine",
 )
@@ -76,17 +77,19 @@ class Session(QObject):
     files_listed = Signal(object)  # every analysed file (the project tree)
     watching_changed = Signal(bool, str)
     busy_changed = Signal(str, int, int)  # task, done, total (total 0: indeterminate; "" done)
-    message = Signal(str)
-    error = Signal(str)
+    reported = Signal(str)  # a sentence for the status bar
+    failed = Signal(str)  # something went wrong or was refused: a sentence for the user
     auto_applied = Signal(object)  # the applied suggestion
     applied = Signal(object)  # suggestions applied by the user
+    rejected = Signal(object)  # suggestions rejected by the user
     undone = Signal(object)  # paths restored
+    validated = Signal(object)  # suggestions validated again
     paused_changed = Signal(bool)
     audit_changed = Signal()
     trace_changed = Signal()
-    ready = Signal()  # the first up-to-date list after the service opened
-    core_ready = Signal()  # the core modules are loaded (policy, ranking, audit...)
-    refreshed = Signal()  # a refresh of the list finished
+    opened = Signal()  # the first up-to-date list after the service opened
+    core_loaded = Signal()  # the core modules are loaded (policy, ranking, audit...)
+    refreshed = Signal()  # the list was brought up to date (a re-rank or a change set)
     _service_event = Signal(object)  # emitted from the service's threads
     _auto_applied_from_thread = Signal(object, str)
     _auto_report = Signal(str)
@@ -97,6 +100,8 @@ class Session(QObject):
         self.config_error = ""
         self.config = self._load_config()
         self.store = Store(self.root)
+        #: The use cases (the CLI's too); the service is attached once it opened.
+        self.project = Project(self.root, store=self.store, config=self.config, open_service=False)
         self.service: Any = None
         self._known: dict[str, Suggestion] = {}
         self._order: list[str] = []
@@ -106,14 +111,15 @@ class Session(QObject):
         self._refreshing = False
         self._revision: Any = None  # the service revision the list was last built from
         self._workers: set[Worker] = set()
-        self._pending_events: list[Any] = []
+        self._pending_events: list[Any] = []  # CHANGED service events not yet in the list
+        self._rerank_wanted = False
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(120)
         self._debounce.timeout.connect(self._on_debounced)
         self._service_event.connect(self._on_service_event)
         self._auto_applied_from_thread.connect(self._on_auto_applied)
-        self._auto_report.connect(lambda msg: self.message.emit(f"auto-apply: {msg}"))
+        self._auto_report.connect(lambda msg: self.reported.emit(f"auto-apply: {msg}"))
         self.applier: Any = None
         self.watching = False
         self.closed = False
@@ -134,8 +140,9 @@ class Session(QObject):
     def reload_config(self) -> None:
         self.config_error = ""
         self.config = self._load_config()
+        self.project.config = self.config
         if self.config_error:
-            self.error.emit(self.config_error)
+            self.failed.emit(self.config_error)
         if self.service is not None:
             rel = self.settings_file()[0].name
             svc = self.service
@@ -145,19 +152,18 @@ class Session(QObject):
     def open(self, watch: bool = True) -> None:
         """Warm start from the store, then bring analysis up to date in the background."""
         if self.config_error:
-            self.error.emit(self.config_error)
+            self.failed.emit(self.config_error)
         self.refresh()
         self._watch_after_open = watch
 
         def start(w: Worker) -> Any:
             preload()  # core imports take ~1 s: here, never on the GUI thread
             from suggestions.project.service import ProjectService
-            from suggestions.rank.ranking import Ranker
 
             # No explicit config: the service then reloads kaizen.toml when it changes.
             config = None if not self.config_error else self.config
             svc = ProjectService(self.root, config, store=self.store, jobs=self.jobs)
-            svc.ranker = Ranker(self.store)
+            self.project.attach(svc)
             self._attach_policy(svc)
             svc.subscribe(self._service_event.emit)
             svc.open()
@@ -166,42 +172,23 @@ class Session(QObject):
         self._run("Analysing project", start, self._service_ready)
 
     def _attach_policy(self, svc: Any) -> None:
-        """Let the policy's auto-apply run after each batch; each change it makes is signalled."""
-        from suggestions.project.autoapply import AutoApplier  # on the worker opening it
-
-        session = self
-
-        class Applier(AutoApplier):
-            def run(self) -> Any:
-                report = super().run()
-                for s, rule in getattr(report, "applied", []):
-                    session._auto_applied_from_thread.emit(s, rule)
-                return report
-
-        applier = Applier(svc, report=lambda msg: self._auto_report.emit(msg))
-        svc.after_batch.append(applier)
-
-        def on_event(event: Any) -> None:
-            # Suggestions eligible when the project opens need no file event to apply.
-            if str(getattr(event, "kind", "")) == "opened" and not applier._closed:
-                threading.Thread(target=applier.run, name="kaizen-autoapply", daemon=True).start()
-
-        applier._unsubscribe = svc.subscribe(on_event)
-        self.applier = applier
+        """Let the policy's auto-apply run after each batch (and once the project is open);
+        each change it makes is signalled."""
+        self.applier = self.project.start_auto_apply(
+            report=self._auto_report.emit, on_applied=self._auto_applied_from_thread.emit)
 
     def run_auto_apply(self) -> None:
         """One auto-apply pass now (after a resume, or a rule change), off the GUI thread."""
-        applier = getattr(self, "applier", None)
-        if applier is not None and not self.closed:
-            self._run("Auto-apply", lambda w: applier.run())
+        if self.applier is not None and not self.closed:
+            self._run("Auto-apply", lambda w: self.project.run_auto_apply())
 
     def _on_auto_applied(self, s: Suggestion, rule: str) -> None:
         self.auto_applied.emit(s)
         self.audit_changed.emit()
-        self._debounce.start()
+        self.refresh()  # a decision: the ranking learned from it
 
     def _service_ready(self, svc: Any) -> None:
-        self.core_ready.emit()
+        self.core_loaded.emit()
         if svc is None:  # no project service in this build: scan into the store instead
             self.rescan()
             return
@@ -290,15 +277,26 @@ class Session(QObject):
             self.watching = False
             self.watching_changed.emit(False, text or "project folder lost")
         if text and kind in ("status", "config", "root-lost", "error"):
-            (self.error if level == "error" else self.message).emit(text)
+            (self.failed if level == "error" else self.reported).emit(text)
         if kind == "status" and "polling" in text and self.watching:
             self.watching_changed.emit(True, text)
         if "paus" in kind or "resum" in kind:
             self.paused_changed.emit(self.paused())
+        if kind == "changed":
+            self._pending_events.append(event)  # a change set: applied as it is
+        elif kind in ("opened", "config"):
+            self._rerank_wanted = True  # new settings or a new start: what ranking reads changed
+        else:
+            return
         self._debounce.start()
 
     def _on_debounced(self) -> None:
-        self.refresh(only_if_changed=True)
+        if self._rerank_wanted:
+            self._rerank_wanted = False
+            self._pending_events.clear()  # a full re-read includes them
+            self.refresh(only_if_changed=True)
+        else:
+            self._apply_events()
 
     # --- the list --------------------------------------------------------------------------
 
@@ -306,18 +304,9 @@ class Session(QObject):
         """The current suggestions in rank order (called off the GUI thread)."""
         if self.closed:
             return list(self._known.values())
-        if self.service is not None:
-            items = list(self.service.suggestions())
-        else:
-            from suggestions.rank.ranking import Ranker
-
-            items = Ranker(self.store).rank(self.store.suggestions())
-        latest = self.store.latest_decisions()
-        return [
-            s for s in items
-            if s.fingerprint not in self._hidden
-            and not (s.fingerprint in latest and latest[s.fingerprint].action in _HIDDEN)
-        ]
+        # Open or not is decide.visibility's call, as for `kaizen suggest`; ``_hidden`` only
+        # bridges the moment between a reject click and its decision being stored.
+        return [s for s in self.project.listing() if s.fingerprint not in self._hidden]
 
     def refresh(self, only_if_changed: bool = False) -> None:
         """Recompute the change set in the background; coalesces overlapping requests.
@@ -378,18 +367,82 @@ class Session(QObject):
                 self.files_changed.emit(counts)
             if (self.service is not None or self._scanned) and not self._ready_sent:
                 self._ready_sent = True
-                self.ready.emit()
+                self.opened.emit()
             self.refreshed.emit()
 
         def finished() -> None:
             self._workers.discard(w)
             self._refreshing = False
-            if self._refresh_again:
-                self._refresh_again = False
-                forced, self._refresh_forced = self._refresh_forced, False
-                self.refresh(only_if_changed=not forced)
+            self._next()
 
-        w = run_in_background(job, on_result=self._guard(done), on_error=self._guard(self.error.emit),
+        w = run_in_background(job, on_result=self._guard(done), on_error=self._guard(self.failed.emit),
+                              on_finished=self._guard(finished))
+        self._workers.add(w)
+
+    def _next(self) -> None:
+        """After a refresh or a change set: what waited for it."""
+        if self._refresh_again:
+            self._refresh_again = False
+            forced, self._refresh_forced = self._refresh_forced, False
+            self.refresh(only_if_changed=not forced)
+        elif self._pending_events:
+            self._apply_events()
+
+    def _apply_events(self) -> None:
+        """Apply the service's change sets to the list: hidden ones leave it, new and changed
+        open ones are scored and placed by score (no re-read, no re-rank of the rest)."""
+        if self._refreshing or not self._pending_events:
+            return  # the running job's end calls _next
+        if self.service is None:
+            self._pending_events.clear()
+            self.refresh(only_if_changed=True)
+            return
+        events, self._pending_events = self._pending_events, []
+        self._refreshing = True
+        known = dict(self._known)
+        project, svc = self.project, self.service
+
+        def job(w: Worker) -> Any:
+            now = dict(known)
+            for event in events:
+                d = project.delta(event, now)
+                for fp in d.removed:
+                    now.pop(fp, None)
+                for s in (*d.added, *d.updated):
+                    now[s.fingerprint] = s
+            added = [s for fp, s in now.items() if fp not in known]
+            updated = [s for fp, s in now.items() if fp in known and known[fp] != s]
+            removed = [fp for fp in known if fp not in now]
+            counts: dict[str, int] = {}
+            for s in now.values():
+                counts[s.path] = counts.get(s.path, 0) + 1
+            files = sorted(svc.files()) if any(e.files_changed or e.files_removed for e in events) else None
+            return added, updated, removed, counts, files, svc.revision()
+
+        def done(res: Any) -> None:
+            added, updated, removed, counts, files, self._revision = res
+            if files is not None:
+                self.files_listed.emit(files)
+            gone = set(removed) | {s.fingerprint for s in (*added, *updated)}
+            for fp in removed:
+                self._known.pop(fp, None)
+            order = [fp for fp in self._order if fp not in gone]
+            for s in (*added, *updated):
+                self._known[s.fingerprint] = s
+                _place(order, self._known, s)
+            self._order = order
+            if added or updated or removed:
+                self.changed.emit(added, updated, removed)
+                self.ranked.emit(order)
+            self.files_changed.emit(counts)
+            self.refreshed.emit()
+
+        def finished() -> None:
+            self._workers.discard(w)
+            self._refreshing = False
+            self._next()
+
+        w = run_in_background(job, on_result=self._guard(done), on_error=self._guard(self.failed.emit),
                               on_finished=self._guard(finished))
         self._workers.add(w)
 
@@ -398,20 +451,16 @@ class Session(QObject):
 
     # --- actions ---------------------------------------------------------------------------
 
-    def accept(self, suggestions: list[Suggestion]) -> None:
-        """Apply through the patcher, then re-analyse the touched files."""
+    def accept(self, suggestions: list[Suggestion], *, force: bool = False) -> None:
+        """Apply (a batch) through the core's accept: the validation gate, the patcher, the
+        audit log, git, re-analysis -- what `kaizen apply` does."""
         items = [s for s in suggestions if s.patch is not None]
         if not items:
-            self.message.emit("Nothing to apply: these suggestions are advice without a fix.")
+            self.reported.emit("Nothing to apply: these suggestions are advice without a fix.")
             return
-        paths = sorted({s.path for s in items})
 
         def job(w: Worker) -> Any:
-            from suggestions.apply.patcher import apply_suggestions
-
-            result = apply_suggestions(self.root, self.store, items, actor="user", config=self.config)
-            self._reanalyse(sorted(set(result.paths) | set(result.stale_paths)) or paths)
-            return result
+            return self.project.accept(items, force=force).result
 
         def done(result: Any) -> None:
             applied, refused = list(result.applied), list(result.refused)
@@ -423,44 +472,35 @@ class Session(QObject):
                 msg += " to " + ", ".join(sorted({s.path for s in applied}))
             if refused:
                 msg += "; not applied: " + "; ".join(f"{r.path}: {r.reason}" for r in refused[:3])
-                self.error.emit(msg)
+                self.failed.emit(msg)
             else:
-                self.message.emit(msg)
-            self.refresh()
+                self.reported.emit(msg)
+            self.refresh()  # decisions: the ranking learned from them
 
         self._run("Applying", job, done)
 
-    def _reanalyse(self, paths: list[str]) -> None:
-        if self.service is not None:
-            self.service.handle_paths(paths)
-            return
-        from suggestions.analyze.scan import scan_project
-
-        res = scan_project(self.root, self.config, jobs=1, only=paths)
-        self.store.update_files([f.record for f in res.files if f.record is not None],
-                                {f.path: f.symbols for f in res.files if f.record is not None})
-        self.store.replace_suggestions(paths, res.suggestions)
-
     def reject(self, suggestions: list[Suggestion], reason: str) -> None:
-        """Hide the suggestions; the two "never" reasons also change the project's settings."""
-        for s in suggestions:
+        """Reject with a reason; the two "never" reasons also change the project's settings."""
+        items = list(suggestions)
+        for s in items:
             self._hidden.add(s.fingerprint)
 
-        def job(w: Worker) -> None:
-            from suggestions.rank.ranking import Ranker
+        def job(w: Worker) -> Any:
+            try:
+                return self.project.reject(items, reason)
+            finally:  # stored (or refused): visibility decides from here on
+                self._hidden.difference_update(s.fingerprint for s in items)
 
-            ranker = Ranker(self.store)
-            for s in suggestions:
-                ranker.reject(s, reason, root=self.root)  # a "never" reason edits the settings too
-
-        def done(_r: Any) -> None:
-            self.message.emit(f"Rejected {len(suggestions)} ({reason})")
-            if reason in ("never in this folder", "never this rule"):
-                self.reload_config()
+        def done(result: Any) -> None:
+            self.rejected.emit(items)
+            self.reported.emit(f"Rejected {len(items)} ({reason})")
+            if result.config_edit is not None:
+                self.config_error = ""
+                self.config = self._load_config()
+                self.project.config = self.config
                 if self.service is None:
                     self.rescan()
-            else:
-                self.refresh()
+            self.refresh()  # a decision: the ranking learned from it
 
         self.refresh()
         self._run("Rejecting", job, done)
@@ -476,22 +516,15 @@ class Session(QObject):
         """Undo the last applied change (or one given by fingerprint / audit entry)."""
 
         def job(w: Worker) -> Any:
-            from suggestions.apply.patcher import undo
-
             handle = entry if entry is not None else (fingerprint[:10] if fingerprint else None)
-            if handle is None:
-                result = undo(self.root, self.store, last=1, actor="user", config=self.config)
-            else:
-                result = undo(self.root, self.store, [handle], actor="user", config=self.config)
-            if result.paths:
-                self._reanalyse(list(result.paths))
+            result = self.project.undo([str(handle)] if handle is not None else None).result
             if not result.ok:
                 raise RuntimeError("; ".join(r.reason for r in result.refused))
             return result
 
         def done(result: Any) -> None:
             paths = list(result.paths)
-            self.message.emit("Undone" + (f": {', '.join(paths)} restored" if paths else ""))
+            self.reported.emit("Undone" + (f": {', '.join(paths)} restored" if paths else ""))
             self.undone.emit(paths)
             self.audit_changed.emit()
             self.refresh()
@@ -499,21 +532,16 @@ class Session(QObject):
         self._run("Undoing", job, done)
 
     def revalidate(self, suggestions: list[Suggestion]) -> None:
-        items = [s.replace(validation=type(s.validation)()) for s in suggestions]
+        items = list(suggestions)
 
         def job(w: Worker) -> Any:
-            from suggestions.validate.validator import Validator
-
-            v = Validator(self.root, self.config, self.store)
-            try:
-                return v.validate(items, progress=lambda d, t, *a: w.report(d, t, "validating"),
-                                  cancel=lambda: w.cancelled or self.closed)
-            finally:
-                v.close()
+            return self.project.revalidate(items, progress=lambda d, t, *a: w.report(d, t, "validating"),
+                                           cancel=lambda: w.cancelled or self.closed)
 
         def done(result: Any) -> None:
             passed = sum(1 for s in result or [] if s.validation.status.value == "passed")
-            self.message.emit(f"Validated {len(result or [])}: {passed} passed")
+            self.validated.emit(list(result or []))
+            self.reported.emit(f"Validated {len(result or [])}: {passed} passed")
             self.refresh()
 
         self._run(f"Validating {len(items)}", job, done)
@@ -522,19 +550,8 @@ class Session(QObject):
         """Ask the configured LLM endpoint for suggestions; they are validated, then listed."""
 
         def job(w: Worker) -> Any:
-            from suggestions.llm.engine import LLMEngine
-            from suggestions.validate.validator import Validator
+            from suggestions.project.actions import TrustNeeded as CoreTrustNeeded
 
-            engine = LLMEngine(self.root, self.config, self.store)
-            if engine.endpoint is None and engine.confirmation is not None:
-                from ui.endpoint_trust import TrustNeeded
-
-                engine.close()
-                return TrustNeeded(engine.confirmation)  # the GUI thread asks the user
-            ok, why = engine.available()
-            if not ok:
-                raise RuntimeError(why)
-            validator = Validator(self.root, self.config, self.store)
             done = [0]
 
             def progress(p: Any) -> None:
@@ -545,9 +562,13 @@ class Session(QObject):
                 w.report(done[0], 0, f"LLM {getattr(p, 'stage', '')} {where}")
 
             try:
-                return engine.generate(progress=progress, cancel=w._cancel, validator=validator)
-            finally:
-                validator.close()
+                return self.project.ask_llm(progress=progress, cancel=w._cancel)[0]
+            except CoreTrustNeeded as need:
+                from ui.endpoint_trust import TrustNeeded
+
+                return TrustNeeded(need.confirmation)  # the GUI thread asks the user
+            except ActionError as exc:
+                raise RuntimeError(str(exc)) from None
 
         def done(result: Any) -> None:
             from ui import endpoint_trust
@@ -556,14 +577,22 @@ class Session(QObject):
                 if endpoint_trust.confirm(result.confirmation):
                     self.ask_llm()
                 else:
-                    self.message.emit(f"The LLM was not asked: {result.confirmation.origin} is not trusted")
+                    self.reported.emit(f"The LLM was not asked: {result.confirmation.origin} is not trusted")
                 return
             n = len(result or [])
             passed = sum(1 for s in result or [] if s.validation.status.value == "passed")
-            self.message.emit(f"The LLM proposed {n} change{'s' if n != 1 else ''}; {passed} passed validation")
+            self.reported.emit(f"The LLM proposed {n} change{'s' if n != 1 else ''}; {passed} passed validation")
             self.refresh()
 
         return self._run("Asking the LLM", job, done)
+
+    def trace(self, command: list[str], *, timeout: float | None = None, **run_options: Any) -> Any:
+        """Run ``command`` under the collector (on the calling worker thread): `kaizen trace`'s
+        action; the service then re-reads what the new trace changes."""
+        traced = self.project.trace(command, timeout=timeout, **run_options)
+        if self.service is not None:
+            self.service.reload()  # runtime suggestions and evidence come from the new trace
+        return traced
 
     def open_in_editor(self, s: Suggestion) -> str:
         """Start the configured editor at the suggestion's location; returns the command run."""
@@ -587,7 +616,7 @@ class Session(QObject):
         policy = optional("suggestions.decide.policy")
         if policy is not None:
             try:
-                return bool(policy.is_paused(self.store))
+                return self.project.paused()
             except Exception:
                 return False
         try:  # the core is still loading: read the policy's state directly
@@ -597,19 +626,16 @@ class Session(QObject):
         return bool(rows) and rows[0][0] == "1"
 
     def set_paused(self, on: bool) -> None:
-        policy = optional("suggestions.decide.policy")
-        if policy is None:  # the core is still loading: switch on a worker that imports it
-            def job(w: Worker) -> None:
-                from suggestions.decide.policy import pause, resume
+        def switch() -> None:
+            (self.project.pause if on else self.project.resume)()
 
-                (pause if on else resume)(self.store)
-
-            self._run("Pausing" if on else "Resuming", job, lambda _r: self._paused_set(on))
+        if optional("suggestions.decide.policy") is None:  # the core is still loading: on a worker
+            self._run("Pausing" if on else "Resuming", lambda w: switch(), lambda _r: self._paused_set(on))
             return
         try:
-            (policy.pause if on else policy.resume)(self.store)
+            switch()
         except Exception as exc:
-            self.error.emit(f"pause: {exc}")
+            self.failed.emit(f"pause: {exc}")
         self._paused_set(on)
 
     def _paused_set(self, on: bool) -> None:
@@ -628,7 +654,7 @@ class Session(QObject):
             self.busy_changed.emit("", 0, 0)
 
         def failed(msg: str) -> None:
-            self.error.emit(f"{task}: {msg.splitlines()[0] if msg else 'failed'}")
+            self.failed.emit(f"{task}: {msg.splitlines()[0] if msg else 'failed'}")
             self._last_error_detail = msg
 
         self.busy_changed.emit(task, 0, 0)
@@ -649,6 +675,19 @@ class Session(QObject):
     def run_job(self, task: str, fn: Callable[[Worker], Any], on_result: Callable[[Any], None] | None = None) -> Worker:
         """Run any core call for a view in the background with the shared busy display."""
         return self._run(task, fn, on_result)
+
+
+def _place(order: list[str], known: dict[str, Suggestion], s: Suggestion) -> None:
+    """Insert ``s`` into ``order`` (fingerprints, best first) by its score."""
+    lo, hi = 0, len(order)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        other = known.get(order[mid])
+        if other is not None and other.score >= s.score:
+            lo = mid + 1
+        else:
+            hi = mid
+    order.insert(lo, s.fingerprint)
 
 
 def _default_editor() -> str:

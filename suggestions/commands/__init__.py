@@ -13,11 +13,14 @@ import pkgutil
 from pathlib import Path
 from types import ModuleType
 
+from suggestions.project.actions import ActionError
+
 __all__ = ["CommandError", "command_names", "commands", "project_root"]
 
 
-class CommandError(Exception):
-    """A usage or input error: one line for stderr, exit code 2."""
+#: A usage or input error: one line for stderr, exit code 2. The actions raise the same
+#: (suggestions/project/actions.py), so a refusal reads the same wherever it comes from.
+CommandError = ActionError
 
 
 def command_names() -> list[str]:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from analysis.config import load_config
-from analysis.store import Store
-from suggestions.apply.patcher import apply_suggestions
-from suggestions.commands import CommandError, add_path, project_root
-from suggestions.commands._changes import find_suggestions, rescan, warn, warn_audit
-from suggestions.model import ValidationStatus
+from suggestions.commands import add_path, project_root
+from suggestions.commands._changes import warn, warn_audit
+from suggestions.project.actions import Project
 
 NAME = "apply"
 HELP = "apply suggestions by id (each change is logged in the audit log and can be undone)"
@@ -25,20 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = project_root(args.path)
-    config = load_config(root)
-    with Store(root) as store:
-        warn_audit(store)
-        chosen = find_suggestions(store, args.ids)
-        advice = [s.id for s in chosen if s.patch is None or not s.patch.edits]
-        if advice:  # asking for a fix that does not exist is an input error (exit 2), as in the README
-            raise CommandError(f"{', '.join(advice)}: advice only, no fix to apply (`kaizen show` says what to do)")
-        failed = [s for s in chosen if s.validation.status is ValidationStatus.FAILED]
-        if failed and not args.force:
-            names = ", ".join(f"{s.id} ({', '.join(s.validation.failed_tests) or 'failed'})" for s in failed)
-            raise CommandError(f"validation failed for {names}; use --force to apply anyway")
-        result = apply_suggestions(root, store, chosen, actor="user", reason=args.reason, config=config)
-        rescan(root, config, store, [*result.paths, *result.stale_paths])
+    with Project(project_root(args.path)) as project:
+        warn_audit(project.store)
+        accepted = project.accept(project.find(args.ids), force=args.force, reason=args.reason)
+    result = accepted.result
     if args.json:
         print(json.dumps({
             "applied": [{"id": s.id, "code": s.code, "path": s.path, "title": s.title} for s in result.applied],

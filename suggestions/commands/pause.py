@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.store import Store
 from suggestions.commands import add_path, project_root
-from suggestions.decide.policy import pause, pause_state
+from suggestions.project.actions import Project
 
 NAME = "pause"
 HELP = "stop every automatic change at once, until `kaizen resume` (persists across restarts)"
@@ -19,9 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
-    with Store(root) as store:
-        was = pause_state(store)
-        pause(store, actor="user")
+    with Project(root) as project:
+        was = project.pause().before
     if was.reason:
         print(f"kaizen: {was.reason}", file=sys.stderr)
     print("automatic changes were already paused" if was.paused and not was.reason else

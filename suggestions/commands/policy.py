@@ -7,11 +7,10 @@ import json
 import sys
 from typing import Any
 
-from analysis.config import ConfigError, load_config
 from suggestions.commands import add_path, project_root
-from suggestions.commands.suggest import current
-from suggestions.decide.policy import Policy, Verdict, pause_state
+from suggestions.decide.policy import Policy, Verdict
 from suggestions.model import Suggestion
+from suggestions.project.actions import Project
 
 NAME = "policy"
 HELP = "preview what the auto-apply rules would apply right now, and why each other candidate would not"
@@ -25,41 +24,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = project_root(args.path)
-    try:
-        load_config(root)
-    except ConfigError as exc:
-        # A broken rules file applies nothing, and no earlier policy stands in for it.
-        raise ConfigError(f"{exc} -- nothing is applied automatically until this is fixed") from None
-    service, store = current(root)
-    try:
-        policy = Policy.load(root, store)
-        items = service.suggestions()
-        if not args.all:
-            items = [s for s in items if s.patch is not None and s.patch.edits]
-        rows = policy.preview(items)
-        # Candidates that only wait for validation would apply once it passes.
-        later = {s.fingerprint for s, v in rows
-                 if not v.eligible and policy.evaluate(s, assume_validated=True).eligible}
-        state = pause_state(store)
-        used = policy.applied_last_hour()
-        if args.json:
-            print(json.dumps({
-                "paused": state.paused,
-                "paused_reason": state.reason,
-                "rate_limit": policy.rate_limit,
-                "applied_last_hour": used,
-                "quiet_seconds": policy.quiet_seconds,
-                "rules": [r.__dict__ for r in policy.rules],
-                "never": {"paths": list(policy.never_paths), "codes": list(policy.never_codes)},
-                "candidates": [_row(s, v, s.fingerprint in later) for s, v in rows],
-            }, indent=2, default=list))
-            return 0
-        if state.reason:
-            print(f"REFUSED: {state.reason}")
-        _print(policy, rows, later, state.paused and not state.reason, used)
-    finally:
-        service.close()
+    with Project(project_root(args.path)) as project:
+        preview = project.policy_preview(include_advice=args.all)
+    policy, rows, later, state, used = preview.policy, preview.rows, preview.later, preview.state, preview.used
+    if args.json:
+        print(json.dumps({
+            "paused": state.paused,
+            "paused_reason": state.reason,
+            "rate_limit": policy.rate_limit,
+            "applied_last_hour": used,
+            "quiet_seconds": policy.quiet_seconds,
+            "rules": [r.__dict__ for r in policy.rules],
+            "never": {"paths": list(policy.never_paths), "codes": list(policy.never_codes)},
+            "candidates": [_row(s, v, s.fingerprint in later) for s, v in rows],
+        }, indent=2, default=list))
+        return 0
+    if state.reason:
+        print(f"REFUSED: {state.reason}")
+    _print(policy, rows, later, state.paused and not state.reason, used)
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from analysis.store import Store
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.model import Suggestion, ValidationStatus
+from suggestions.project.actions import ActionError, Project, TrustNeeded
 from suggestions.rank.ranking import Ranker
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def open_service(root: Path) -> ProjectService:
     return service
 
 
-def current(root: Path) -> tuple[ProjectService, Store]:
+def current(root: Path) -> tuple[ProjectService, Store]:  # for `show`
     """(service, store): the project's analysis, brought up to date."""
     service = open_service(root)
     return service, service.store
@@ -79,22 +80,21 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--limit must be 0 or more")
     if args.trust_endpoint and not args.llm:
         raise CommandError("--trust-endpoint only means something with --llm")
-    service, store = current(root)
-    try:
-        ranker = Ranker(store)
-        items = service.suggestions(include_rejected=True)
-        config = service.config
-        if args.llm:
-            items = _llm(root, config, store, items, trust_endpoint=args.trust_endpoint)
-        ranked = ranker.rank(items, include_failed=args.all, include_hidden=args.all)
+    with Project(root) as project:
+        project.service  # noqa: B018 -- the analysis brought up to date (a warm start) first
+        extra = _llm(project, trust_endpoint=args.trust_endpoint) if args.llm else []
+        ranked = project.listing(include_failed=args.all, include_hidden=args.all, extra=extra)
         if args.validate:
-            ranked = _validate(root, config, store, ranker, ranked, args.limit or len(ranked))
-            items = [*{s.fingerprint: s for s in [*items, *ranked]}.values()]
-            ranked = ranker.rank(
-                [_latest(store, s) for s in items], include_failed=args.all, include_hidden=args.all
-            )
+            todo = project.unvalidated(ranked, args.limit or len(ranked))
+            if todo:
+                print(f"validating {len(todo)} suggestion(s)...", file=sys.stderr)
+            done = project.validate(todo, progress=_progress("validated"))
+            if done:
+                merged = {s.fingerprint: s for s in [*extra, *done]}
+                ranked = project.listing(include_failed=args.all, include_hidden=args.all,
+                                         extra=merged.values())
         shown = ranked[: args.limit] if args.limit else ranked
-        latest = store.latest_decisions()
+        ranker, latest = project.ranker, project.store.latest_decisions()
         if args.json:
             out = []
             for i, s in enumerate(shown, start=1):
@@ -113,8 +113,6 @@ def run(args: argparse.Namespace) -> int:
             tail = f" ({rest} more: --limit 0 shows all)" if rest > 0 else ""
             print(f"{len(shown)} suggestion(s){tail}; `kaizen show {args.path} ID` explains one",
                   file=sys.stderr)
-    finally:
-        service.close()
     return 0
 
 
@@ -127,78 +125,27 @@ def print_ranked(shown: list[Suggestion], ranker: Ranker, latest: Any) -> None:
         print(f"     {ranker.explain(s, i)}")
 
 
-def _latest(store: Store, s: Suggestion) -> Suggestion:
-    return store.suggestion(s.fingerprint) or s
-
-
-def _validate(root: Path, config: Any, store: Store, ranker: Ranker, ranked: list[Suggestion],
-              limit: int) -> list[Suggestion]:
-    """Validate the best ``limit`` suggestions that have a fix and no current validation."""
-    from suggestions.validate.validator import Validator
-
-    todo = [
-        s for s in ranked
-        if s.patch is not None and s.patch.edits
-        and (s.validation.status is ValidationStatus.PENDING or s.validation.base_hash != s.patch.base_hash)
-    ][:limit]
-    if not todo:
-        return ranked
-    print(f"validating {len(todo)} suggestion(s)...", file=sys.stderr)
-    validator = Validator(root, config, store)
-    try:
-        done = validator.validate(todo, progress=_progress("validated"))
-    finally:
-        validator.close()
-    by_fp = {s.fingerprint: s for s in done}
-    return [by_fp.get(s.fingerprint, s) for s in ranked]
-
-
-def _llm(root: Path, config: Any, store: Store, items: list[Suggestion], *,
-         trust_endpoint: bool = False) -> list[Suggestion]:
-    """Ask the LLM for candidates, validate them, and add them to the list.
-
-    An endpoint chosen by the project's own config gets the user's key only once the user
-    confirmed it (``--trust-endpoint``, remembered outside the project); without it the
-    command refuses in one line.
-    """
-    from suggestions.llm import LLMEngine
-    from suggestions.llm.trust import TrustStore
-
-    engine = LLMEngine(root, config, store)
-    confirmation = engine.confirmation
-    if confirmation is not None and trust_endpoint:
-        trust = TrustStore()
-        try:
-            trust.trust(confirmation.project, confirmation.base_url)
-        except OSError as exc:
-            raise CommandError(f"cannot record the trusted endpoint in {trust.path}: {exc.strerror}") from None
-        print(f"kaizen: {confirmation.origin} is trusted for this project from now on (in {trust.path})",
-              file=sys.stderr)
-        engine.close()
-        engine = LLMEngine(root, config, store)
-    elif confirmation is not None and engine.endpoint is None:
-        engine.close()
-        raise CommandError(confirmation.message())
-    try:
-        return _ask(root, config, store, items, engine)
-    finally:
-        engine.close()
-
-
-def _ask(root: Path, config: Any, store: Store, items: list[Suggestion], engine: Any) -> list[Suggestion]:
-    from suggestions.validate.validator import Validator
-
-    ok, why = engine.available()
-    if not ok:
-        print(f"kaizen: no LLM suggestions: {why}", file=sys.stderr)
-        return items
+def _asking(why: str) -> None:
     print(f"asking the LLM ({why})...", file=sys.stderr)
-    validator = Validator(root, config, store)
+
+
+def _llm(project: Project, *, trust_endpoint: bool = False) -> list[Suggestion]:
+    """Ask the LLM for candidates (validated). An endpoint chosen by the project's own config
+    gets the user's key only once the user confirmed it (``--trust-endpoint``, remembered
+    outside the project); without it the command refuses in one line."""
     try:
-        found = engine.generate(validator=validator)
-    finally:
-        validator.close()
-    for note in getattr(engine, "notes", []):
+        found, notes = project.ask_llm(asking=_asking)
+    except TrustNeeded as need:
+        if not trust_endpoint:
+            raise
+        path = project.trust_endpoint(need.confirmation)
+        print(f"kaizen: {need.confirmation.origin} is trusted for this project from now on (in {path})",
+              file=sys.stderr)
+        found, notes = project.ask_llm(asking=_asking)
+    except ActionError as exc:
+        print(f"kaizen: no LLM suggestions: {exc}", file=sys.stderr)
+        return []
+    for note in notes:
         print(f"kaizen: {note}", file=sys.stderr)
     print(f"the LLM proposed {len(found)} validated candidate(s)", file=sys.stderr)
-    return [*{s.fingerprint: s for s in [*items, *found]}.values()]
+    return found

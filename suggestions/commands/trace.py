@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.config import load_config
-from analysis.store import Store
-from analysis.trace_store import TraceStore
-from analysis.tracing import TraceError, TraceResult, default_command, run_traced
-from suggestions.analyze.runtime import refresh_runtime_suggestions
+from analysis.tracing import TraceResult, default_command
 from suggestions.commands import CommandError, add_path, project_root
+from suggestions.project.actions import Project
 
 NAME = "trace"
 HELP = "run COMMAND (default: the configured test command) under the tracer and store the trace"
@@ -51,30 +48,19 @@ def _split(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = project_root(args.path)
-    config = load_config(root)
-    command = _split(args)
-    if not command:
-        command = default_command(root, str(config.get("trace.command")))
-    if not command:
-        raise CommandError("no command to trace (give one after --, or set trace.command)")
-    timeout = args.timeout if args.timeout is not None else float(config.get("trace.timeout"))
-    if timeout <= 0:
-        raise CommandError("--timeout must be positive")
-    try:
-        result = run_traced(root, command, timeout=timeout, lines=not args.no_lines,
-                            type_samples=int(config.get("trace.type-samples")) or 1)
-    except TraceError as exc:
-        raise CommandError(str(exc)) from None
-    with Store(root) as store:
-        trace_id = TraceStore(store).add(result)
-        runtime = refresh_runtime_suggestions(root, store)
+    with Project(project_root(args.path)) as project:
+        command = _split(args)
+        if not command:
+            command = default_command(project.root, str(project.config.get("trace.command")))
+        if not command:
+            raise CommandError("no command to trace (give one after --, or set trace.command)")
+        traced = project.trace(command, timeout=args.timeout, lines=not args.no_lines)
     if not args.quiet:
-        print(summary(result, trace_id), file=sys.stderr)
-        if runtime:
-            print(f"  {len(runtime)} runtime suggestion(s); `kaizen suggest {args.path}` ranks them",
+        print(summary(traced.result, traced.trace_id), file=sys.stderr)
+        if traced.runtime:
+            print(f"  {len(traced.runtime)} runtime suggestion(s); `kaizen suggest {args.path}` ranks them",
                   file=sys.stderr)
-    return result.exit_code
+    return traced.result.exit_code
 
 
 def summary(result: TraceResult, trace_id: int) -> str:

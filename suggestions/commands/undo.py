@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.config import load_config
-from analysis.store import Store
-from suggestions.apply.patcher import undo
-from suggestions.commands import CommandError, add_path, project_root
-from suggestions.commands._changes import rescan, warn, warn_audit
+from suggestions.commands import add_path, project_root
+from suggestions.commands._changes import warn, warn_audit
+from suggestions.project.actions import Project
 
 NAME = "undo"
 HELP = "undo applied changes: by suggestion id or audit entry (#N), or the last N (default: the last one)"
@@ -22,17 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.ids and args.last is not None:
-        raise CommandError("give IDs or --last N, not both")
-    if args.last is not None and args.last < 1:
-        raise CommandError("--last must be at least 1")
-    root = project_root(args.path)
-    config = load_config(root)
-    with Store(root) as store:
-        warn_audit(store)
-        result = undo(root, store, entry_ids=args.ids or None,
-                      last=args.last if args.ids else (args.last or 1), reason=args.reason, config=config)
-        rescan(root, config, store, result.paths)
+    with Project(project_root(args.path)) as project:
+        warn_audit(project.store)
+        result = project.undo(args.ids or None, args.last, reason=args.reason).result
     for e in result.undone:
         print(f"undid #{e.undoes} {e.code} {e.path} {e.title} (audit {e.id})")
     warn(f"not undone{' ' + r.handle if r.handle else ''}: {r.reason}" for r in result.refused)

@@ -51,12 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _autoapply(service: ProjectService) -> Any:
-    from suggestions.project.autoapply import autoapply_hook
+    from suggestions.project.actions import Project
 
-    registered = autoapply_hook(service)
-    if callable(registered) and registered not in service.after_batch:
-        service.after_batch.append(registered)
-    return registered
+    return Project(service.root, service=service).start_auto_apply()
 
 
 class _Printer:

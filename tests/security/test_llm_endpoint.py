@@ -268,9 +268,9 @@ def test_window_asks_before_the_key_goes_to_the_projects_host(qtbot: Any, projec
     remote.push(Reply(FIX))
     session = Session(project)
     messages: list[str] = []
-    session.message.connect(messages.append)
+    session.reported.connect(messages.append)
     try:
-        with qtbot.waitSignal(session.ready, timeout=120_000):
+        with qtbot.waitSignal(session.opened, timeout=120_000):
             session.open(watch=False)  # the analysis finds the long function: an LLM target
         session.ask_llm()
         qtbot.waitUntil(lambda: bool(asked) and (bool(remote.requests) if answer else bool(messages)),

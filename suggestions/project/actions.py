@@ -1,0 +1,528 @@
+"""What a user can do to a project, once, for every front end.
+
+``kaizen <command>`` and the window call the same :class:`Project` methods: accept (the
+validation gate, the patcher, the audit log, git, re-analysis), reject with a reason, undo,
+re-validate, trace, ask the LLM, preview the policy, pause and resume. Front ends parse
+arguments or clicks and show results; nothing else in them writes to the store, the patcher
+or the ranker. Whether a suggestion is open is :mod:`suggestions.decide.visibility`'s call.
+
+Re-analysis after a change always goes through the project service, so the cross-file pass
+(duplicate blocks, KZ705) sees the patched file like every other change.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analysis.config import Config, ConfigError, load_config
+from analysis.store import Store
+from suggestions.decide import visibility
+from suggestions.decide.visibility import REJECT_CHOICES, RejectReason, Visibility
+from suggestions.model import Decision, Suggestion, ValidationStatus
+
+if TYPE_CHECKING:
+    from analysis.tracing import TraceResult
+    from suggestions.apply.patcher import ApplyResult, UndoResult
+    from suggestions.decide.policy import PauseState, Policy, Verdict
+    from suggestions.project.service import ProjectService, ServiceEvent
+    from suggestions.rank.ranking import Ranker
+
+__all__ = [
+    "REJECT_CHOICES",
+    "Accepted",
+    "ActionError",
+    "ListDelta",
+    "PauseChange",
+    "PolicyPreview",
+    "Project",
+    "Rejected",
+    "Traced",
+    "TrustNeeded",
+    "Undone",
+]
+
+
+class ActionError(Exception):
+    """Something the user asked for that cannot be done: one sentence, nothing was changed."""
+
+
+class TrustNeeded(ActionError):
+    """The project's settings name an LLM endpoint the user has not trusted with their key."""
+
+    def __init__(self, confirmation: Any) -> None:
+        super().__init__(confirmation.message())
+        self.confirmation = confirmation
+
+
+@dataclass
+class Accepted:
+    result: ApplyResult
+    event: ServiceEvent | None = None  # the re-analysis of the touched files
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+
+@dataclass
+class Rejected:
+    decisions: list[Decision]
+    config_edit: Path | None = None  # the settings file a "never" reason wrote
+
+
+@dataclass
+class Undone:
+    result: UndoResult
+    event: ServiceEvent | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+
+@dataclass
+class Traced:
+    result: TraceResult
+    trace_id: int
+    runtime: list[Suggestion]
+
+
+@dataclass
+class PauseChange:
+    before: PauseState
+    after: PauseState
+
+
+@dataclass
+class PolicyPreview:
+    policy: Policy
+    rows: list[tuple[Suggestion, Verdict]]
+    later: set[str]  # fingerprints that would apply once validated
+    state: PauseState
+    used: int  # automatic changes in the last hour
+
+
+@dataclass
+class ListDelta:
+    """A change to the list of open suggestions (scored, not yet placed in rank order)."""
+
+    added: list[Suggestion] = field(default_factory=list)
+    updated: list[Suggestion] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def reject_kind(reason: str) -> str:
+    """The reason kind for menu labels and CLI words alike ("not now" -> "not-now")."""
+    return RejectReason.parse(reason) or reason
+
+
+class Project:
+    """One project's use cases over its store and service. Thread-safe enough for a window:
+    each action runs on one worker thread; the service serialises analysis.
+
+    Args:
+        root: the project folder.
+        service: an open service to use (the window's); default: one opened on first need.
+        store: the store (default: the service's, else ``<root>/.kaizen/kaizen.db``).
+        config: settings (default: the service's, else read from the project).
+        clock: the time for visibility (not-now expiry) and decisions.
+        open_service: open a service on first need (the CLI); False: a front end attaches
+            its own (:meth:`attach`), and until then changes are re-analysed into the store.
+    """
+
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        service: ProjectService | None = None,
+        store: Store | None = None,
+        config: Config | None = None,
+        jobs: int | None = None,
+        clock: Callable[[], float] = time.time,
+        open_service: bool = True,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self._service = service
+        self._own_service = False
+        self.store = store if store is not None else (service.store if service is not None else Store(self.root))
+        self._own_store = store is None and service is None
+        self._config = config
+        self.jobs = jobs
+        self.clock = clock
+        self._open_service = open_service
+        self._ranker: Ranker | None = None
+        self.applier: Any = None
+        self._lock = threading.RLock()
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        if self._service is not None:
+            return self._service.config
+        if self._config is None:
+            self._config = load_config(self.root)
+        return self._config
+
+    @config.setter
+    def config(self, value: Config) -> None:
+        self._config = value
+
+    @property
+    def service(self) -> ProjectService:
+        """The project's service, brought up to date (a warm start) on first use."""
+        with self._lock:
+            if self._service is None:
+                from suggestions.project.service import ProjectService
+
+                svc = ProjectService(self.root, store=self.store, jobs=self.jobs)
+                try:
+                    svc.open()
+                except BaseException:
+                    svc.stop()
+                    raise
+                self._service, self._own_service = svc, True
+            return self._service
+
+    def attach(self, service: ProjectService) -> None:
+        """Use ``service`` (the window's, once it opened) from now on."""
+        with self._lock:
+            self._service = service
+
+    @property
+    def ranker(self) -> Ranker:
+        with self._lock:
+            if self._ranker is None:
+                from suggestions.rank.ranking import Ranker
+
+                self._ranker = Ranker(self.store, clock=self.clock)
+            return self._ranker
+
+    def close(self) -> None:
+        if self.applier is not None:
+            self.applier.close()
+        if self._own_service and self._service is not None:
+            self._service.close()
+        elif self._own_store:
+            self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def find(self, handles: Sequence[str]) -> list[Suggestion]:
+        """The stored suggestions named by ids (fingerprint prefixes of 4+ characters)."""
+        found: list[Suggestion] = []
+        for handle in handles:
+            h = handle.strip().lower()
+            if len(h) < 4:
+                raise ActionError(f"{handle!r}: give at least 4 characters of a suggestion id")
+            s = self.store.suggestion(h)
+            if s is None:
+                n = len(self.store.execute("SELECT 1 FROM suggestions WHERE fingerprint LIKE ? LIMIT 2", (h + "%",)))
+                if n > 1:
+                    raise ActionError(f"{handle!r} matches several suggestions; give more characters")
+                raise ActionError(f"no suggestion with id {handle!r} (run `kaizen scan` or `kaizen suggest` first)")
+            if all(f.fingerprint != s.fingerprint for f in found):
+                found.append(s)
+        return found
+
+    def visibility(self, s: Suggestion, latest: Mapping[str, Decision] | None = None) -> Visibility:
+        latest = self.store.latest_decisions() if latest is None else latest
+        return visibility.visibility(s, latest.get(s.fingerprint), self.clock())
+
+    def listing(self, *, include_hidden: bool = False, include_failed: bool = False,
+                extra: Iterable[Suggestion] = ()) -> list[Suggestion]:
+        """The open suggestions, ranked (``include_hidden``: every one, hidden ones marked by
+        :meth:`visibility`). ``extra``: candidates not stored yet (an LLM's), merged in."""
+        stored = (self.service.suggestions(include_rejected=True) if self.has_service
+                  else self.store.suggestions())
+        items = {s.fingerprint: s for s in stored}
+        for s in extra:
+            items[s.fingerprint] = s
+        return self.ranker.rank(list(items.values()), include_failed=include_failed,
+                                include_hidden=include_hidden)
+
+    def delta(self, event: ServiceEvent, known: Mapping[str, Suggestion]) -> ListDelta:
+        """What a service event changes in a list that holds ``known``: hidden ones leave it,
+        new and changed open ones are scored (their place is by score; no full re-rank)."""
+        latest = self.store.latest_decisions()
+        out = ListDelta()
+        gone = {s.fingerprint for s in event.removed}
+        fresh: list[Suggestion] = []
+        for s in (*event.added, *event.updated):
+            if s.fingerprint in gone:
+                continue
+            if self.visibility(s, latest).open:
+                fresh.append(s)
+            elif s.fingerprint in known:
+                gone.add(s.fingerprint)
+        scored = self.ranker.rank(fresh, include_hidden=True) if fresh else []
+        for s in scored:
+            (out.updated if s.fingerprint in known else out.added).append(s)
+        out.removed = sorted(fp for fp in gone if fp in known)
+        return out
+
+    # --- changing the project ---------------------------------------------------------------
+
+    @property
+    def has_service(self) -> bool:
+        return self._service is not None or self._open_service
+
+    def reanalyse(self, paths: Iterable[str]) -> ServiceEvent | None:
+        """Re-analyse ``paths`` after Kaizen changed them (the same path a saved file takes)."""
+        paths = sorted(set(paths))
+        if not paths:
+            return None
+        if self.has_service:
+            return self.service.handle_paths(paths)
+        self._store_rescan(paths)  # a window whose service is still opening
+        return None
+
+    def _store_rescan(self, paths: list[str]) -> None:
+        from suggestions.analyze.scan import scan_project
+
+        rels = [p for p in (self._relative(p) for p in paths) if p]
+        res = scan_project(self.root, self.config, jobs=1, only=rels)
+        self.store.update_files([f.record for f in res.files if f.record is not None],
+                                {f.path: f.symbols for f in res.files if f.record is not None})
+        self.store.replace_suggestions(rels, res.suggestions)
+
+    def _relative(self, path: str) -> str:
+        p = Path(path)
+        if p.is_absolute():
+            try:
+                return p.relative_to(self.root).as_posix()
+            except ValueError:
+                return ""
+        return p.as_posix()
+
+    def accept(self, items: Sequence[Suggestion], *, force: bool = False, reason: str = "",
+               actor: str = "user") -> Accepted:
+        """Apply suggestions (one or a batch): atomic per file, audited, committed to git when
+        configured, then re-analysed.
+
+        Raises:
+            ActionError: one is advice only, or failed validation and ``force`` is not given
+                (nothing is applied then).
+        """
+        advice = [s.id for s in items if s.patch is None or not s.patch.edits]
+        if advice:
+            raise ActionError(f"{', '.join(advice)}: advice only, no fix to apply (`kaizen show` says what to do)")
+        fresh = [self.store.suggestion(s.fingerprint) or s for s in items]  # the latest validation
+        failed = [s for s in fresh if s.validation.status is ValidationStatus.FAILED]
+        if failed and not force:
+            names = ", ".join(f"{s.id} ({', '.join(s.validation.failed_tests) or 'failed'})" for s in failed)
+            raise ActionError(f"validation failed for {names}; use --force to apply anyway")
+        from suggestions.apply.patcher import apply_suggestions
+
+        result = apply_suggestions(self.root, self.store, fresh, actor=actor, reason=reason, config=self.config)
+        event = self.reanalyse([*result.paths, *result.stale_paths])
+        return Accepted(result, event)
+
+    def reject(self, items: Sequence[Suggestion], reason: str = "", *, actor: str = "user") -> Rejected:
+        """Record rejections; a "never" reason also writes the project's settings (and the
+        analysis follows them).
+
+        Raises:
+            ConfigError: a "never" reason could not be written (that one is not recorded).
+        """
+        kind = reject_kind(reason)
+        ranker = self.ranker
+        decisions = [ranker.reject(s, kind, actor=actor, root=self.root) for s in items]
+        edit = ranker.config_edit if kind in (RejectReason.NEVER_FOLDER, RejectReason.NEVER_RULE) else None
+        if edit is not None:
+            self.settings_changed(edit)
+        return Rejected(decisions, edit)
+
+    def settings_changed(self, path: Path | None = None) -> ServiceEvent | None:
+        """The settings file changed: the service reloads them and re-analyses what they touch."""
+        self._config = None
+        return self.reanalyse([str(path or self.config.path or self.root / "kaizen.toml")])
+
+    def undo(self, handles: Sequence[str] | None = None, last: int | None = None, *, reason: str = "",
+             actor: str = "user") -> Undone:
+        """Take back applied changes (by suggestion id or audit entry, or the last N), then re-analyse."""
+        from suggestions.apply.patcher import undo
+
+        if handles and last is not None:
+            raise ActionError("give IDs or --last N, not both")
+        if last is not None and last < 1:
+            raise ActionError("--last must be at least 1")
+        result = undo(self.root, self.store, entry_ids=list(handles) if handles else None,
+                      last=None if handles else (last or 1), actor=actor, reason=reason, config=self.config)
+        event = self.reanalyse(result.paths)
+        return Undone(result, event)
+
+    def revalidate(self, items: Sequence[Suggestion], *, progress: Callable[..., Any] | None = None,
+                   cancel: Callable[[], bool] | None = None) -> list[Suggestion]:
+        """Validate again from scratch (the results are stored on the suggestions)."""
+        todo = [s.replace(validation=type(s.validation)()) for s in items if s.patch is not None and s.patch.edits]
+        return self.validate(todo, progress=progress, cancel=cancel)
+
+    def unvalidated(self, ranked: Sequence[Suggestion], limit: int) -> list[Suggestion]:
+        """The best ``limit`` fixes with no current validation (what ``suggest --validate`` checks)."""
+        return [
+            s for s in ranked
+            if s.patch is not None and s.patch.edits
+            and (s.validation.status is ValidationStatus.PENDING or s.validation.base_hash != s.patch.base_hash)
+        ][:limit]
+
+    def validate(self, items: Sequence[Suggestion], *, progress: Callable[..., Any] | None = None,
+                 cancel: Callable[[], bool] | None = None) -> list[Suggestion]:
+        """Validate in sandboxes (results stored on the suggestions); returns them validated."""
+        if not items:
+            return []
+        from suggestions.validate.validator import Validator
+
+        v = Validator(self.root, self.config, self.store)
+        try:
+            return list(v.validate(list(items), progress=progress, cancel=cancel))
+        finally:
+            v.close()
+
+    def trace(self, command: Sequence[str], *, timeout: float | None = None, lines: bool = True,
+              **run_options: Any) -> Traced:
+        """Run ``command`` under the collector, store the trace, refresh the runtime suggestions."""
+        from analysis.trace_store import TraceStore
+        from analysis.tracing import TraceError, run_traced
+        from suggestions.analyze.runtime import refresh_runtime_suggestions
+
+        config = self.config
+        timeout = float(config.get("trace.timeout")) if timeout is None else timeout
+        if timeout <= 0:
+            raise ActionError("--timeout must be positive")
+        try:
+            result = run_traced(self.root, list(command), timeout=timeout, lines=lines,
+                                type_samples=int(config.get("trace.type-samples")) or 1, **run_options)
+        except TraceError as exc:
+            raise ActionError(str(exc)) from None
+        trace_id = TraceStore(self.store).add(result)
+        runtime = refresh_runtime_suggestions(self.root, self.store)
+        return Traced(result, trace_id, runtime)
+
+    def trust_endpoint(self, confirmation: Any) -> Path:
+        """Remember that this project's LLM endpoint may receive the user's key (outside the project)."""
+        from suggestions.llm.trust import TrustStore
+
+        trust = TrustStore()
+        try:
+            trust.trust(confirmation.project, confirmation.base_url)
+        except OSError as exc:
+            raise ActionError(f"cannot record the trusted endpoint in {trust.path}: {exc.strerror}") from None
+        return Path(trust.path)
+
+    def ask_llm(self, *, progress: Callable[[Any], None] | None = None, cancel: Any = None,
+                asking: Callable[[str], None] | None = None) -> tuple[list[Suggestion], list[str]]:
+        """Ask the configured LLM for candidates, validated; returns them and the engine's notes.
+        ``asking`` hears which endpoint is asked, before the first request.
+
+        Raises:
+            TrustNeeded: the endpoint needs the user's confirmation first (:meth:`trust_endpoint`).
+            ActionError: no LLM is available (why).
+        """
+        from suggestions.llm import LLMEngine
+        from suggestions.validate.validator import Validator
+
+        engine = LLMEngine(self.root, self.config, self.store)
+        try:
+            if engine.confirmation is not None and engine.endpoint is None:
+                raise TrustNeeded(engine.confirmation)
+            ok, why = engine.available()
+            if not ok:
+                raise ActionError(why)
+            if asking is not None:
+                asking(why)
+            validator = Validator(self.root, self.config, self.store)
+            try:
+                options: dict[str, Any] = {"validator": validator}
+                if progress is not None:
+                    options["progress"] = progress
+                if cancel is not None:
+                    options["cancel"] = cancel
+                found = list(engine.generate(**options))
+            finally:
+                validator.close()
+            return found, list(getattr(engine, "notes", []))
+        finally:
+            engine.close()
+
+    def policy_preview(self, *, include_advice: bool = False) -> PolicyPreview:
+        """What the auto-apply rules would apply now, once validated, or not (and why).
+
+        Raises:
+            ConfigError: the rules file is broken (nothing applies automatically then).
+        """
+        from suggestions.decide.policy import Policy, pause_state
+
+        try:
+            load_config(self.root)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} -- nothing is applied automatically until this is fixed") from None
+        policy = Policy.load(self.root, self.store)
+        items = self.service.suggestions()  # open by decision; the policy says what failed validation means
+        if not include_advice:
+            items = [s for s in items if s.patch is not None and s.patch.edits]
+        rows = policy.preview(items)
+        later = {s.fingerprint for s, v in rows
+                 if not v.eligible and policy.evaluate(s, assume_validated=True).eligible}
+        return PolicyPreview(policy, rows, later, pause_state(self.store), policy.applied_last_hour())
+
+    def pause(self, actor: str = "user") -> PauseChange:
+        """Stop every automatic change (held across restarts)."""
+        from suggestions.decide.policy import pause, pause_state
+
+        before = pause_state(self.store)
+        pause(self.store, actor=actor)
+        return PauseChange(before, pause_state(self.store))
+
+    def resume(self, actor: str = "user") -> PauseChange:
+        """Let the auto-apply rules run again (the audit log may still refuse them: ``after.reason``)."""
+        from suggestions.decide.policy import pause_state, resume
+
+        before = pause_state(self.store)
+        resume(self.store, actor=actor)
+        return PauseChange(before, pause_state(self.store))
+
+    def start_auto_apply(self, report: Callable[[str], None] | None = None,
+                         on_applied: Callable[[Suggestion, str], None] | None = None) -> Any:
+        """Let the auto-apply rules run after every batch of the service (and once now it is
+        open); ``on_applied(suggestion, rule)`` hears each change they make. Returns the
+        applier (``.close()`` stops it)."""
+        from suggestions.project.autoapply import autoapply_hook
+
+        applier = autoapply_hook(self.service, report=report)
+        if on_applied is not None:
+            one_pass = applier.run
+
+            def run_and_tell() -> Any:
+                out = one_pass()
+                for s, rule in out.applied:
+                    on_applied(s, rule)
+                return out
+
+            applier.run = run_and_tell  # the hook, the opened-event thread and run_auto_apply call it
+        self.applier = applier
+        return applier
+
+    def run_auto_apply(self) -> Any:
+        """One auto-apply pass now (after a resume or a rule change); None when not started."""
+        applier = getattr(self, "applier", None)
+        return applier.run() if applier is not None else None
+
+    def paused(self) -> bool:
+        from suggestions.decide.policy import is_paused
+
+        return bool(is_paused(self.store))
