@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -36,10 +37,14 @@ __all__ = [
     "SkippedFile",
     "SourceFile",
     "SourceText",
+    "classify",
+    "classify_stat",
+    "in_virtualenv",
     "read_source",
     "real_relpath",
     "scan_inventory",
     "symlink_reason",
+    "walk_folder",
 ]
 
 BUILTIN_IGNORES = (
@@ -344,3 +349,56 @@ def read_source(path: Path | str, max_size: int = DEFAULT_MAX_SIZE) -> SourceTex
     text, encoding, fallback, bom = decode_source(raw)
     data = text.encode("utf-8", "surrogatepass")
     return SourceText(text, data, content_hash(raw), encoding, fallback, bom)
+
+
+# --- one path at a time (the watcher's batches) ------------------------------------------------
+
+# What a path is now, by the inventory's rules: ("file", SourceFile), ("skip", reason),
+# ("dir", None) or ("gone", None) (removed, ignored, not source: no longer a file to analyse).
+PathKind = tuple[str, Any]
+
+
+def walk_folder(root: Path, reldir: str, matcher: IgnoreMatcher) -> tuple[dict[str, os.stat_result], dict[str, str]]:
+    """The files under one folder, as a whole scan would see them, and what it skipped."""
+    skipped: list[SkippedFile] = []
+    files = dict(_walk(root, reldir, matcher, set(), skipped))
+    return files, {s.path: s.reason for s in skipped}
+
+
+def in_virtualenv(root: Path, reldir: str) -> bool:
+    """The inventory skips virtualenvs (a folder with pyvenv.cfg) anywhere in the tree."""
+    if not reldir:
+        return False
+    parts = reldir.split("/")
+    return any((root.joinpath(*parts[:i]) / "pyvenv.cfg").is_file() for i in range(1, len(parts) + 1))
+
+
+def classify(root: Path, rel: str, matcher: IgnoreMatcher, max_size: int) -> PathKind:
+    """What ``rel`` is now, by the inventory's rules: file, skip (reason), dir or gone."""
+    if matcher.is_ignored(rel, False) or in_virtualenv(root, rel.rpartition("/")[0]):
+        return ("gone", None)
+    absp = root / rel
+    try:
+        st = os.stat(absp)
+    except OSError as exc:
+        if os.path.islink(absp) and language_for_path(rel):
+            return ("skip", "symlink loop" if exc.errno == 40 else "broken symlink")
+        return ("gone", None)
+    if stat.S_ISDIR(st.st_mode):
+        return ("dir", None)
+    why = symlink_reason(root, rel)  # a link (or a folder link on the way): never followed
+    if why is not None:
+        return ("skip", why) if language_for_path(rel) else ("gone", None)
+    return classify_stat(rel, st, max_size)
+
+
+def classify_stat(rel: str, st: os.stat_result, max_size: int) -> PathKind:
+    """What a walked path is, from its stat: a source file, too large, or not one."""
+    if not stat.S_ISREG(st.st_mode):
+        return ("gone", None)
+    lang = language_for_path(rel)
+    if lang is None:
+        return ("gone", None)
+    if st.st_size > max_size:
+        return ("skip", f"too large ({st.st_size:,} bytes > {max_size:,})")
+    return ("file", SourceFile(rel, lang, st.st_size, st.st_mtime_ns))

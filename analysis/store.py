@@ -8,6 +8,7 @@ log or the ranker can each evolve their tables without a central list.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -16,13 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from analysis.symbols import SymbolRow
 from suggestions.model import Decision, DecisionAction, Suggestion
 
-__all__ = ["CORE_MIGRATIONS", "DatabaseBroken", "FileRecord", "Store", "StoreError", "state_dir"]
+__all__ = ["CORE_MIGRATIONS", "DatabaseBroken", "FileRecord", "FileRow", "Store", "StoreError", "state_dir"]
 
 STATE_DIR = ".kaizen"
 
@@ -174,18 +176,39 @@ def _create_symbol_indexes(db: sqlite3.Connection) -> None:
         db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON symbols({column})")
 
 
-class FileRecord(tuple[str, str, str, int, int, str, bool, int]):
-    """(path, language, hash, size, mtime_ns, encoding, fallback, parse_errors)."""
+# A file's row as the analyzers produce it: (path, language, hash, size, mtime_ns, encoding,
+# fallback, parse_errors).
+FileRow = tuple[str, str, str, int, int, str, bool, int]
 
-    __slots__ = ()
 
-    @property
-    def path(self) -> str:
-        return self[0]
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One analysed file as the store knows it."""
 
-    @property
-    def hash(self) -> str:
-        return self[2]
+    path: str
+    language: str
+    hash: str  # content hash of the raw bytes
+    size: int
+    mtime_ns: int
+    encoding: str = "utf-8"
+    fallback: bool = False  # decoded with a fallback encoding
+    parse_errors: int = 0
+
+    @classmethod
+    def of(cls, row: FileRecord | Sequence[Any]) -> FileRecord:
+        """From a record or a row in column order (a database row, a :data:`FileRow`)."""
+        if isinstance(row, FileRecord):
+            return row
+        p, lang, h, size, mtime, enc, fallback, errors = row
+        return cls(str(p), str(lang), str(h), int(size), int(mtime), str(enc), bool(fallback), int(errors))
+
+    def row(self) -> FileRow:
+        return (self.path, self.language, self.hash, self.size, self.mtime_ns, self.encoding,
+                self.fallback, self.parse_errors)
+
+    def seen_at(self, size: int, mtime_ns: int) -> FileRecord:
+        """The same content, with the size and mtime it has now (a touch, a save without edits)."""
+        return dataclasses.replace(self, size=size, mtime_ns=mtime_ns)
 
 
 class Store:
@@ -354,7 +377,7 @@ class Store:
         return {r[0]: r[1] for r in self.execute("SELECT path, hash FROM files")}
 
     def files(self) -> list[FileRecord]:
-        return [FileRecord(tuple(r)) for r in self.execute(
+        return [FileRecord.of(r) for r in self.execute(
             "SELECT path, language, hash, size, mtime_ns, encoding, fallback, parse_errors FROM files ORDER BY path"
         )]
 
@@ -363,14 +386,14 @@ class Store:
 
     def update_files(
         self,
-        records: Iterable[tuple[str, str, str, int, int, str, bool, int]],
+        records: Iterable[FileRecord | FileRow],
         symbols: dict[str, list[SymbolRow]] | None = None,
         skipped: dict[str, str] | None = None,
         removed: Iterable[str] = (),
     ) -> None:
         """Record analysed files (and their symbols), skipped files and removed paths at once."""
         now = time.time()
-        records = list(records)
+        rows = [FileRecord.of(r).row() for r in records]
         gone = [(path,) for path in removed]
         with self.transaction() as db:
             for table in ("files", "symbols", "skipped"):
@@ -378,9 +401,9 @@ class Store:
             db.executemany(
                 "INSERT OR REPLACE INTO files(path, language, hash, size, mtime_ns, encoding, fallback,"
                 " parse_errors, analyzed_at) VALUES(?,?,?,?,?,?,?,?,?)",
-                [(*rec, now) for rec in records],
+                [(*row, now) for row in rows],
             )
-            db.executemany("DELETE FROM skipped WHERE path=?", [(rec[0],) for rec in records])
+            db.executemany("DELETE FROM skipped WHERE path=?", [(row[0],) for row in rows])
             symbols = symbols or {}
             db.executemany("DELETE FROM symbols WHERE path=?", [(path,) for path in symbols])
             # A whole-project write in one call (the service's cold open: ~150k rows for the

@@ -57,13 +57,13 @@ def cold_state(root: Path) -> tuple[Any, ...]:
 
 
 def store_state(svc: ProjectService) -> tuple[Any, ...]:
-    files = sorted(tuple(r) for r in svc.store.files())
+    files = sorted(r.row() for r in svc.store.files())
     sugg = {s.fingerprint: s.to_dict() for s in svc.store.suggestions()}
     return files, svc.store.skipped(), sugg
 
 
 def memory_state(svc: ProjectService) -> tuple[Any, ...]:
-    files = sorted(svc.files().values())
+    files = sorted(r.row() for r in svc.files().values())
     sugg = {s.fingerprint: s.to_dict() for s in svc.suggestions(include_rejected=True)}
     return files, dict(sorted(svc.skipped().items())), sugg
 

@@ -6,7 +6,9 @@ import shutil
 import sys
 from pathlib import Path
 
-__all__ = ["demo_source", "resolve_project", "run_gui", "user_data_dir"]
+from suggestions.project.memory import gc_tuned, tune_gc
+
+__all__ = ["demo_source", "gc_tuned", "resolve_project", "run_gui", "tune_gc", "user_data_dir"]
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
@@ -44,23 +46,6 @@ def resolve_project(path: str | None, last: str | None) -> Path:
     return demo_project()
 
 
-
-
-def tune_gc() -> None:
-    """Keep the collector's full passes rare (see :func:`suggestions.project.service.tune_gc`), and
-    have background threads hand the GIL back to the GUI thread sooner (default: 5 ms)."""
-    from suggestions.project.service import tune_gc as tune_collector
-
-    tune_collector()
-    sys.setswitchinterval(0.001)
-
-
-def gc_tuned() -> bool:
-    from suggestions.project.service import gc_tuned as tuned
-
-    return tuned()
-
-
 def run_gui(path: str | None = None) -> int:
     """Open the desktop app on ``path`` (None: last project, else the demo)."""
     if path and not Path(path).is_dir():
@@ -72,7 +57,7 @@ def run_gui(path: str | None = None) -> int:
     from ui.mainwindow import MainWindow
     from ui.theme import apply_theme
 
-    tune_gc()
+    tune_gc(gui=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Kaizen")
     app.setApplicationName("Kaizen")

@@ -90,7 +90,7 @@ def _warm(root: Path, jobs: int | None) -> ScanResult:
         by_path: dict[str, list[Suggestion]] = {}
         for s in found:
             by_path.setdefault(s.path, []).append(s)
-        files = [FileResult(path, rec[1], rec, [], by_path.get(path, [])) for path, rec in sorted(service.files().items())]
+        files = [FileResult(path, rec.language, rec.row(), [], by_path.get(path, [])) for path, rec in sorted(service.files().items())]
         return ScanResult(root, files, service.skipped(), time.perf_counter() - t0, reused=stats.reused)
     finally:
         service.close()

@@ -23,11 +23,9 @@ against readers: they may call back into the service.
 from __future__ import annotations
 
 import enum
-import gc
 import json
 import logging
 import os
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -39,19 +37,18 @@ from analysis.config import Config, ConfigError, load_config
 from analysis.inventory import (
     IgnoreMatcher,
     Inventory,
-    SkippedFile,
+    PathKind,
     SourceFile,
-    _walk,
+    classify,
+    classify_stat,
+    in_virtualenv,
     read_source,
     scan_inventory,
-    symlink_reason,
+    walk_folder,
 )
-from analysis.languages import language_for_path
 from analysis.parsing import ParseCache
-from analysis.store import Store
+from analysis.store import FileRecord, Store
 from analysis.watcher import Batch, Watcher
-from suggestions.analyze import duplicates
-from suggestions.analyze.duplicates import DuplicateIndex, Fingerprints
 from suggestions.analyze.scan import (
     PARALLEL_THRESHOLD,
     SIGNATURE_KEY,
@@ -62,6 +59,8 @@ from suggestions.analyze.scan import (
     scan_project,
 )
 from suggestions.model import Source, Suggestion, content_hash
+from suggestions.project.dup_index import CrossFileDuplicates, is_cross_duplicate
+from suggestions.project.memory import gc_tuned, tune_gc
 
 __all__ = [
     "CONFIG_FILES",
@@ -77,16 +76,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CONFIG_FILES = ("kaizen.toml", "pyproject.toml")
-# The service's own table: each file's token fingerprints for the cross-file duplicate pass,
-# so a warm start need not re-read unchanged files to find copies of a changed one.
-MIGRATIONS: tuple[str, ...] = (
-    "CREATE TABLE watch_fingerprints (path TEXT PRIMARY KEY, hash TEXT NOT NULL, data TEXT NOT NULL)",
-)
 # Batches up to this many files are parsed through the cache (incremental next time);
 # bigger ones (a checkout) are parsed once, so the cache does not hold a whole tree.
 CACHED_BATCH = 64
 
-FileRecordT = tuple[str, str, str, int, int, str, bool, int]
 
 
 class EventKind(enum.StrEnum):
@@ -187,31 +180,6 @@ class Ranker(Protocol):
     def rank(self, suggestions: list[Suggestion]) -> list[Suggestion]: ...
 
 
-_GC_TUNED = False
-
-
-def tune_gc() -> None:
-    """Tune the garbage collector for a long-running Kaizen process (``watch``, the window).
-
-    Full (generation 2) collections walk the whole heap while holding the GIL; on a big
-    project they cost hundreds of milliseconds at random moments, which is what a user
-    feels as a late update. Objects alive now are frozen out of them, and full passes run
-    rarely. Kaizen's data is acyclic and freed by reference counting, so young collections
-    still reclaim the few cycles there are. Idempotent.
-    """
-    global _GC_TUNED
-    if _GC_TUNED:
-        return
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(5_000, 10, 1_000)
-    _GC_TUNED = True
-
-
-def gc_tuned() -> bool:
-    return _GC_TUNED
-
-
 @dataclass
 class _Delta:
     """What one batch or reconcile changed, accumulated before it is published."""
@@ -268,8 +236,7 @@ class ProjectService:
         self._config_stale = False  # the file on disk is broken; we use the last good settings
         self._config = config if config is not None else load_config(self.root)
         self.store = store if store is not None else Store(self.root)
-        self.store.ensure_schema("watch", MIGRATIONS)
-        self._dups: _IncrementalIndex | None = None  # loaded on the first change
+        self.duplicates = CrossFileDuplicates(self.root, self.store, lambda: self.analyzer, lambda: self._max_size)
         self.cache = ParseCache(max_files=512)
         self.analyzer = analyzer_for(self._config)
         self.jobs = jobs
@@ -278,7 +245,7 @@ class ProjectService:
         self.after_batch: list[Callable[[ServiceEvent], Any]] = []
         self._subscribers: list[Callable[[ServiceEvent], Any]] = []
         self._lock = threading.RLock()  # serialises batches and guards the state below
-        self._files: dict[str, FileRecordT] = {}
+        self._files: dict[str, FileRecord] = {}
         self._skipped: dict[str, str] = {}
         self._suggestions: dict[str, Suggestion] = {}
         self._by_path: dict[str, set[str]] = {}
@@ -381,7 +348,7 @@ class ProjectService:
             hits = [s for fp, s in self._suggestions.items() if fp.startswith(handle.lower())]
         return hits[0] if len(hits) == 1 else None
 
-    def files(self) -> dict[str, FileRecordT]:
+    def files(self) -> dict[str, FileRecord]:
         """Analysed files: path -> (path, language, hash, size, mtime_ns, encoding, fallback, errors)."""
         with self._lock:
             return dict(self._files)
@@ -419,7 +386,7 @@ class ProjectService:
         with self._lock:
             self._flush_pending()  # a re-open reads the store: it must hold every batch
             t0 = time.perf_counter()
-            stored: dict[str, FileRecordT] = {r.path: _record(r) for r in self.store.files()}
+            stored: dict[str, FileRecord] = {r.path: r for r in self.store.files()}
             self._files = stored
             self._skipped = self.store.skipped()
             self._load_suggestions()
@@ -440,30 +407,29 @@ class ProjectService:
         if force is None:
             force = self.store.get_meta(SIGNATURE_KEY) != signature
         if force:  # stored fingerprints may be in an older format: every file is redone anyway
-            self._dups = None
-            self.store.execute("DELETE FROM watch_fingerprints")
+            self.duplicates.invalidate(forget_stored=True)
         inv = scan_inventory(self.root, self._max_size, self._config.get("exclude"))
         to_analyse: list[SourceFile] = []
-        touched: list[FileRecordT] = []
+        touched: list[FileRecord] = []
         hashed = 0
         for f in inv.files:
             rec = self._files.get(f.path)
-            if force or rec is None or rec[1] != f.language:
+            if force or rec is None or rec.language != f.language:
                 to_analyse.append(f)
                 continue
-            if rec[3] == f.size and rec[4] == f.mtime_ns:
+            if rec.size == f.size and rec.mtime_ns == f.mtime_ns:
                 continue
-            if rec[3] != f.size:  # a different size is a different content: no need to hash
+            if rec.size != f.size:  # a different size is a different content: no need to hash
                 to_analyse.append(f)
                 continue
             hashed += 1
             try:
                 with open(self.root / f.path, "rb") as fh:
-                    same = content_hash(fh.read(self._max_size + 1)) == rec[2]
+                    same = content_hash(fh.read(self._max_size + 1)) == rec.hash
             except OSError:
                 same = False
             if same:
-                touched.append((rec[0], rec[1], rec[2], f.size, f.mtime_ns, rec[5], rec[6], rec[7]))
+                touched.append(rec.seen_at(f.size, f.mtime_ns))
             else:
                 to_analyse.append(f)
         present = {f.path for f in inv.files} | {s.path for s in inv.skipped}
@@ -505,7 +471,7 @@ class ProjectService:
         results: Sequence[FileResult],
         gone: Iterable[str],
         skipped: Mapping[str, str],
-        touched: Sequence[FileRecordT] = (),
+        touched: Sequence[FileRecord] = (),
         *,
         replace_skipped: bool = False,
         defer: bool = False,
@@ -518,43 +484,89 @@ class ProjectService:
         """
         delta = _Delta()
         gone = [p for p in gone if p in self._files or p in self._skipped]
-        skipped = dict(skipped)
-        for r in results:
-            if r.record is None:
-                skipped[r.path] = r.skipped or "unreadable"
-        # Files that became unusable (binary, too large, broken link...): report them once.
-        for path, reason in skipped.items():
-            if self._skipped.get(path) != reason:
-                delta.files_skipped[path] = reason
-        stale_skipped: list[str] = []
-        if replace_skipped:
-            stale_skipped = [p for p in self._skipped if p not in skipped]
+        skipped = self._skips(results, skipped, delta)
+        stale_skipped = [p for p in self._skipped if p not in skipped] if replace_skipped else []
         ok = [r for r in results if r.record is not None]
         affected = {r.path for r in results} | set(gone) | set(skipped) | set(stale_skipped)
         affected = {p for p in affected if p in self._by_path or p in {r.path for r in ok}}
-        rejected = self.rejected()
+        leaving = {p for p in [*gone, *skipped] if p in self._files}
+        new_by_path, hashes = self._findings(ok, leaving, affected)
+        all_new, upserts, deletes = self._diff(affected, new_by_path, hashes, delta)
+        records = [FileRecord.of(r.record) for r in ok if r.record is not None]
+        for rec in records:
+            prev = self._files.get(rec.path)
+            if prev is None or prev.hash != rec.hash or prev.language != rec.language:
+                delta.files_changed.append(rec.path)
+        delta.files_changed.sort()
+        delta.files_removed = sorted(p for p in gone if p in self._files)
+        removed_rows = list(gone) + stale_skipped
 
+        def persist() -> None:
+            self.store.update_files(
+                [*records, *touched],
+                symbols={r.path: r.symbols for r in ok},
+                skipped=skipped,
+                removed=removed_rows,
+            )
+            self._write_suggestions(deletes, upserts)
+            self.duplicates.save(ok, leaving | set(gone))
+            self._store_mark = self._mark()
+
+        if defer:
+            self._pending.append(persist)
+        else:
+            persist()
+        self._remember([*records, *touched], removed_rows, skipped, affected, all_new)
+        return delta
+
+    def _skips(self, results: Sequence[FileResult], skipped: Mapping[str, str], delta: _Delta) -> dict[str, str]:
+        """Every file skipped now (the unreadable results too); new reasons go in ``delta``."""
+        out = dict(skipped)
+        for r in results:
+            if r.record is None:
+                out[r.path] = r.skipped or "unreadable"
+        # Files that became unusable (binary, too large, broken link...): report them once.
+        for path, reason in out.items():
+            if self._skipped.get(path) != reason:
+                delta.files_skipped[path] = reason
+        return out
+
+    def _findings(
+        self, ok: Sequence[FileResult], leaving: set[str], affected: set[str]
+    ) -> tuple[dict[str, list[Suggestion]], dict[str, str]]:
+        """The new static findings by path (and the content hash each was made for): each
+        analysed file's own, and the cross-file duplicates of the project pass, which may
+        concern unchanged files too (added to ``affected``)."""
         new_by_path: dict[str, list[Suggestion]] = {}
         hashes = {r.path: r.record[2] for r in ok if r.record is not None}
         for r in ok:
             # Cross-file duplicates come from the project pass below, over the whole project.
-            new_by_path[r.path] = [s for s in r.suggestions if not _is_cross_duplicate(s)]
-        leaving = {p for p in [*gone, *skipped] if p in self._files}
-        cross = self._cross_file_pass(ok, leaving)
-        if cross is not None:
-            concerned, found = cross
-            for path in concerned:
-                if path in leaving or (path not in new_by_path and path not in self._files):
-                    continue
-                if path not in new_by_path:  # unchanged file: keep its own findings
-                    hashes[path] = self._files[path][2]
-                    new_by_path[path] = [
-                        self._suggestions[fp] for fp in self._by_path.get(path, ())
-                        if fp in self._suggestions and self._suggestions[fp].source is Source.STATIC
-                        and not _is_cross_duplicate(self._suggestions[fp])
-                    ]
-                new_by_path[path].extend(found.get(path, ()))
-                affected.add(path)
+            new_by_path[r.path] = [s for s in r.suggestions if not is_cross_duplicate(s)]
+        cross = self.duplicates.pass_for(ok, leaving, self._files, self._suggestions)
+        if cross is None:
+            return new_by_path, hashes
+        concerned, found = cross
+        for path in concerned:
+            if path in leaving or (path not in new_by_path and path not in self._files):
+                continue
+            if path not in new_by_path:  # unchanged file: keep its own findings
+                hashes[path] = self._files[path].hash
+                new_by_path[path] = [
+                    self._suggestions[fp] for fp in self._by_path.get(path, ())
+                    if fp in self._suggestions and self._suggestions[fp].source is Source.STATIC
+                    and not is_cross_duplicate(self._suggestions[fp])
+                ]
+            new_by_path[path].extend(found.get(path, ()))
+            affected.add(path)
+        return new_by_path, hashes
+
+    def _diff(
+        self, affected: set[str], new_by_path: Mapping[str, list[Suggestion]], hashes: Mapping[str, str],
+        delta: _Delta,
+    ) -> tuple[list[Suggestion], list[Suggestion], list[str]]:
+        """Old against new suggestions of the affected paths: (all current, rows to write,
+        fingerprints to delete); added, updated and removed ones go in ``delta``."""
+        rejected = self.rejected()
         all_new: list[Suggestion] = []
         upserts: list[Suggestion] = []
         deletes: list[str] = []
@@ -585,120 +597,26 @@ class ProjectService:
                         delta.removed.append(o)
             upserts.extend(s for fp, s in fresh.items() if old.get(fp) != s)
             all_new.extend(fresh.values())
+        return all_new, upserts, deletes
 
-        records = [r.record for r in ok if r.record is not None]
-        for r in ok:
-            if r.record is None:
-                continue
-            prev = self._files.get(r.path)
-            if prev is None or prev[2] != r.record[2] or prev[1] != r.record[1]:
-                delta.files_changed.append(r.path)
-        delta.files_removed = sorted(p for p in gone if p in self._files)
-        removed_rows = list(gone) + stale_skipped
-
-        def persist() -> None:
-            self.store.update_files(
-                [*records, *touched],
-                symbols={r.path: r.symbols for r in ok},
-                skipped=skipped,
-                removed=removed_rows,
-            )
-            self._write_suggestions(deletes, upserts)
-            self._save_fingerprints(ok, leaving | set(gone))
-            self._store_mark = self._mark()
-
-        if not defer:
-            persist()
-
-        # Memory follows the store.
-        for p in removed_rows:
+    def _remember(self, records: Sequence[FileRecord], removed: Sequence[str], skipped: Mapping[str, str],
+                  affected: set[str], current: Sequence[Suggestion]) -> None:
+        """Memory follows the store."""
+        for p in removed:
             self._files.pop(p, None)
             self._skipped.pop(p, None)
         for p in skipped:
             self._files.pop(p, None)
             self._skipped[p] = skipped[p]
-        for rec in [*records, *touched]:
-            self._files[rec[0]] = rec
-            self._skipped.pop(rec[0], None)
+        for rec in records:
+            self._files[rec.path] = rec
+            self._skipped.pop(rec.path, None)
         for path in affected:
             for fp in self._by_path.pop(path, set()):
                 self._suggestions.pop(fp, None)
-        for s in all_new:
+        for s in current:
             self._suggestions[s.fingerprint] = s
             self._by_path.setdefault(s.path, set()).add(s.fingerprint)
-        delta.files_changed.sort()
-        if defer:
-            self._pending.append(persist)
-        return delta
-
-    # --- cross-file duplicates (KZ705 project pass) -------------------------------------------
-
-    def _cross_file_pass(
-        self, ok: Sequence[FileResult], leaving: set[str]
-    ) -> tuple[set[str], dict[str, list[Suggestion]]] | None:
-        """Re-join duplicates for the changed files: (paths concerned, their KZ705 suggestions).
-
-        Concerned are the changed files, files they now share code with, and files whose
-        stored cross-file findings point at them. None when KZ705 is not selected.
-        """
-        if not self.analyzer.selection.enabled(duplicates.CODE):
-            return None
-        changed = {r.path for r in ok} | leaving
-        if not changed:
-            return None
-        index = self._dup_index()
-        for r in ok:
-            index.update(r.fingerprints, r.path)
-        for path in leaving:
-            index.remove(path)
-        concerned = set(changed)
-        matched = index.matches(only=changed, cross_file_only=True)
-        for m in matched:
-            concerned.update((m.a, m.b))
-        had_cross = False
-        for s in self._suggestions.values():
-            if not _is_cross_duplicate(s):
-                continue
-            if s.path in changed:
-                had_cross = True
-            elif s.path not in concerned and any(
-                c.get("path") in changed for c in s.evidence.get("copies", ()) if isinstance(c, Mapping)
-            ):
-                concerned.add(s.path)
-        if not matched and not had_cross and concerned == changed:
-            return concerned, {}  # no copies before or after: nothing to join
-        found = index.suggestions(only=concerned, cross_file_only=True,
-                                  enabled_in=self.analyzer.selection.enabled_in)
-        return concerned, found
-
-    def _dup_index(self) -> _IncrementalIndex:
-        if self._dups is not None:
-            return self._dups
-        index = _IncrementalIndex(duplicates._min_tokens(self.analyzer.settings))
-        have: set[str] = set()
-        for path, h, data in self.store.execute("SELECT path, hash, data FROM watch_fingerprints"):
-            rec = self._files.get(path)
-            if rec is not None and rec[2] == h:
-                try:
-                    index.update(_fingerprints_from_json(path, data))
-                    have.add(path)
-                except (ValueError, KeyError, TypeError):
-                    pass  # an unreadable row: recomputed below
-        missing = [rec for p, rec in self._files.items() if p not in have]
-        rows = []
-        for rec in missing:  # e.g. files stored by `kaizen scan`: fingerprint them once
-            try:
-                text = read_source(self.root / rec[0], self._max_size)
-            except ValueError:
-                continue
-            fp = duplicates.for_analyzer(self.analyzer, rec[0], rec[1], text.data)
-            index.update(fp, rec[0])
-            if fp is not None:
-                rows.append((rec[0], text.raw_hash, _fingerprints_to_json(fp)))
-        if rows:
-            self.store.executemany("INSERT OR REPLACE INTO watch_fingerprints(path, hash, data) VALUES(?,?,?)", rows)
-        self._dups = index
-        return index
 
     def _write_suggestions(self, deletes: Sequence[str], upserts: Sequence[Suggestion]) -> None:
         """Store only what changed (unchanged rows keep their bytes and timestamps)."""
@@ -711,14 +629,6 @@ class ProjectService:
                 " code=excluded.code, line=excluded.line, data=excluded.data, updated_at=excluded.updated_at",
                 [(s.fingerprint, s.path, s.code, s.line, json.dumps(s.to_dict()), now, now) for s in upserts],
             )
-
-    def _save_fingerprints(self, ok: Sequence[FileResult], leaving: set[str]) -> None:
-        rows = [(r.path, r.record[2], _fingerprints_to_json(r.fingerprints))
-                for r in ok if r.record is not None and r.fingerprints is not None]
-        dropped = [(r.path,) for r in ok if r.fingerprints is None] + [(p,) for p in leaving]
-        with self.store.transaction() as db:
-            db.executemany("DELETE FROM watch_fingerprints WHERE path=?", dropped)
-            db.executemany("INSERT OR REPLACE INTO watch_fingerprints(path, hash, data) VALUES(?,?,?)", rows)
 
     # --- batches ------------------------------------------------------------------------------
 
@@ -830,10 +740,10 @@ class ProjectService:
             candidates.update(under)
             absp = self.root / rel
             if absp.is_dir():
-                if not self._matcher.is_ignored(rel, True) and not _in_virtualenv(self.root, rel):
-                    skipped_list: list[SkippedFile] = []
-                    walked.update(_walk(self.root, rel, self._matcher, set(), skipped_list))
-                    walk_skipped.update({s.path: s.reason for s in skipped_list})
+                if not self._matcher.is_ignored(rel, True) and not in_virtualenv(self.root, rel):
+                    files, why = walk_folder(self.root, rel, self._matcher)
+                    walked.update(files)
+                    walk_skipped.update(why)
             elif under:
                 folders_gone.append(rel)
 
@@ -844,26 +754,26 @@ class ProjectService:
         seen: set[str] = set()
         for rel, st in walked.items():
             seen.add(rel)
-            kind = self._classify_stat(rel, st)
+            kind = classify_stat(rel, st, self._max_size)
             self._route(rel, kind, to_analyse, gone, skipped)
         for rel in candidates - seen:
-            kind = self._classify(rel)
+            kind = classify(self.root, rel, self._matcher, self._max_size)
             self._route(rel, kind, to_analyse, gone, skipped)
 
         # Content unchanged (a touch, a save without edits)? Keep the results.
-        touched: list[FileRecordT] = []
+        touched: list[FileRecord] = []
         really: list[SourceFile] = []
         for f in to_analyse:
             rec = self._files.get(f.path)
-            if rec is not None and rec[1] == f.language:
+            if rec is not None and rec.language == f.language:
                 try:
                     text = read_source(self.root / f.path, self._max_size)
                 except ValueError:
                     really.append(f)
                     continue
-                if text.raw_hash == rec[2]:
-                    if (rec[3], rec[4]) != (f.size, f.mtime_ns):
-                        touched.append((rec[0], rec[1], rec[2], f.size, f.mtime_ns, rec[5], rec[6], rec[7]))
+                if text.raw_hash == rec.hash:
+                    if (rec.size, rec.mtime_ns) != (f.size, f.mtime_ns):
+                        touched.append(rec.seen_at(f.size, f.mtime_ns))
                     self.reused_count += 1
                     continue
                 texts[f.path] = text
@@ -891,7 +801,7 @@ class ProjectService:
     @staticmethod
     def _route(
         rel: str,
-        kind: tuple[str, Any],
+        kind: PathKind,
         to_analyse: list[SourceFile],
         gone: list[str],
         skipped: dict[str, str],
@@ -903,37 +813,6 @@ class ProjectService:
             skipped[rel] = value
         else:  # gone, or now a folder (its files come from the walk): no longer a file
             gone.append(rel)
-
-    def _classify(self, rel: str) -> tuple[str, Any]:
-        """What ``rel`` is now, by the inventory's rules: file, skip (reason), dir or gone."""
-        if self._matcher.is_ignored(rel, False) or _in_virtualenv(self.root, rel.rpartition("/")[0]):
-            return ("gone", None)
-        absp = self.root / rel
-        try:
-            st = os.stat(absp)
-        except OSError as exc:
-            if os.path.islink(absp) and language_for_path(rel):
-                return ("skip", "symlink loop" if exc.errno == 40 else "broken symlink")
-            return ("gone", None)
-        if stat.S_ISDIR(st.st_mode):
-            return ("dir", None)
-        if self._matcher.is_ignored(rel, False):
-            return ("gone", None)
-        why = symlink_reason(self.root, rel)  # a link (or a folder link on the way): never followed
-        if why is not None:
-            return ("skip", why) if language_for_path(rel) else ("gone", None)
-        return self._classify_stat(rel, st)
-
-    def _classify_stat(self, rel: str, st: os.stat_result) -> tuple[str, Any]:
-        if not stat.S_ISREG(st.st_mode):
-            return ("gone", None)
-        lang = language_for_path(rel)
-        if lang is None:
-            return ("gone", None)
-        max_size = self._max_size
-        if st.st_size > max_size:
-            return ("skip", f"too large ({st.st_size:,} bytes > {max_size:,})")
-        return ("file", SourceFile(rel, lang, st.st_size, st.st_mtime_ns))
 
     def _reload_config(self) -> tuple[bool, tuple[EventKind, str, str]]:
         """Re-read the settings; returns (analysis changed, the note to publish)."""
@@ -948,7 +827,7 @@ class ProjectService:
         self._config = new
         self.analyzer = analyzer_for(new)
         self._matcher = self._new_matcher()
-        self._dups = None  # the window size may have changed
+        self.duplicates.invalidate()  # the window size may have changed
         changed = analysis_signature(new, self.analyzer) != old_sig
         where = new.path.name if new.path else "defaults"
         msg = f"settings reloaded from {where}" + ("; re-analysing the project" if changed else "")
@@ -983,7 +862,7 @@ class ProjectService:
             self.root_lost = False
             self._watcher = Watcher(self.root, self.handle_batch, on_status=self._status, **options)
             mode = self._watcher.start()
-        if self._dups is None and self.analyzer.selection.enabled(duplicates.CODE):
+        if not self.duplicates.loaded and self.duplicates.enabled:
             # Load the duplicate index now rather than on the first save.
             threading.Thread(target=self._preload, name="kaizen-preload", daemon=True).start()
         self._status(f"watching {self.root} ({mode})")
@@ -993,7 +872,7 @@ class ProjectService:
         try:
             with self._lock:
                 if self._opened and not self.root_lost:
-                    self._dup_index()
+                    self.duplicates.index(self._files)
         except Exception:  # the first batch will try again
             log.exception("preloading the duplicate index failed")
 
@@ -1030,108 +909,6 @@ class ProjectService:
         self.close()
 
 
-class _IncrementalIndex(DuplicateIndex):
-    """rules-b's duplicate index, joined only over the files that share a window with the
-    changed ones.
-
-    ``DuplicateIndex.matches`` buckets every anchor of every file on each call (a second
-    or more on a large project); here a map from window CRC to the files holding it is
-    kept up to date, and ``matches(only=...)`` runs the original join on just the files
-    that can match. Files are handed over in path order, the order of a cold scan, so the
-    runs found (and the findings built from them) are the same.
-    """
-
-    def __init__(self, min_tokens: int = 60) -> None:
-        super().__init__(min_tokens)
-        self._where: dict[int, str | set[str]] = {}  # crc -> path (or paths) holding it
-
-    def _link(self, fp: Fingerprints) -> None:
-        where, path = self._where, fp.path
-        for crc, _ in fp.anchors:
-            held = where.get(crc)
-            if held is None:
-                where[crc] = path
-            elif isinstance(held, str):
-                if held != path:
-                    where[crc] = {held, path}
-            else:
-                held.add(path)
-
-    def _unlink(self, fp: Fingerprints) -> None:
-        where, path = self._where, fp.path
-        for crc, _ in fp.anchors:
-            held = where.get(crc)
-            if held == path:
-                del where[crc]
-            elif isinstance(held, set):
-                held.discard(path)
-                if len(held) == 1:
-                    where[crc] = next(iter(held))
-
-    def update(self, fp: Fingerprints | None, path: str | None = None) -> None:
-        key = fp.path if fp is not None else path
-        old = self.files.get(key) if key is not None else None
-        if old is not None:
-            self._unlink(old)
-        super().update(fp, path)
-        if fp is not None:
-            self._link(fp)
-
-    def remove(self, path: str) -> None:
-        old = self.files.get(path)
-        if old is not None:
-            self._unlink(old)
-        super().remove(path)
-
-    def matches(self, only: Iterable[str] | None = None, cross_file_only: bool = False) -> list[Any]:
-        everything = self.files
-        if only is None:
-            subset = dict(sorted(everything.items()))
-        else:
-            relevant = set(only)
-            for path in list(relevant):
-                fp = everything.get(path)
-                for crc, _ in fp.anchors if fp is not None else ():
-                    held = self._where.get(crc)
-                    if isinstance(held, set):
-                        relevant |= held
-                    elif held is not None:
-                        relevant.add(held)
-            subset = {p: everything[p] for p in sorted(relevant) if p in everything}
-        self.files = subset  # the service's lock keeps anyone else out meanwhile
-        try:
-            return super().matches(only, cross_file_only)
-        finally:
-            self.files = everything
-
-
-def _is_cross_duplicate(s: Suggestion) -> bool:
-    """A KZ705 of the project pass: its copies are in other files (the per-file rule's are not)."""
-    if s.code != duplicates.CODE:
-        return False
-    copies = s.evidence.get("copies") or ()
-    return any(isinstance(c, Mapping) and c.get("path") != s.path for c in copies)
-
-
-def _fingerprints_to_json(fp: Fingerprints) -> str:
-    tokens: Any = fp.tokens
-    as_bytes = isinstance(tokens, bytes | bytearray)  # the token string is ASCII text or bytes
-    return json.dumps({
-        "language": fp.language, "tokens": tokens.decode("latin-1") if as_bytes else tokens,
-        "bytes": as_bytes, "line_starts": fp.line_starts, "anchors": fp.anchors,
-        "suppressed": sorted(fp.suppressed),
-    })
-
-
-def _fingerprints_from_json(path: str, text: str) -> Fingerprints:
-    d = json.loads(text)
-    tokens: Any = d["tokens"].encode("latin-1") if d.get("bytes") else d["tokens"]
-    return Fingerprints(
-        path, d["language"], tokens, tuple(d["line_starts"]),
-        tuple((int(c), int(o)) for c, o in d["anchors"]), frozenset(d["suppressed"]),
-    )
-
-
 def _carry_over(old: Suggestion, new: Suggestion) -> Suggestion:
     """Keep what other components attached to a suggestion that is still there."""
     keep: dict[str, Any] = {}
@@ -1143,19 +920,6 @@ def _carry_over(old: Suggestion, new: Suggestion) -> Suggestion:
     if extra:
         keep["evidence"] = {**new.evidence, **extra}
     return new.replace(**keep) if keep else new
-
-
-def _record(row: Sequence[Any]) -> FileRecordT:
-    p, lang, h, size, mtime, enc, fallback, errors = row
-    return (str(p), str(lang), str(h), int(size), int(mtime), str(enc), bool(fallback), int(errors))
-
-
-def _in_virtualenv(root: Path, reldir: str) -> bool:
-    """The inventory skips virtualenvs (a folder with pyvenv.cfg) anywhere in the tree."""
-    if not reldir:
-        return False
-    parts = reldir.split("/")
-    return any((root.joinpath(*parts[:i]) / "pyvenv.cfg").is_file() for i in range(1, len(parts) + 1))
 
 
 def _open_message(stats: OpenStats) -> str:
