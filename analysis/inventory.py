@@ -31,6 +31,7 @@ from analysis.languages import language_for_path
 
 __all__ = [
     "BUILTIN_IGNORES",
+    "BatchPaths",
     "IgnoreMatcher",
     "Inventory",
     "OutsideProject",
@@ -38,6 +39,7 @@ __all__ = [
     "SourceFile",
     "SourceText",
     "classify",
+    "classify_batch",
     "classify_stat",
     "in_virtualenv",
     "read_source",
@@ -402,3 +404,44 @@ def classify_stat(rel: str, st: os.stat_result, max_size: int) -> PathKind:
     if st.st_size > max_size:
         return ("skip", f"too large ({st.st_size:,} bytes > {max_size:,})")
     return ("file", SourceFile(rel, lang, st.st_size, st.st_mtime_ns))
+
+
+@dataclass
+class BatchPaths:
+    """What the paths of one watcher batch are now, by the inventory's rules."""
+
+    files: list[SourceFile] = field(default_factory=list)  # to analyse (new or changed)
+    gone: list[str] = field(default_factory=list)  # no longer a file to analyse
+    skipped: dict[str, str] = field(default_factory=dict)  # path -> why it is not analysed
+    folders_gone: list[str] = field(default_factory=list)  # folders whose known files vanished
+
+
+def classify_batch(root: Path, paths: Iterable[str], known: set[str], matcher: IgnoreMatcher,
+                   max_size: int) -> BatchPaths:
+    """Classify changed paths (files and folders) against the ``known`` files: a folder
+    that appeared is walked as a scan would, one that vanished takes its known files along."""
+    out = BatchPaths()
+    candidates: set[str] = set()
+    walked: dict[str, os.stat_result] = {}
+    for rel in paths:
+        candidates.add(rel)
+        prefix = rel + "/"
+        under = [p for p in known if p.startswith(prefix)]
+        candidates.update(under)
+        if (root / rel).is_dir():
+            if not matcher.is_ignored(rel, True) and not in_virtualenv(root, rel):
+                files, why = walk_folder(root, rel, matcher)
+                walked.update(files)
+                out.skipped.update(why)
+        elif under:
+            out.folders_gone.append(rel)
+    kinds = [(rel, classify_stat(rel, st, max_size)) for rel, st in walked.items()]
+    kinds += [(rel, classify(root, rel, matcher, max_size)) for rel in candidates - set(walked)]
+    for rel, (what, value) in kinds:
+        if what == "file":
+            out.files.append(value)
+        elif what == "skip":
+            out.skipped[rel] = value
+        else:  # gone, or now a folder (its files come from the walk): no longer a file
+            out.gone.append(rel)
+    return out

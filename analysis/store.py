@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import json
 import os
 import sqlite3
 import threading
@@ -19,10 +18,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from analysis.symbols import SymbolRow
-from suggestions.model import Decision, DecisionAction, Suggestion
 
 __all__ = ["CORE_MIGRATIONS", "DatabaseBroken", "FileRecord", "FileRow", "Store", "StoreError", "state_dir"]
 
@@ -132,27 +130,6 @@ CORE_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX symbols_path ON symbols(path);
     CREATE INDEX symbols_name ON symbols(name);
-    CREATE TABLE suggestions (
-        fingerprint TEXT PRIMARY KEY,
-        path TEXT NOT NULL,
-        code TEXT NOT NULL,
-        line INTEGER NOT NULL,
-        data TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE INDEX suggestions_path ON suggestions(path);
-    CREATE TABLE decisions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        fingerprint TEXT NOT NULL,
-        action TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        at REAL NOT NULL,
-        reason TEXT NOT NULL DEFAULT '',
-        code TEXT NOT NULL DEFAULT '',
-        path TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX decisions_fp ON decisions(fingerprint);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
     # References to one name from one file share a row: the first occurrence's columns,
@@ -275,7 +252,7 @@ class Store:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -442,79 +419,6 @@ class Store:
             " ORDER BY 1, 5, 6"
         )
         return self.execute(sql, params * 2)
-
-    # --- suggestions ------------------------------------------------------------------------
-
-    def replace_suggestions(self, paths: Iterable[str], suggestions: Iterable[Suggestion]) -> None:
-        """Make the stored suggestions for ``paths`` exactly ``suggestions`` (others untouched)."""
-        now = time.time()
-        paths = list(dict.fromkeys(paths))
-        with self.transaction() as db:
-            created: dict[str, float] = {}
-            for i in range(0, len(paths), 500):  # SQLite's limit on bound parameters is 999+
-                part = paths[i : i + 500]
-                created.update(db.execute(
-                    f"SELECT fingerprint, created_at FROM suggestions WHERE path IN ({','.join('?' * len(part))})",
-                    part,
-                ).fetchall())
-            db.executemany("DELETE FROM suggestions WHERE path=?", [(path,) for path in paths])
-            db.executemany(
-                "INSERT OR REPLACE INTO suggestions(fingerprint, path, code, line, data, created_at, updated_at)"
-                " VALUES(?,?,?,?,?,?,?)",
-                [
-                    (s.fingerprint, s.path, s.code, s.line, json.dumps(s.to_dict()),
-                     created.get(s.fingerprint, now), now)
-                    for s in suggestions
-                ],
-            )
-
-    def put_suggestions(self, suggestions: Iterable[Suggestion]) -> None:
-        """Insert or update single suggestions (e.g. after validation or re-scoring)."""
-        now = time.time()
-        self.executemany(
-            "INSERT INTO suggestions(fingerprint, path, code, line, data, created_at, updated_at)"
-            " VALUES(?,?,?,?,?,?,?) ON CONFLICT(fingerprint) DO UPDATE SET path=excluded.path,"
-            " code=excluded.code, line=excluded.line, data=excluded.data, updated_at=excluded.updated_at",
-            [(s.fingerprint, s.path, s.code, s.line, json.dumps(s.to_dict()), now, now) for s in suggestions],
-        )
-
-    def suggestions(self, path: str | None = None) -> list[Suggestion]:
-        if path is None:
-            rows = self.execute("SELECT data FROM suggestions ORDER BY path, line")
-        else:
-            rows = self.execute("SELECT data FROM suggestions WHERE path=? ORDER BY line", (path,))
-        return [Suggestion.from_dict(json.loads(r[0])) for r in rows]
-
-    def suggestion(self, handle: str) -> Suggestion | None:
-        """By fingerprint or by its short id (a unique prefix)."""
-        rows = self.execute(
-            "SELECT data FROM suggestions WHERE fingerprint LIKE ? LIMIT 2", (handle.lower() + "%",)
-        )
-        if len(rows) != 1:
-            return None
-        return Suggestion.from_dict(json.loads(rows[0][0]))
-
-    # --- decisions --------------------------------------------------------------------------
-
-    def add_decision(self, decision: Decision) -> None:
-        self.execute(
-            "INSERT INTO decisions(fingerprint, action, actor, at, reason, code, path) VALUES(?,?,?,?,?,?,?)",
-            (decision.fingerprint, decision.action.value, decision.actor, decision.at, decision.reason,
-             decision.code, decision.path),
-        )
-
-    def decisions(self, fingerprint: str | None = None) -> list[Decision]:
-        sql = "SELECT fingerprint, action, actor, at, reason, code, path FROM decisions"
-        rows = (
-            self.execute(sql + " WHERE fingerprint=? ORDER BY id", (fingerprint,))
-            if fingerprint
-            else self.execute(sql + " ORDER BY id")
-        )
-        return [Decision(r[0], DecisionAction(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
-
-    def latest_decisions(self) -> dict[str, Decision]:
-        """The last decision on each fingerprint."""
-        return {d.fingerprint: d for d in self.decisions()}
 
 
 def _statements(sql: str) -> list[str]:

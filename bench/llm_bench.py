@@ -32,11 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis.config import load_config  # noqa: E402
-from analysis.store import Store  # noqa: E402
 from suggestions.analyze.scan import scan_project  # noqa: E402
 from suggestions.llm import LLMEngine, Target  # noqa: E402
 from suggestions.llm.prompts import build_prompt  # noqa: E402
 from suggestions.llm.replies import locate  # noqa: E402
+from suggestions.store import Store  # noqa: E402
 from tests.llm_server import Reply, ScriptedServer  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from analysis.config import load_config  # noqa: E402
 from analysis.inventory import read_source  # noqa: E402
 from analysis.parsing import parse  # noqa: E402
-from analysis.store import Store  # noqa: E402
 from suggestions.model import Applicability, Edit, Patch, Span, Suggestion, fingerprint_of  # noqa: E402
+from suggestions.store import Store  # noqa: E402
 from suggestions.validate.sandbox import SandboxPool  # noqa: E402
 from suggestions.validate.validator import Validator  # noqa: E402
 

@@ -22,8 +22,8 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QItemSelectionModel, QSettings, QThreadPool
 
-from analysis.store import Store
 from suggestions.model import DecisionAction, Validation, ValidationStatus
+from suggestions.store import Store
 from tests.conftest import write
 from ui import models as m
 from ui.mainwindow import MainWindow

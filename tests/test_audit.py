@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis.store import Store
 from main import main
 from suggestions.apply.audit import AuditEntry, AuditLog, export_json, export_markdown
 from suggestions.apply.patcher import apply_suggestions
 from suggestions.model import Validation, ValidationStatus
+from suggestions.store import Store
 from tests.conftest import write
 from tests.validation_project import suggestion
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.store import Store
 from suggestions.apply.audit import AuditLog
 from suggestions.model import ValidationStatus, content_hash
+from suggestions.store import Store
 from tests.conftest import ROOT, write
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -140,8 +140,8 @@ def test_scan_stores_what_it_reports_while_it_runs(project: Path, files: int) ->
     """The CLI writes results batch by batch; the store ends equal to a fresh scan's results,
     cross-file duplicates (added after the batches) and removed files included."""
     from analysis.config import load_config
-    from analysis.store import Store
     from suggestions.analyze.scan import PARALLEL_THRESHOLD, scan_project
+    from suggestions.store import Store
 
     assert (files >= PARALLEL_THRESHOLD) == (files == 230)  # and more than one batch of writes
     write(project, {f"pkg/m{i}.py": f"import os\n\ndef f{i}(x=[]):\n    return x == None\n" for i in range(files)})
@@ -203,9 +203,9 @@ def test_a_second_scan_reuses_the_first(project: Path) -> None:
 def test_service_starts_warm_from_a_scan(project: Path) -> None:
     """`kaizen suggest`, `watch` and the window reuse a complete scan instead of redoing it;
     a scan that stopped half-way leaves nothing they would trust."""
-    from analysis.store import Store
     from suggestions.analyze.scan import SIGNATURE_KEY
     from suggestions.project.service import ProjectService
+    from suggestions.store import Store
 
     write(project, {f"pkg/m{i}.py": f"import os\n\ndef f{i}(x=[]):\n    return x == None\n" for i in range(30)})
     write(project, {"pkg/a.py": DUPLICATED, "pkg/b.py": DUPLICATED.replace("total", "grand_total")})

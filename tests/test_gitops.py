@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from analysis.store import Store
 from suggestions.apply.patcher import apply_suggestions, undo
 from suggestions.model import Validation, ValidationStatus
+from suggestions.store import Store
 from tests.conftest import write
 from tests.validation_project import suggestion
 

@@ -11,7 +11,6 @@ import keyring.backend
 import pytest
 
 from analysis.config import load_config
-from analysis.store import Store
 from suggestions.analyze.scan import scan_project
 from suggestions.llm import LLMEngine, LLMProgress, Target, best_validated, keep_best, redact
 from suggestions.llm.prompts import build_prompt
@@ -19,6 +18,7 @@ from suggestions.llm.provider import Endpoint, Provider
 from suggestions.llm.replies import ReplyRejected, locate, make_patch, parse_reply
 from suggestions.llm.secrets import Redactor, is_secret_file
 from suggestions.model import Applicability, Source, Validation, ValidationStatus
+from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Fail, Hang, Raw, Reply, ScriptedServer
 

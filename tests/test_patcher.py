@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 import suggestions.apply.patcher as patcher
 from analysis.atomic import write_atomic
-from analysis.store import Store
 from main import main
 from suggestions.apply.audit import AuditLog
 from suggestions.apply.patcher import apply_suggestions, merge3, recover, undo
 from suggestions.model import DecisionAction, content_hash
+from suggestions.store import Store
 from tests.conftest import write
 from tests.validation_project import suggestion
 

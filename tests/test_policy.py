@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from analysis.store import Store
 from suggestions.decide.policy import Policy, code_matches, is_paused, path_matches, pause, resume
 from suggestions.model import (
     Applicability,
@@ -26,6 +25,7 @@ from suggestions.model import (
     content_hash,
     fingerprint_of,
 )
+from suggestions.store import Store
 from tests.conftest import write
 
 SOURCE = "def f(x):\n    if x == None:\n        return 1\n    return 2\n" + "".join(f"y{i} = {i}\n" for i in range(30))

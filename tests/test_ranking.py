@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from analysis.store import Store
 from suggestions.model import (
     Applicability,
     Decision,
@@ -31,6 +30,7 @@ from suggestions.rank.ranking import (
     folder_of,
 )
 from suggestions.report import evidence_rows
+from suggestions.store import Store
 from tests.conftest import write
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import tree_sitter
 
-from analysis.store import Store, StoreError
+from analysis.store import StoreError
 from suggestions.model import (
     Applicability,
     Decision,
@@ -20,6 +20,7 @@ from suggestions.model import (
     Suggestion,
     fingerprint_of,
 )
+from suggestions.store import Store
 
 
 def make(path: str = "a.py", code: str = "KZ101", text: str = "x=[]") -> Suggestion:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.store import Store
 from analysis.trace_store import TraceStore, format_ranges, parse_ranges, tail_live
 from analysis.tracing import TraceResult, collector_env, merge_dir, run_traced
+from suggestions.store import Store
 from tests.conftest import ROOT, write
 
 PY = sys.executable

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from analysis.parsing import parse
-from analysis.store import Store
 from analysis.trace_store import TraceStore
 from analysis.tracing import run_traced
 from suggestions.analyze.runtime import attach_evidence, function_defs, is_pure, runtime_suggestions
 from suggestions.model import Applicability, Source, Span, Suggestion, content_hash
+from suggestions.store import Store
 from tests.conftest import write
 
 PY = sys.executable

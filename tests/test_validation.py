@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from analysis.store import Store
 from suggestions.model import ValidationStatus
+from suggestions.store import Store
 from suggestions.validate.sandbox import Sandbox, SandboxPool
 from suggestions.validate.validator import (
     Validator,

@@ -23,10 +23,10 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from analysis.config import Config, ConfigError, defaults, load_config
-from analysis.store import Store
 from suggestions.decide.visibility import REJECT_CHOICES
 from suggestions.model import Suggestion
 from suggestions.project.actions import ActionError, Project
+from suggestions.store import Store
 from ui.workers import Worker, run_in_background
 
 __all__ = ["EDITOR_PRESETS", "REJECT_REASONS", "Session", "optional"]

@@ -23,7 +23,7 @@ import tree_sitter
 from analysis.languages import query_text, ts_language
 from analysis.parsing import ParsedFile
 from analysis.symbols import SymbolRow, symbol_rows_from_matches
-from suggestions.analyze.framework import Category, Context, Facts, Finding, Rule, all_rules
+from suggestions.analyze.framework import Category, Context, Facts, Finding, Rule, static_rules
 from suggestions.diff import patch_diff
 from suggestions.model import (
     Applicability,
@@ -94,7 +94,7 @@ class Analyzer:
     ) -> None:
         self.selection = selection or Selection()
         self.settings = settings or {}
-        self.rules = [r() for r in (rules if rules is not None else all_rules()) if self.selection.enabled(r.code)]
+        self.rules = [r() for r in (rules if rules is not None else static_rules()) if self.selection.enabled(r.code)]
         self._queries: dict[str, _Compiled | None] = {}
         self._lock = threading.Lock()
 

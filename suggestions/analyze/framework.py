@@ -1,7 +1,10 @@
-"""The rule framework: one small file per rule under ``suggestions/analyze/rules/``.
+"""The rule framework: one small file per rule, ``suggestions/analyze/rules/<folder>/<slug>.py``.
 
-A rule is a subclass of :class:`Rule` whose module name is its slug. It declares its
-code, category, fix applicability and confidence, and finds problems in one of two ways:
+A rule is a subclass of :class:`Rule` whose module name is its slug, in the folder of its
+category (``correctness/``, ``performance/``... ``structure/``), or ``runtime/`` and ``llm/``
+for the rules whose suggestions come from a trace (KZ8xx, :class:`RuntimeRule`) or from a
+model (KZ9xx, :class:`LlmRule`). It declares its code, category, fix applicability and
+confidence. A static rule finds problems in one of two ways:
 
 * ``query``: a tree-sitter query (a plain pattern, kept as data). The engine folds every
   rule's query for a language into one compiled query, runs it once per file, and hands
@@ -10,9 +13,14 @@ code, category, fix applicability and confidence, and finds problems in one of t
 * :meth:`Rule.check`: whole-file logic for what a pattern cannot say (unused names, say).
   Shared per-file facts live on the :class:`Context` and are computed once.
 
+A runtime or LLM rule only declares: its detection runs where its data is
+(``suggestions/analyze/runtime.py`` over the latest trace, ``suggestions/llm/targets.py``
+for what a model is asked), and that code takes the code, category, applicability and
+confidence from the declaration.
+
 The class docstring documents the rule (*What it does / Why is this bad? / Example / Fix
-safety*); its ``python bad`` and ``python good`` fenced blocks are executed by the
-meta-test: the bad one must be flagged, the good one not.
+safety*); the meta-test parses its ``python bad`` and ``python good`` fenced blocks and, for
+a static rule, runs them: the bad one must be flagged, the good one not.
 """
 
 from __future__ import annotations
@@ -28,17 +36,21 @@ from typing import Any, ClassVar
 
 import tree_sitter
 
-from suggestions.model import Applicability, Edit
+from suggestions.model import Applicability, Edit, Source
 
 __all__ = [
     "Category",
     "Context",
     "Facts",
     "Finding",
+    "LlmRule",
     "Rule",
+    "RuntimeRule",
     "all_rules",
     "docstring_examples",
     "node_text",
+    "rule_for",
+    "static_rules",
 ]
 
 
@@ -151,6 +163,7 @@ class Rule:
     languages: ClassVar[tuple[str, ...]] = ("python",)
     query: ClassVar[str | None] = None  # tree-sitter query source for on_match
     facts: ClassVar[tuple[Facts, ...]] = ()  # shared captures the rule's check reads
+    source: ClassVar[Source] = Source.STATIC  # where its suggestions come from
     slug: ClassVar[str] = ""  # set by discovery from the module name
 
     def on_match(self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]) -> Iterable[Finding]:
@@ -175,6 +188,35 @@ class Rule:
         """The *Why is this bad?* paragraph, used as the suggestion's rationale."""
         return _summary(cls.doc())
 
+    @classmethod
+    def headline(cls) -> str:
+        """The docstring's first line, without its markup: the one-line summary of ``kaizen rules``."""
+        first = cls.doc().strip().split("\n", 1)[0].strip()
+        return first.replace("``", "`").rstrip(".")
+
+    @classmethod
+    def folder(cls) -> str:
+        """The rules/ folder the rule lives in: its category, or ``runtime`` / ``llm``."""
+        return {Source.RUNTIME: "runtime", Source.LLM: "llm"}.get(cls.source, cls.category.value)
+
+
+class RuntimeRule(Rule):
+    """A KZ8xx rule: a declaration; ``suggestions.analyze.runtime`` finds it in the latest trace."""
+
+    source = Source.RUNTIME
+
+
+class LlmRule(Rule):
+    """A KZ9xx rule: a declaration; ``suggestions.llm.targets`` asks a model for it.
+
+    A model's rewrite never claims to keep the exact meaning: every one is UNSAFE, and
+    validation is what earns it trust.
+    """
+
+    source = Source.LLM
+    applicability = Applicability.UNSAFE
+    confidence = 0.5  # a model's word
+
 
 @functools.cache
 def _summary(doc: str) -> str:
@@ -195,17 +237,36 @@ def docstring_examples(rule: type[Rule]) -> dict[str, str]:
 
 @functools.cache
 def all_rules() -> tuple[type[Rule], ...]:
-    """Every rule, discovered by walking ``suggestions.analyze.rules`` (no hand-kept list)."""
+    """Every rule, discovered by walking ``suggestions.analyze.rules`` and its category folders.
+
+    No hand-kept list; modules whose name starts with ``_`` are helpers.
+    """
     import suggestions.analyze.rules as package
 
     found: list[type[Rule]] = []
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name.startswith("_"):
+    for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+        slug = info.name.rsplit(".", 1)[-1]
+        if info.ispkg or slug.startswith("_"):
             continue
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        module = importlib.import_module(info.name)
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__:
-                obj.slug = info.name
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj.__module__ == module.__name__:
+                obj.slug = slug
                 found.append(obj)
     found.sort(key=lambda r: r.code)
     return tuple(found)
+
+
+def static_rules() -> tuple[type[Rule], ...]:
+    """The rules the engine runs on source files (not the runtime and LLM declarations)."""
+    return tuple(r for r in all_rules() if r.source is Source.STATIC)
+
+
+@functools.cache
+def _by_code() -> dict[str, type[Rule]]:
+    return {r.code: r for r in all_rules()}
+
+
+def rule_for(code: str) -> type[Rule] | None:
+    """The rule declared with ``code`` (any source), or None."""
+    return _by_code().get(code)

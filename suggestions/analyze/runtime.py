@@ -1,6 +1,8 @@
 """Trace-driven suggestions (codes KZ8xx, source RUNTIME) and runtime evidence for the rest.
 
-What a static analyzer cannot know, the latest trace tells:
+What a static analyzer cannot know, the latest trace tells. Each code is a rule declared
+(and documented) in ``suggestions/analyze/rules/runtime/``; its code, category,
+applicability and confidence come from there:
 
 * KZ801 — a hot function that is pure by static inspection and was called again and again
   with the same hashable arguments: ``@functools.cache`` (UNSAFE), ranked by the time the
@@ -28,12 +30,16 @@ import tree_sitter
 
 from analysis.inventory import read_source, scan_inventory
 from analysis.parsing import parse
-from analysis.store import Store
 from analysis.trace_store import TraceInfo, TraceStore
 from analysis.tracing import ExceptionStats, FunctionStats
-from suggestions.analyze.framework import Category
+from suggestions.analyze.framework import Rule
+from suggestions.analyze.rules.runtime.annotate_observed_types import AnnotateObservedTypes
+from suggestions.analyze.rules.runtime.dead_code import DeadCode
+from suggestions.analyze.rules.runtime.hot_exception import HotException
+from suggestions.analyze.rules.runtime.memoize_hot_function import MemoizeHotFunction
 from suggestions.diff import patch_diff
 from suggestions.model import Applicability, Edit, Patch, Source, Span, Suggestion, fingerprint_of
+from suggestions.store import Store
 
 __all__ = [
     "ANNOTATE",
@@ -47,7 +53,8 @@ __all__ = [
     "runtime_suggestions",
 ]
 
-MEMOIZE, ANNOTATE, HOT_EXCEPT, DEAD_CODE = "KZ801", "KZ802", "KZ803", "KZ804"
+MEMOIZE, ANNOTATE, HOT_EXCEPT, DEAD_CODE = (
+    MemoizeHotFunction.code, AnnotateObservedTypes.code, HotException.code, DeadCode.code)
 
 MIN_CALLS = 500  # a function called fewer times is not worth a cache
 MIN_HASH_SAMPLES = 16  # argument samples needed to believe the repetition figure
@@ -253,24 +260,23 @@ def _load(root: Path, path: str, cache: dict[str, _File | None]) -> _File | None
     return f
 
 
-def _suggestion(code: str, f: _File, node: tree_sitter.Node, title: str, rationale: str,
-                patch: Patch | None, applicability: Applicability, confidence: float, category: Category,
-                evidence: dict[str, Any], target: str) -> Suggestion:
-    if patch is None:
-        applicability = Applicability.DISPLAY_ONLY
+def _suggestion(rule: type[Rule], f: _File, node: tree_sitter.Node, title: str, rationale: str,
+                patch: Patch | None, evidence: dict[str, Any], target: str) -> Suggestion:
+    """A suggestion of ``rule`` (its declared applicability, confidence and category)."""
+    applicability = rule.applicability if patch is not None else Applicability.DISPLAY_ONLY
     (sr, sc), (er, ec) = node.start_point, node.end_point
     return Suggestion(
-        fingerprint=fingerprint_of(code, f.path, target),
-        code=code,
+        fingerprint=fingerprint_of(rule.code, f.path, target),
+        code=rule.code,
         title=title,
         rationale=rationale,
         path=f.path,
         span=Span(sr + 1, sc, er + 1, ec, node.start_byte, node.end_byte),
         patch=patch,
         applicability=applicability,
-        confidence=confidence,
+        confidence=rule.confidence,
         source=Source.RUNTIME,
-        category=category.value,
+        category=rule.category.value,
         diff=patch_diff(patch, f.data) if patch else "",
         evidence=evidence,
     )
@@ -331,13 +337,13 @@ def _memoize(f: _File, stats: FunctionStats, fd: FunctionDef, share: float) -> S
         "estimated_saving_s": round(saved, 6),
     }
     return _suggestion(
-        MEMOIZE, f, fd.node, f"Cache `{fd.qualname}`: {stats.calls} calls, ~{repeat:.0%} with repeated arguments",
+        MemoizeHotFunction, f, fd.node, f"Cache `{fd.qualname}`: {stats.calls} calls, ~{repeat:.0%} with repeated arguments",
         f"`{fd.qualname}` looks pure (no global writes, I/O, randomness, clock or argument mutation) and "
         f"the traced run called it {stats.calls} times, {repeat:.0%} of the sampled calls with arguments "
         f"already seen; `functools.cache` would have saved about {saved * 1000:.1f} ms of "
         f"{stats.total * 1000:.1f} ms. Unsafe: the cache keeps every argument alive and assumes the "
         "result depends on the arguments only.",
-        patch, Applicability.UNSAFE, 0.6, Category.PERFORMANCE, evidence, _header(fd),
+        patch, evidence, _header(fd),
     )
 
 
@@ -407,10 +413,10 @@ def _annotate(f: _File, stats: FunctionStats, fd: FunctionDef) -> Suggestion | N
     patch = Patch(f.path, f.base_hash, tuple(edits))
     signature = ", ".join(shown)
     return _suggestion(
-        ANNOTATE, f, fn, f"Annotate `{fd.qualname}({signature}) -> {ret}` from observed types",
+        AnnotateObservedTypes, f, fn, f"Annotate `{fd.qualname}({signature}) -> {ret}` from observed types",
         f"The traced run sampled {stats.sampled} of {stats.calls} calls of `{fd.qualname}`; every sample "
         f"had these types. Unsafe: a run only shows the types it exercised.",
-        patch, Applicability.UNSAFE, 0.5, Category.MODERNIZATION,
+        patch,
         {"calls": stats.calls, "sampled_calls": stats.sampled, "arg_types": stats.arg_types,
          "return_types": stats.return_types}, _header(fd),
     )
@@ -491,12 +497,12 @@ def _hot_except(f: _File, exc: ExceptionStats) -> Suggestion | None:
     patch = Patch(f.path, f.base_hash, (edit,)) if edit else None
     advice = _ADVICE.get(exc.type, "test for the condition instead of raising and catching")
     return _suggestion(
-        HOT_EXCEPT, f, try_node,
+        HotException, f, try_node,
         f"`{exc.type}` raised {exc.raised} times here and caught: {advice.split(' (')[0]}",
         f"In the traced run line {exc.line} raised `{exc.type}` {exc.raised} times and {exc.caught} were "
         f"caught: the exception is control flow, and raising costs far more than a check. Instead, {advice}."
         + (" Unsafe: `.get` skips `__missing__` (defaultdict, Counter)." if patch else ""),
-        patch, Applicability.UNSAFE, 0.6, Category.PERFORMANCE,
+        patch,
         {"exception": exc.type, "raised": exc.raised, "caught": exc.caught, "line": exc.line},
         f"{exc.type}:{_text(try_node)}",
     )
@@ -504,11 +510,11 @@ def _hot_except(f: _File, exc: ExceptionStats) -> Suggestion | None:
 
 def _dead(f: _File, fd: FunctionDef, tests: int) -> Suggestion:
     return _suggestion(
-        DEAD_CODE, f, fd.node, f"`{fd.qualname}` never ran during the test suite",
+        DeadCode, f, fd.node, f"`{fd.qualname}` never ran during the test suite",
         f"The traced test run ({tests} tests) imported this module but never called `{fd.qualname}`. "
         "It may be dead code, or code your tests do not reach: delete it or add a test. "
         "Advice only; Kaizen never deletes code by itself.",
-        None, Applicability.DISPLAY_ONLY, 0.4, Category.STRUCTURE, {"calls": 0, "tests": tests}, _header(fd),
+        None, {"calls": 0, "tests": tests}, _header(fd),
     )
 
 

@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.store import Store, StoreError
+from analysis.store import StoreError
 from suggestions.apply.heads import (
     _ENTRY_DOMAIN,
     _JOURNAL_DOMAIN,
@@ -62,6 +62,7 @@ from suggestions.apply.heads import (
     mirrored_pause,
     record_pause,
 )
+from suggestions.store import Store
 from suggestions.terminal import printable
 
 logger = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.store import Store
 from analysis.userdir import user_dir
+from suggestions.store import Store
 
 logger = logging.getLogger(__name__)
 

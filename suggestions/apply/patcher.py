@@ -38,7 +38,6 @@ from pathlib import Path
 from analysis.atomic import write_atomic
 from analysis.config import Config, ConfigError, load_config
 from analysis.inventory import decode_source, encode_source
-from analysis.store import Store
 from suggestions.apply import gitops
 from suggestions.apply.audit import AuditEntry, AuditLog, now
 from suggestions.apply.swap import (
@@ -52,6 +51,7 @@ from suggestions.apply.swap import (
 )
 from suggestions.diff import patch_diff, text_diff
 from suggestions.model import Decision, DecisionAction, Edit, Patch, Suggestion, content_hash
+from suggestions.store import Store
 
 __all__ = [
     "ApplyResult",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from analysis.store import Store
+from suggestions.store import Store
 
 
 def warn_audit(store: Store) -> None:

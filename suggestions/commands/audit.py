@@ -15,10 +15,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from analysis.store import Store
 from suggestions.apply.audit import AuditLog, export_json, export_markdown, health
 from suggestions.apply.patcher import finish_interrupted
 from suggestions.commands import CommandError, add_path, project_root
+from suggestions.store import Store
 
 NAME = "audit"
 HELP = "show, verify (exit 1 when tampered with) or export the audit log of applied changes"

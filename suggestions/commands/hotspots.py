@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from analysis.store import Store
 from analysis.trace_store import TraceStore
 from suggestions.commands import CommandError, add_path, project_root
+from suggestions.store import Store
 
 NAME = "hotspots"
 HELP = "functions by share of time (with calls and exceptions) from the latest trace"

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from analysis.config import Config, load_config
-from analysis.store import Store, StoreError
+from analysis.store import StoreError
 from suggestions.analyze.scan import (
     SIGNATURE_KEY,
     FileResult,
@@ -19,6 +19,7 @@ from suggestions.analyze.scan import (
 from suggestions.commands import add_path, project_root
 from suggestions.model import Source, Suggestion
 from suggestions.report import to_json, to_sarif, to_text
+from suggestions.store import Store
 
 NAME = "scan"
 HELP = "analyse the whole project and report findings (exit 1 when there are any)"

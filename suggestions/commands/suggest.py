@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis.store import Store
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.model import Suggestion, ValidationStatus
 from suggestions.project.actions import ActionError, Project, TrustNeeded
 from suggestions.rank.ranking import Ranker
+from suggestions.store import Store
 
 if TYPE_CHECKING:
     from suggestions.project.service import ProjectService

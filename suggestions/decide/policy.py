@@ -38,7 +38,6 @@ from typing import Any
 
 from analysis.config import Config, ConfigError, load_config
 from analysis.inventory import OutsideProject, decode_source, real_relpath
-from analysis.store import Store
 from suggestions.apply import audit
 from suggestions.model import (
     Applicability,
@@ -48,6 +47,7 @@ from suggestions.model import (
     ValidationStatus,
     content_hash,
 )
+from suggestions.store import Store
 
 __all__ = [
     "POLICY_MIGRATIONS",

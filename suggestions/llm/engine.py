@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from analysis.config import Config, load_config
-from analysis.store import Store
 from suggestions.diff import patch_diff
 from suggestions.llm.ledger import Ledger, Usage, prompt_key
 from suggestions.llm.prompts import Prompt, PromptError, build_prompt
@@ -48,6 +47,7 @@ from suggestions.model import (
     ValidationStatus,
     fingerprint_of,
 )
+from suggestions.store import Store
 
 __all__ = ["LLMEngine", "LLMProgress", "best_validated", "keep_best"]
 

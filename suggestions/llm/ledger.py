@@ -11,7 +11,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from analysis.store import Store
+from suggestions.store import Store
 
 __all__ = ["Ledger", "Usage", "prompt_key"]
 

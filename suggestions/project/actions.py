@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.config import Config, ConfigError, load_config
-from analysis.store import Store
 from suggestions.decide import visibility
 from suggestions.decide.visibility import REJECT_CHOICES, RejectReason, Visibility
 from suggestions.model import Decision, Suggestion, ValidationStatus
+from suggestions.store import Store
 
 if TYPE_CHECKING:
     from analysis.tracing import TraceResult

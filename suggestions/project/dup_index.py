@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from analysis.inventory import read_source
-from analysis.store import FileRecord, Store
+from analysis.store import FileRecord
 from suggestions.analyze import duplicates
 from suggestions.analyze.duplicates import DuplicateIndex, Fingerprints
 from suggestions.analyze.engine import Analyzer
 from suggestions.analyze.scan import FileResult
 from suggestions.model import Suggestion
+from suggestions.store import Store
 
 __all__ = ["MIGRATIONS", "CrossFileDuplicates", "is_cross_duplicate"]
 

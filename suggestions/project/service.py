@@ -22,14 +22,12 @@ against readers: they may call back into the service.
 
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,17 +35,14 @@ from analysis.config import Config, ConfigError, load_config
 from analysis.inventory import (
     IgnoreMatcher,
     Inventory,
-    PathKind,
     SourceFile,
-    classify,
-    classify_stat,
-    in_virtualenv,
+    SourceText,
+    classify_batch,
     read_source,
     scan_inventory,
-    walk_folder,
 )
 from analysis.parsing import ParseCache
-from analysis.store import FileRecord, Store
+from analysis.store import FileRecord
 from analysis.watcher import Batch, Watcher
 from suggestions.analyze.scan import (
     PARALLEL_THRESHOLD,
@@ -60,7 +55,16 @@ from suggestions.analyze.scan import (
 )
 from suggestions.model import Source, Suggestion, content_hash
 from suggestions.project.dup_index import CrossFileDuplicates, is_cross_duplicate
+from suggestions.project.events import (
+    Delta,
+    EventKind,
+    OpenStats,
+    ServiceEvent,
+    diff_suggestions,
+    open_message,
+)
 from suggestions.project.memory import gc_tuned, tune_gc
+from suggestions.store import Store
 
 __all__ = [
     "CONFIG_FILES",
@@ -82,120 +86,8 @@ CACHED_BATCH = 64
 
 
 
-class EventKind(enum.StrEnum):
-    """What a :class:`ServiceEvent` reports."""
-
-    OPENED = "opened"  # open() finished: stats say how much was re-analysed
-    CHANGED = "changed"  # a batch was analysed: suggestion and file deltas
-    STATUS = "status"  # a sentence for the user (watching mode, polling fallback)
-    CONFIG = "config"  # settings reloaded (level info) or broken (level error, last good kept)
-    ROOT_LOST = "root-lost"  # the project folder was deleted or renamed; watching stopped
-    ERROR = "error"  # a batch failed unexpectedly; the previous state is kept
-
-
-@dataclass(frozen=True)
-class ServiceEvent:
-    """One thing that happened to the project's analysis.
-
-    Attributes:
-        kind: see :class:`EventKind`.
-        added: suggestions that appeared (rejected ones are never reported).
-        updated: suggestions whose fingerprint stayed but whose content changed (moved
-            lines, new patch base...); ``previous`` holds the old version by fingerprint.
-        removed: suggestions that disappeared (their last known version).
-        files_changed: files analysed again because their content changed (or appeared).
-        files_removed: files no longer analysed (deleted, moved away, now ignored).
-        files_skipped: files that became unusable, with the reason ("binary file"...).
-        folders_removed: folders that were deleted or moved away with their files.
-        message: a sentence for STATUS / CONFIG / ROOT_LOST / ERROR events.
-        level: "info", "warning" or "error".
-        stats: numbers (OPENED: files, analysed, reused, removed, seconds; CHANGED: raw
-            events in the batch, seconds spent analysing it).
-        latency: seconds from the first filesystem event of the batch to this event.
-        at: wall-clock time of the event.
-    """
-
-    kind: EventKind
-    added: tuple[Suggestion, ...] = ()
-    updated: tuple[Suggestion, ...] = ()
-    removed: tuple[Suggestion, ...] = ()
-    previous: Mapping[str, Suggestion] = field(default_factory=dict)
-    files_changed: tuple[str, ...] = ()
-    files_removed: tuple[str, ...] = ()
-    files_skipped: Mapping[str, str] = field(default_factory=dict)
-    folders_removed: tuple[str, ...] = ()
-    message: str = ""
-    level: str = "info"
-    stats: Mapping[str, Any] = field(default_factory=dict)
-    latency: float | None = None
-    at: float = field(default_factory=time.time)
-
-    @property
-    def moved(self) -> list[tuple[Suggestion, int]]:
-        """Updated suggestions whose line changed, with their previous line."""
-        out = []
-        for s in self.updated:
-            old = self.previous.get(s.fingerprint)
-            if old is not None and old.line != s.line:
-                out.append((s, old.line))
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (suggestions in their ``--json`` shape)."""
-        return {
-            "kind": self.kind.value,
-            "added": [s.summary_dict() for s in self.added],
-            "updated": [
-                {**s.summary_dict(), "previous_line": self.previous[s.fingerprint].line}
-                if s.fingerprint in self.previous else s.summary_dict()
-                for s in self.updated
-            ],
-            "removed": [s.summary_dict() for s in self.removed],
-            "files_changed": list(self.files_changed),
-            "files_removed": list(self.files_removed),
-            "files_skipped": dict(self.files_skipped),
-            "folders_removed": list(self.folders_removed),
-            "message": self.message,
-            "level": self.level,
-            "stats": dict(self.stats),
-            "latency": self.latency,
-            "at": self.at,
-        }
-
-
-@dataclass(frozen=True)
-class OpenStats:
-    """How :meth:`ProjectService.open` spent its time."""
-
-    files: int  # source files in the project
-    analysed: int  # files parsed and analysed
-    reused: int  # files whose stored results were kept
-    hashed: int  # files whose size/mtime changed, so their content was hashed
-    removed: int  # stored files that are gone
-    cold: bool  # the stored analysis was unusable (first start or rules/settings changed)
-    seconds: float
-
-
 class Ranker(Protocol):
     def rank(self, suggestions: list[Suggestion]) -> list[Suggestion]: ...
-
-
-@dataclass
-class _Delta:
-    """What one batch or reconcile changed, accumulated before it is published."""
-
-    added: list[Suggestion] = field(default_factory=list)
-    updated: list[Suggestion] = field(default_factory=list)
-    removed: list[Suggestion] = field(default_factory=list)
-    previous: dict[str, Suggestion] = field(default_factory=dict)
-    files_changed: list[str] = field(default_factory=list)
-    files_removed: list[str] = field(default_factory=list)
-    files_skipped: dict[str, str] = field(default_factory=dict)
-    folders_removed: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.files_changed
-                    or self.files_removed or self.files_skipped or self.folders_removed)
 
 
 class ProjectService:
@@ -394,10 +286,10 @@ class ProjectService:
             self._opened = True
             stats = OpenStats(**{**stats.__dict__, "seconds": time.perf_counter() - t0})
         self._publish(ServiceEvent(EventKind.OPENED, stats=stats.__dict__,
-                                   message=_open_message(stats)))
+                                   message=open_message(stats)))
         return stats
 
-    def _reconcile(self, force: bool | None) -> tuple[OpenStats, _Delta]:
+    def _reconcile(self, force: bool | None) -> tuple[OpenStats, Delta]:
         """Compare the whole tree with the known state; analyse what differs.
 
         ``force`` True re-analyses everything; None decides from the stored signature.
@@ -446,7 +338,8 @@ class ProjectService:
 
     # --- analysis -----------------------------------------------------------------------------
 
-    def _analyse(self, files: Sequence[SourceFile]) -> list[FileResult]:
+    def _analyse(self, files: Sequence[SourceFile], texts: Mapping[str, SourceText] | None = None) -> list[FileResult]:
+        """Analyse files (``texts``: those already read, by path), in workers when many."""
         self.analysed_count += len(files)
         if not files:
             return []
@@ -457,10 +350,12 @@ class ProjectService:
             # The project pass is _commit's own, incremental one.
             return scan_project(self.root, self._config, jobs=jobs, inventory=inv, project_pass=False).files
         cache = self.cache if len(files) <= CACHED_BATCH else None
+        texts = texts or {}
         out = []
         for f in files:
             try:
-                out.append(analyze_file(self.root, f.path, f.language, self.analyzer, cache, self._max_size))
+                out.append(analyze_file(self.root, f.path, f.language, self.analyzer, cache, self._max_size,
+                                        text=texts.get(f.path)))
             except Exception as exc:  # a rule's bug loses one file's results, not the batch
                 log.exception("analysis of %s failed", f.path)
                 out.append(FileResult(f.path, f.language, None, [], [], skipped=f"analysis failed ({exc})"))
@@ -475,14 +370,14 @@ class ProjectService:
         *,
         replace_skipped: bool = False,
         defer: bool = False,
-    ) -> _Delta:
+    ) -> Delta:
         """Write results to memory and the store; return what changed for subscribers.
 
         With ``defer`` the store write is queued (``_pending``): the caller tells subscribers
         first, outside the lock, then flushes the queue in order before the ``after_batch``
         hooks, which read the store. Anything that reads or writes the store flushes first.
         """
-        delta = _Delta()
+        delta = Delta()
         gone = [p for p in gone if p in self._files or p in self._skipped]
         skipped = self._skips(results, skipped, delta)
         stale_skipped = [p for p in self._skipped if p not in skipped] if replace_skipped else []
@@ -491,7 +386,11 @@ class ProjectService:
         affected = {p for p in affected if p in self._by_path or p in {r.path for r in ok}}
         leaving = {p for p in [*gone, *skipped] if p in self._files}
         new_by_path, hashes = self._findings(ok, leaving, affected)
-        all_new, upserts, deletes = self._diff(affected, new_by_path, hashes, delta)
+        old_by_path = {
+            path: {fp: self._suggestions[fp] for fp in self._by_path.get(path, ()) if fp in self._suggestions}
+            for path in affected
+        }
+        all_new, upserts, deletes = diff_suggestions(affected, old_by_path, new_by_path, hashes, self.rejected(), delta)
         records = [FileRecord.of(r.record) for r in ok if r.record is not None]
         for rec in records:
             prev = self._files.get(rec.path)
@@ -508,7 +407,7 @@ class ProjectService:
                 skipped=skipped,
                 removed=removed_rows,
             )
-            self._write_suggestions(deletes, upserts)
+            self.store.write_changes(deletes, upserts)
             self.duplicates.save(ok, leaving | set(gone))
             self._store_mark = self._mark()
 
@@ -519,7 +418,7 @@ class ProjectService:
         self._remember([*records, *touched], removed_rows, skipped, affected, all_new)
         return delta
 
-    def _skips(self, results: Sequence[FileResult], skipped: Mapping[str, str], delta: _Delta) -> dict[str, str]:
+    def _skips(self, results: Sequence[FileResult], skipped: Mapping[str, str], delta: Delta) -> dict[str, str]:
         """Every file skipped now (the unreadable results too); new reasons go in ``delta``."""
         out = dict(skipped)
         for r in results:
@@ -560,45 +459,6 @@ class ProjectService:
             affected.add(path)
         return new_by_path, hashes
 
-    def _diff(
-        self, affected: set[str], new_by_path: Mapping[str, list[Suggestion]], hashes: Mapping[str, str],
-        delta: _Delta,
-    ) -> tuple[list[Suggestion], list[Suggestion], list[str]]:
-        """Old against new suggestions of the affected paths: (all current, rows to write,
-        fingerprints to delete); added, updated and removed ones go in ``delta``."""
-        rejected = self.rejected()
-        all_new: list[Suggestion] = []
-        upserts: list[Suggestion] = []
-        deletes: list[str] = []
-        for path in affected:
-            old = {fp: self._suggestions[fp] for fp in self._by_path.get(path, ()) if fp in self._suggestions}
-            fresh = {s.fingerprint: s for s in new_by_path.get(path, [])}
-            new_hash = hashes.get(path)
-            for fp, o in old.items():
-                if fp in fresh:
-                    fresh[fp] = _carry_over(o, fresh[fp])
-                elif o.source is not Source.STATIC and new_hash is not None and (
-                    o.patch is None or o.patch.base_hash == new_hash
-                ):
-                    fresh[fp] = o  # runtime / LLM findings survive while their patch applies
-            for fp, s in fresh.items():
-                before = old.get(fp)
-                if fp in rejected:
-                    continue
-                if before is None:
-                    delta.added.append(s)
-                elif before != s:
-                    delta.updated.append(s)
-                    delta.previous[fp] = before
-            for fp, o in old.items():
-                if fp not in fresh:
-                    deletes.append(fp)
-                    if fp not in rejected:
-                        delta.removed.append(o)
-            upserts.extend(s for fp, s in fresh.items() if old.get(fp) != s)
-            all_new.extend(fresh.values())
-        return all_new, upserts, deletes
-
     def _remember(self, records: Sequence[FileRecord], removed: Sequence[str], skipped: Mapping[str, str],
                   affected: set[str], current: Sequence[Suggestion]) -> None:
         """Memory follows the store."""
@@ -617,18 +477,6 @@ class ProjectService:
         for s in current:
             self._suggestions[s.fingerprint] = s
             self._by_path.setdefault(s.path, set()).add(s.fingerprint)
-
-    def _write_suggestions(self, deletes: Sequence[str], upserts: Sequence[Suggestion]) -> None:
-        """Store only what changed (unchanged rows keep their bytes and timestamps)."""
-        now = time.time()
-        with self.store.transaction() as db:
-            db.executemany("DELETE FROM suggestions WHERE fingerprint=?", [(fp,) for fp in deletes])
-            db.executemany(
-                "INSERT INTO suggestions(fingerprint, path, code, line, data, created_at, updated_at)"
-                " VALUES(?,?,?,?,?,?,?) ON CONFLICT(fingerprint) DO UPDATE SET path=excluded.path,"
-                " code=excluded.code, line=excluded.line, data=excluded.data, updated_at=excluded.updated_at",
-                [(s.fingerprint, s.path, s.code, s.line, json.dumps(s.to_dict()), now, now) for s in upserts],
-            )
 
     # --- batches ------------------------------------------------------------------------------
 
@@ -713,7 +561,7 @@ class ProjectService:
                     log.exception("storing a batch failed in %s", self.root)
                     self._status(f"could not store the analysis: {exc}", "error", EventKind.ERROR)
 
-    def _handle_locked(self, batch: Batch) -> tuple[_Delta, list[tuple[EventKind, str, str]]]:
+    def _handle_locked(self, batch: Batch) -> tuple[Delta, list[tuple[EventKind, str, str]]]:
         notes: list[tuple[EventKind, str, str]] = []
         self._sync_from_store()  # carry over what the validator or ranker stored meanwhile
         full: bool | None = False
@@ -728,37 +576,10 @@ class ProjectService:
             _, delta = self._reconcile(force=bool(full))
             return delta, notes
 
-        candidates: set[str] = set()
-        folders_gone: list[str] = []
-        walked: dict[str, os.stat_result] = {}
-        walk_skipped: dict[str, str] = {}
-        known = set(self._files) | set(self._skipped)
-        for rel in batch.paths | batch.dirs:
-            candidates.add(rel)
-            prefix = rel + "/"
-            under = [p for p in known if p.startswith(prefix)]
-            candidates.update(under)
-            absp = self.root / rel
-            if absp.is_dir():
-                if not self._matcher.is_ignored(rel, True) and not in_virtualenv(self.root, rel):
-                    files, why = walk_folder(self.root, rel, self._matcher)
-                    walked.update(files)
-                    walk_skipped.update(why)
-            elif under:
-                folders_gone.append(rel)
-
-        to_analyse: list[SourceFile] = []
-        gone: list[str] = []
-        skipped: dict[str, str] = dict(walk_skipped)
-        texts: dict[str, Any] = {}
-        seen: set[str] = set()
-        for rel, st in walked.items():
-            seen.add(rel)
-            kind = classify_stat(rel, st, self._max_size)
-            self._route(rel, kind, to_analyse, gone, skipped)
-        for rel in candidates - seen:
-            kind = classify(self.root, rel, self._matcher, self._max_size)
-            self._route(rel, kind, to_analyse, gone, skipped)
+        paths = classify_batch(self.root, batch.paths | batch.dirs, set(self._files) | set(self._skipped),
+                               self._matcher, self._max_size)
+        to_analyse, gone, skipped = paths.files, paths.gone, paths.skipped
+        texts: dict[str, SourceText] = {}
 
         # Content unchanged (a touch, a save without edits)? Keep the results.
         touched: list[FileRecord] = []
@@ -778,41 +599,10 @@ class ProjectService:
                     continue
                 texts[f.path] = text
             really.append(f)
-        results = self._analyse_with_texts(really, texts)
+        results = self._analyse(really, texts)
         delta = self._commit(results, gone, skipped, touched, defer=True)
-        delta.folders_removed = folders_gone
+        delta.folders_removed = paths.folders_gone
         return delta, notes
-
-    def _analyse_with_texts(self, files: list[SourceFile], texts: dict[str, Any]) -> list[FileResult]:
-        if len(files) >= PARALLEL_THRESHOLD or not texts:
-            return self._analyse(files)
-        self.analysed_count += len(files)
-        cache = self.cache if len(files) <= CACHED_BATCH else None
-        out = []
-        for f in files:
-            try:
-                out.append(analyze_file(self.root, f.path, f.language, self.analyzer, cache,
-                                        self._max_size, text=texts.get(f.path)))
-            except Exception as exc:
-                log.exception("analysis of %s failed", f.path)
-                out.append(FileResult(f.path, f.language, None, [], [], skipped=f"analysis failed ({exc})"))
-        return out
-
-    @staticmethod
-    def _route(
-        rel: str,
-        kind: PathKind,
-        to_analyse: list[SourceFile],
-        gone: list[str],
-        skipped: dict[str, str],
-    ) -> None:
-        what, value = kind
-        if what == "file":
-            to_analyse.append(value)
-        elif what == "skip":
-            skipped[rel] = value
-        else:  # gone, or now a folder (its files come from the walk): no longer a file
-            gone.append(rel)
 
     def _reload_config(self) -> tuple[bool, tuple[EventKind, str, str]]:
         """Re-read the settings; returns (analysis changed, the note to publish)."""
@@ -907,25 +697,3 @@ class ProjectService:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _carry_over(old: Suggestion, new: Suggestion) -> Suggestion:
-    """Keep what other components attached to a suggestion that is still there."""
-    keep: dict[str, Any] = {}
-    if old.validation.base_hash and new.patch is not None and old.validation.base_hash == new.patch.base_hash:
-        keep["validation"] = old.validation  # still the same file content: still valid
-    if old.score or old.score_breakdown:
-        keep["score"], keep["score_breakdown"] = old.score, old.score_breakdown
-    extra = {k: v for k, v in old.evidence.items() if k not in new.evidence}
-    if extra:
-        keep["evidence"] = {**new.evidence, **extra}
-    return new.replace(**keep) if keep else new
-
-
-def _open_message(stats: OpenStats) -> str:
-    if stats.cold:
-        return f"analysed {stats.analysed} file(s) in {stats.seconds:.2f}s"
-    return (
-        f"{stats.files} file(s): {stats.reused} unchanged, {stats.analysed} re-analysed, "
-        f"{stats.removed} removed ({stats.seconds:.2f}s)"
-    )

@@ -33,7 +33,6 @@ from typing import Any
 
 from analysis.config import ConfigError
 from analysis.settings_edit import add_ignore, add_per_file_ignore
-from analysis.store import Store
 from suggestions.decide import visibility
 from suggestions.decide.visibility import REJECT_CHOICES, RejectReason
 from suggestions.model import (
@@ -44,6 +43,7 @@ from suggestions.model import (
     Suggestion,
     ValidationStatus,
 )
+from suggestions.store import Store
 
 __all__ = [
     "RANKING_MIGRATIONS",

@@ -11,7 +11,7 @@ from typing import Any
 import tree_sitter
 
 from analysis.languages import LANGUAGES
-from analysis.store import Store
+from suggestions.store import Store
 
 __all__ = ["Region", "StaleCoverage", "TraceCoverage", "affected_region", "trace_coverage"]
 

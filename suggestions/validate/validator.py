@@ -44,8 +44,8 @@ from analysis.environment import allowed
 from analysis.inventory import decode_source, encode_source
 from analysis.languages import language_for_path
 from analysis.parsing import parse, syntax_issues
-from analysis.store import Store
 from suggestions.model import Suggestion, Validation, ValidationStatus
+from suggestions.store import Store
 from suggestions.validate.confine import Confinement, Limits, python_paths
 from suggestions.validate.coverage import (
     StaleCoverage,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.store import Store
 from suggestions.apply.patcher import apply_suggestions
 from suggestions.model import Validation, ValidationStatus
+from suggestions.store import Store
 from tests.conftest import write
 from tests.validation_project import suggestion
 

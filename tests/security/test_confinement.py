@@ -23,9 +23,9 @@ import pytest
 
 from analysis.config import load_config
 from analysis.environment import allowed, is_secret, without_secrets
-from analysis.store import Store
 from analysis.tracing import collector_env
 from suggestions.model import ValidationStatus
+from suggestions.store import Store
 from suggestions.validate.sandbox import Sandbox
 from suggestions.validate.validator import Validator, _env
 from tests.conftest import ROOT, write
@@ -272,7 +272,7 @@ DRIVER = '''\
 import sys
 sys.path.insert(0, {kaizen!r})
 from analysis.config import load_config
-from analysis.store import Store
+from suggestions.store import Store
 from suggestions.validate.validator import Validator
 from tests.validation_project import suggestion
 root = {root!r}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.store import Store
 from suggestions.apply.patcher import apply_suggestions
 from suggestions.model import Source
+from suggestions.store import Store
 from suggestions.terminal import printable
 from tests.conftest import write
 from tests.security import audit_support

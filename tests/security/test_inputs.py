@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.store import Store
+from suggestions.store import Store
 from tests.conftest import write
 from tests.security import audit_support
 from tests.security.audit_support import assert_one_line_error, kaizen

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from analysis.config import load_config
-from analysis.store import Store
 from suggestions.llm import LLMEngine, Target
 from suggestions.llm.trust import TrustStore, origin_of, trust_path
+from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Redirect, Reply, ScriptedServer, non_loopback_host
 

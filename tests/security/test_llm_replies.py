@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from analysis.config import load_config
-from analysis.store import Store
 from suggestions.llm import LLMEngine, Target
 from suggestions.model import Source
+from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Reply, ScriptedServer
 

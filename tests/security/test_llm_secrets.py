@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from analysis.store import Store
 from suggestions.analyze.scan import scan_project
 from suggestions.llm import LLMEngine, Target, redact
 from suggestions.llm.prompts import build_prompt
+from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Reply, ScriptedServer
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from analysis.store import Store
 from suggestions.llm import LLMEngine, LLMError, Target
 from suggestions.llm.provider import Endpoint, Provider
+from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Flood, KeepAlive, Reply, ScriptedServer, TrickleHeaders
 

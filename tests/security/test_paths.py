@@ -18,11 +18,11 @@ import pytest
 
 import suggestions.apply.patcher as patcher
 from analysis.inventory import scan_inventory
-from analysis.store import Store
 from suggestions.apply.patcher import apply_suggestions, undo
 from suggestions.decide.policy import Policy
 from suggestions.model import Suggestion, Validation, ValidationStatus
 from suggestions.project.autoapply import autoapply_hook
+from suggestions.store import Store
 from tests.conftest import ROOT, write
 from tests.validation_project import suggestion
 

@@ -26,9 +26,9 @@ import pytest
 
 import suggestions.apply.patcher as patcher
 import suggestions.apply.swap as swap
-from analysis.store import Store
 from suggestions.apply.audit import AuditLog
 from suggestions.apply.patcher import apply_suggestions, undo
+from suggestions.store import Store
 from tests.conftest import ROOT, write
 from tests.validation_project import suggestion
 

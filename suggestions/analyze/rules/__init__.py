@@ -1,6 +1,9 @@
-"""One file per rule; the file name is the rule's slug. Discovered by walking this package.
+"""One file per rule, ``<folder>/<slug>.py``: the file name is the rule's slug, the folder its
+category. Discovered by walking this package and its folders; the ``_*.py`` modules here are
+helpers shared by several rules.
 
-Codes by category: KZ1xx correctness, KZ2xx performance, KZ3xx resources,
-KZ4xx simplification, KZ5xx modernization, KZ6xx style, KZ7xx structure (every language),
-KZ8xx runtime (from traces), KZ9xx LLM. A published code is never reused.
+Codes by folder: KZ1xx ``correctness/``, KZ2xx ``performance/``, KZ3xx ``resources/``,
+KZ4xx ``simplification/``, KZ5xx ``modernization/``, KZ6xx ``style/``, KZ7xx ``structure/``
+(every language), KZ8xx ``runtime/`` (from traces), KZ9xx ``llm/`` (a model's fixes).
+A published code is never reused.
 """
