@@ -97,6 +97,7 @@ test-all: setup-test
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy analysis suggestions ui main.py
+	$(BIN)/lint-imports
 
 screenshots: setup
 	@command -v Xvfb >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \

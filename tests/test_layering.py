@@ -1,4 +1,6 @@
-"""The core never imports Qt: analysis/ and suggestions/ must run headless."""
+"""The layers hold: the core never imports Qt (analysis/ and suggestions/ run headless), and
+the import-linter contracts in pyproject.toml (analysis imports nothing from suggestions or
+ui; ui over commands over project over the stages over the model) are kept."""
 
 from __future__ import annotations
 
@@ -39,3 +41,10 @@ def test_importing_the_whole_core_loads_no_qt() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_import_linter_contracts_are_kept() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    command = [str(lint)] if lint.exists() else [sys.executable, "-m", "importlinter.cli"]
+    proc = subprocess.run([*command, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]

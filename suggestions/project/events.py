@@ -124,6 +124,21 @@ class Delta:
         return bool(self.added or self.updated or self.removed or self.files_changed
                     or self.files_removed or self.files_skipped or self.folders_removed)
 
+    def event(self, **extra: Any) -> ServiceEvent:
+        """The CHANGED event that tells subscribers about this delta."""
+        return ServiceEvent(
+            EventKind.CHANGED,
+            added=tuple(self.added),
+            updated=tuple(self.updated),
+            removed=tuple(self.removed),
+            previous=self.previous,
+            files_changed=tuple(self.files_changed),
+            files_removed=tuple(self.files_removed),
+            files_skipped=self.files_skipped,
+            folders_removed=tuple(sorted(self.folders_removed)),
+            **extra,
+        )
+
 
 def diff_suggestions(
 affected: set[str], old_by_path: Mapping[str, Mapping[str, Suggestion]],

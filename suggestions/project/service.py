@@ -382,21 +382,16 @@ class ProjectService:
         skipped = self._skips(results, skipped, delta)
         stale_skipped = [p for p in self._skipped if p not in skipped] if replace_skipped else []
         ok = [r for r in results if r.record is not None]
-        affected = {r.path for r in results} | set(gone) | set(skipped) | set(stale_skipped)
-        affected = {p for p in affected if p in self._by_path or p in {r.path for r in ok}}
+        analysed = {r.path for r in ok}
+        affected = {p for p in (*(r.path for r in results), *gone, *skipped, *stale_skipped)
+                    if p in self._by_path or p in analysed}
         leaving = {p for p in [*gone, *skipped] if p in self._files}
         new_by_path, hashes = self._findings(ok, leaving, affected)
-        old_by_path = {
-            path: {fp: self._suggestions[fp] for fp in self._by_path.get(path, ()) if fp in self._suggestions}
-            for path in affected
-        }
-        all_new, upserts, deletes = diff_suggestions(affected, old_by_path, new_by_path, hashes, self.rejected(), delta)
+        all_new, upserts, deletes = diff_suggestions(
+            affected, self._old_by_path(affected), new_by_path, hashes, self.rejected(), delta
+        )
         records = [FileRecord.of(r.record) for r in ok if r.record is not None]
-        for rec in records:
-            prev = self._files.get(rec.path)
-            if prev is None or prev.hash != rec.hash or prev.language != rec.language:
-                delta.files_changed.append(rec.path)
-        delta.files_changed.sort()
+        delta.files_changed = self._changed(records)
         delta.files_removed = sorted(p for p in gone if p in self._files)
         removed_rows = list(gone) + stale_skipped
 
@@ -417,6 +412,19 @@ class ProjectService:
             persist()
         self._remember([*records, *touched], removed_rows, skipped, affected, all_new)
         return delta
+
+    def _old_by_path(self, paths: Iterable[str]) -> dict[str, dict[str, Suggestion]]:
+        return {
+            path: {fp: self._suggestions[fp] for fp in self._by_path.get(path, ()) if fp in self._suggestions}
+            for path in paths
+        }
+
+    def _changed(self, records: Sequence[FileRecord]) -> list[str]:
+        """The files whose content (or language) differs from what was known, sorted."""
+        return sorted(
+            rec.path for rec in records
+            if (prev := self._files.get(rec.path)) is None or prev.hash != rec.hash or prev.language != rec.language
+        )
 
     def _skips(self, results: Sequence[FileResult], skipped: Mapping[str, str], delta: Delta) -> dict[str, str]:
         """Every file skipped now (the unreadable results too); new reasons go in ``delta``."""
@@ -530,19 +538,7 @@ class ProjectService:
             self._flush_pending()
             return None
         latency = time.monotonic() - batch.first_event if batch.first_event else None
-        event = ServiceEvent(
-            EventKind.CHANGED,
-            added=tuple(delta.added),
-            updated=tuple(delta.updated),
-            removed=tuple(delta.removed),
-            previous=delta.previous,
-            files_changed=tuple(delta.files_changed),
-            files_removed=tuple(delta.files_removed),
-            files_skipped=delta.files_skipped,
-            folders_removed=tuple(sorted(delta.folders_removed)),
-            stats={"events": batch.events, "seconds": time.perf_counter() - t0},
-            latency=latency,
-        )
+        event = delta.event(stats={"events": batch.events, "seconds": time.perf_counter() - t0}, latency=latency)
         # Subscribers hear first (a save's latency is what the user feels), then the batch is
         # stored, then the after_batch hooks (auto-apply) run: they read the stored state.
         self._publish(event, hooks=False)
@@ -629,12 +625,7 @@ class ProjectService:
             self._flush_pending()
             stats, delta = self._reconcile(force=None)
         if delta:
-            self._publish(ServiceEvent(
-                EventKind.CHANGED, added=tuple(delta.added), updated=tuple(delta.updated),
-                removed=tuple(delta.removed), previous=delta.previous,
-                files_changed=tuple(delta.files_changed), files_removed=tuple(delta.files_removed),
-                files_skipped=delta.files_skipped,
-            ))
+            self._publish(delta.event())
         return stats
 
     # --- watching -----------------------------------------------------------------------------
