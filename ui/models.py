@@ -247,9 +247,6 @@ class SuggestionTableModel(QAbstractTableModel):
     def row_of(self, fingerprint: str) -> int:
         return self._row_of.get(fingerprint, -1)
 
-    def haystack(self, row: int) -> str:
-        return self._hay[self._rows[row].fingerprint]
-
     def fingerprints(self) -> set[str]:
         return set(self._row_of)
 
