@@ -1,9 +1,11 @@
 """Checks every discovered rule against the framework's contract.
 
 Each rule documents itself (What it does / Why is this bad? / Example / Fix safety) and
-its ``python bad`` / ``python good`` examples are executable: the bad one must be flagged
-by that rule and the good one not, and a rule that offers fixes must produce, from its bad
-example, a fix whose result still parses.
+lives in the folder of its category (``rules/<category>/<slug>.py``; the runtime and LLM
+declarations in ``rules/runtime/`` and ``rules/llm/``). Its ``python bad`` / ``python good``
+examples parse; a static rule's are executable: the bad one must be flagged by that rule
+and the good one not, and a rule that offers fixes must produce, from its bad example, a
+fix whose result still parses.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import tree_sitter
 from analysis.languages import ts_language
 from analysis.parsing import ParsedFile, parse
 from suggestions.analyze.engine import Analyzer
-from suggestions.analyze.framework import Category, Rule, all_rules, docstring_examples
-from suggestions.model import Applicability, Patch, Suggestion, content_hash
+from suggestions.analyze.framework import Category, Rule, all_rules, docstring_examples, rule_for, static_rules
+from suggestions.model import Applicability, Patch, Source, Suggestion, content_hash
 
 RULES = all_rules()
-PY_RULES = [r for r in RULES if "python" in r.languages]
+STATIC = static_rules()
+PY_RULES = [r for r in STATIC if "python" in r.languages]
 SECTIONS = ("What it does:", "Why is this bad?", "Example:", "Fix safety:")
 
 
@@ -42,9 +45,22 @@ def _analyze(rule: type[Rule], code: str, path: str = "example.py") -> list[Sugg
 
 
 def test_rules_are_discovered() -> None:
-    assert len(RULES) >= 35
-    fixable = [r for r in RULES if r.applicability is not Applicability.DISPLAY_ONLY]
+    assert len(STATIC) >= 35
+    fixable = [r for r in STATIC if r.applicability is not Applicability.DISPLAY_ONLY]
     assert len(fixable) >= 25
+    by_source = {source: [r.code for r in RULES if r.source is source] for source in Source}
+    assert by_source[Source.RUNTIME] == ["KZ801", "KZ802", "KZ803", "KZ804"]
+    assert by_source[Source.LLM] == ["KZ901", "KZ902", "KZ903", "KZ904", "KZ905"]
+    assert all(rule_for(r.code) is r for r in RULES) and rule_for("KZ000") is None
+
+
+def test_the_runtime_and_llm_code_use_the_declarations() -> None:
+    from suggestions.analyze import runtime
+    from suggestions.llm.targets import KINDS
+
+    assert [runtime.MEMOIZE, runtime.ANNOTATE, runtime.HOT_EXCEPT, runtime.DEAD_CODE] == [
+        "KZ801", "KZ802", "KZ803", "KZ804"]
+    assert sorted(rule.code for rule, _words in KINDS.values()) == ["KZ901", "KZ902", "KZ903", "KZ904", "KZ905"]
 
 
 def test_codes_and_slugs_are_unique() -> None:
@@ -59,11 +75,19 @@ def test_declarations(rule: type[Rule]) -> None:
     assert re.fullmatch(r"KZ\d{3}", rule.code), rule.code
     assert rule.slug == rule.__module__.rsplit(".", 1)[-1]
     assert re.fullmatch(r"[a-z][a-z0-9_]*", rule.slug)
+    # rules/<folder>/<slug>.py: the folder is the category (or runtime/llm).
+    assert rule.__module__ == f"suggestions.analyze.rules.{rule.folder()}.{rule.slug}"
+    assert rule.headline() and "\n" not in rule.headline()
     assert isinstance(rule.category, Category)
     assert isinstance(rule.applicability, Applicability)
     assert isinstance(rule.confidence, float) and 0.0 < rule.confidence <= 1.0
     assert 0.0 <= rule.severity <= 1.0
     assert rule.name and rule.name.strip() == rule.name
+    if rule.source is not Source.STATIC:
+        # A declaration: the runtime or LLM code finds it (KZ8xx from traces, KZ9xx a model's).
+        assert rule.code[2] == {Source.RUNTIME: "8", Source.LLM: "9"}[rule.source]
+        assert not rule.query and not rule.has_check(), "the engine never runs a declaration"
+        return
     assert rule.query or rule.has_check(), "a rule needs a query or a check()"
     # The code's hundreds digit is its category (KZ1xx correctness, KZ2xx performance...).
     expected = {
@@ -87,6 +111,15 @@ def test_docstring_sections(rule: type[Rule]) -> None:
     assert positions == sorted(positions), "sections out of order"
     summary = rule.summary()
     assert summary and "What it does" not in summary and "Example" not in summary
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.source is not Source.STATIC], ids=_ids)
+def test_declared_examples_parse(rule: type[Rule]) -> None:
+    """A runtime or LLM rule's examples cannot run (no trace, no model): they parse."""
+    examples = docstring_examples(rule)
+    assert set(examples) == {"bad", "good"}, f"{rule.code} needs ```python bad``` and ```python good```"
+    for kind, code in examples.items():
+        ast.parse(code, filename=f"{rule.code}-{kind}")
 
 
 @pytest.mark.parametrize("rule", RULES, ids=_ids)

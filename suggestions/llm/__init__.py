@@ -5,10 +5,9 @@ from suggestions.llm.ledger import Usage
 from suggestions.llm.provider import Endpoint, LLMError, resolve_endpoint
 from suggestions.llm.replies import ReplyRejected, make_patch, parse_reply
 from suggestions.llm.secrets import Redactor, is_secret_file, redact
-from suggestions.llm.targets import CODES, Target
+from suggestions.llm.targets import Target
 
 __all__ = [
-    "CODES",
     "Endpoint",
     "LLMEngine",
     "LLMError",

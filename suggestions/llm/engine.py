@@ -40,7 +40,6 @@ from suggestions.llm.replies import (
 from suggestions.llm.targets import Target, enclosing_function, failure_target, is_test_file
 from suggestions.llm.trust import Confirmation, TrustStore
 from suggestions.model import (
-    Applicability,
     Source,
     Span,
     Suggestion,
@@ -58,7 +57,6 @@ _told_lock = threading.Lock()
 MAX_REPLY_TOKENS = 4096
 # Exceptions that are control flow, not faults.
 _ROUTINE = {"StopIteration", "StopAsyncIteration", "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
-CONFIDENCE = 0.5  # a model's word; validation is what earns trust
 
 
 @dataclass(frozen=True)
@@ -535,8 +533,8 @@ class LLMEngine:
             path=patch.path,
             span=Span(start_line, start_col, end_line, end_col, first.start, last.end),
             patch=patch,
-            applicability=Applicability.UNSAFE,
-            confidence=CONFIDENCE,
+            applicability=target.rule.applicability,
+            confidence=target.rule.confidence,
             source=Source.LLM,
             category=target.category,
             diff=patch_diff(patch, data),

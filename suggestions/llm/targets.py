@@ -1,4 +1,7 @@
-"""What the LLM is asked to improve: targets from traces, failures, findings and the user.
+"""What the LLM is asked to improve: targets from traces, failures, findings and picked code.
+
+Each kind of target is a rule declared (and documented) in ``suggestions/analyze/rules/llm/``;
+a suggestion for it takes its code, category, applicability and confidence from there.
 
 The trace store's records are read through small adapters (attribute or key access, a few
 field names each) so the engine tolerates both objects and plain dicts.
@@ -15,9 +18,14 @@ from typing import Any
 from analysis.inventory import read_source
 from analysis.languages import LANGUAGES, language_for_path
 from analysis.parsing import parse
+from suggestions.analyze.framework import Rule
+from suggestions.analyze.rules.llm.faster_hotspot import FasterHotspot
+from suggestions.analyze.rules.llm.fix_exception import FixException
+from suggestions.analyze.rules.llm.fix_failing_test import FixFailingTest
+from suggestions.analyze.rules.llm.improve_selection import ImproveSelection
+from suggestions.analyze.rules.llm.refactor_finding import RefactorFinding
 
 __all__ = [
-    "CODES",
     "KINDS",
     "Target",
     "enclosing_function",
@@ -26,22 +34,13 @@ __all__ = [
     "is_test_file",
 ]
 
-# kind → (suggestion code, category, words for the title)
-KINDS: dict[str, tuple[str, str, str]] = {
-    "failure": ("KZ901", "correctness", "Fix for failing"),
-    "exception": ("KZ902", "correctness", "Fix for repeated exception in"),
-    "hotspot": ("KZ903", "performance", "Faster"),
-    "finding": ("KZ904", "structure", "Refactoring of"),
-    "selection": ("KZ905", "structure", "Improvement of"),
-}
-
-# The codes of LLM suggestions, with what each means (for `kaizen show` and the app).
-CODES: dict[str, tuple[str, str]] = {
-    "KZ901": ("llm-fix-failing-test", "A model's fix for a test that failed in the latest traced run."),
-    "KZ902": ("llm-fix-exception", "A model's fix for an uncaught or repeatedly raised exception."),
-    "KZ903": ("llm-faster-hotspot", "A model's faster version of one of the hottest functions in a trace."),
-    "KZ904": ("llm-refactor-finding", "A model's refactoring for a structural finding that has no automatic fix."),
-    "KZ905": ("llm-improve-selection", "A model's improvement of code the user picked."),
+# kind → (the rule it is a suggestion of, words for the title)
+KINDS: dict[str, tuple[type[Rule], str]] = {
+    "failure": (FixFailingTest, "Fix for failing"),
+    "exception": (FixException, "Fix for repeated exception in"),
+    "hotspot": (FasterHotspot, "Faster"),
+    "finding": (RefactorFinding, "Refactoring of"),
+    "selection": (ImproveSelection, "Improvement of"),
 }
 
 
@@ -69,17 +68,22 @@ class Target:
         return self.paths or (self.path,)
 
     @property
+    def rule(self) -> type[Rule]:
+        """The rule whose suggestion a reply for this target is."""
+        return KINDS[self.kind][0]
+
+    @property
     def code(self) -> str:
-        return KINDS.get(self.kind, KINDS["selection"])[0]
+        return self.rule.code
 
     @property
     def category(self) -> str:
-        return KINDS.get(self.kind, KINDS["selection"])[1]
+        return self.rule.category.value
 
     @classmethod
     def from_selection(cls, path: str, start_line: int, end_line: int, instruction: str = "",
                        root: Path | None = None) -> Target:
-        """A region the user picked. With ``root``, a one-line pick grows to its function."""
+        """A region picked by hand (KZ905). With ``root``, a one-line pick grows to its function."""
         path = PurePosixPath(str(path).replace("\\", "/")).as_posix()
         start, end = min(start_line, end_line), max(start_line, end_line)
         name = ""
@@ -88,7 +92,7 @@ class Target:
             if found:
                 start, end, name = found
         where = f"`{name}`" if name else f"{path}:{start}-{end}"
-        return cls("selection", path, max(1, start), max(1, end), f"{KINDS['selection'][2]} {where}",
+        return cls("selection", path, max(1, start), max(1, end), f"{KINDS['selection'][1]} {where}",
                    name=name, instruction=instruction)
 
     @classmethod
@@ -98,7 +102,7 @@ class Target:
         found = enclosing_function(root, path, line)
         start, end, fname = found if found else (line, line, "")
         name = name or fname
-        words = KINDS.get(kind, KINDS["selection"])[2]
+        words = KINDS[kind][1]
         return cls(kind, path, start, end, title or f"{words} `{name or f'{path}:{line}'}`",
                    name=name, evidence=dict(evidence or {}))
 
@@ -333,7 +337,7 @@ def failure_target(root: Path, record: Any, symbols: Any = None, kind: str = "fa
     else:
         return None
     what = test_id or message.split("\n")[0][:80] or f"{main_path}:{start}"
-    words = KINDS[kind][2]
+    words = KINDS[kind][1]
     title = f"{words} test `{what}`" if kind == "failure" and test_id else f"{words} `{name or what}`"
     evidence: dict[str, Any] = {"message": message[:2000], "traceback": tb[-6000:]}
     if test_id:

@@ -233,10 +233,6 @@ def _bracket_delta(line: bytes) -> int:
     )
 
 
-def indent_of(ctx: Context, node: tree_sitter.Node) -> str:
-    return ctx.line_indent(node)
-
-
 class PrefilteredRule(Rule):
     """A rule whose pattern can only match where its text appears.
 

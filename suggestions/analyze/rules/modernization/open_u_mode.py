@@ -7,7 +7,7 @@ import tree_sitter
 
 from suggestions.analyze.framework import Category, Context, Finding
 from suggestions.analyze.rules._pyfix import PrefilteredRule, rebound
-from suggestions.analyze.rules.redundant_open_mode import mode_value
+from suggestions.analyze.rules.simplification.redundant_open_mode import mode_value
 from suggestions.model import Applicability
 
 

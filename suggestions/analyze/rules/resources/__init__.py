@@ -1,0 +1,1 @@
+"""Resources rules (KZ3xx): files, temporary names and other resources handled safely."""

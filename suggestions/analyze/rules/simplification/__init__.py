@@ -1,0 +1,1 @@
+"""Simplification rules (KZ4xx): the same meaning in fewer, plainer words."""

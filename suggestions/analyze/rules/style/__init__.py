@@ -1,0 +1,1 @@
+"""Style rules (KZ6xx): small things readers trip on (semicolons, redundant `pass`...)."""
