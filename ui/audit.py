@@ -91,10 +91,12 @@ class AuditView(QWidget):
         if self.session is None:
             return
 
-        def job(w: Any) -> Any:
-            log = self._log()
-            if log is None:
-                return None
+        store = self.session.store
+
+        def job(w: Any) -> Any:  # on a worker thread: the core module imports there
+            from suggestions.apply.audit import AuditLog
+
+            log = AuditLog(store)
             return log.entries(), log.undone()
 
         self.session.run_job("Loading audit log", job, self._show)
@@ -103,9 +105,6 @@ class AuditView(QWidget):
         cur = self.table.currentItem()
         keep = cur.data(0, Qt.ItemDataRole.UserRole) if cur is not None else None
         self.table.clear()
-        if data is None:
-            self.summary.setText("The audit log is not available in this build yet.")
-            return
         entries, undone = data
         self.entries = list(entries)
         self.undone = set(undone)
