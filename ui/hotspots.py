@@ -168,48 +168,9 @@ class HotspotsView(QWidget):
             self.summary.setText("No trace yet. Run the project's tests under the tracer to see where "
                                  "the time goes and what raises.")
             return
-        when = field(latest, "started", "at", "started_at", default=None)
-        cmd = field(latest, "command", default="")
-        dur = field(latest, "duration_s", "duration", "seconds", "wall_s", default=None)
-        bits = ["<b>Latest trace</b>"]
-        if when:
-            bits.append(time.strftime("%Y-%m-%d %H:%M", time.localtime(float(when))))
-        if cmd:
-            bits.append(f"<code>{cmd if isinstance(cmd, str) else ' '.join(cmd)}</code>")
-        if dur:
-            bits.append(f"{float(dur):.2f} s")
-        status = field(latest, "status", default="")
-        if status and status != "ok":
-            bits.append(f"<span style='color:{colors()['bad']}'>{status}</span>")
-        tests = field(latest, "tests", default=0)
-        if tests:
-            bits.append(f"{tests} tests")
-        bits.append(f"top {len(hotspots)} functions by own time")
-        self.summary.setText(" · ".join(bits))
+        self.summary.setText(" · ".join([*_summary_bits(latest), f"top {len(hotspots)} functions by own time"]))
         for h in hotspots:
-            name = field(h, "qualname", "function", "name", default="?")
-            path = field(h, "path", "file", default="")
-            line = field(h, "line", "lineno", "first_line", default="")
-            share = float(field(h, "own_share", "share", default=0.0) or 0.0)
-            calls = int(field(h, "calls", "ncalls", "call_count", default=0) or 0)
-            own = float(field(h, "own_s", "self_time", "own_time", "own", default=0.0) or 0.0)
-            total = float(field(h, "total_s", "total_time", "cumulative", "total", default=0.0) or 0.0)
-            exc = int(field(h, "exceptions", "exception_count", "raised", default=0) or 0)
-            approx = "" if field(h, "time_exact", default=True) else "~"  # timed on a sample of calls
-            item = _SortItem([str(name), f"{path}:{line}" if line else str(path), "", str(calls),
-                              f"{approx}{own * 1000:.1f} ms", f"{approx}{total * 1000:.1f} ms", str(exc) if exc else ""])
-            if approx:
-                for col in (4, 5):
-                    item.setToolTip(col, "Estimated from the calls that were timed (threads ran side by side)")
-            item.setData(2, SHARE_ROLE, share)
-            item.setData(2, Qt.ItemDataRole.UserRole, share)
-            item.setData(3, Qt.ItemDataRole.UserRole, calls)
-            item.setData(4, Qt.ItemDataRole.UserRole, own)
-            item.setData(5, Qt.ItemDataRole.UserRole, total)
-            item.setData(6, Qt.ItemDataRole.UserRole, exc)
-            if exc:
-                item.setForeground(6, QColor(colors()["bad"]))
-            self.table.addTopLevelItem(item)
+            self.table.addTopLevelItem(_hotspot_item(h))
         top = max((float(field(h, "own_share", "share", default=0.0) or 0.0) for h in hotspots), default=0.0)
         for i in range(self.table.topLevelItemCount()):
             row = self.table.topLevelItem(i)
@@ -217,17 +178,7 @@ class HotspotsView(QWidget):
                 row.setData(2, SHARE_ROLE + 1, top)
         self.table.sortItems(2, Qt.SortOrder.DescendingOrder)
         for f in failures:
-            what = field(f, "test", "type", "exception", "name", default="?")
-            msg = field(f, "message", "outcome", "error", default="")
-            where = field(f, "where", "location", "path", default="")
-            line = field(f, "line", "lineno", default="")
-            count = field(f, "count", default=1)
-            it = QTreeWidgetItem([f"{what}: {msg}" if msg else str(what),
-                                  f"{where}:{line}" if line else str(where), str(count)])
-            tb = field(f, "traceback", default="")
-            if tb:
-                it.setToolTip(0, str(tb))
-            self.failures.addTopLevelItem(it)
+            self.failures.addTopLevelItem(_failure_item(f))
 
     def run_trace(self) -> None:
         if self.session is None:
@@ -247,27 +198,7 @@ class HotspotsView(QWidget):
             timeout = float(session.config.get("trace.timeout"))
             with tempfile.TemporaryFile() as out:
                 stop = threading.Event()
-
-                def tail() -> None:
-                    # The command's output, streamed to the log pane while it runs.
-                    pos = 0
-                    partial = b""
-                    while True:
-                        stopped = stop.wait(0.2)
-                        size = os.fstat(out.fileno()).st_size
-                        if size > pos:
-                            partial += os.pread(out.fileno(), size - pos, pos)
-                            pos = size
-                            # Whole lines only: pytest prints its dots without a newline.
-                            *lines, partial = partial.split(b"\n")
-                            for line in lines:
-                                w.report(0, 0, line.decode("utf-8", "replace"))
-                        if stopped:
-                            if partial:
-                                w.report(0, 0, partial.decode("utf-8", "replace"))
-                            return
-
-                t = threading.Thread(target=tail, daemon=True)
+                t = threading.Thread(target=_tail, args=(out.fileno(), stop, w), daemon=True)
                 t.start()
                 try:  # `kaizen trace`'s action: store the trace, refresh the runtime suggestions
                     traced = session.trace(argv, timeout=timeout, stdout=out, stderr=subprocess.STDOUT)
@@ -331,3 +262,81 @@ class _SortItem(QTreeWidgetItem):
         if a is not None and b is not None:
             return bool(a < b)
         return self.text(col) < other.text(col)
+
+
+def _summary_bits(latest: Any) -> list[str]:
+    """The latest trace in a few words: when, what ran, how long, how it ended."""
+    when = field(latest, "started", "at", "started_at", default=None)
+    cmd = field(latest, "command", default="")
+    dur = field(latest, "duration_s", "duration", "seconds", "wall_s", default=None)
+    bits = ["<b>Latest trace</b>"]
+    if when:
+        bits.append(time.strftime("%Y-%m-%d %H:%M", time.localtime(float(when))))
+    if cmd:
+        bits.append(f"<code>{cmd if isinstance(cmd, str) else ' '.join(cmd)}</code>")
+    if dur:
+        bits.append(f"{float(dur):.2f} s")
+    status = field(latest, "status", default="")
+    if status and status != "ok":
+        bits.append(f"<span style='color:{colors()['bad']}'>{status}</span>")
+    tests = field(latest, "tests", default=0)
+    if tests:
+        bits.append(f"{tests} tests")
+    return bits
+
+
+def _hotspot_item(h: Any) -> _SortItem:
+    """One row of the hotspot table; the numbers sort by value (UserRole)."""
+    name = field(h, "qualname", "function", "name", default="?")
+    path = field(h, "path", "file", default="")
+    line = field(h, "line", "lineno", "first_line", default="")
+    share = float(field(h, "own_share", "share", default=0.0) or 0.0)
+    calls = int(field(h, "calls", "ncalls", "call_count", default=0) or 0)
+    own = float(field(h, "own_s", "self_time", "own_time", "own", default=0.0) or 0.0)
+    total = float(field(h, "total_s", "total_time", "cumulative", "total", default=0.0) or 0.0)
+    exc = int(field(h, "exceptions", "exception_count", "raised", default=0) or 0)
+    approx = "" if field(h, "time_exact", default=True) else "~"  # timed on a sample of calls
+    item = _SortItem([str(name), f"{path}:{line}" if line else str(path), "", str(calls),
+                      f"{approx}{own * 1000:.1f} ms", f"{approx}{total * 1000:.1f} ms", str(exc) if exc else ""])
+    if approx:
+        for col in (4, 5):
+            item.setToolTip(col, "Estimated from the calls that were timed (threads ran side by side)")
+    item.setData(2, SHARE_ROLE, share)
+    for col, value in ((2, share), (3, calls), (4, own), (5, total), (6, exc)):
+        item.setData(col, Qt.ItemDataRole.UserRole, value)
+    if exc:
+        item.setForeground(6, QColor(colors()["bad"]))
+    return item
+
+
+def _failure_item(f: Any) -> QTreeWidgetItem:
+    what = field(f, "test", "type", "exception", "name", default="?")
+    msg = field(f, "message", "outcome", "error", default="")
+    where = field(f, "where", "location", "path", default="")
+    line = field(f, "line", "lineno", default="")
+    count = field(f, "count", default=1)
+    it = QTreeWidgetItem([f"{what}: {msg}" if msg else str(what), f"{where}:{line}" if line else str(where), str(count)])
+    tb = field(f, "traceback", default="")
+    if tb:
+        it.setToolTip(0, str(tb))
+    return it
+
+
+def _tail(fd: int, stop: Any, w: Any) -> None:
+    """Stream the command's output (the file ``fd``) to the log pane while it runs."""
+    pos = 0
+    partial = b""
+    while True:
+        stopped = stop.wait(0.2)
+        size = os.fstat(fd).st_size
+        if size > pos:
+            partial += os.pread(fd, size - pos, pos)
+            pos = size
+            # Whole lines only: pytest prints its dots without a newline.
+            *lines, partial = partial.split(b"\n")
+            for line in lines:
+                w.report(0, 0, line.decode("utf-8", "replace"))
+        if stopped:
+            if partial:
+                w.report(0, 0, partial.decode("utf-8", "replace"))
+            return

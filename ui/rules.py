@@ -93,6 +93,25 @@ class RulesEditor(QWidget):
         self.rules: list[dict[str, Any]] = []
         self.current = -1
         self.valid = True
+        lw = self._build_list()
+        formw = self._build_form()
+        prevw = self._build_preview()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(lw)
+        split.addWidget(formw)
+        split.addWidget(prevw)
+        split.setSizes([160, 360, 680])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(split)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.update_preview)
+        self._loading = False
+
+    def _build_list(self) -> QWidget:
+        """The list of rules, with Add and Remove."""
         self.rule_list = QListWidget()
         self.rule_list.setObjectName("ruleList")
         self.rule_list.currentRowChanged.connect(self._select)
@@ -110,7 +129,10 @@ class RulesEditor(QWidget):
         left.addLayout(row)
         lw = QWidget()
         lw.setLayout(left)
+        return lw
 
+    def _build_form(self) -> QWidget:
+        """One editor per rule option, each with its error line; Save and Revert."""
         self.form = QFormLayout()
         self.fields: dict[str, Any] = {}
         self.errors: dict[str, QLabel] = {}
@@ -156,7 +178,10 @@ class RulesEditor(QWidget):
         fw.addStretch(1)
         formw = QWidget()
         formw.setLayout(fw)
+        return formw
 
+    def _build_preview(self) -> QWidget:
+        """The live preview: what each rule would apply now."""
         self.preview = QTreeWidget()
         self.preview.setObjectName("preview")
         self.preview.setHeaderLabels(["Would apply", "Location", "Why / why not"])
@@ -170,20 +195,7 @@ class RulesEditor(QWidget):
         pw.addWidget(self.preview, 1)
         prevw = QWidget()
         prevw.setLayout(pw)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(lw)
-        split.addWidget(formw)
-        split.addWidget(prevw)
-        split.setSizes([160, 360, 680])
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 6, 6, 6)
-        lay.addWidget(split)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(150)
-        self._timer.timeout.connect(self.update_preview)
-        self._loading = False
+        return prevw
 
     # --- data ------------------------------------------------------------------------------
 

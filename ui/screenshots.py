@@ -85,7 +85,7 @@ def _render(out: Path, work: Path) -> int:
     from ui.app import demo_source, tune_gc
     from ui.theme import apply_theme
 
-    tune_gc()
+    tune_gc(gui=True)
 
     app: Any = QApplication.instance() or QApplication(["kaizen"])
     app.setOrganizationName("Kaizen")
@@ -93,10 +93,35 @@ def _render(out: Path, work: Path) -> int:
     apply_theme(app)
     project = work / "demo"
     shutil.copytree(demo_source(), project, ignore=shutil.ignore_patterns(".kaizen", "__pycache__", ".pytest_cache"))
+    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    shots = _Shots(out)
+    w, s = _open_window(settings, project)
+    _trace_and_validate(w, s)
+    _shoot_views(w, s, shots)
+    _shoot_dark(app, settings, project, shots)
+    print(f"{len(shots.written)} screenshots in {out}")
+    return 0
 
+
+class _Shots:
+    """Grabs a window (or a widget of it) into ``out/<name>.png``."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.written: list[str] = []
+
+    def take(self, name: str, window: Any, widget: Any = None) -> None:
+        settle(window, 0.4)
+        pix = (widget or window).grab()
+        path = self.out / f"{name}.png"
+        pix.save(str(path))
+        self.written.append(str(path))
+        print(f"wrote {path} ({pix.width()}x{pix.height()})")
+
+
+def _open_window(settings: Any, project: Path) -> tuple[Any, Any]:
     from ui.mainwindow import MainWindow
 
-    settings = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings)
     w.resize(1440, 900)
     w.show()
@@ -104,23 +129,16 @@ def _render(out: Path, work: Path) -> int:
     wait_until(lambda: s.service is not None or s.config_error != "", 60)
     wait_until(lambda: w.model.rowCount() > 0, 60)
     settle(w)
-    written: list[str] = []
+    return w, s
 
-    def shot(name: str, widget: Any = None) -> None:
-        settle(w, 0.4)
-        pix = (widget or w).grab()
-        path = out / f"{name}.png"
-        pix.save(str(path))
-        written.append(str(path))
-        print(f"wrote {path} ({pix.width()}x{pix.height()})")
 
-    # Trace first, so the list shows runtime evidence and the hotspots view has data.
+def _trace_and_validate(w: Any, s: Any) -> None:
+    """Trace first, so the list shows runtime evidence and the hotspots view has data; then
+    validate the top few so the list shows real statuses."""
     w.tabs.setCurrentWidget(w.hotspots)
     w.hotspots.run_trace()
     wait_until(lambda: w.hotspots._worker is None, 180)
     settle(w, 1.0)
-
-    # Validate the top few so the list shows real statuses.
     w.tabs.setCurrentIndex(0)
     from ui import models as m
 
@@ -137,32 +155,31 @@ def _render(out: Path, work: Path) -> int:
     wait_until(validated, 240)
     settle(w, 1.0)
 
+
+def _shoot_views(w: Any, s: Any, shots: _Shots) -> None:
+    from ui import models as m
+
     # The window's own first pick: the top suggestion with a validated diff.
     w.table.setFocus()
-    shot("main")  # with the notification of the demo's automatic change, if it came
+    shots.take("main", w)  # with the notification of the demo's automatic change, if it came
     w.toast.hide()  # the other views without it
 
     # The diff view: a suggestion with a multi-line fix, side by side.
-    best = 0
     preferred = ("KZ502", "KZ205", "KZ402", "KZ401")
     found: dict[str, int] = {}
     for r in range(w.proxy.rowCount()):
         sug = w.proxy.index(r, 0).data(m.SUGGESTION_ROLE)
         if sug.patch is not None and sug.code in preferred:
             found.setdefault(sug.code, r)
-    for code in preferred:
-        if code in found:
-            best = found[code]
-            break
-    w.select_row(best)
+    w.select_row(next((found[code] for code in preferred if code in found), 0))
     w.diff.set_mode("split")
     w.main_split.setSizes([260, 640])
     w.details_split.setSizes([900, 500])
-    shot("diff")
+    shots.take("diff", w)
     w.diff.set_mode("unified")
 
     w.tabs.setCurrentWidget(w.hotspots)
-    shot("hotspots")
+    shots.take("hotspots", w)
 
     w.tabs.setCurrentWidget(w.rules)
     w.rules.add_rule()
@@ -171,9 +188,25 @@ def _render(out: Path, work: Path) -> int:
     w.rules.fields["max-changed-lines"][1].setValue(6)
     w.rules.fields["name"][1].setText("bug-fixes")
     w.rules.update_preview()
-    shot("rules")
+    shots.take("rules", w)
 
-    # Audit: accept two changes, undo one, verify the chain.
+    _shoot_audit(w, s, shots)
+
+    from ui.settings import SettingsDialog
+
+    dlg = SettingsDialog(s, w)
+    dlg.resize(760, 600)
+    dlg.show()
+    settle(w)
+    shots.take("settings", w, dlg)
+    dlg.close()
+    w.close()
+
+
+def _shoot_audit(w: Any, s: Any, shots: _Shots) -> None:
+    """Accept two changes, undo one, verify the chain."""
+    from ui import models as m
+
     w.tabs.setCurrentIndex(0)
     fixable = [w.proxy.index(r, 0).data(m.SUGGESTION_ROLE) for r in range(w.proxy.rowCount())]
     fixable = [x for x in fixable if x.patch is not None][:3]
@@ -189,24 +222,19 @@ def _render(out: Path, work: Path) -> int:
     settle(w)
     w.audit.verify()
     settle(w)
-    shot("audit")
+    shots.take("audit", w)
 
-    from ui.settings import SettingsDialog
 
-    dlg = SettingsDialog(s, w)
-    dlg.resize(760, 600)
-    dlg.show()
-    settle(w)
-    shot("settings", dlg)
-    dlg.close()
-
-    # Dark theme: a fresh window, as when the app starts on a dark desktop.
+def _shoot_dark(app: Any, settings: Any, project: Path, shots: _Shots) -> None:
+    """Dark theme: a fresh window, as when the app starts on a dark desktop."""
     from PySide6.QtCore import QThreadPool
 
-    w.close()
-    QThreadPool.globalInstance().waitForDone(60_000)
     import ui.theme as theme
+    from ui import models as m
+    from ui.mainwindow import MainWindow
+    from ui.theme import apply_theme
 
+    QThreadPool.globalInstance().waitForDone(60_000)
     theme.is_dark = lambda: True
     apply_theme(app)
     dark = MainWindow(settings)
@@ -220,14 +248,11 @@ def _render(out: Path, work: Path) -> int:
         if dark.proxy.index(r, 0).data(m.SUGGESTION_ROLE).code in ("KZ502", "KZ205", "KZ103"):
             dark.select_row(r)
             break
-    w = dark
-    shot("main-dark")
+    shots.take("main-dark", dark)
     dark.close()
     QThreadPool.globalInstance().waitForDone(60_000)
     dark.deleteLater()
     app.processEvents()
-    print(f"{len(written)} screenshots in {out}")
-    return 0
 
 
 if __name__ == "__main__":
