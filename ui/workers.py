@@ -16,9 +16,9 @@ class WorkerSignals(QObject):
     """Signals of one background job; they arrive on the GUI thread (queued)."""
 
     started = Signal()
-    progress = Signal(int, int, str)  # done, total, message
-    result = Signal(object)
-    error = Signal(str)
+    progressed = Signal(int, int, str)  # done, total, message
+    returned = Signal(object)  # the job's value
+    failed = Signal(str)  # the exception, with its traceback
     finished = Signal()
 
 
@@ -41,7 +41,7 @@ class Worker(QRunnable):
         self._cancel.set()
 
     def report(self, done: int, total: int, message: str = "") -> None:
-        self.signals.progress.emit(int(done), int(total), message)
+        self.signals.progressed.emit(int(done), int(total), message)
 
     def run(self) -> None:
         self.signals.started.emit()
@@ -49,9 +49,9 @@ class Worker(QRunnable):
             value = self.fn(self)
         except Exception as exc:  # shown to the user as a message, never a crash
             tb = traceback.format_exc(limit=6)
-            self.signals.error.emit(f"{type(exc).__name__}: {exc}\n\n{tb}")
+            self.signals.failed.emit(f"{type(exc).__name__}: {exc}\n\n{tb}")
         else:
-            self.signals.result.emit(value)
+            self.signals.returned.emit(value)
         finally:
             self.signals.finished.emit()
             _LIVE.discard(self)
@@ -71,11 +71,11 @@ def run_in_background(
     """Start ``fn`` on the pool and connect the callbacks (which run on the GUI thread)."""
     w = Worker(fn)
     if on_result:
-        w.signals.result.connect(on_result)
+        w.signals.returned.connect(on_result)
     if on_error:
-        w.signals.error.connect(on_error)
+        w.signals.failed.connect(on_error)
     if on_progress:
-        w.signals.progress.connect(on_progress)
+        w.signals.progressed.connect(on_progress)
     if on_finished:
         w.signals.finished.connect(on_finished)
     _LIVE.add(w)
