@@ -190,40 +190,61 @@ def is_pure(fd: FunctionDef) -> tuple[bool, str]:
                 return False, "mutable default"
     body = fn.child_by_field_name("body")
     for node in _walk(body) if body is not None else ():
-        t = node.type
-        if t in ("global_statement", "nonlocal_statement"):
-            return False, f"`{t.split('_')[0]}` statement"
-        if t in ("yield", "await"):
-            return False, "generator or coroutine"
-        if t == "call":
-            func = node.child_by_field_name("function")
-            if func is None:
-                continue
-            if func.type == "identifier" and _text(func) in _IMPURE_CALLS:
-                return False, f"calls `{_text(func)}`"
-            if func.type == "attribute":
-                obj = func.child_by_field_name("object")
-                attr = _text(func.child_by_field_name("attribute"))
-                if obj is not None and obj.type == "identifier" and _text(obj) in params and attr in _MUTATORS:
-                    return False, f"mutates argument `{_text(obj)}`"
-        if t == "attribute":
-            obj = node.child_by_field_name("object")
-            if obj is not None and obj.type == "identifier" and _text(obj) in _IMPURE_MODULES:
-                return False, f"uses `{_text(obj)}`"
-        if t == "identifier" and _text(node) in _IMPURE_MODULES and node.parent is not None \
-                and node.parent.type in ("call", "argument_list"):
-            return False, f"uses `{_text(node)}`"
-        if t in ("assignment", "augmented_assignment", "delete_statement"):
-            targets = [node.child_by_field_name("left")] if t != "delete_statement" else node.named_children
-            for target in targets:
-                for sub in _walk(target) if target is not None else ():
-                    if sub.type in ("attribute", "subscript"):
-                        base = sub.child_by_field_name("object") or sub.child_by_field_name("value")
-                        while base is not None and base.type in ("attribute", "subscript"):
-                            base = base.child_by_field_name("object") or base.child_by_field_name("value")
-                        if base is not None and base.type == "identifier" and _text(base) in params:
-                            return False, f"mutates argument `{_text(base)}`"
+        why = _impurity(node, params)
+        if why:
+            return False, why
     return True, ""
+
+
+def _impurity(node: tree_sitter.Node, params: set[str]) -> str:
+    """Why this one node of a function body makes it impure ("" when it does not)."""
+    t = node.type
+    if t in ("global_statement", "nonlocal_statement"):
+        return f"`{t.split('_')[0]}` statement"
+    if t in ("yield", "await"):
+        return "generator or coroutine"
+    if t == "call":
+        return _call_impurity(node, params)
+    if t == "attribute":
+        obj = node.child_by_field_name("object")
+        if obj is not None and obj.type == "identifier" and _text(obj) in _IMPURE_MODULES:
+            return f"uses `{_text(obj)}`"
+    if t == "identifier" and _text(node) in _IMPURE_MODULES and node.parent is not None \
+            and node.parent.type in ("call", "argument_list"):
+        return f"uses `{_text(node)}`"
+    if t in ("assignment", "augmented_assignment", "delete_statement"):
+        targets = [node.child_by_field_name("left")] if t != "delete_statement" else node.named_children
+        for target in targets:
+            why = _mutated_argument(target, params)
+            if why:
+                return why
+    return ""
+
+
+def _call_impurity(node: tree_sitter.Node, params: set[str]) -> str:
+    func = node.child_by_field_name("function")
+    if func is None:
+        return ""
+    if func.type == "identifier" and _text(func) in _IMPURE_CALLS:
+        return f"calls `{_text(func)}`"
+    if func.type == "attribute":
+        obj = func.child_by_field_name("object")
+        attr = _text(func.child_by_field_name("attribute"))
+        if obj is not None and obj.type == "identifier" and _text(obj) in params and attr in _MUTATORS:
+            return f"mutates argument `{_text(obj)}`"
+    return ""
+
+
+def _mutated_argument(target: tree_sitter.Node | None, params: set[str]) -> str:
+    """An assignment or ``del`` target that writes into an argument (``arg.x = ``, ``arg[i] = ``)."""
+    for sub in _walk(target) if target is not None else ():
+        if sub.type in ("attribute", "subscript"):
+            base = sub.child_by_field_name("object") or sub.child_by_field_name("value")
+            while base is not None and base.type in ("attribute", "subscript"):
+                base = base.child_by_field_name("object") or base.child_by_field_name("value")
+            if base is not None and base.type == "identifier" and _text(base) in params:
+                return f"mutates argument `{_text(base)}`"
+    return ""
 
 
 # --- the suggestions ---------------------------------------------------------------------------
@@ -446,8 +467,8 @@ def _innermost_try(f: _File, line: int, exc_type: str) -> tuple[tree_sitter.Node
     return best
 
 
-def _dict_get_fix(f: _File, try_node: tree_sitter.Node, clause: tree_sitter.Node) -> Edit | None:
-    """``try: x = d[k] / except KeyError: x = v`` -> ``x = d.get(k, v)`` (also for ``return``)."""
+def _key_error_pair(try_node: tree_sitter.Node, clause: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.Node] | None:
+    """(the one statement tried, the one statement of the only ``except KeyError:``), or None."""
     if any(c.type in ("else_clause", "finally_clause") for c in try_node.named_children):
         return None
     if sum(1 for c in try_node.named_children if c.type == "except_clause") != 1:
@@ -458,7 +479,22 @@ def _dict_get_fix(f: _File, try_node: tree_sitter.Node, clause: tree_sitter.Node
     handler = next((c for c in clause.named_children if c.type == "block"), None)
     if body is None or handler is None or len(body.named_children) != 1 or len(handler.named_children) != 1:
         return None
-    tried, fallback = body.named_children[0], handler.named_children[0]
+    return body.named_children[0], handler.named_children[0]
+
+
+def _plain_default(default: tree_sitter.Node) -> bool:
+    """A default that ``.get`` may evaluate eagerly: a name, a literal, a tuple of literals."""
+    if default.type not in ("identifier", "integer", "float", "string", "none", "true", "false", "attribute", "tuple"):
+        return False
+    return default.type != "tuple" or all(c.type in ("integer", "string", "none") for c in default.named_children)
+
+
+def _dict_get_fix(f: _File, try_node: tree_sitter.Node, clause: tree_sitter.Node) -> Edit | None:
+    """``try: x = d[k] / except KeyError: x = v`` -> ``x = d.get(k, v)`` (also for ``return``)."""
+    pair = _key_error_pair(try_node, clause)
+    if pair is None:
+        return None
+    tried, fallback = pair
 
     def parts(stmt: tree_sitter.Node) -> tuple[str, tree_sitter.Node] | None:
         if stmt.type == "return_statement" and stmt.named_children:
@@ -474,10 +510,7 @@ def _dict_get_fix(f: _File, try_node: tree_sitter.Node, clause: tree_sitter.Node
     if p1 is None or p2 is None or p1[0] != p2[0]:
         return None
     sub, default = p1[1], p2[1]
-    if sub.type != "subscript" or default.type not in ("identifier", "integer", "float", "string", "none",
-                                                         "true", "false", "attribute", "tuple"):
-        return None
-    if default.type == "tuple" and any(c.type not in ("integer", "string", "none") for c in default.named_children):
+    if sub.type != "subscript" or not _plain_default(default):
         return None
     mapping, key = sub.child_by_field_name("value"), sub.child_by_field_name("subscript")
     if mapping is None or key is None or key.type == "slice" or len([c for c in sub.named_children]) != 2:
