@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.session import Session, optional
+from ui.session import Session
 from ui.theme import colors, icon
 
 __all__ = ["HotspotsView", "field"]
@@ -139,20 +139,15 @@ class HotspotsView(QWidget):
         self.command.setText(f"Trace command: <code>{cmd}</code> (change it in Settings → Trace)")
         self.reload()
 
-    def _trace_store(self) -> Any:
-        mod = optional("analysis.trace_store")
-        if mod is None or self.session is None:
-            return None
-        return mod.TraceStore(self.session.store)
-
     def reload(self) -> None:
         if self.session is None:
             return
+        store = self.session.store
 
-        def job(w: Any) -> Any:
-            ts = self._trace_store()
-            if ts is None:
-                return None
+        def job(w: Any) -> Any:  # on a worker thread: the core module imports there
+            from analysis.trace_store import TraceStore
+
+            ts = TraceStore(store)
             return ts.latest(), list(ts.hotspots(limit=200)), list(ts.failures()) + _raised(ts)
 
         self.session.run_job("Loading trace", job, self._show)
@@ -160,9 +155,6 @@ class HotspotsView(QWidget):
     def _show(self, data: Any) -> None:
         self.table.clear()
         self.failures.clear()
-        if data is None:
-            self.summary.setText("Tracing is not available in this build yet.")
-            return
         latest, hotspots, failures = data
         if latest is None:
             self.summary.setText("No trace yet. Run the project's tests under the tracer to see where "
