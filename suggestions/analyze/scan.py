@@ -234,6 +234,51 @@ def default_jobs() -> int:
 
 
 @_fewer_collections()
+def _scan_here(
+    root: Path, config: Config, items: list[tuple[str, str]], max_size: int, result: ScanResult,
+    progress: Callable[[int, int], None] | None, on_files: Callable[[list[FileResult]], None] | None,
+) -> None:
+    """Analyse in this process, reporting every 50 files."""
+    analyzer = analyzer_for(config)
+    batch: list[FileResult] = []
+    for done, (p, lang) in enumerate(items, start=1):
+        batch.append(analyze_file(root, p, lang, analyzer, max_size=max_size))
+        if done % 50 == 0 or done == len(items):
+            result.files.extend(batch)
+            if on_files:
+                on_files(batch)
+            batch = []
+            if progress:
+                progress(done, len(items))
+    result.jobs = 1
+
+
+def _scan_in_workers(
+    root: Path, config: Config, items: list[tuple[str, str]], inventory: Inventory, jobs: int,
+    result: ScanResult, progress: Callable[[int, int], None] | None,
+    on_files: Callable[[list[FileResult]], None] | None,
+) -> None:
+    """Analyse in a pool of ``jobs`` workers, in chunks of about equal cost."""
+    # Interleave large and small files so chunks cost about the same.
+    sizes = {f.path: f.size for f in inventory.files}
+    items.sort(key=lambda i: -sizes.get(i[0], 0))
+    # Small chunks: the main process unpickles each result while holding the GIL, and a
+    # window on that process must not stall for long (bench/ui_bench.py).
+    n_chunks = max(jobs * 8, len(items) // 10)
+    chunks = [items[i::n_chunks] for i in range(n_chunks)]
+    done = 0
+    with _pool(jobs, root, config, {lang for _, lang in items}) as pool:
+        for chunk_result in pool.map(_run_chunk, [c for c in chunks if c]):
+            result.files.extend(chunk_result)
+            if on_files:
+                on_files(chunk_result)
+            done += len(chunk_result)
+            if progress:
+                progress(done, len(items))
+    result.files.sort(key=lambda f: f.path)
+    result.jobs = jobs
+
+
 def scan_project(
     root: Path | str,
     config: Config | None = None,
@@ -262,39 +307,10 @@ def scan_project(
         wanted = set(only)
         items = [i for i in items if i[0] in wanted]
     jobs = jobs or default_jobs()
-    done = 0
     if jobs == 1 or len(items) < (FORKED_THRESHOLD if _can_fork() else PARALLEL_THRESHOLD):
-        analyzer = analyzer_for(config)
-        batch: list[FileResult] = []
-        for p, lang in items:
-            batch.append(analyze_file(root, p, lang, analyzer, max_size=max_size))
-            done += 1
-            if done % 50 == 0 or done == len(items):
-                result.files.extend(batch)
-                if on_files:
-                    on_files(batch)
-                batch = []
-                if progress:
-                    progress(done, len(items))
-        result.jobs = 1
+        _scan_here(root, config, items, max_size, result, progress, on_files)
     else:
-        # Interleave large and small files so chunks cost about the same.
-        sizes = {f.path: f.size for f in inventory.files}
-        items.sort(key=lambda i: -sizes.get(i[0], 0))
-        # Small chunks: the main process unpickles each result while holding the GIL, and a
-        # window on that process must not stall for long (bench/ui_bench.py).
-        n_chunks = max(jobs * 8, len(items) // 10)
-        chunks = [items[i::n_chunks] for i in range(n_chunks)]
-        with _pool(jobs, root, config, {lang for _, lang in items}) as pool:
-            for chunk_result in pool.map(_run_chunk, [c for c in chunks if c]):
-                result.files.extend(chunk_result)
-                if on_files:
-                    on_files(chunk_result)
-                done += len(chunk_result)
-                if progress:
-                    progress(done, len(items))
-        result.files.sort(key=lambda f: f.path)
-        result.jobs = jobs
+        _scan_in_workers(root, config, items, inventory, jobs, result, progress, on_files)
     for f in result.files:
         if f.skipped:
             result.skipped[f.path] = f.skipped
