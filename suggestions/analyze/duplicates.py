@@ -308,7 +308,6 @@ class DuplicateIndex:
                 buckets[crc].append((path, offset))
         seen: dict[tuple[str, str, int], list[tuple[int, int]]] = defaultdict(list)
         out: list[Match] = []
-        w = self.min_tokens
         for entries in buckets.values():
             if len(entries) < 2:
                 continue
@@ -322,29 +321,38 @@ class DuplicateIndex:
                     continue
                 if (pb, ob) < (pa, oa):
                     pa, oa, pb, ob = pb, ob, pa, oa
-                key = (pa, pb, ob - oa)
-                if any(s <= oa < e for s, e in seen[key]):
-                    continue  # inside a run already reported
-                ta, tb = self.files[pa].tokens, self.files[pb].tokens
-                if ta[oa : oa + w] != tb[ob : ob + w]:
-                    continue  # CRC collision
-                back = _common_suffix(ta, oa, tb, ob)
-                sa, sb = oa - back, ob - back
-                length = back + _common_prefix(ta, oa, tb, ob)
-                # Whole lines only: a run that starts mid-line begins at the next line.
-                fa = self.files[pa]
-                line = _line_of(fa, sa)
-                if fa.line_starts[line - 1] != sa and line < len(fa.line_starts):
-                    shift = fa.line_starts[line] - sa
-                    sa, sb, length = sa + shift, sb + shift, length - shift
-                if pa == pb and sa + length > sb:
-                    length = sb - sa  # a run overlapping itself: keep the part before the copy
-                seen[key].append((sa, sa + length))
-                if length < w or not _run_ok(ta[sa : sa + length]):
-                    continue
-                out.append(Match(pa, sa, pb, sb, length))
+                m = self._run_at(pa, oa, pb, ob, seen)
+                if m is not None:
+                    out.append(m)
         out.sort(key=lambda m: (m.a, m.a_start, m.b, m.b_start))
         return out
+
+    def _run_at(self, pa: str, oa: int, pb: str, ob: int,
+                seen: dict[tuple[str, str, int], list[tuple[int, int]]]) -> Match | None:
+        """The maximal run through the shared window at ``oa`` / ``ob`` (whole lines), or
+        None (inside a run already reported, a CRC collision, too short)."""
+        w = self.min_tokens
+        key = (pa, pb, ob - oa)
+        if any(s <= oa < e for s, e in seen[key]):
+            return None  # inside a run already reported
+        ta, tb = self.files[pa].tokens, self.files[pb].tokens
+        if ta[oa : oa + w] != tb[ob : ob + w]:
+            return None  # CRC collision
+        back = _common_suffix(ta, oa, tb, ob)
+        sa, sb = oa - back, ob - back
+        length = back + _common_prefix(ta, oa, tb, ob)
+        # Whole lines only: a run that starts mid-line begins at the next line.
+        fa = self.files[pa]
+        line = _line_of(fa, sa)
+        if fa.line_starts[line - 1] != sa and line < len(fa.line_starts):
+            shift = fa.line_starts[line] - sa
+            sa, sb, length = sa + shift, sb + shift, length - shift
+        if pa == pb and sa + length > sb:
+            length = sb - sa  # a run overlapping itself: keep the part before the copy
+        seen[key].append((sa, sa + length))
+        if length < w or not _run_ok(ta[sa : sa + length]):
+            return None
+        return Match(pa, sa, pb, sb, length)
 
     def regions(
         self, only: Iterable[str] | None = None, cross_file_only: bool = False
