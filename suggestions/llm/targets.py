@@ -271,11 +271,15 @@ def _imported_calls(root: Path, path: str, start: int, end: int) -> list[tuple[s
     return [(imported[n], n) for n in dict.fromkeys(_CALLED.findall(body)) if n in imported]
 
 
+_Span = tuple[str, int, int, str]  # path, start line, end line, function name
+
+
 def failure_target(root: Path, record: Any, symbols: Any = None, kind: str = "failure") -> Target | None:
     """A target for a failing test or an uncaught exception: its traceback and the code it runs through.
 
     The code is the project frames of the traceback; when the traceback stops in the test
-    itself (a failed assertion), the project functions the test calls, from the symbol index.
+    itself (a failed assertion), the project functions the test calls, from the symbol index
+    (else from the test module's imports).
     """
     root = Path(root)
     test_id = str(_get(record, "test", "nodeid", "test_id", "name", default="") or "")
@@ -290,52 +294,18 @@ def failure_target(root: Path, record: Any, symbols: Any = None, kind: str = "fa
         span = _find_def(root, test_loc[0], test_loc[1])
         if span:
             related.append((test_loc[0], span[0], span[1]))
-    code_frames = [f for f in frames if not is_test_file(f[0])]
-    spans: list[tuple[str, int, int, str]] = []
-    for path, line, _func in code_frames:
-        found = enclosing_function(root, path, line)
-        if found and (path, found[0], found[1], found[2]) not in spans:
-            spans.append((path, found[0], found[1], found[2]))
+    spans = _frame_spans(root, frames)
     if not spans and symbols is not None:
         # The assertion failed in the test: look at what the test calls.
-        for path, start, end in related or [(f[0], f[1], f[1]) for f in frames if is_test_file(f[0])][:1]:
-            try:
-                text = read_source(root / path).text
-            except ValueError:
-                continue
-            body = "\n".join(text.splitlines()[start - 1 : end])
-            for name in dict.fromkeys(_CALLED.findall(body)):
-                for row in symbols(name=name):
-                    rpath, definition, line = row[0], bool(row[3]), int(row[4])
-                    if not definition or is_test_file(rpath) or not (root / rpath).is_file():
-                        continue
-                    found = enclosing_function(root, rpath, line)
-                    if found and all((rpath, found[0]) != (s[0], s[1]) for s in spans):
-                        spans.append((rpath, found[0], found[1], found[2]))
+        tests = related or [(f[0], f[1], f[1]) for f in frames if is_test_file(f[0])][:1]
+        spans = _called_spans(root, symbols, tests)
     if not spans:
-        # No symbol index: follow the test file's own imports of what the test calls.
-        for path, start, end in related[:1]:
-            for rpath, name in _imported_calls(root, path, start, end):
-                span = _find_def(root, rpath, name)
-                if span and all((rpath, span[0]) != (s[0], s[1]) for s in spans):
-                    spans.append((rpath, span[0], span[1], name))
-    for path, line, _ in frames:
-        if is_test_file(path) and not any(r[0] == path for r in related):
-            found = enclosing_function(root, path, line)
-            if found:
-                related.append((path, found[0], found[1]))
-    if spans:
-        main_path, start, end, name = spans[-1]  # the deepest frame: closest to the error
-        others = [(p, s, e) for p, s, e, _ in spans[:-1]]
-        paths = tuple(dict.fromkeys([main_path, *(p for p, _, _ in others)]))
-        related = others + related
-    elif related:
-        main_path, start, end = related[0]
-        name = test_loc[1] if test_loc else ""
-        paths = (main_path,)
-        related = related[1:]
-    else:
+        spans = _imported_spans(root, related[:1])
+    related += _test_frames(root, frames, related)
+    chosen = _main_span(spans, related, test_loc[1] if test_loc else "")
+    if chosen is None:
         return None
+    (main_path, start, end, name), paths, related = chosen
     what = test_id or message.split("\n")[0][:80] or f"{main_path}:{start}"
     words = KINDS[kind][1]
     title = f"{words} test `{what}`" if kind == "failure" and test_id else f"{words} `{name or what}`"
@@ -344,3 +314,72 @@ def failure_target(root: Path, record: Any, symbols: Any = None, kind: str = "fa
         evidence["test"] = test_id
     return Target(kind, main_path, start, end, title, name=name, paths=paths, related=tuple(related),
                   evidence=evidence)
+
+
+def _frame_spans(root: Path, frames: list[tuple[str, int, str]]) -> list[_Span]:
+    """The functions of the traceback's project frames (not the tests'), outermost first."""
+    spans: list[_Span] = []
+    for path, line, _func in frames:
+        if is_test_file(path):
+            continue
+        found = enclosing_function(root, path, line)
+        if found and (path, found[0], found[1], found[2]) not in spans:
+            spans.append((path, found[0], found[1], found[2]))
+    return spans
+
+
+def _called_spans(root: Path, symbols: Any, tests: list[tuple[str, int, int]]) -> list[_Span]:
+    """The project functions these test spans call, found in the symbol index."""
+    spans: list[_Span] = []
+    for path, start, end in tests:
+        try:
+            text = read_source(root / path).text
+        except ValueError:
+            continue
+        body = "\n".join(text.splitlines()[start - 1 : end])
+        for name in dict.fromkeys(_CALLED.findall(body)):
+            for row in symbols(name=name):
+                rpath, definition, line = row[0], bool(row[3]), int(row[4])
+                if not definition or is_test_file(rpath) or not (root / rpath).is_file():
+                    continue
+                found = enclosing_function(root, rpath, line)
+                if found and all((rpath, found[0]) != (s[0], s[1]) for s in spans):
+                    spans.append((rpath, found[0], found[1], found[2]))
+    return spans
+
+
+def _imported_spans(root: Path, tests: list[tuple[str, int, int]]) -> list[_Span]:
+    """No symbol index: the functions the test calls that its module imports by name."""
+    spans: list[_Span] = []
+    for path, start, end in tests:
+        for rpath, name in _imported_calls(root, path, start, end):
+            span = _find_def(root, rpath, name)
+            if span and all((rpath, span[0]) != (s[0], s[1]) for s in spans):
+                spans.append((rpath, span[0], span[1], name))
+    return spans
+
+
+def _test_frames(root: Path, frames: list[tuple[str, int, str]],
+                 related: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """The test functions of the traceback in files not shown yet."""
+    out: list[tuple[str, int, int]] = []
+    for path, line, _ in frames:
+        if is_test_file(path) and not any(r[0] == path for r in related + out):
+            found = enclosing_function(root, path, line)
+            if found:
+                out.append((path, found[0], found[1]))
+    return out
+
+
+def _main_span(spans: list[_Span], related: list[tuple[str, int, int]], test_name: str,
+               ) -> tuple[_Span, tuple[str, ...], list[tuple[str, int, int]]] | None:
+    """(the code to fix, the files an edit may touch, the other code to show), or None."""
+    if spans:
+        main = spans[-1]  # the deepest frame: closest to the error
+        others = [(p, s, e) for p, s, e, _ in spans[:-1]]
+        paths = tuple(dict.fromkeys([main[0], *(p for p, _, _ in others)]))
+        return main, paths, others + related
+    if related:
+        path, start, end = related[0]
+        return (path, start, end, test_name), (path,), related[1:]
+    return None
