@@ -80,8 +80,28 @@ def render(s: Suggestion, ranker: Ranker, position: int | None, hidden: str,
         width = max(len(label) for label, _ in rows)
         out += ["", "Evidence"]
         out += [f"  {label:<{width}}  {value}" for label, value in rows]
+    out += _validation_lines(s)
+    out += ["", "Rank", f"  {ranker.explain(s, position)}", f"  score {s.score:.3f} ="]
+    for t in s.score_breakdown:
+        out.append(f"    {t.name:<11} {t.value:+.3f}  {t.explanation}")
+    ok, rule, reasons = verdict
+    out += ["", "Auto-apply"]
+    if ok:
+        out.append(f"  would apply now under rule '{rule}'")
+    out += [f"  {r}" for r in reasons]
+    if decisions:
+        out += ["", "Decisions"]
+        out += [f"  {d['action']} by {d['actor']}" + (f" ({d['reason']})" if d["reason"] else "") for d in decisions]
+    out += ["", "Diff" if s.diff else "No automatic fix (advice only)."]
+    if s.diff:
+        out.append(s.diff.rstrip("\n"))
+    return "\n".join(out)
+
+
+def _validation_lines(s: Suggestion) -> list[str]:
+    """The Validation section: status, confinement, tests, timings, staleness, the log."""
     v = s.validation
-    out += ["", "Validation", f"  status: {v.status.value}"]
+    out = ["", "Validation", f"  status: {v.status.value}"]
     if v.confined is not None:
         out.append("  confined: " + ("yes (sandboxed test runs)" if v.confined else "NO (tests ran unconfined)"))
     if v.tests_run:
@@ -99,21 +119,7 @@ def render(s: Suggestion, ranker: Ranker, position: int | None, hidden: str,
         out.append("  (stale: validated against other content)")
     if v.log:
         out += ["  log:", _indent(v.log.strip()[-1500:], "    ")]
-    out += ["", "Rank", f"  {ranker.explain(s, position)}", f"  score {s.score:.3f} ="]
-    for t in s.score_breakdown:
-        out.append(f"    {t.name:<11} {t.value:+.3f}  {t.explanation}")
-    ok, rule, reasons = verdict
-    out += ["", "Auto-apply"]
-    if ok:
-        out.append(f"  would apply now under rule '{rule}'")
-    out += [f"  {r}" for r in reasons]
-    if decisions:
-        out += ["", "Decisions"]
-        out += [f"  {d['action']} by {d['actor']}" + (f" ({d['reason']})" if d["reason"] else "") for d in decisions]
-    out += ["", "Diff" if s.diff else "No automatic fix (advice only)."]
-    if s.diff:
-        out.append(s.diff.rstrip("\n"))
-    return "\n".join(out)
+    return out
 
 
 def _indent(text: str, prefix: str = "  ") -> str:
