@@ -75,41 +75,43 @@ class FormatCall(PrefilteredRule):
             values.append(text)
         if not values or b"#" in ctx.source[args.start_byte : args.end_byte]:
             return
-        try:
-            fields = list(_FORMATTER.parse(content))
-        except ValueError:
+        body = _fstring_body(content, values)
+        if body is None:
             return
-        out: list[str] = []
-        auto = 0
-        used: list[int] = []
-        for literal, field, spec, conv in fields:
-            out.append(escape_braces(literal))
-            if field is None:
-                continue
-            if field == "":
-                index = auto
-                auto += 1
-            elif field.isdigit():
-                index = int(field)
-            else:
-                return
-            if index >= len(values) or (spec and ("{" in spec or "}" in spec)):
-                return
-            if spec and any(c in spec for c in "'\"\\\n"):
-                return
-            used.append(index)
-            out.append(
-                "{"
-                + values[index]
-                + (f"!{conv}" if conv else "")
-                + (f":{spec}" if spec else "")
-                + "}"
-            )
-        if sorted(set(used)) != list(range(len(values))):
-            return  # an argument is never used: dropping it would skip its evaluation
-        if used != sorted(used) and any("." in v for v in values):
-            return  # attribute reads would move
-        if len(used) != len(set(used)) and any("." in values[i] for i in used):
-            return
-        new = f"{prefix}f{quote}{''.join(out)}{end}"
+        new = f"{prefix}f{quote}{body}{end}"
         yield Finding(call, "`.format()` call: use an f-string", edits=[ctx.replace(call, new)])
+
+
+def _fstring_body(content: str, values: list[str]) -> str | None:
+    """The f-string text for ``content.format(*values)``, or None when the meaning could change."""
+    try:
+        fields = list(_FORMATTER.parse(content))
+    except ValueError:
+        return None
+    out: list[str] = []
+    auto = 0
+    used: list[int] = []
+    for literal, field, spec, conv in fields:
+        out.append(escape_braces(literal))
+        if field is None:
+            continue
+        if field == "":
+            index = auto
+            auto += 1
+        elif field.isdigit():
+            index = int(field)
+        else:
+            return None
+        if index >= len(values) or (spec and ("{" in spec or "}" in spec)):
+            return None
+        if spec and any(c in spec for c in "'\"\\\n"):
+            return None
+        used.append(index)
+        out.append("{" + values[index] + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}")
+    if sorted(set(used)) != list(range(len(values))):
+        return None  # an argument is never used: dropping it would skip its evaluation
+    if used != sorted(used) and any("." in v for v in values):
+        return None  # attribute reads would move
+    if len(used) != len(set(used)) and any("." in values[i] for i in used):
+        return None
+    return "".join(out)

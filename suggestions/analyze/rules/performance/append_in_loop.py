@@ -90,26 +90,8 @@ def _comprehension_fix(
     cond: tree_sitter.Node | None,
 ) -> list[Edit] | None:
     src = ctx.source
-    init = loop.prev_named_sibling
-    if init is None or init.type != "expression_statement" or init.named_child_count != 1:
-        return None
-    assign = init.named_children[0]
-    left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
-    if assign.type != "assignment" or left is None or right is None or ctx.text(left) != name:
-        return None
-    if (
-        right.type != "list"
-        or right.named_child_count
-        or assign.child_by_field_name("type") is not None
-    ):
-        return None
-    if src[init.end_byte : loop.start_byte].strip():
-        return None  # a comment or ";" between them
-    if any(c.type in ("else_clause", "comment") for c in loop.children) or ctx.text(
-        loop
-    ).startswith("async"):
-        return None
-    if b"#" in src[loop.start_byte : loop.end_byte]:
+    init = _empty_list_init(ctx, loop, name)
+    if init is None or not _plain_loop(ctx, loop, init):
         return None
     target, iterable = loop.child_by_field_name("left"), loop.child_by_field_name("right")
     if target is None or iterable is None:
@@ -121,27 +103,50 @@ def _comprehension_fix(
             return None
         if any(True for _ in word_positions(src, name, part.start_byte, part.end_byte)):
             return None
-    scope = enclosing_scope(loop)
-    scope_end = scope.end_byte if scope is not None else len(src)
-    for var in {ctx.text(n) for n in _identifiers(target)}:
-        if any(True for _ in word_positions(src, var, loop.end_byte, scope_end)):
-            return None  # the loop variable is read after the loop; a comprehension hides it
-    expr = ctx.text(value)
-    if value.type in ("conditional_expression", "lambda"):
-        expr = f"({expr})"
-    iter_text = ctx.text(iterable)
-    if iterable.type in ("conditional_expression", "lambda"):
-        iter_text = f"({iter_text})"
-    tail = ""
-    if cond is not None:
-        cond_text = ctx.text(cond)
-        tail = (
-            f" if ({cond_text})"
-            if cond.type in ("conditional_expression", "lambda")
-            else f" if {cond_text}"
-        )
-    new = f"{name} = [{expr} for {ctx.text(target)} in {iter_text}{tail}]"
+    if _used_after(ctx, loop, target):
+        return None  # the loop variable is read after the loop; a comprehension hides it
+    new = f"{name} = [{_wrapped(ctx, value)} for {ctx.text(target)} in {_wrapped(ctx, iterable)}"
+    new += f" if {_wrapped(ctx, cond)}]" if cond is not None else "]"
     return [Edit(init.start_byte, loop.end_byte, new)]
+
+
+def _wrapped(ctx: Context, node: tree_sitter.Node) -> str:
+    """The node's text, in parentheses where a comprehension would read it otherwise."""
+    text = ctx.text(node)
+    return f"({text})" if node.type in ("conditional_expression", "lambda") else text
+
+
+def _empty_list_init(ctx: Context, loop: tree_sitter.Node, name: str) -> tree_sitter.Node | None:
+    """The ``name = []`` statement right before the loop, or None."""
+    init = loop.prev_named_sibling
+    if init is None or init.type != "expression_statement" or init.named_child_count != 1:
+        return None
+    assign = init.named_children[0]
+    left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
+    if assign.type != "assignment" or left is None or right is None or ctx.text(left) != name:
+        return None
+    if right.type != "list" or right.named_child_count or assign.child_by_field_name("type") is not None:
+        return None
+    return init
+
+
+def _plain_loop(ctx: Context, loop: tree_sitter.Node, init: tree_sitter.Node) -> bool:
+    """Nothing between the two statements, no else, no comments, not async."""
+    src = ctx.source
+    if src[init.end_byte : loop.start_byte].strip():
+        return False  # a comment or ";" between them
+    if any(c.type in ("else_clause", "comment") for c in loop.children) or ctx.text(loop).startswith("async"):
+        return False
+    return b"#" not in src[loop.start_byte : loop.end_byte]
+
+
+def _used_after(ctx: Context, loop: tree_sitter.Node, target: tree_sitter.Node) -> bool:
+    scope = enclosing_scope(loop)
+    scope_end = scope.end_byte if scope is not None else len(ctx.source)
+    return any(
+        any(True for _ in word_positions(ctx.source, var, loop.end_byte, scope_end))
+        for var in {ctx.text(n) for n in _identifiers(target)}
+    )
 
 
 def _identifiers(node: tree_sitter.Node) -> list[tree_sitter.Node]:

@@ -112,34 +112,20 @@ def _join_fix(
     name: str,
     value: tree_sitter.Node,
 ) -> list[Edit] | None:
+    if not _plain_loop(ctx, loop, aug, init):
+        return None
     src = ctx.source
-    if loop.type != "for_statement" or init.next_named_sibling != loop:
-        return None
-    if (
-        any(c.type in ("else_clause", "comment") for c in loop.children)
-        or src[loop.start_byte : loop.start_byte + 5] == b"async"
-    ):
-        return None
-    body = loop.child_by_field_name("body")
-    if body is None or body.named_child_count != 1 or body.named_children[0] != aug.parent:
-        return None
     right = init.named_children[0].child_by_field_name("right")
     target, iterable = loop.child_by_field_name("left"), loop.child_by_field_name("right")
     if right is None or target is None or iterable is None or ctx.text(right) not in ('""', "''"):
-        return None
-    if b"#" in src[loop.start_byte : loop.end_byte]:
         return None
     expr = ctx.text(value)
     if any(True for _ in word_positions(src, name, value.start_byte, value.end_byte)):
         return None
     if any(k in expr for k in ("yield", "await", ":=", "lambda")) or "\n" in expr:
         return None
-    # The loop variable leaks after a ``for``, not after a generator: it must be unused later.
-    scope = enclosing_scope(loop)
-    scope_end = scope.end_byte if scope is not None else len(src)
-    for var in {ctx.text(n) for n in _identifiers(target)}:
-        if any(True for _ in word_positions(src, var, loop.end_byte, scope_end)):
-            return None
+    if _used_after(ctx, loop, target):
+        return None
     if value.type in ("conditional_expression",):
         expr = f"({expr})"
     iter_text = ctx.text(iterable)
@@ -147,6 +133,32 @@ def _join_fix(
         iter_text = f"({iter_text})"
     new = f"{name} = {ctx.text(right)}.join({expr} for {ctx.text(target)} in {iter_text})"
     return [Edit(init.start_byte, loop.end_byte, new)]
+
+
+def _plain_loop(ctx: Context, loop: tree_sitter.Node, aug: tree_sitter.Node, init: tree_sitter.Node) -> bool:
+    """A ``for`` right after the initialisation, whose body is the ``+=`` alone (no else, no comments)."""
+    src = ctx.source
+    if loop.type != "for_statement" or init.next_named_sibling != loop:
+        return False
+    if (
+        any(c.type in ("else_clause", "comment") for c in loop.children)
+        or src[loop.start_byte : loop.start_byte + 5] == b"async"
+    ):
+        return False
+    body = loop.child_by_field_name("body")
+    if body is None or body.named_child_count != 1 or body.named_children[0] != aug.parent:
+        return False
+    return b"#" not in src[loop.start_byte : loop.end_byte]
+
+
+def _used_after(ctx: Context, loop: tree_sitter.Node, target: tree_sitter.Node) -> bool:
+    """The loop variable leaks after a ``for``, not after a generator: is it used later?"""
+    scope = enclosing_scope(loop)
+    scope_end = scope.end_byte if scope is not None else len(ctx.source)
+    return any(
+        any(True for _ in word_positions(ctx.source, var, loop.end_byte, scope_end))
+        for var in {ctx.text(n) for n in _identifiers(target)}
+    )
 
 
 def _identifiers(node: tree_sitter.Node) -> list[tree_sitter.Node]:
