@@ -258,6 +258,92 @@ def test_a_thread_starting_while_the_last_one_ends_is_still_told_apart(project: 
     assert step.calls == 200000 and step.callers == {f"race.py:{_at(HANDOVER_RACE, 'worker')}": 200000}
 
 
+HANDBACK_RACE = textwrap.dedent("""\
+    import sys
+    import threading
+    import time
+
+    ending = threading.Event()
+
+
+    def slowed(real):
+        # In the worker that is ending, these take long: the collector calls them there (to
+        # find the threads left and their running calls) when it hands the timing back to
+        # _lsprof, while the main thread goes on calling project functions.
+        def slow(*args):
+            found = real(*args)
+            if ending.is_set() and threading.current_thread() is not threading.main_thread():
+                time.sleep(0.1)
+            return found
+        return slow
+
+
+    threading.enumerate = slowed(threading.enumerate)
+    sys._current_frames = slowed(sys._current_frames)
+
+
+    def step(i):
+        return i * 2
+
+
+    def after(i):
+        return i + 1
+
+
+    def worker():
+        for i in range(100):
+            step(i)
+        ending.set()
+
+
+    def spin(t):
+        # calls step() until the worker has ended (hand-over included), and a while after
+        n = 0
+        while t.is_alive() or n < 1000:
+            n += 1
+            step(n)
+        return n
+
+
+    def main():
+        t = threading.Thread(target=worker)
+        t.start()
+        n = spin(t)
+        t.join()
+        for i in range(500):  # one thread again: _lsprof's
+            after(i)
+        with open("spun", "w") as f:
+            f.write(str(n))
+
+
+    main()
+    """)
+
+
+@interpreters
+def test_the_thread_left_keeps_running_while_the_last_other_one_ends(project: Path, python: str) -> None:
+    # The thread that ended last used to switch the timing back to _lsprof itself, while the
+    # main thread was still calling functions: those calls went to _lsprof before it knew of
+    # the main thread's running calls (their caller came out as <external>), and the main
+    # thread's Python stack was emptied under it.
+    write(project, {"handback.py": HANDBACK_RACE})
+    result = run_traced(project, [python, "handback.py"], timeout=60)
+    assert result.exit_code == 0 and result.mode == "monitoring" and not result.errors
+    n = int((project / "spun").read_text())
+    step = _fn(result, "step")
+    at = {name: f"handback.py:{_at(HANDBACK_RACE, name)}" for name in ("worker", "spin", "main")}
+    assert step.calls == 100 + n and step.callers == {at["worker"]: 100, at["spin"]: n}
+    spin, main = _fn(result, "spin"), _fn(result, "main")
+    assert spin.calls == 1 and spin.callers == {at["main"]: 1}
+    assert main.calls == 1 and main.callers == {"handback.py:<module>:1": 1}
+    # _lsprof has the timing back: every call after the worker ended is timed
+    after = _fn(result, "after")
+    assert after.calls == 500 and after.callers == {at["main"]: 500} and after.timed == 500
+    for f in result.functions:
+        assert 0 <= f.own <= f.total + 1e-6, f.key
+    assert spin.total <= main.total + 1e-6
+
+
 TIMEOUT = textwrap.dedent("""\
     import time
 

@@ -19,7 +19,8 @@ timed in C by an ``_lsprof.Profiler`` (cProfile's engine) whose callbacks serve 
 monitoring tool, switched on for project code only; Python sees just the first calls of each
 function (to sample types), exceptions and lines. While other threads run, ``_lsprof``'s
 single stack would mix them up, so every thread is tracked in Python instead: exact counts,
-with the time of a sample of calls (see ``_m_start``).
+with the time of a sample of calls (see ``_m_start``). When they have ended, the thread left
+hands the timing back to ``_lsprof`` itself, at its next call (see ``_hand_back``).
 
 Python 3.11 has no such thing, and any trace or profile function there
 (even a no-op in C) puts every frame of the process on the slow unspecialised path; so 3.11
@@ -142,6 +143,7 @@ _lsp_extra: dict[Any, int] = {}
 _boot: Any = None  # threading.Thread._bootstrap_inner's code: a thread starts or ends
 _switch_lock = threading.RLock()
 _lsp_returns = 0
+_lsp_left = 0  # ident of the thread left when the others ended: at its next call, _lsprof times again
 _live_thread: Any = None
 
 
@@ -716,7 +718,7 @@ def _timing_callbacks() -> None:
     if _lsp_on:
         start, ret = _lsp._pystart_callback, _lsp._pyreturn_callback
     else:
-        start, ret = _m_start, _m_return
+        start, ret = _m_back if _lsp_left else _m_start, _m_return
     _MON.register_callback(_lsp_tool, _START, start)
     _MON.register_callback(_lsp_tool, _RETURN, ret)
 
@@ -731,7 +733,11 @@ def _thread_starts() -> None:
 
 
 def _to_python() -> None:
-    global _lsp_on
+    global _lsp_on, _lsp_left
+    if _lsp_left:  # the timing was to go back to _lsprof: it stays with Python (nothing moved yet)
+        _lsp_left = 0
+        _timing_callbacks()
+        return
     if not _lsp_on:
         return
     _lsp_on = False
@@ -759,25 +765,51 @@ def _to_python() -> None:
 
 
 def _thread_ends() -> None:
-    """A thread has ended (in it): if only one is left, _lsprof takes the timing back."""
+    """A thread has ended (in it): if only one is left, that one takes the timing back."""
     if not _lsp_on and _lsp is not None:
         with _switch_lock:
-            _to_lsprof()
+            _hand_back()
 
 
-def _to_lsprof() -> None:
-    global _lsp_on, _lsp_returns
-    if _lsp_on or _lsp_returns >= _LSP_RETURNS:
+def _hand_back() -> None:
+    """If one thread is left, it hands the timing back to _lsprof at its next call (_m_back).
+
+    Not here: that thread runs on meanwhile, and switching under it would hand _lsprof its
+    calls before their callers (the running calls, which only its own frames can tell
+    reliably) and close its Python stack while it pushes and pops. At the start of a call of
+    its own, it switches between two of its callbacks, with every other thread gone. A thread
+    that starts before then keeps the timing with Python (_to_python, under _switch_lock).
+    """
+    global _lsp_left
+    if _lsp_on or _lsp_left or _lsp_returns >= _LSP_RETURNS:
         return  # a program that keeps starting threads stays with Python
     alive = [t for t in threading.enumerate() if t is not _live_thread]
-    if len(alive) != 1 or alive[0].ident is None:
+    if len(alive) != 1 or not alive[0].ident:
         return
+    _lsp_left = alive[0].ident
+    _timing_callbacks()  # PY_START: _m_back until that thread takes the timing back
+
+
+def _m_back(code: CodeType, offset: int) -> Any:
+    """The timing tool's PY_START while one thread is left to take the timing back."""
+    me = threading.get_ident()
+    if me == _lsp_left:
+        with _switch_lock:
+            if me == _lsp_left:  # no thread started meanwhile
+                _to_lsprof(code, offset)
+                return None
+    return _m_start(code, offset)  # another thread (not a threading one), or one has started
+
+
+def _to_lsprof(code: CodeType, offset: int) -> None:
+    """In the only thread left, at the start of its call of ``code``: _lsprof times again."""
+    global _lsp_on, _lsp_left, _lsp_returns
+    _lsp_left = 0
     _lsp_returns += 1
-    left = alive[0].ident
     now = _now()
     with _state_lock:
         states = list(_states)
-    for st in states:
+    for st in states:  # the others have ended: nothing else touches these now
         stack = st.stack
         while stack:
             _close(stack, stack.pop(), now)
@@ -788,13 +820,17 @@ def _to_lsprof() -> None:
     _timing_callbacks()
     for cid in _lsp_codes:
         _set_local_events(_code_of[cid])
+    frame = sys._getframe(2)
+    while frame.f_code is not code and frame.f_back is not None:
+        frame = frame.f_back
     caller = None
-    for code in _running(sys._current_frames().get(left)):
-        _lsp._pystart_callback(code, 0)
+    for running in _running(frame.f_back):
+        _lsp._pystart_callback(running, 0)
         # counted already: _lsprof counts them again when they end
-        for key in (id(code), (caller, id(code))):
+        for key in (id(running), (caller, id(running))):
             _lsp_extra[key] = _lsp_extra.get(key, 0) + 1
-        caller = id(code)
+        caller = id(running)
+    _lsp._pystart_callback(code, offset)  # this call is _lsprof's alone (Python did not count it)
 
 
 # sys.monitoring has no EXCEPTION_HANDLED here: most of those events come from library code
@@ -1539,7 +1575,7 @@ def _after_fork() -> None:
 
 def _child_state() -> None:
     global _pid, _started_ns, _started_wall, _states, _tls, _cur_cov, _last_flush_ns, _next_flush_ns
-    global _flush_lock, _state_lock, _lsp
+    global _flush_lock, _state_lock, _lsp, _lsp_left
     _flush_lock = threading.RLock()  # another thread may have held them at the fork
     _state_lock = threading.RLock()
     _pid = os.getpid()
@@ -1555,6 +1591,7 @@ def _child_state() -> None:
     _uncaught.clear()
     _live_sent.clear()
     _by_ident.clear()
+    _lsp_left = 0  # the parent's other threads are not here: this one stays with Python
     if _mode == "monitoring":
         _held.clear()  # the parent's timed calls are not running here
         for cid, project in list(_kinds.items()):
