@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QPushButton,
@@ -33,7 +32,7 @@ from ui.menus import add_action, fill_recent
 from ui.project_tree import ProjectTree
 from ui.session import REJECT_REASONS, Session, optional
 from ui.statusbar import StatusBar, WatchIndicator
-from ui.suggestion_table import SuggestionTable
+from ui.suggestion_table import CountLabel, SuggestionTable
 from ui.theme import icon
 from ui.toast import Toast
 from ui.window_state import RecentProjects, restore_layout, save_layout
@@ -155,8 +154,7 @@ class MainWindow(QMainWindow):
         self.editor_btn.clicked.connect(self.open_in_editor)
         self.validate_btn = QPushButton(icon("validate"), "Re-validate")
         self.validate_btn.clicked.connect(self.revalidate_selected)
-        self.count_label = QLabel()
-        self.count_label.setObjectName("muted")
+        self.count_label = CountLabel()
         actions = QHBoxLayout()
         for b in (self.accept_btn, self.reject_btn, self.undo_btn, self.editor_btn, self.validate_btn):
             actions.addWidget(b)
@@ -439,25 +437,7 @@ class MainWindow(QMainWindow):
             self.select_fingerprint(selected.fingerprint)
 
     def _update_count(self) -> None:
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
-        label = self.count_label
-        text = f"{shown} of {total} suggestions" if shown != total else f"{total} suggestions"
-        label.setText(text)
-        # A label that follows its text asks the whole window to lay out again, and repaints
-        # it all (diff, details, tree...), on every chunk of a big list. It keeps a fixed size
-        # instead, the text's own once the list is complete; while rows wait to be inserted,
-        # wide enough for the final count, so the count's growth moves nothing.
-        if label.isVisible():
-            hint = label.sizeHint()
-            width = hint.width()
-            if self._pending_added:
-                fm = label.fontMetrics()
-                final = str(total + len(self._pending_added))
-                width += max(0, fm.horizontalAdvance(final) - fm.horizontalAdvance(str(total)))
-            fixed = label.minimumSize() == label.maximumSize()
-            if not fixed or width != label.width() or hint.height() > label.height():
-                # The height the layout gave it (the row's), so the text sits where it did.
-                label.setFixedSize(width, max(hint.height(), label.height()))
+        self.count_label.show_count(self.proxy.rowCount(), self.model.rowCount(), len(self._pending_added))
 
     # --- selection -------------------------------------------------------------------------
 

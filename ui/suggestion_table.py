@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QLabel,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from ui import models as m
 
-__all__ = ["SuggestionDelegate", "SuggestionTable"]
+__all__ = ["CountLabel", "SuggestionDelegate", "SuggestionTable"]
 
 COLUMN_WIDTHS = ((m.RANK, 56), (m.CODE, 64), (m.LOCATION, 190), (m.SOURCE, 66),
                  (m.APPLICABILITY, 92), (m.VALIDATION, 104), (m.SCORE, 56))
@@ -81,3 +82,32 @@ class SuggestionTable(QTableView):
 
     def keyboardSearch(self, search: str) -> None:
         pass
+
+
+class CountLabel(QLabel):
+    """"N suggestions" (or "N of M" when filtered) under the list, at a fixed size.
+
+    A label that follows its text asks the whole window to lay out again, and repaints it all
+    (diff, details, tree...), on every chunk of a big list. It keeps a fixed size instead, the
+    text's own once the list is complete; while rows wait to be inserted, wide enough for the
+    final count, so the count's growth moves nothing.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("muted")
+
+    def show_count(self, shown: int, total: int, pending: int = 0) -> None:
+        """``shown`` of ``total`` rows, with ``pending`` more still to be inserted."""
+        self.setText(f"{shown} of {total} suggestions" if shown != total else f"{total} suggestions")
+        if not self.isVisible():
+            return
+        hint = self.sizeHint()
+        width = hint.width()
+        if pending:
+            fm = self.fontMetrics()
+            width += max(0, fm.horizontalAdvance(str(total + pending)) - fm.horizontalAdvance(str(total)))
+        fixed = self.minimumSize() == self.maximumSize()
+        if not fixed or width != self.width() or hint.height() > self.height():
+            # The height the layout gave it (the row's), so the text sits where it did.
+            self.setFixedSize(width, max(hint.height(), self.height()))
