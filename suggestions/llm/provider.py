@@ -21,7 +21,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
@@ -150,6 +150,40 @@ def resolve_endpoint(config: Config, environ: dict[str, str] | None = None,
     return r.endpoint, r.why
 
 
+def _base_url(configured: str, env_url: str, env_key: str) -> tuple[str, str] | None:
+    """(base URL, where it came from): the settings, the environment, or OpenAI's when only
+    a key is there; None when nothing names an endpoint."""
+    if configured:
+        return configured, "config"
+    if env_url:
+        return env_url, "env"
+    if env_key or _keyring_password(DEFAULT_BASE_URL):
+        return DEFAULT_BASE_URL, "openai-default"
+    return None
+
+
+def _env_key_for_project(
+    config: Config, base_url: str, env_url: str, env_key: str, trust: TrustStore | None, loopback: bool
+) -> tuple[str, str, Confirmation | None, str]:
+    """The project chose this URL. The environment's key belongs to the origin the
+    environment pairs it with, or to one the user confirmed for this project.
+
+    Returns (key, key source, the confirmation asked for, a note) — no key unless trusted.
+    """
+    project = str(config.project_root or ".")
+    paired = origin_of(env_url) if env_url else OPENAI_ORIGIN
+    store = trust if trust is not None else TrustStore()
+    if origin_of(base_url) == paired or store.trusted(project, base_url):
+        return env_key, "env", None, ""
+    where = config.path.name if config.path is not None else "kaizen.toml"
+    confirmation = Confirmation(os.path.realpath(project), origin_of(base_url), base_url.rstrip("/"), where, "env")
+    note = ""
+    if loopback:
+        note = (f"OPENAI_API_KEY is not sent to {origin_of(base_url)}, which the project's "
+                f"{where} chose ({TRUST_FLAG} sends it)")
+    return "", "", confirmation, note
+
+
 def resolve(config: Config, environ: dict[str, str] | None = None, trust: TrustStore | None = None) -> Resolution:
     """Where requests go and with which key; the user's key goes only where the user said.
 
@@ -162,17 +196,13 @@ def resolve(config: Config, environ: dict[str, str] | None = None, trust: TrustS
     configured = str(llm.get("base-url") or "").strip()
     env_url = env.get("OPENAI_BASE_URL", "").strip()
     env_key = env.get("OPENAI_API_KEY", "").strip()
-    if configured:
-        base_url, source = configured, "config"
-    elif env_url:
-        base_url, source = env_url, "env"
-    elif env_key or _keyring_password(DEFAULT_BASE_URL):
-        base_url, source = DEFAULT_BASE_URL, "openai-default"
-    else:
+    chosen = _base_url(configured, env_url, env_key)
+    if chosen is None:
         return Resolution(None, (
             "no LLM endpoint configured (set [llm] base-url in kaizen.toml, or OPENAI_BASE_URL / "
             "OPENAI_API_KEY); Kaizen works fully without it"
         ))
+    base_url, source = chosen
     parsed = urlparse(base_url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname or not origin_of(base_url):
         return Resolution(None, f"LLM base URL {base_url!r} is not an http(s) URL")
@@ -187,20 +217,8 @@ def resolve(config: Config, environ: dict[str, str] | None = None, trust: TrustS
         if source != "config":
             key, key_source = env_key, "env"
         else:
-            # The project chose this URL. The environment's key belongs to the origin the
-            # environment pairs it with, or to one the user confirmed for this project.
-            project = str(config.project_root or ".")
-            paired = origin_of(env_url) if env_url else OPENAI_ORIGIN
-            store = trust if trust is not None else TrustStore()
-            if origin_of(base_url) == paired or store.trusted(project, base_url):
-                key, key_source = env_key, "env"
-            else:
-                where = config.path.name if config.path is not None else "kaizen.toml"
-                confirmation = Confirmation(os.path.realpath(project), origin_of(base_url), base_url.rstrip("/"),
-                                            where, "env")
-                if loopback:
-                    note = (f"OPENAI_API_KEY is not sent to {origin_of(base_url)}, which the project's "
-                            f"{where} chose ({TRUST_FLAG} sends it)")
+            key, key_source, confirmation, note = _env_key_for_project(config, base_url, env_url, env_key, trust,
+                                                                       loopback)
     if not key and loopback:
         # Local servers accept any key; the user's own key is not needed to ask them.
         key, key_source = LOCAL_PLACEHOLDER_KEY, "placeholder"
@@ -368,6 +386,40 @@ class Provider:
         return Completion(text, pt, ct, clean_text(str(getattr(resp, "model", "") or self.endpoint.model))[:200],
                           str(choices[0].finish_reason or ""), estimated=estimated)
 
+    def _read(self, stream: Any, progress: Progress | None, cancel: threading.Event | None) -> _Streamed:
+        """Read a reply stream to its end, within the size cap and the deadline."""
+        deadline = getattr(self._current, "deadline", None)
+        got = _Streamed(model=self.endpoint.model)
+        try:
+            for chunk in stream:
+                if cancel is not None and cancel.is_set():
+                    raise RequestCancelled()
+                size = got.add(chunk)
+                if size > self.max_reply_chars:
+                    raise LLMError(
+                        f"reply abandoned: longer than {self.max_reply_chars:,} characters", kind="too-large"
+                    )
+                if deadline is not None and (deadline.fired or deadline.too_large):
+                    raise self._timeout_error()
+                if progress is not None:
+                    progress(size // 4, "")
+        except LLMError:
+            raise
+        except httpx.TimeoutException:
+            raise self._timeout_error() from None
+        except openai.OpenAIError as exc:
+            if self._expired():
+                raise self._timeout_error() from None
+            raise _translate(exc, self.endpoint) from None
+        except Exception as exc:  # a broken stream (bad JSON, dropped connection)
+            if self._expired():
+                raise self._timeout_error() from None
+            raise LLMError(f"malformed or interrupted reply from {self.endpoint.base_url}: {exc}",
+                           kind="bad-reply") from None
+        finally:
+            stream.close()
+        return got
+
     def _stream_once(
         self,
         messages: list[dict[str, str]],
@@ -400,63 +452,47 @@ class Provider:
             if self._expired():
                 raise self._timeout_error() from None
             raise _translate(exc, self.endpoint) from None
-        deadline = getattr(self._current, "deadline", None)
-        parts: list[str] = []
-        size = 0
-        chunks = 0
-        usage: Any = None
-        finish = ""
-        model = self.endpoint.model
-        try:
-            for chunk in stream:
-                chunks += 1
-                if cancel is not None and cancel.is_set():
-                    raise RequestCancelled()
-                if getattr(chunk, "model", None):
-                    model = clean_text(str(chunk.model))[:200]
-                if getattr(chunk, "usage", None):
-                    usage = chunk.usage
-                for choice in chunk.choices or ():
-                    delta = getattr(choice.delta, "content", None) if choice.delta else None
-                    if delta:
-                        parts.append(delta)
-                        size += len(delta)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
-                if size > self.max_reply_chars:
-                    raise LLMError(
-                        f"reply abandoned: longer than {self.max_reply_chars:,} characters", kind="too-large"
-                    )
-                if deadline is not None and (deadline.fired or deadline.too_large):
-                    raise self._timeout_error()
-                if progress is not None:
-                    progress(size // 4, "")
-        except LLMError:
-            raise
-        except httpx.TimeoutException:
-            raise self._timeout_error() from None
-        except openai.OpenAIError as exc:
-            if self._expired():
-                raise self._timeout_error() from None
-            raise _translate(exc, self.endpoint) from None
-        except Exception as exc:  # a broken stream (bad JSON, dropped connection)
-            if self._expired():
-                raise self._timeout_error() from None
-            raise LLMError(f"malformed or interrupted reply from {self.endpoint.base_url}: {exc}",
-                           kind="bad-reply") from None
-        finally:
-            stream.close()
+        got = self._read(stream, progress, cancel)
         if self._expired():
             raise self._timeout_error()  # the watchdog ended the body (it reads as a normal end)
-        if chunks == 0:
+        if got.chunks == 0:
             # Some servers and proxies ignore stream=true and answer with one JSON body,
             # which the streaming reader sees as nothing at all: ask again without streaming.
             return self._plain(kwargs, cancel)
-        text = "".join(parts)
+        text = "".join(got.parts)
+        usage = got.usage
         estimated = usage is None
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0) if usage else _estimate(messages)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0) if usage else max(1, len(text) // 4)
-        return Completion(text, prompt_tokens, completion_tokens, model, finish, estimated=estimated)
+        return Completion(text, prompt_tokens, completion_tokens, got.model, got.finish, estimated=estimated)
+
+
+@dataclass
+class _Streamed:
+    """What a reply stream said so far."""
+
+    model: str
+    parts: list[str] = field(default_factory=list)
+    size: int = 0
+    chunks: int = 0
+    usage: Any = None
+    finish: str = ""
+
+    def add(self, chunk: Any) -> int:
+        """Take one chunk; returns the reply's length so far (characters)."""
+        self.chunks += 1
+        if getattr(chunk, "model", None):
+            self.model = clean_text(str(chunk.model))[:200]
+        if getattr(chunk, "usage", None):
+            self.usage = chunk.usage
+        for choice in chunk.choices or ():
+            delta = getattr(choice.delta, "content", None) if choice.delta else None
+            if delta:
+                self.parts.append(delta)
+                self.size += len(delta)
+            if choice.finish_reason:
+                self.finish = choice.finish_reason
+        return self.size
 
 
 class _Deadline:
