@@ -20,7 +20,14 @@ import tree_sitter
 from analysis.languages import ts_language
 from analysis.parsing import ParsedFile, parse
 from suggestions.analyze.engine import Analyzer
-from suggestions.analyze.framework import Category, Rule, all_rules, docstring_examples, rule_for, static_rules
+from suggestions.analyze.framework import (
+    Category,
+    Rule,
+    all_rules,
+    docstring_examples,
+    rule_for,
+    static_rules,
+)
 from suggestions.model import Applicability, Patch, Source, Suggestion, content_hash
 
 RULES = all_rules()
