@@ -98,47 +98,13 @@ def parse_reply(text: str) -> ParsedReply:
         if _GIT_HEADER.match(line):
             used[i] = True  # "diff --git", "index 1a2b..3c4d": not part of the explanation
         if _SEARCH.match(line):
-            path, path_line = _path_before(lines, i)
-            if path is None:
-                path = last_path
-            elif path_line is not None:
-                used[path_line] = True
-            j = i + 1
-            search: list[str] = []
-            while j < len(lines) and not _DIVIDER.match(lines[j]):
-                search.append(lines[j])
-                j += 1
-            k = j + 1
-            replace: list[str] = []
-            while k < len(lines) and not _REPLACE.match(lines[k]):
-                replace.append(lines[k])
-                k += 1
-            if j >= len(lines) or k >= len(lines):
-                out.problems.append("a SEARCH/REPLACE block is not closed")
-                for n in range(i, len(lines)):
-                    used[n] = True
+            end = _search_block(lines, i, last_path, out, used)
+            if end is None:
                 break
-            out.blocks.append(EditBlock(path, "\n".join(search), "\n".join(replace)))
-            last_path = path
-            for n in range(i, k + 1):
-                used[n] = True
-            i = k + 1
+            i, last_path = end
             continue
         if line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
-            new = _diff_path(lines[i + 1][4:])
-            old = _diff_path(line[4:])
-            used[i] = used[i + 1] = True
-            i += 2
-            keep = True
-            path = new
-            if new is None:
-                out.problems.append(f"the diff deletes {old or 'a file'}; deleting files is not supported")
-                keep = False
-            elif old is None:
-                out.problems.append(f"the diff creates {new}; creating files is not supported")
-                keep = False
-            while i < len(lines) and _HUNK.match(lines[i]):
-                i = _parse_hunk(lines, i, path, out, used, fenced=in_fence, keep=keep)
+            i, path = _diff_file(lines, i, out, used, in_fence)
             last_path = path or last_path
             continue
         if _HUNK.match(line):  # a hunk without file headers: the target's file
@@ -147,6 +113,56 @@ def parse_reply(text: str) -> ParsedReply:
         i += 1
     out.explanation = _explanation(lines, used)
     return out
+
+
+def _search_block(lines: list[str], i: int, last_path: str | None, out: ParsedReply,
+                  used: list[bool]) -> tuple[int, str | None] | None:
+    """The SEARCH/REPLACE block that starts at line ``i``: (the line after it, its path), or
+    None when it is not closed (the rest of the reply is then used up)."""
+    path, path_line = _path_before(lines, i)
+    if path is None:
+        path = last_path
+    elif path_line is not None:
+        used[path_line] = True
+    j = i + 1
+    search: list[str] = []
+    while j < len(lines) and not _DIVIDER.match(lines[j]):
+        search.append(lines[j])
+        j += 1
+    k = j + 1
+    replace: list[str] = []
+    while k < len(lines) and not _REPLACE.match(lines[k]):
+        replace.append(lines[k])
+        k += 1
+    if j >= len(lines) or k >= len(lines):
+        out.problems.append("a SEARCH/REPLACE block is not closed")
+        for n in range(i, len(lines)):
+            used[n] = True
+        return None
+    out.blocks.append(EditBlock(path, "\n".join(search), "\n".join(replace)))
+    for n in range(i, k + 1):
+        used[n] = True
+    return k + 1, path
+
+
+def _diff_file(lines: list[str], i: int, out: ParsedReply, used: list[bool],
+               in_fence: bool) -> tuple[int, str | None]:
+    """The unified diff of one file whose ``---``/``+++`` headers start at line ``i``:
+    (the line after its hunks, its path)."""
+    new = _diff_path(lines[i + 1][4:])
+    old = _diff_path(lines[i][4:])
+    used[i] = used[i + 1] = True
+    i += 2
+    keep = True
+    if new is None:
+        out.problems.append(f"the diff deletes {old or 'a file'}; deleting files is not supported")
+        keep = False
+    elif old is None:
+        out.problems.append(f"the diff creates {new}; creating files is not supported")
+        keep = False
+    while i < len(lines) and _HUNK.match(lines[i]):
+        i = _parse_hunk(lines, i, new, out, used, fenced=in_fence, keep=keep)
+    return i, new
 
 
 def _path_before(lines: list[str], i: int) -> tuple[str | None, int | None]:
@@ -336,90 +352,99 @@ def locate(text: str, search: str, replace: str, *, near_line: int | None = None
     fast = _locate_exact(text, search, replace, near_line)
     if fast is not None:
         return fast
-    file_lines = text.splitlines(keepends=True)
-    newline = "\r\n" if file_lines and file_lines[0].endswith("\r\n") else "\n"
-    offsets = [0]
-    for line in file_lines:
-        offsets.append(offsets[-1] + len(line))
-    bare = [line.rstrip("\r\n") for line in file_lines]
-
     s_lines, _, _ = _trim_blank(search.split("\n"))
-    r_all = replace.split("\n")
     if not s_lines:
         return None
     # Keep the replacement's own blank-line structure, but not blank padding at its ends.
-    r_lines, _, _ = _trim_blank(r_all)
-    n = len(s_lines)
+    r_lines, _, _ = _trim_blank(replace.split("\n"))
+    m = _Lines(text, s_lines, r_lines, near_line)
+    # 1. exact lines (trailing whitespace aside); 1b. an exact fragment inside one line;
+    # 2. the same lines at another indentation; 3. whitespace ignored within each line.
+    return m.exact() or m.fragment() or m.shifted() or m.loose()
 
-    def nearest(cands: list[int]) -> int:
-        if near_line is None or len(cands) == 1:
+
+class _Lines:
+    """The file's lines and the SEARCH lines, with the tolerant matchers of :func:`locate`."""
+
+    def __init__(self, text: str, s_lines: list[str], r_lines: list[str], near_line: int | None) -> None:
+        self.file_lines = text.splitlines(keepends=True)
+        self.newline = "\r\n" if self.file_lines and self.file_lines[0].endswith("\r\n") else "\n"
+        self.offsets = [0]
+        for line in self.file_lines:
+            self.offsets.append(self.offsets[-1] + len(line))
+        self.bare = [line.rstrip("\r\n") for line in self.file_lines]
+        self.s_lines, self.r_lines, self.near_line = s_lines, r_lines, near_line
+        self.n = len(s_lines)
+        self.first = next(k for k, s in enumerate(s_lines) if s.strip())
+        self.last_start = len(self.bare) - self.n + 1
+        self.s_indent = _indent(s_lines[self.first])
+
+    def nearest(self, cands: list[int]) -> int:
+        if self.near_line is None or len(cands) == 1:
             return cands[0]
-        return min(cands, key=lambda c: abs(c + 1 - near_line))
+        near = self.near_line
+        return min(cands, key=lambda c: abs(c + 1 - near))
 
-    def region(i: int, repl: list[str]) -> Location:
-        start, end = offsets[i], offsets[i + n]
-        last_has_nl = file_lines[i + n - 1].endswith(("\n", "\r"))
-        body = newline.join(repl) + (newline if last_has_nl and repl else "")
-        return Location(start, end, body, "")
+    def region(self, i: int, repl: list[str], method: str) -> Location:
+        start, end = self.offsets[i], self.offsets[i + self.n]
+        last_has_nl = self.file_lines[i + self.n - 1].endswith(("\n", "\r"))
+        body = self.newline.join(repl) + (self.newline if last_has_nl and repl else "")
+        return Location(start, end, body, method)
 
-    first = next(k for k, s in enumerate(s_lines) if s.strip())
-    last_start = len(bare) - n + 1
-
-    def windows(key_file: list[str], key: str) -> list[int]:
+    def windows(self, key_file: list[str], key: str) -> list[int]:
         # Only windows whose first non-blank line matches: linear, not quadratic, in the file.
-        return [i for i in range(max(0, last_start)) if key_file[i + first] == key]
+        return [i for i in range(max(0, self.last_start)) if key_file[i + self.first] == key]
 
-    # 1. exact lines (trailing whitespace aside)
-    rstripped = [b.rstrip() for b in bare]
-    s_r = [x.rstrip() for x in s_lines]
-    exact = [i for i in windows(rstripped, s_r[first]) if rstripped[i:i + n] == s_r]
-    if exact:
-        loc = region(nearest(exact), r_lines)
-        return Location(loc.start, loc.end, loc.replacement, "exact")
-    # 1b. an exact fragment inside one line (e.g. a single expression)
-    if n == 1 and len(r_lines) <= 1:
-        frag = s_lines[0].strip()
-        hits = [i for i, b in enumerate(bare) if frag and frag in b]
-        if hits:
-            i = nearest(hits)
-            col = bare[i].index(frag)
-            new = r_lines[0].strip() if r_lines else ""
-            return Location(offsets[i] + col, offsets[i] + col + len(frag), new, "exact")
-    s_indent = _indent(s_lines[first])
-    stripped = [b.strip() for b in bare]
+    def exact(self) -> Location | None:
+        rstripped = [b.rstrip() for b in self.bare]
+        s_r = [x.rstrip() for x in self.s_lines]
+        hits = [i for i in self.windows(rstripped, s_r[self.first]) if rstripped[i:i + self.n] == s_r]
+        return self.region(self.nearest(hits), self.r_lines, "exact") if hits else None
 
-    # 2. the same lines at another indentation
-    shifted: list[tuple[int, str]] = []
-    for i in windows(stripped, s_lines[first].strip()):
-        f_indent = _indent(bare[i + first])
-        moved = _reindent(s_lines, s_indent, f_indent)
-        if moved is not None and [m.rstrip() for m in moved] == [b.rstrip() if b.strip() else "" for b in bare[i:i + n]]:
-            shifted.append((i, f_indent))
-    if shifted:
-        pick = nearest([i for i, _ in shifted])
-        f_indent = dict(shifted)[pick]
-        repl = _reindent(r_lines, s_indent, f_indent)
+    def fragment(self) -> Location | None:
+        if self.n != 1 or len(self.r_lines) > 1:
+            return None
+        frag = self.s_lines[0].strip()
+        hits = [i for i, b in enumerate(self.bare) if frag and frag in b]
+        if not hits:
+            return None
+        i = self.nearest(hits)
+        col = self.bare[i].index(frag)
+        new = self.r_lines[0].strip() if self.r_lines else ""
+        return Location(self.offsets[i] + col, self.offsets[i] + col + len(frag), new, "exact")
+
+    def shifted(self) -> Location | None:
+        stripped = [b.strip() for b in self.bare]
+        found: list[tuple[int, str]] = []
+        for i in self.windows(stripped, self.s_lines[self.first].strip()):
+            f_indent = _indent(self.bare[i + self.first])
+            moved = _reindent(self.s_lines, self.s_indent, f_indent)
+            here = [b.rstrip() if b.strip() else "" for b in self.bare[i:i + self.n]]
+            if moved is not None and [m.rstrip() for m in moved] == here:
+                found.append((i, f_indent))
+        if not found:
+            return None
+        pick = self.nearest([i for i, _ in found])
+        return self.region(pick, self._fitted(dict(found)[pick]), "indentation")
+
+    def loose(self) -> Location | None:
+        def norm(s: str) -> str:
+            return "".join(s.split())
+
+        normed = [norm(b) for b in self.bare]
+        target = [norm(x) for x in self.s_lines]
+        hits = [i for i in self.windows(normed, target[self.first]) if normed[i:i + self.n] == target]
+        if not hits:
+            return None
+        pick = self.nearest(hits)
+        return self.region(pick, self._fitted(_indent(self.bare[pick + self.first])), "whitespace")
+
+    def _fitted(self, f_indent: str) -> list[str]:
+        """The replacement at the file's indentation."""
+        repl = _reindent(self.r_lines, self.s_indent, f_indent)
         if repl is None:  # replacement less indented than the anchor: shift what we can
-            repl = [f_indent + ln.lstrip() if ln.strip() else "" for ln in r_lines]
-        loc = region(pick, repl)
-        return Location(loc.start, loc.end, loc.replacement, "indentation")
-
-    # 3. the same lines, whitespace ignored within each line
-    def norm(s: str) -> str:
-        return "".join(s.split())
-
-    normed = [norm(b) for b in bare]
-    target = [norm(x) for x in s_lines]
-    loose = [i for i in windows(normed, target[first]) if normed[i:i + n] == target]
-    if loose:
-        pick = nearest(loose)
-        f_indent = _indent(bare[pick + first])
-        repl = _reindent(r_lines, s_indent, f_indent)
-        if repl is None:
-            repl = [f_indent + ln.lstrip() if ln.strip() else "" for ln in r_lines]
-        loc = region(pick, repl)
-        return Location(loc.start, loc.end, loc.replacement, "whitespace")
-    return None
+            repl = [f_indent + ln.lstrip() if ln.strip() else "" for ln in self.r_lines]
+        return repl
 
 
 # --- from blocks to a patch -----------------------------------------------------------------
@@ -473,6 +498,52 @@ def _narrow(text: str, start: int, end: int, repl: str) -> tuple[int, int, str]:
     return start, end, "".join(new)
 
 
+def _target_path(root: Path, raw: str, allowed: Sequence[str], never: Sequence[str]) -> str:
+    """The project file an edit names, checked: one of ``allowed``, not a secret, not never-listed."""
+    rel = resolve_path(root, raw)
+    if rel not in allowed and not (root / rel).exists():
+        # "calc.py" for "pkg/calc.py": models often shorten the path.
+        tails = [a for a in allowed if a.endswith("/" + rel)]
+        if len(tails) == 1:
+            rel = tails[0]
+    if is_secret_file(rel):
+        raise ReplyRejected(f"the edit targets {rel}, a secrets file Kaizen never touches")
+    if on_never_list(rel, never):
+        raise ReplyRejected(f"the edit targets {rel}, which is on the never list (policy.never.paths)")
+    if rel not in allowed:
+        raise ReplyRejected(
+            f"the edit targets {rel}, not a file this target concerns ({', '.join(allowed) or 'none'})"
+        )
+    return rel
+
+
+def _place(text: str, b: EditBlock, rel: str, near_line: int | None) -> Location:
+    """Where one block goes in the file's text; raises :class:`ReplyRejected` with why not."""
+    search, replace = b.search, b.replace
+    for text_ in (search, replace, *(b.alt or ())):
+        ph = has_placeholder(text_)
+        if ph is not None:
+            # Never put a secret back: the candidate would run with it in the sandbox
+            # (and a reply could send it anywhere). The model saw only placeholders.
+            raise ReplyRejected(f"the edit contains a redaction placeholder ({ph}); Kaizen never "
+                                "restores a redacted secret into code")
+    bad = unsafe_char(replace, already=search)
+    if bad is not None:
+        raise ReplyRejected(f"the edit writes a control character ({bad}) into {rel}")
+    if not search.strip():
+        raise ReplyRejected(f"an edit to {rel} has an empty SEARCH/context (no anchor to place it)")
+    loc = locate(text, search, replace, near_line=b.line_hint or near_line)
+    if (loc is None or loc.method == "whitespace") and b.alt is not None:
+        alt_search, alt_replace = b.alt
+        other = locate(text, alt_search, alt_replace, near_line=b.line_hint or near_line)
+        if other is not None and (loc is None or other.method != "whitespace"):
+            loc = other
+    if loc is None:
+        first = next((ln.strip() for ln in search.split("\n") if ln.strip()), "")
+        raise ReplyRejected(f"the text to replace was not found in {rel} (first line: {first[:80]!r})")
+    return loc
+
+
 def make_patch(
     root: Path,
     blocks: Sequence[EditBlock],
@@ -496,21 +567,7 @@ def make_patch(
         raw = b.path or default
         if raw is None:
             raise ReplyRejected("an edit names no file")
-        rel = resolve_path(root, raw)
-        if rel not in allowed and not (root / rel).exists():
-            # "calc.py" for "pkg/calc.py": models often shorten the path.
-            tails = [a for a in allowed if a.endswith("/" + rel)]
-            if len(tails) == 1:
-                rel = tails[0]
-        if is_secret_file(rel):
-            raise ReplyRejected(f"the edit targets {rel}, a secrets file Kaizen never touches")
-        if on_never_list(rel, never):
-            raise ReplyRejected(f"the edit targets {rel}, which is on the never list (policy.never.paths)")
-        if rel not in allowed:
-            raise ReplyRejected(
-                f"the edit targets {rel}, not a file this target concerns ({', '.join(allowed) or 'none'})"
-            )
-        by_path.setdefault(rel, []).append(b)
+        by_path.setdefault(_target_path(root, raw, allowed, never), []).append(b)
     if len(by_path) > 1:
         raise ReplyRejected(f"the edits span {len(by_path)} files ({', '.join(sorted(by_path))}); "
                             "a candidate must change one file")
@@ -525,28 +582,7 @@ def make_patch(
     edits: list[tuple[int, int, str]] = []
     methods: list[str] = []
     for b in file_blocks:
-        search, replace = b.search, b.replace
-        for text_ in (search, replace, *(b.alt or ())):
-            ph = has_placeholder(text_)
-            if ph is not None:
-                # Never put a secret back: the candidate would run with it in the sandbox
-                # (and a reply could send it anywhere). The model saw only placeholders.
-                raise ReplyRejected(f"the edit contains a redaction placeholder ({ph}); Kaizen never "
-                                    "restores a redacted secret into code")
-        bad = unsafe_char(replace, already=search)
-        if bad is not None:
-            raise ReplyRejected(f"the edit writes a control character ({bad}) into {rel}")
-        if not search.strip():
-            raise ReplyRejected(f"an edit to {rel} has an empty SEARCH/context (no anchor to place it)")
-        loc = locate(text, search, replace, near_line=b.line_hint or near_line)
-        if (loc is None or loc.method == "whitespace") and b.alt is not None:
-            alt_search, alt_replace = b.alt
-            other = locate(text, alt_search, alt_replace, near_line=b.line_hint or near_line)
-            if other is not None and (loc is None or other.method != "whitespace"):
-                loc = other
-        if loc is None:
-            first = next((ln.strip() for ln in search.split("\n") if ln.strip()), "")
-            raise ReplyRejected(f"the text to replace was not found in {rel} (first line: {first[:80]!r})")
+        loc = _place(text, b, rel, near_line)
         edits.append((loc.start, loc.end, loc.replacement))
         methods.append(loc.method)
     # character offsets → byte offsets of the UTF-8 data
