@@ -144,10 +144,9 @@ class Session(QObject):
         if self.config_error:
             self.failed.emit(self.config_error)
         if self.service is not None:
-            rel = self.settings_file()[0].name
-            svc = self.service
+            path = self.settings_file()[0]
             # The service re-reads its settings when a batch names the settings file.
-            self._run("Reloading settings", lambda w: svc.handle_paths([rel]), lambda _r: self.refresh())
+            self._run("Reloading settings", lambda w: self.project.settings_changed(path), lambda _r: self.refresh())
 
     def open(self, watch: bool = True) -> None:
         """Warm start from the store, then bring analysis up to date in the background."""
@@ -209,22 +208,7 @@ class Session(QObject):
         only = list(paths) if paths is not None else None
 
         def job(w: Worker) -> None:
-            if self.service is not None and only is not None:
-                self.service.handle_paths(only)
-                return
-            if self.service is not None:
-                self.service.reload()
-                return
-            from suggestions.analyze.scan import scan_project
-
-            res = scan_project(self.root, self.config, jobs=1, only=only, progress=w.report)
-            paths_done = [f.path for f in res.files]
-            self.store.update_files(
-                [f.record for f in res.files if f.record is not None],
-                {f.path: f.symbols for f in res.files if f.record is not None},
-                {p: r for p, r in res.skipped.items()},
-            )
-            self.store.replace_suggestions(paths_done, res.suggestions)
+            self.project.rescan(only, progress=w.report)
 
         def scanned(_r: Any) -> None:
             self._scanned = True

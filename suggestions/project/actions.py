@@ -291,14 +291,27 @@ class Project:
         self._store_rescan(paths)  # a window whose service is still opening
         return None
 
-    def _store_rescan(self, paths: list[str]) -> None:
+    def rescan(self, paths: Iterable[str] | None = None, *, progress: Callable[..., Any] | None = None) -> None:
+        """Analyse the project (or ``paths``) again, as the window's Rescan button asks."""
+        if self.has_service:
+            if paths is None:
+                self.service.reload()
+            else:
+                self.service.handle_paths(list(paths))
+            return
+        self._store_rescan(None if paths is None else list(paths), progress)
+
+    def _store_rescan(self, paths: list[str] | None, progress: Callable[..., Any] | None = None) -> None:
         from suggestions.analyze.scan import scan_project
 
-        rels = [p for p in (self._relative(p) for p in paths) if p]
-        res = scan_project(self.root, self.config, jobs=1, only=rels)
+        rels = None if paths is None else [p for p in (self._relative(p) for p in paths) if p]
+        options: dict[str, Any] = {} if progress is None else {"progress": progress}
+        res = scan_project(self.root, self.config, jobs=1, only=rels, **options)
+        done = [f.path for f in res.files] if rels is None else rels
         self.store.update_files([f.record for f in res.files if f.record is not None],
-                                {f.path: f.symbols for f in res.files if f.record is not None})
-        self.store.replace_suggestions(rels, res.suggestions)
+                                {f.path: f.symbols for f in res.files if f.record is not None},
+                                dict(res.skipped))
+        self.store.replace_suggestions(done, res.suggestions)
 
     def _relative(self, path: str) -> str:
         p = Path(path)
@@ -513,7 +526,7 @@ class Project:
                     on_applied(s, rule)
                 return out
 
-            applier.run = run_and_tell  # the hook, the opened-event thread and run_auto_apply call it
+            applier.run = run_and_tell  # type: ignore[method-assign]  # every caller goes through .run
         self.applier = applier
         return applier
 
