@@ -8,6 +8,7 @@ from typing import Any
 
 from suggestions.analyze.framework import all_rules
 from suggestions.model import Applicability, Suggestion
+from suggestions.terminal import printable
 
 __all__ = ["evidence_rows", "to_json", "to_sarif", "to_text"]
 
@@ -99,8 +100,6 @@ def to_sarif(suggestions: Sequence[Suggestion], version: str = "0.1.0") -> str:
 
 def evidence_rows(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
     """A suggestion's evidence as (label, value) rows a person reads, the trace's figures first."""
-    from suggestions.terminal import printable
-
     rows: list[tuple[str, str]] = []
     runtime = evidence.get("runtime")
     if isinstance(runtime, dict):

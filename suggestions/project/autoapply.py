@@ -13,16 +13,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from suggestions.apply.patcher import apply_suggestions
 from suggestions.decide.policy import Policy, Verdict, is_paused
 from suggestions.model import Suggestion, ValidationStatus
+from suggestions.project.service import ProjectService
 from suggestions.rank.ranking import Ranker
 from suggestions.validate.validator import Validator
-
-if TYPE_CHECKING:
-    from suggestions.project.service import ProjectService
 
 __all__ = ["AutoApplier", "AutoApplyReport", "autoapply_hook"]
 

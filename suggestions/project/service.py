@@ -53,6 +53,7 @@ from suggestions.analyze.scan import (
     analyzer_for,
     scan_project,
 )
+from suggestions.decide.visibility import hidden_by_decisions
 from suggestions.model import Source, Suggestion, content_hash
 from suggestions.project.dup_index import CrossFileDuplicates, is_cross_duplicate
 from suggestions.project.events import (
@@ -214,8 +215,6 @@ class ProjectService:
 
     def rejected(self) -> set[str]:
         """Fingerprints a rejection hides now (a not-now one for a day): see decide.visibility."""
-        from suggestions.decide.visibility import hidden_by_decisions
-
         return hidden_by_decisions(self.store.latest_decisions(), time.time(), applied=False)
 
     def suggestions(self, path: str | None = None, *, include_rejected: bool = False) -> list[Suggestion]:

@@ -33,6 +33,8 @@ from typing import Any
 
 from analysis.config import ConfigError
 from analysis.settings_edit import add_ignore, add_per_file_ignore
+from analysis.trace_store import TraceStore
+from suggestions.analyze.runtime import attach_evidence
 from suggestions.decide import visibility
 from suggestions.decide.visibility import REJECT_CHOICES, RejectReason
 from suggestions.model import (
@@ -349,9 +351,6 @@ class Ranker:
 
     def _with_runtime_evidence(self, suggestions: list[Suggestion]) -> list[Suggestion]:
         """Attach the latest trace's figures for the code each suggestion touches."""
-        from analysis.trace_store import TraceStore
-        from suggestions.analyze.runtime import attach_evidence
-
         traces = TraceStore(self.store)
         latest = traces.latest()
         if latest is None:

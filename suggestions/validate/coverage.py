@@ -11,6 +11,7 @@ from typing import Any
 import tree_sitter
 
 from analysis.languages import LANGUAGES
+from analysis.trace_store import TraceStore
 from suggestions.store import Store
 
 __all__ = ["Region", "StaleCoverage", "TraceCoverage", "affected_region", "trace_coverage"]
@@ -97,8 +98,6 @@ class TraceCoverage:
 
 def trace_coverage(store: Store, root: Path) -> TraceCoverage | None:
     """The trace store's coverage (None when it cannot be opened)."""
-    from analysis.trace_store import TraceStore
-
     try:
         ts = TraceStore(store)
     except Exception:  # a trace store that cannot open must not stop validation

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,8 +134,6 @@ class TestCommand:
 
 def junit_seconds(path: Path) -> float | None:
     """Summed test call time from a JUnit XML report (no interpreter start-up, no collection)."""
-    import xml.etree.ElementTree as ET
-
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError):

@@ -25,6 +25,7 @@ suggestion (``Validation``) in the store.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import re
 import shutil
@@ -637,8 +638,6 @@ def _excerpt(output: str) -> str:
 
 
 def _with(v: Validation, **kw: object) -> Validation:
-    import dataclasses
-
     return dataclasses.replace(v, **kw)  # type: ignore[arg-type]
 
 
