@@ -36,7 +36,7 @@ from analysis.settings_edit import add_ignore, add_per_file_ignore
 from analysis.trace_store import TraceStore
 from suggestions.analyze.runtime import attach_evidence
 from suggestions.decide import visibility
-from suggestions.decide.visibility import REJECT_CHOICES, RejectReason
+from suggestions.decide.visibility import RejectReason
 from suggestions.model import (
     Applicability,
     Decision,
@@ -49,7 +49,6 @@ from suggestions.store import Store
 
 __all__ = [
     "RANKING_MIGRATIONS",
-    "REJECT_REASONS",
     "Prior",
     "Ranker",
     "RejectReason",
@@ -75,10 +74,6 @@ RANKING_MIGRATIONS: tuple[str, ...] = (
 
 ALL = "*"
 TIMES = "\u00d7"  # the multiplication sign of "2.3x faster"
-
-
-# One declaration for every front end (suggestions/decide/visibility.py).
-REJECT_REASONS: tuple[tuple[str, str], ...] = tuple((kind, words) for kind, _label, words in REJECT_CHOICES)
 
 # How much one decision moves the counts.
 _WEIGHTS = {
