@@ -72,7 +72,7 @@ def run(work: Path, args: argparse.Namespace) -> int:
     from ui.app import tune_gc
     from ui.mainwindow import MainWindow
 
-    tune_gc()  # as run_gui does
+    tune_gc(gui=True)  # as run_gui does
     from ui.theme import apply_theme
 
     apply_theme(app)
