@@ -334,7 +334,7 @@ class Project:
         advice = [s.id for s in items if s.patch is None or not s.patch.edits]
         if advice:
             raise ActionError(f"{', '.join(advice)}: advice only, no fix to apply (`kaizen show` says what to do)")
-        fresh = [self.store.suggestion(s.fingerprint) or s for s in items]  # the latest validation
+        fresh = [self._latest_validation(s) for s in items]
         failed = [s for s in fresh if s.validation.status is ValidationStatus.FAILED]
         if failed and not force:
             names = ", ".join(f"{s.id} ({', '.join(s.validation.failed_tests) or 'failed'})" for s in failed)
@@ -344,6 +344,13 @@ class Project:
         result = apply_suggestions(self.root, self.store, fresh, actor=actor, reason=reason, config=self.config)
         event = self.reanalyse([*result.paths, *result.stale_paths])
         return Accepted(result, event)
+
+    def _latest_validation(self, s: Suggestion) -> Suggestion:
+        """``s`` with the validation stored for its patch since (a list may show an older one)."""
+        stored = self.store.suggestion(s.fingerprint)
+        if stored is not None and stored.patch == s.patch and stored.validation != s.validation:
+            return s.replace(validation=stored.validation)
+        return s
 
     def reject(self, items: Sequence[Suggestion], reason: str = "", *, actor: str = "user") -> Rejected:
         """Record rejections; a "never" reason also writes the project's settings (and the
