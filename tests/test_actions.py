@@ -22,6 +22,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QItemSelectionModel, QSettings, QThreadPool
 
+from suggestions.decide.visibility import NOT_NOW_SECONDS
 from suggestions.model import DecisionAction, Validation, ValidationStatus
 from suggestions.store import Store
 from tests.conftest import write
@@ -318,6 +319,9 @@ def test_reject_not_now_comes_back_after_a_day_everywhere(fronts: tuple[Cli, Win
     both(cli, win, "reject", fix, "not now")
     assert fix not in same(cli, win)
     assert latest(cli.root, fix) == ("reject", "not-now")
+    # The window re-reads its list when the rejection ends (no file event says so).
+    # (a coarse timer: within 5% of a day)
+    assert win.s._reopen.isActive() and 0 < win.s._reopen.remainingTime() <= 1.06 * (NOT_NOW_SECONDS + 1) * 1000
     for root in (cli.root, win.root):  # a day and a bit later
         with Store(root) as store:
             store.execute("UPDATE decisions SET at = at - 90000 WHERE fingerprint = ?", (fix,))

@@ -6,6 +6,7 @@ from suggestions.decide.visibility import (
     NOT_NOW_SECONDS,
     RejectReason,
     hidden_by_decisions,
+    next_reopening,
     visibility,
 )
 from suggestions.model import (
@@ -61,3 +62,14 @@ def test_hidden_by_decisions_leaves_applied_ones_to_the_caller() -> None:
     }
     assert hidden_by_decisions(latest, NOW) == {"a", "c"}
     assert hidden_by_decisions(latest, NOW, applied=False) == {"a"}
+
+
+def test_next_reopening_is_the_earliest_not_now_end() -> None:
+    latest = {
+        "a": Decision("a", DecisionAction.REJECT, "user", NOW - 100, "not-now"),
+        "b": Decision("b", DecisionAction.REJECT, "user", NOW - 50, "not now"),
+        "c": Decision("c", DecisionAction.REJECT, "user", NOW - 10 * NOT_NOW_SECONDS, "not-now"),  # over
+        "d": Decision("d", DecisionAction.REJECT, "user", NOW, "false-positive"),
+    }
+    assert next_reopening(latest, NOW) == NOT_NOW_SECONDS - 100
+    assert next_reopening({"d": latest["d"]}, NOW) is None

@@ -117,6 +117,9 @@ class Session(QObject):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(120)
         self._debounce.timeout.connect(self._on_debounced)
+        self._reopen = QTimer(self)  # the next "not now" rejection's end (decide.visibility)
+        self._reopen.setSingleShot(True)
+        self._reopen.timeout.connect(self.refresh)
         self._service_event.connect(self._on_service_event)
         self._auto_applied_from_thread.connect(self._on_auto_applied)
         self._auto_report.connect(lambda msg: self.reported.emit(f"auto-apply: {msg}"))
@@ -218,6 +221,7 @@ class Session(QObject):
 
     def close(self) -> None:
         self.closed = True
+        self._reopen.stop()
         for w in list(self._workers):
             w.cancel()
         if self.applier is not None:
@@ -324,13 +328,15 @@ class Session(QObject):
                 files = sorted(self.service.files())
             else:
                 files = [r.path for r in self.store.files()]
-            return added, updated, removed, [s.fingerprint for s in items], counts, files, revision
+            reopens = self.project.reopens_in()
+            return added, updated, removed, [s.fingerprint for s in items], counts, files, revision, reopens
 
         def done(res: Any) -> None:
             if res is None:  # nothing changed since the last list
                 self.refreshed.emit()
                 return
-            added, updated, removed, order, counts, files, self._revision = res
+            added, updated, removed, order, counts, files, self._revision, reopens = res
+            self._arm_reopening(reopens)
             big = len(files) > 400
             if files and not big:
                 self.files_listed.emit(files)
@@ -362,6 +368,12 @@ class Session(QObject):
         w = run_in_background(job, on_result=self._guard(done), on_error=self._guard(self.failed.emit),
                               on_finished=self._guard(finished))
         self._workers.add(w)
+
+    def _arm_reopening(self, seconds: float | None) -> None:
+        """A "not now" rejection expires with no event to say so: re-read the list then."""
+        self._reopen.stop()
+        if seconds is not None:
+            self._reopen.start(int(min(seconds + 1.0, 7 * 24 * 3600.0) * 1000))
 
     def _next(self) -> None:
         """After a refresh or a change set: what waited for it."""

@@ -21,6 +21,7 @@ __all__ = [
     "Visibility",
     "hidden_by_decisions",
     "hidden_reason",
+    "next_reopening",
     "visibility",
 ]
 
@@ -116,3 +117,11 @@ def hidden_by_decisions(latest: Mapping[str, Decision], now: float, *, applied: 
     """
     return {fp for fp, d in latest.items()
             if (why := _decided(d, now)) and (applied or why != APPLIED)}
+
+
+def next_reopening(latest: Mapping[str, Decision], now: float) -> float | None:
+    """Seconds until the next "not now" rejection expires (None: none is waiting)."""
+    ends = [d.at + NOT_NOW_SECONDS for d in latest.values()
+            if d.action is DecisionAction.REJECT and RejectReason.parse(d.reason) == RejectReason.NOT_NOW
+            and d.at + NOT_NOW_SECONDS >= now]
+    return max(0.0, min(ends) - now) if ends else None

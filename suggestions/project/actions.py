@@ -243,6 +243,10 @@ class Project:
         latest = self.store.latest_decisions() if latest is None else latest
         return visibility.visibility(s, latest.get(s.fingerprint), self.clock())
 
+    def reopens_in(self) -> float | None:
+        """Seconds until a hidden suggestion opens again by itself (a "not now" expiring)."""
+        return visibility.next_reopening(self.store.latest_decisions(), self.clock())
+
     def listing(self, *, include_hidden: bool = False, include_failed: bool = False,
                 extra: Iterable[Suggestion] = ()) -> list[Suggestion]:
         """The open suggestions, ranked (``include_hidden``: every one, hidden ones marked by
