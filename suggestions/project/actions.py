@@ -7,7 +7,9 @@ arguments or clicks and show results; nothing else in them writes to the store, 
 or the ranker. Whether a suggestion is open is :mod:`suggestions.decide.visibility`'s call.
 
 Re-analysis after a change always goes through the project service, so the cross-file pass
-(duplicate blocks, KZ705) sees the patched file like every other change.
+(duplicate blocks, KZ705) sees the patched file like every other change. What the actions
+return is in :mod:`suggestions.project.results`. The stages are imported where an action
+needs them: `kaizen pause` should not pay for loading the validator and the LLM client.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +24,23 @@ from analysis.config import Config, ConfigError, load_config
 from suggestions.decide import visibility
 from suggestions.decide.visibility import REJECT_CHOICES, RejectReason, Visibility
 from suggestions.model import Decision, Suggestion, ValidationStatus
+from suggestions.project.results import (
+    Accepted,
+    ActionError,
+    ListDelta,
+    PauseChange,
+    PolicyPreview,
+    Rejected,
+    Traced,
+    TrustNeeded,
+    Undone,
+    reject_kind,
+)
 from suggestions.store import Store
 
 if TYPE_CHECKING:
-    from analysis.tracing import TraceResult
-    from suggestions.apply.patcher import ApplyResult, UndoResult
-    from suggestions.decide.policy import PauseState, Policy, Verdict
-    from suggestions.project.service import ProjectService, ServiceEvent
+    from suggestions.project.events import ServiceEvent
+    from suggestions.project.service import ProjectService
     from suggestions.rank.ranking import Ranker
 
 __all__ = [
@@ -45,83 +56,6 @@ __all__ = [
     "TrustNeeded",
     "Undone",
 ]
-
-
-class ActionError(Exception):
-    """Something the user asked for that cannot be done: one sentence, nothing was changed."""
-
-
-class TrustNeeded(ActionError):
-    """The project's settings name an LLM endpoint the user has not trusted with their key."""
-
-    def __init__(self, confirmation: Any) -> None:
-        super().__init__(confirmation.message())
-        self.confirmation = confirmation
-
-
-@dataclass
-class Accepted:
-    result: ApplyResult
-    event: ServiceEvent | None = None  # the re-analysis of the touched files
-
-    @property
-    def ok(self) -> bool:
-        return self.result.ok
-
-
-@dataclass
-class Rejected:
-    decisions: list[Decision]
-    config_edit: Path | None = None  # the settings file a "never" reason wrote
-
-
-@dataclass
-class Undone:
-    result: UndoResult
-    event: ServiceEvent | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.result.ok
-
-
-@dataclass
-class Traced:
-    result: TraceResult
-    trace_id: int
-    runtime: list[Suggestion]
-
-
-@dataclass
-class PauseChange:
-    before: PauseState
-    after: PauseState
-
-
-@dataclass
-class PolicyPreview:
-    policy: Policy
-    rows: list[tuple[Suggestion, Verdict]]
-    later: set[str]  # fingerprints that would apply once validated
-    state: PauseState
-    used: int  # automatic changes in the last hour
-
-
-@dataclass
-class ListDelta:
-    """A change to the list of open suggestions (scored, not yet placed in rank order)."""
-
-    added: list[Suggestion] = field(default_factory=list)
-    updated: list[Suggestion] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-
-def reject_kind(reason: str) -> str:
-    """The reason kind for menu labels and CLI words alike ("not now" -> "not-now")."""
-    return RejectReason.parse(reason) or reason
 
 
 class Project:
