@@ -239,6 +239,13 @@ class Project:
             return
         self._store_rescan(None if paths is None else list(paths), progress)
 
+    def scan(self, jobs: int | None = None, *, warm_ok: bool = True) -> Any:
+        """`kaizen scan`: the whole project, kept in ``.kaizen/`` (a ScanResult, written in
+        batches while the workers go on)."""
+        from suggestions.project.scanning import scan_stored
+
+        return scan_stored(self.root, self.config, jobs, warm_ok=warm_ok)
+
     def _store_rescan(self, paths: list[str] | None, progress: Callable[..., Any] | None = None) -> None:
         from suggestions.analyze.scan import scan_project
 
