@@ -15,10 +15,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from suggestions.apply.audit import AuditLog, export_json, export_markdown, health
-from suggestions.apply.patcher import finish_interrupted
+from suggestions.apply.audit import AuditLog, export_json, export_markdown
 from suggestions.commands import CommandError, add_path, project_root
-from suggestions.store import Store
+from suggestions.project.actions import Project
 
 NAME = "audit"
 HELP = "show, verify (exit 1 when tampered with) or export the audit log of applied changes"
@@ -37,13 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
-    with Store(root) as store:
+    with Project(root) as project:
         # A change whose log entry was interrupted (the process died) is logged first.
-        for note in finish_interrupted(root, store):
+        for note in project.finish_interrupted():
             print(f"kaizen: {note}", file=sys.stderr)
-        log = AuditLog(store)
         if args.acknowledge_reset:
-            return _acknowledge(args, log)
+            return _acknowledge(project)
+        log = AuditLog(project.store)
         if args.export:
             text = export_json(log) if args.export == "json" else export_markdown(log)
             if args.output:
@@ -74,18 +73,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _acknowledge(args: argparse.Namespace, log: AuditLog) -> int:
-    before = log.verify()
-    problem = health(log.store)
-    if before.ok and not problem:
+def _acknowledge(project: Project) -> int:
+    done = project.acknowledge_audit()
+    if done.seq is None:
         print("audit log verified: nothing to acknowledge")
         return 0
-    print(f"acknowledged: {problem or before.problem}", file=sys.stderr)
-    seq, _digest = log.acknowledge()
-    after = log.verify()
-    print(f"the audit log is accepted as it is at #{seq}; later entries are verified from there, "
+    print(f"acknowledged: {done.problem}", file=sys.stderr)
+    print(f"the audit log is accepted as it is at #{done.seq}; later entries are verified from there, "
           "and earlier ones can no longer be undone by Kaizen")
-    if not after.ok:  # e.g. a forged head record: acknowledging cannot make that go away
-        print(after.message())
+    if not done.after.ok:  # e.g. a forged head record: acknowledging cannot make that go away
+        print(done.after.message())
         return 1
     return 0

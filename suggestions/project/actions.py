@@ -26,6 +26,7 @@ from suggestions.decide.visibility import REJECT_CHOICES, RejectReason, Visibili
 from suggestions.model import Decision, Suggestion, ValidationStatus
 from suggestions.project.results import (
     Accepted,
+    Acknowledged,
     ActionError,
     ListDelta,
     PauseChange,
@@ -444,6 +445,23 @@ class Project:
         later = {s.fingerprint for s, v in rows
                  if not v.eligible and policy.evaluate(s, assume_validated=True).eligible}
         return PolicyPreview(policy, rows, later, pause_state(self.store), policy.applied_last_hour())
+
+    def finish_interrupted(self) -> list[str]:
+        """Log a change whose audit entry a dying process left unfinished; says what was done."""
+        from suggestions.apply.patcher import finish_interrupted
+
+        return list(finish_interrupted(self.root, self.store))
+
+    def acknowledge_audit(self) -> Acknowledged:
+        """The user accepts the audit log as it is now (after restoring or deleting .kaizen/)."""
+        from suggestions.apply.audit import AuditLog, health
+
+        log = AuditLog(self.store)
+        before, problem = log.verify(), health(self.store)
+        if before.ok and not problem:
+            return Acknowledged(problem="", seq=None, after=before)
+        seq, _digest = log.acknowledge()
+        return Acknowledged(problem=problem or before.problem, seq=seq, after=log.verify())
 
     def pause(self, actor: str = "user") -> PauseChange:
         """Stop every automatic change (held across restarts)."""

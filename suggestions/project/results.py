@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Accepted",
+    "Acknowledged",
     "ActionError",
     "ListDelta",
     "PauseChange",
@@ -104,3 +105,12 @@ class ListDelta:
 def reject_kind(reason: str) -> str:
     """The reason kind for menu labels and CLI words alike ("not now" -> "not-now")."""
     return RejectReason.parse(reason) or reason
+
+
+@dataclass
+class Acknowledged:
+    """An audit-log reset the user accepted (``seq`` None: there was nothing to accept)."""
+
+    problem: str
+    seq: int | None
+    after: Any  # the verification from there on (a forged head record still fails it)
