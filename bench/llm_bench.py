@@ -33,11 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.config import load_config  # noqa: E402
 from suggestions.analyze.scan import scan_project  # noqa: E402
-from suggestions.llm import LLMEngine, Target  # noqa: E402
+from suggestions.llm import LLMEngine  # noqa: E402
 from suggestions.llm.prompts import build_prompt  # noqa: E402
 from suggestions.llm.replies import locate  # noqa: E402
 from suggestions.store import Store  # noqa: E402
 from tests.llm_server import Reply, ScriptedServer  # noqa: E402
+from tests.llm_targets import finding_target  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 PROJECT = ("boltons", "26.2.0")
@@ -105,11 +106,11 @@ def main() -> None:
             "\n".join(text.splitlines()[f[1] - 1 : f[2]])
 
         def prompt(f: tuple[str, int, int, str]) -> None:
-            build_prompt(proj, Target.from_selection(f[0], f[1], f[2]), context_tokens=6000, symbols=store.symbols)
+            build_prompt(proj, finding_target(f[0], f[1], f[2]), context_tokens=6000, symbols=store.symbols)
 
         base = per_call(slice_only, funcs)
         full = per_call(prompt, funcs)
-        tokens = [build_prompt(proj, Target.from_selection(f[0], f[1], f[2]), symbols=store.symbols).tokens
+        tokens = [build_prompt(proj, finding_target(f[0], f[1], f[2]), symbols=store.symbols).tokens
                   for f in funcs]
         print(f"prompt build      {full * 1e3:8.2f} ms/target   baseline (slice text) {base * 1e3:7.3f} ms"
               f"   ratio {full / base:6.1f}x   tokens median {statistics.median(tokens):.0f}, max {max(tokens)}")
@@ -136,7 +137,7 @@ def main() -> None:
                 f'[llm]\nbase-url = "{server.base_url}"\nmodel = "bench"\ncandidates = 1\nconcurrency = 1\n'
                 "daily-token-budget = 0\n")
             engine = LLMEngine(proj, load_config(proj), store, environ={})
-            targets = [Target.from_selection(f[0], f[1], f[2]) for f in funcs[:n]]
+            targets = [finding_target(f[0], f[1], f[2]) for f in funcs[:n]]
             replies = []
             for f in funcs[:n]:
                 first = f[3].splitlines()[f[1] - 1]

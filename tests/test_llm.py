@@ -21,6 +21,7 @@ from suggestions.model import Applicability, Source, Validation, ValidationStatu
 from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Fail, Hang, Raw, Reply, ScriptedServer
+from tests.llm_targets import finding_target
 
 CALC = '''"""Small maths helpers."""
 
@@ -136,7 +137,7 @@ def engine_for(root: Path) -> LLMEngine:
     return LLMEngine(root, load_config(root), Store(root), environ={})
 
 
-TARGET = Target.from_selection("pkg/calc.py", 8, 12, "fix the bug")
+TARGET = finding_target("pkg/calc.py", 8, 12, finding="KZ702: Function is too complex")
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -156,7 +157,7 @@ def test_good_diff_becomes_an_unvalidated_llm_suggestion(project: Path, server: 
     out = engine.generate([TARGET], progress=seen.append)
     assert len(out) == 1, engine.notes
     s = out[0]
-    assert s.source is Source.LLM and s.code == "KZ905" and s.applicability is Applicability.UNSAFE
+    assert s.source is Source.LLM and s.code == "KZ904" and s.applicability is Applicability.UNSAFE
     assert s.code.startswith("KZ9")
     assert s.validation.status is ValidationStatus.PENDING
     assert "off by one" in s.rationale
@@ -168,7 +169,8 @@ def test_good_diff_becomes_an_unvalidated_llm_suggestion(project: Path, server: 
     assert engine.store.suggestion(s.id) is not None  # recorded for the caller
     (req,) = server.chat_requests
     assert req.body["stream"] is True and req.body["model"] == "scripted"
-    assert "def total(values):" in req.prompt and "fix the bug" in req.prompt
+    assert "def total(values):" in req.prompt and "- finding: KZ702: Function is too complex" in req.prompt
+    assert "A structural check flagged this code" in req.prompt  # the KZ904 template
     stages = [p.stage for p in seen]
     assert stages[0] == "asking" and "streaming" in stages and stages[-1] == "done"
     usage = engine.usage_today()
@@ -294,7 +296,7 @@ def test_unreachable_endpoint_degrades(project: Path) -> None:
     make_project(project, url)  # the server is gone: connection refused
     engine = engine_for(project)
     assert engine.available()[0] is True
-    assert engine.generate([TARGET, Target.from_selection("pkg/calc.py", 15, 16)]) == []
+    assert engine.generate([TARGET, finding_target("pkg/calc.py", 15, 16)]) == []
     assert any("cannot reach the LLM endpoint" in n for n in engine.notes), engine.notes
 
 
@@ -359,7 +361,7 @@ def test_key_comes_from_the_keyring_and_is_never_stored(project: Path, server: S
     assert len(engine.generate([TARGET])) == 1
     assert server.chat_requests[0].headers["authorization"] == f"Bearer {secret}"
     assert secret not in repr(engine.endpoint) and secret not in str(engine.available())
-    assert engine.generate([Target.from_selection("pkg/calc.py", 15, 16)]) == []
+    assert engine.generate([finding_target("pkg/calc.py", 15, 16)]) == []
     assert any("refused the API key" in n for n in engine.notes)
     assert all(secret not in n for n in engine.notes)
     engine.store.close()
@@ -395,7 +397,7 @@ def test_daily_token_budget_stops_requests(project: Path, server: ScriptedServer
     make_project(project, server.base_url, **{"daily-token-budget": 500})
     server.push(Reply(GOOD_DIFF, prompt_tokens=450, completion_tokens=100), Reply(GOOD_BLOCKS))
     engine = engine_for(project)
-    out = engine.generate([TARGET, Target.from_selection("pkg/calc.py", 15, 16)])
+    out = engine.generate([TARGET, finding_target("pkg/calc.py", 15, 16)])
     assert len(out) == 1
     assert len(server.chat_requests) == 1
     assert any("daily token budget reached (550 of 500" in n for n in engine.notes), engine.notes
@@ -475,13 +477,13 @@ def test_prompt_has_symbol_map_and_fits_the_budget(project: Path, server: Script
     res = scan_project(project, load_config(project), jobs=1)
     store.update_files([f.record for f in res.files if f.record],
                        symbols={f.path: f.symbols for f in res.files if f.record})
-    prompt = build_prompt(project, Target.from_selection("pkg/calc.py", 15, 16), context_tokens=1500,
+    prompt = build_prompt(project, finding_target("pkg/calc.py", 15, 16), context_tokens=1500,
                           symbols=store.symbols)
     assert "`total` (function) pkg/calc.py:8: `def total(values):`" in prompt.text
     assert "def mean(values):" in prompt.text
     assert prompt.tokens <= 1500
     # the surroundings shrink to fit; the target stays whole
-    big = build_prompt(project, Target.from_selection("pkg/big.py", 598, 599), context_tokens=600)
+    big = build_prompt(project, finding_target("pkg/big.py", 598, 599), context_tokens=600)
     assert "pkg/big.py (lines 598-599)\n```python\ndef f199(a, b):" in big.text and big.tokens <= 600
     assert "def f0(a, b)" not in big.text
 
@@ -490,25 +492,27 @@ def test_target_too_large_for_the_budget_is_skipped(project: Path, server: Scrip
     make_project(project, server.base_url, **{"context-tokens": 256})
     write(project, {"pkg/long.py": "def long():\n" + "    x = 1\n" * 600})
     engine = engine_for(project)
-    assert engine.generate([Target.from_selection("pkg/long.py", 1, 601)]) == []
+    assert engine.generate([finding_target("pkg/long.py", 1, 601)]) == []
     assert any("too large for [llm] context-tokens" in n for n in engine.notes)
     assert server.chat_requests == []
 
 
-def test_selection_grows_to_its_function(project: Path) -> None:
+def test_a_target_at_a_line_grows_to_its_function(project: Path) -> None:
     write(project, {"pkg/calc.py": CALC})
-    t = Target.from_selection("pkg/calc.py", 10, 10, root=project)
-    assert (t.start_line, t.end_line, t.name) == (8, 12, "total")
+    t = Target.for_function(project, "exception", "pkg/calc.py", 10)
+    assert (t.start_line, t.end_line, t.name, t.code) == (8, 12, "total", "KZ902")
+    assert t.title == "Fix for repeated exception in `total`"
+    assert Target.for_function(project, "hotspot", "pkg/calc.py", 1).title == "Faster `pkg/calc.py:1`"  # no function
 
 
-def test_selection_by_absolute_path_and_outside(project: Path, server: ScriptedServer) -> None:
+def test_target_by_absolute_path_and_outside(project: Path, server: ScriptedServer) -> None:
     make_project(project, server.base_url)
     (project.parent / "elsewhere.py").write_text("x = 1\n")
     server.push(Reply(GOOD_DIFF))
     with engine_for(project) as engine:
-        (s,) = engine.generate([Target.from_selection(str(project / "pkg" / "calc.py"), 8, 12)])
+        (s,) = engine.generate([finding_target(str(project / "pkg" / "calc.py"), 8, 12)])
         assert s.path == "pkg/calc.py"
-        assert engine.generate([Target.from_selection(str(project.parent / "elsewhere.py"), 1, 1)]) == []
+        assert engine.generate([finding_target(str(project.parent / "elsewhere.py"), 1, 1)]) == []
         assert any("outside the project" in n for n in engine.notes)
     assert len(server.chat_requests) == 1
 
@@ -594,7 +598,7 @@ def test_edit_to_another_file_or_never_path_is_rejected(project: Path, server: S
     engine = engine_for(project)
     assert engine.generate([TARGET]) == []
     assert any("not a file this target concerns" in n for n in engine.notes), engine.notes
-    assert engine.generate([Target.from_selection("pkg/calc.py", 15, 16)]) == []
+    assert engine.generate([finding_target("pkg/calc.py", 15, 16)]) == []
     assert any("never list" in n for n in engine.notes), engine.notes
 
 
@@ -659,7 +663,7 @@ def test_no_secret_goes_out_and_the_file_keeps_them(project: Path, server: Scrip
     store.update_files([f.record for f in res.files if f.record],
                        symbols={f.path: f.symbols for f in res.files if f.record})
     engine = LLMEngine(project, load_config(project), store, environ={})
-    target = Target.from_selection("pkg/settings.py", 1, 17)
+    target = finding_target("pkg/settings.py", 1, 17)
     ph = engine.prompt_for(target).redactor.placeholder_for(SECRETS["password"])
     assert ph is not None
     # The model sees a placeholder and quotes it back in its edit: the reply is refused, since
@@ -679,7 +683,7 @@ def test_no_secret_goes_out_and_the_file_keeps_them(project: Path, server: Scrip
     assert out == []
     assert any("redaction placeholder" in n and "never restores" in n for n in engine.notes), engine.notes
     # secrets files are never a target nor an edit
-    assert engine.generate([Target.from_selection(".env", 1, 1)]) == []
+    assert engine.generate([finding_target(".env", 1, 1)]) == []
     assert any("secrets file" in n for n in engine.notes)
     with pytest.raises(ReplyRejected, match="secrets file"):
         make_patch(project, parse_reply(".env\n<<<<<<< SEARCH\nA\n=======\nB\n>>>>>>> REPLACE\n").blocks,
@@ -794,7 +798,7 @@ def test_malformed_stream_is_a_clear_error(project: Path, server: ScriptedServer
     server.push(Raw(b'data: {"id": "x", "choices": [{"delta": {"content": "hi"\n\ndata: [DONE]\n\n'),
                 Raw(b"<html>proxy error</html>", status=502, content_type="text/html"))
     engine = engine_for(project)
-    assert engine.generate([TARGET, Target.from_selection("pkg/calc.py", 15, 16)]) == []
+    assert engine.generate([TARGET, finding_target("pkg/calc.py", 15, 16)]) == []
     assert any("malformed or interrupted reply" in n for n in engine.notes), engine.notes
     assert any("failed (HTTP 502)" in n for n in engine.notes), engine.notes
     assert snapshot(project) == before
@@ -1021,16 +1025,17 @@ def test_reply_with_only_the_new_function_replaces_the_target(project: Path, ser
         Reply("```python\nimport os\n\ndef area(self):\n    return 0\n```"),
     )
     engine = engine_for(project)
-    (s,) = engine.generate([Target.from_selection("pkg/calc.py", 9, 9, root=project)])
+    (s,) = engine.generate([finding_target("pkg/calc.py", 9, root=project)])
     assert s.patch is not None and s.patch.apply((project / "pkg/calc.py").read_bytes()).decode() == FIXED_SUM
     assert s.rationale == "Simpler:\n\nThat is all."
-    method = Target.from_selection("pkg/shapes.py", 3, 3, root=project)
+    method = finding_target("pkg/shapes.py", 3, root=project)
     (m,) = engine.generate([method])
     assert m.patch is not None
     assert m.patch.apply((project / "pkg/shapes.py").read_bytes()).decode() == (
         "class Box:\n    def area(self):\n        return self.w * self.h\n")
     # a code block that does not open with the function is not taken as a rewrite
-    other = Target.from_selection("pkg/shapes.py", 4, 4, "shorter", root=project)  # a new prompt
+    other = finding_target("pkg/shapes.py", 4, root=project, finding="KZ703: Nesting is too deep")  # a new prompt
+    assert (other.start_line, other.end_line) == (method.start_line, method.end_line) == (2, 4)
     assert engine.generate([other]) == []
     assert any("no edit, only prose" in n for n in engine.notes)
 

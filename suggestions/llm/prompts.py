@@ -194,7 +194,7 @@ def build_prompt(
     end = max(start, min(target.end_line, len(lines)))
     target_block = _code_block(target.path, lines, start, end)
     system = load_template("system")
-    template = string.Template(load_template(target.kind if (PROMPTS / f"{target.kind}.md").exists() else "selection"))
+    template = string.Template(load_template(target.kind))
     budget = context_tokens * CHARS_PER_TOKEN
     fixed = len(system) + len(template.template) + len(target_block)
     if fixed > budget:
@@ -226,16 +226,12 @@ def build_prompt(
     symbols_text = ("## Project symbols used here (definitions elsewhere)\n" + smap) if smap else ""
 
     context = _surroundings(target.path, lines, start, end, max(0, left - 200))
-    request = target.instruction or "make it clearer, simpler or faster, whichever matters most here"
-    instruction = f"## Request from the user\n{target.instruction}" if target.instruction and target.kind != "selection" else ""
     user = template.safe_substitute(
         target=target_block,
         evidence=evidence,
         related=related,
         symbols=symbols_text,
         context=context,
-        instruction=instruction,
-        request=request,
         editable=editable,
         title=target.title,
         path=target.path,

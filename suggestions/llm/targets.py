@@ -1,4 +1,4 @@
-"""What the LLM is asked to improve: targets from traces, failures, findings and picked code.
+"""What the LLM is asked to improve: targets from traces, failures and findings.
 
 Each kind of target is a rule declared (and documented) in ``suggestions/analyze/rules/llm/``;
 a suggestion for it takes its code, category, applicability and confidence from there.
@@ -22,7 +22,6 @@ from suggestions.analyze.framework import Rule
 from suggestions.analyze.rules.llm.faster_hotspot import FasterHotspot
 from suggestions.analyze.rules.llm.fix_exception import FixException
 from suggestions.analyze.rules.llm.fix_failing_test import FixFailingTest
-from suggestions.analyze.rules.llm.improve_selection import ImproveSelection
 from suggestions.analyze.rules.llm.refactor_finding import RefactorFinding
 
 __all__ = [
@@ -40,7 +39,6 @@ KINDS: dict[str, tuple[type[Rule], str]] = {
     "exception": (FixException, "Fix for repeated exception in"),
     "hotspot": (FasterHotspot, "Faster"),
     "finding": (RefactorFinding, "Refactoring of"),
-    "selection": (ImproveSelection, "Improvement of"),
 }
 
 
@@ -48,7 +46,7 @@ KINDS: dict[str, tuple[type[Rule], str]] = {
 class Target:
     """A piece of code the LLM is asked to improve, and why."""
 
-    kind: str  # failure | exception | hotspot | finding | selection
+    kind: str  # failure | exception | hotspot | finding
     path: str  # project-relative POSIX path of the main code
     start_line: int  # 1-based, inclusive
     end_line: int
@@ -57,7 +55,6 @@ class Target:
     paths: tuple[str, ...] = ()  # files an edit may touch (default: path)
     related: tuple[tuple[str, int, int], ...] = ()  # other code to show: (path, start, end)
     evidence: Mapping[str, Any] = field(default_factory=dict)
-    instruction: str = ""  # the user's words ("make this faster")
 
     @property
     def key(self) -> str:
@@ -79,21 +76,6 @@ class Target:
     @property
     def category(self) -> str:
         return self.rule.category.value
-
-    @classmethod
-    def from_selection(cls, path: str, start_line: int, end_line: int, instruction: str = "",
-                       root: Path | None = None) -> Target:
-        """A region picked by hand (KZ905). With ``root``, a one-line pick grows to its function."""
-        path = PurePosixPath(str(path).replace("\\", "/")).as_posix()
-        start, end = min(start_line, end_line), max(start_line, end_line)
-        name = ""
-        if root is not None and start == end:
-            found = enclosing_function(root, path, start)
-            if found:
-                start, end, name = found
-        where = f"`{name}`" if name else f"{path}:{start}-{end}"
-        return cls("selection", path, max(1, start), max(1, end), f"{KINDS['selection'][1]} {where}",
-                   name=name, instruction=instruction)
 
     @classmethod
     def for_function(cls, root: Path, kind: str, path: str, line: int, *, name: str = "",

@@ -21,17 +21,18 @@ from typing import Any
 import pytest
 
 from analysis.config import load_config
-from suggestions.llm import LLMEngine, Target
+from suggestions.llm import LLMEngine
 from suggestions.llm.trust import TrustStore, origin_of, trust_path
 from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Redirect, Reply, ScriptedServer, non_loopback_host
+from tests.llm_targets import finding_target
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-user-env-key-0123456789abcdefXYZ"
 CALC = "def total(values):\n    result = 0\n    for v in values:\n        result = result + v\n    return result - 1\n"
 FIX = ("pkg/calc.py\n<<<<<<< SEARCH\n    return result - 1\n=======\n    return result\n>>>>>>> REPLACE\n")
-TARGET = Target.from_selection("pkg/calc.py", 1, 5, "fix the bug")
+TARGET = finding_target("pkg/calc.py", 1, 5)
 
 
 @pytest.fixture(autouse=True)

@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 
 from analysis.config import load_config
-from suggestions.llm import LLMEngine, Target
+from suggestions.llm import LLMEngine
 from suggestions.model import Source
 from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Reply, ScriptedServer
+from tests.llm_targets import finding_target
 
 SECRET = "hunter2-correct-horse-battery"
 SETTINGS = f'''import urllib.request
@@ -36,7 +37,7 @@ PASSWORD = "{SECRET}"
 def login(user):
     return user
 '''
-TARGET = Target.from_selection("pkg/settings.py", 6, 7, "improve login")
+TARGET = finding_target("pkg/settings.py", 6, 7)
 CONTROLS = "\x1b[2J\x1b]0;pwned\x07\x9b31m\x00\x08\u202e"  # clear screen, set title, C1 CSI, NUL, BS, RLO
 BAD = "\x1b\x07\x9b\x00\x08\u202e\u2066"
 

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from suggestions.llm import LLMEngine, LLMError, Target
+from suggestions.llm import LLMEngine, LLMError
 from suggestions.llm.provider import Endpoint, Provider
 from suggestions.store import Store
 from tests.conftest import write
 from tests.llm_server import Flood, KeepAlive, Reply, ScriptedServer, TrickleHeaders
+from tests.llm_targets import finding_target
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
@@ -53,7 +54,7 @@ def test_engine_gives_up_on_keep_alives_and_says_why(project: Path) -> None:
         server.push(KeepAlive())
         engine = LLMEngine(project, load_config(project), Store(project), environ={})
         try:
-            assert engine.generate([Target.from_selection("pkg/calc.py", 1, 2, "fix it")]) == []
+            assert engine.generate([finding_target("pkg/calc.py", 1, 2)]) == []
         finally:
             engine.close()
             engine.store.close()
