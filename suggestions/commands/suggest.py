@@ -134,14 +134,9 @@ def _llm(project: Project, *, trust_endpoint: bool = False) -> list[Suggestion]:
     gets the user's key only once the user confirmed it (``--trust-endpoint``, remembered
     outside the project); without it the command refuses in one line."""
     try:
-        found, notes = project.ask_llm(asking=_asking)
-    except TrustNeeded as need:
-        if not trust_endpoint:
-            raise
-        path = project.trust_endpoint(need.confirmation)
-        print(f"kaizen: {need.confirmation.origin} is trusted for this project from now on (in {path})",
-              file=sys.stderr)
-        found, notes = project.ask_llm(asking=_asking)
+        found, notes = project.ask_llm(asking=_asking, trust=trust_endpoint)
+    except TrustNeeded:
+        raise  # one line naming --trust-endpoint, exit 2
     except ActionError as exc:
         print(f"kaizen: no LLM suggestions: {exc}", file=sys.stderr)
         return []

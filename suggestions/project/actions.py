@@ -391,9 +391,11 @@ class Project:
         return Path(trust.path)
 
     def ask_llm(self, *, progress: Callable[[Any], None] | None = None, cancel: Any = None,
-                asking: Callable[[str], None] | None = None) -> tuple[list[Suggestion], list[str]]:
+                asking: Callable[[str], None] | None = None,
+                trust: bool = False) -> tuple[list[Suggestion], list[str]]:
         """Ask the configured LLM for candidates, validated; returns them and the engine's notes.
-        ``asking`` hears which endpoint is asked, before the first request.
+        ``asking`` hears which endpoint is asked, before the first request. ``trust``: the user
+        confirms the project's endpoint now (a loopback one is otherwise asked without the key).
 
         Raises:
             TrustNeeded: the endpoint needs the user's confirmation first (:meth:`trust_endpoint`).
@@ -403,6 +405,12 @@ class Project:
         from suggestions.validate.validator import Validator
 
         engine = LLMEngine(self.root, self.config, self.store)
+        trusted: list[str] = []
+        if trust and engine.confirmation is not None:
+            path = self.trust_endpoint(engine.confirmation)
+            trusted.append(f"{engine.confirmation.origin} is trusted for this project from now on (in {path})")
+            engine.close()
+            engine = LLMEngine(self.root, self.config, self.store)
         try:
             if engine.confirmation is not None and engine.endpoint is None:
                 raise TrustNeeded(engine.confirmation)
@@ -421,7 +429,7 @@ class Project:
                 found = list(engine.generate(**options))
             finally:
                 validator.close()
-            return found, list(getattr(engine, "notes", []))
+            return found, [*trusted, *getattr(engine, "notes", [])]
         finally:
             engine.close()
 
