@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +62,11 @@ def _regions(lines: list[str]) -> list[tuple[str, int, int]]:
     return out
 
 
-def _in_multiline(lines: list[str], i: int) -> bool:
-    # A '[' at the start of a line inside a multi-line array or string is not a header.
-    text = "".join(lines[:i])
-    depth = 0
+def _brackets(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """Each ``[`` and ``]`` outside strings and comments from ``start``, as (index, char),
+    and a last ``(len(text), '"')`` when the text ends inside a string."""
+    j = start
     in_str: str | None = None
-    j = 0
     while j < len(text):
         c = text[j]
         if in_str:
@@ -75,7 +74,7 @@ def _in_multiline(lines: list[str], i: int) -> bool:
                 j += len(in_str)
                 in_str = None
                 continue
-            if c == "\\" and in_str in ('"', '"""'):
+            if c == "\\" and in_str in ('"', '"""'):  # escapes exist in basic strings only
                 j += 2
                 continue
         elif text.startswith('"""', j) or text.startswith("'''", j):
@@ -88,41 +87,34 @@ def _in_multiline(lines: list[str], i: int) -> bool:
             nl = text.find("\n", j)
             j = len(text) if nl < 0 else nl
             continue
-        elif c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
+        elif c in "[]":
+            yield j, c
         j += 1
+    if in_str is not None:
+        yield len(text), '"'
+
+
+def _in_multiline(lines: list[str], i: int) -> bool:
+    # A '[' at the start of a line inside a multi-line array or string is not a header.
     # Headers themselves open and close brackets on one line, so depth counts only arrays.
-    return depth > 0 or in_str is not None
+    depth = 0
+    for _j, c in _brackets("".join(lines[:i])):
+        if c == '"':
+            return True
+        depth += 1 if c == "[" else -1
+    return depth > 0
 
 
 def _array_end(text: str, open_at: int) -> int:
     """Index of the ']' closing the array that opens at ``open_at``."""
     depth = 0
-    j = open_at
-    in_str: str | None = None
-    while j < len(text):
-        c = text[j]
-        if in_str:
-            if c == "\\" and in_str == '"':
-                j += 2
-                continue
-            if c == in_str:
-                in_str = None
-        elif c in "\"'":
-            in_str = c
-        elif c == "#":
-            nl = text.find("\n", j)
-            j = len(text) if nl < 0 else nl
-            continue
-        elif c == "[":
+    for j, c in _brackets(text, open_at):
+        if c == "[":
             depth += 1
         elif c == "]":
             depth -= 1
             if depth == 0:
                 return j
-        j += 1
     raise ValueError("unterminated array")
 
 

@@ -58,7 +58,6 @@ from suggestions.apply.heads import (
     _write_head,
     automatic_since,
     head_records,
-    kaizen_home,
     mirrored_pause,
     record_pause,
 )
@@ -77,7 +76,6 @@ __all__ = [
     "export_json",
     "export_markdown",
     "health",
-    "kaizen_home",
     "mirrored_pause",
     "record_pause",
 ]

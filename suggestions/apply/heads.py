@@ -31,11 +31,6 @@ _JOURNAL_DOMAIN = b"kaizen-audit-journal-v1\n"
 UNSIGNED = "unsigned"
 
 
-def kaizen_home() -> Path | None:
-    """The user's Kaizen folder (outside every project): the key and the head copies."""
-    return user_dir()
-
-
 @dataclass(frozen=True, slots=True)
 class _Key:
     secret: bytes | None
@@ -63,7 +58,7 @@ _keys_lock = threading.Lock()
 
 def _key() -> _Key:
     """The user's HMAC key, created (0600, in a 0700 folder) on first use."""
-    home = kaizen_home()
+    home = user_dir()
     if home is None:
         return _Key(None, problem="no home folder for Kaizen's key")
     path = home / KEY_FILE
@@ -111,7 +106,7 @@ def _project_id(root: Path) -> str:
 
 def _head_paths(store: Store) -> list[Path]:
     paths = [store.path.parent / HEAD_FILE]
-    home = kaizen_home()
+    home = user_dir()
     if home is not None:
         paths.append(home / "heads" / f"{_project_id(store.root)}.head")
     return paths
