@@ -95,13 +95,21 @@ SCHEMA: tuple[Section, ...] = (
             Option("benchmark-command", "str", "", "Times performance suggestions (default: tests)."),
             Option("timeout", "float", 300.0, "Seconds before a test run is killed.", minimum=1),
             Option("workers", "int", 0, "Parallel validations (0: one per core, max 2 on small machines).", minimum=0),
-            Option("repeats", "int", 3, "Timing repetitions for performance claims.", minimum=1),
+            Option("repeats", "int", 5, "Interleaved before/after timing pairs for performance claims "
+                   "(at least 5 are run).", minimum=1),
             Option("min-speedup", "float", 1.10, "Speed-up a performance suggestion must show.", minimum=1),
             Option("confine", "str", "auto", "Test runs in a bubblewrap sandbox: auto (unconfined results "
                    "never auto-apply), require, or off.", choices=("auto", "require", "off")),
             Option("pass-env", _LS, [], "Environment variables (names or globs) test runs may see "
                    "besides the built-in allow-list."),
             Option("memory-mb", "int", 4096, "Address-space limit of a test run in MiB (0: none).", minimum=0),
+            Option("mutants", "int", 8, "Mutants of the changed code run against the tests that cover it "
+                   "(0: none).", minimum=0),
+            Option("mutant-budget", "float", 60.0, "Seconds all mutants of one candidate may take.", minimum=1),
+            Option("mutation-threshold", "float", 0.6, "Share of mutants the covering tests must kill "
+                   "for a change to be proven.", minimum=0),
+            Option("replay-min", "int", 3, "Replayed real calls, all matching, that prove a covered change.",
+                   minimum=1),
         ),
     ),
     Section(
@@ -111,6 +119,10 @@ SCHEMA: tuple[Section, ...] = (
             Option("command", "str", "python -m pytest -q", "What `kaizen trace` runs by default."),
             Option("timeout", "float", 1800.0, "Seconds before a traced command is stopped.", minimum=1),
             Option("type-samples", "int", 8, "Argument/return type samples kept per function.", minimum=0),
+            Option("value-samples", "int", 8, "Real argument values kept per function for replay (0: none).",
+                   minimum=0),
+            Option("value-max-bytes", "int", 2048, "Largest pickled call kept for replay.", minimum=64),
+            Option("no-values", _LS, [], "Path globs whose argument values are never recorded."),
         ),
     ),
     Section(
@@ -125,6 +137,8 @@ SCHEMA: tuple[Section, ...] = (
             Option("concurrency", "int", 2, "Requests in flight at once.", minimum=1),
             Option("daily-token-budget", "int", 200_000, "Tokens per day, then Kaizen stops asking (0: no limit).", minimum=0),
             Option("candidates", "int", 2, "Candidates requested per target.", minimum=1),
+            Option("attempts", "int", 3, "Tries per candidate: a failed one is sent back with its failure.",
+                   minimum=1),
             Option("context-tokens", "int", 6000, "Budget for the prompt's context.", minimum=256),
             Option("price-input", "float", 0.0, "Cost per 1M input tokens (for the usage display).", minimum=0),
             Option("price-output", "float", 0.0, "Cost per 1M output tokens.", minimum=0),
@@ -176,7 +190,8 @@ SCHEMA: tuple[Section, ...] = (
             Option("paths", _LS, ["**"], "Path globs the rule covers."),
             Option("exclude", _LS, [], "Path globs the rule never covers."),
             Option(
-                "require-validation", "str", "passed", "Validation required.", choices=("passed", "none")
+                "require-validation", "str", "passed", "Validation required: proven (strongest evidence), "
+                "passed, or none.", choices=("proven", "passed", "none")
             ),
             Option("min-speedup", "float", 1.0, "For performance suggestions.", minimum=1),
         ),

@@ -30,6 +30,8 @@ __all__ = [
     "Suggestion",
     "Validation",
     "ValidationStatus",
+    "Grade",
+    "Strength",
     "content_hash",
     "fingerprint_of",
     "pickled_by_fields",
@@ -56,6 +58,17 @@ class ValidationStatus(enum.StrEnum):
     FAILED = "failed"
     ERROR = "error"
     SKIPPED = "skipped"
+    # The candidate's tests pass, but no test executed a changed line: nothing was checked.
+    UNVERIFIED = "unverified"
+
+
+class Grade(enum.StrEnum):
+    """How strong the evidence behind a validation is (issue #19), strongest first."""
+
+    PROVEN = "proven"  # every changed line ran, and mutants were killed or replays matched
+    PASSED = "passed"  # tests ran the change and passed: weaker evidence
+    UNVERIFIED = "unverified"  # no test executed a changed line
+    FAILED = "failed"
 
 
 class DecisionAction(enum.StrEnum):
@@ -157,6 +170,32 @@ class Span:
 
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
+class Strength:
+    """The evidence a validation collected, and the grade it earns (see Grade).
+
+    Line numbers are 1-based lines of the patched file (the new side of the diff) that hold
+    code; ``changed_lines_run`` is the part of them the validation's own test run executed.
+    """
+
+    grade: Grade | None = None
+    changed_lines: tuple[int, ...] = ()
+    changed_lines_run: tuple[int, ...] = ()
+    covering_tests: tuple[str, ...] = ()  # tests that executed a changed line
+    mutants: int = 0  # mutants of the original region run against the covering tests
+    mutants_killed: int = 0
+    survivors: tuple[str, ...] = ()  # what each surviving mutant changed, in words
+    replayed: int = 0  # recorded real calls replayed on the old and the new code
+    mismatches: int = 0
+    mismatch: str = ""  # the first input whose old and new behaviour differ, in words
+    speedup_pairs: int = 0  # interleaved before/after timing pairs
+    speedup_median: float | None = None
+    speedup_low: float | None = None  # bootstrap 95% interval of the speed-up
+    speedup_high: float | None = None
+    touches_tests: tuple[str, ...] = ()  # why the candidate counts as touching the tests
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
 class Validation:
     status: ValidationStatus = ValidationStatus.PENDING
     tests_run: tuple[str, ...] = ()
@@ -171,6 +210,7 @@ class Validation:
     # Whether the tests ran confined (suggestions.validate.confine); None: not recorded (a result made
     # in code, or by a Kaizen from before confinement).
     confined: bool | None = None
+    strength: Strength | None = None  # None: made before issue #19, or never judged
 
     @property
     def done(self) -> bool:
