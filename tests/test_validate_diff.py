@@ -1,0 +1,215 @@
+"""`kaizen validate --diff`: the strict diff reader, and validating any diff without touching the project.
+
+The reader's tests round-trip real `git diff` output: the diff of the working tree, read
+against the committed files, must give patches that produce the working tree's exact bytes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analysis.inventory import decode_source, encode_source
+from suggestions.validate.diffparse import DiffError, parse_diff, read_diff
+from tests.conftest import write
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+def git_bytes(root: Path, *args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True).stdout
+
+
+def init_repo(root: Path) -> Path:
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "Dev")
+    git(root, "config", "commit.gpgsign", "false")
+    git(root, "config", "core.autocrlf", "false")
+    return root
+
+
+def commit_all(root: Path, message: str = "base") -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+
+
+def round_trip(project: Path, old: dict[str, bytes], new: dict[str, bytes]) -> list[object]:
+    """Commit ``old``, write ``new``, take `git diff`, put ``old`` back and read the diff:
+    every patch must produce ``new``'s bytes exactly."""
+    init_repo(project)
+    write(project, dict(old))
+    commit_all(project)
+    write(project, dict(new))
+    diff = git_bytes(project, "diff", "--no-color", "HEAD")
+    write(project, dict(old))
+    changes = read_diff(project, diff)
+    for ch in changes:
+        raw = old[ch.path]
+        _text, enc, _fb, bom = decode_source(raw)
+        assert encode_source(ch.new_text, enc, bom) == new[ch.path], ch.path
+        # The patch itself, applied the way the validator applies it.
+        data = decode_source(raw)[0].encode("utf-8")
+        out = ch.patch.apply(data).decode("utf-8")
+        assert encode_source(out, enc, bom) == new[ch.path]
+    assert {c.path for c in changes} == set(new)
+    return list(changes)
+
+
+BASE = b"".join(b"line %d\n" % i for i in range(1, 21))
+
+
+@needs_git
+def test_several_hunks_give_one_edit_per_run_of_changed_lines(project: Path) -> None:
+    new = BASE.replace(b"line 2\n", b"line two\n").replace(b"line 15\n", b"").replace(
+        b"line 18\n", b"line 18\nadded a\nadded b\n")
+    [ch] = round_trip(project, {"m.py": BASE}, {"m.py": new})
+    assert ch.kind == "modify"  # type: ignore[attr-defined]
+    assert len(ch.patch.edits) == 3  # type: ignore[attr-defined]
+    assert (ch.added, ch.removed) == (3, 2)  # type: ignore[attr-defined]
+    # No context line is part of an edit: the validator counts exactly the changed lines.
+    first = ch.patch.edits[0]  # type: ignore[attr-defined]
+    assert BASE[first.start:first.end] == b"line 2\n" and first.replacement == "line two\n"
+
+
+@needs_git
+@pytest.mark.parametrize("name, old, new", [
+    ("no newline at the end, added", b"a\nb\n", b"a\nb\nc"),
+    ("no newline at the end, kept", b"a\nb", b"x\nb"),
+    ("no newline at the end, fixed", b"a\nb", b"a\nb\n"),
+    ("CRLF file", b"a\r\nb\r\nc\r\n", b"a\r\nB\r\nc\r\n"),
+    ("CRLF without a final newline", b"a\r\nb\r\nc", b"a\r\nb\r\nC"),
+    ("cp1252 file", "# coding: cp1252\nname = 'caf\u00e9'\n".encode("cp1252"),
+     "# coding: cp1252\nname = 'th\u00e9'\n".encode("cp1252")),
+    ("undeclared latin-1 bytes", b"x = '\xe9'\ny = 1\n", b"x = '\xe9'\ny = 2\n"),
+    ("BOM, first line changed", b"\xef\xbb\xbfa = 1\nb = 2\n", b"\xef\xbb\xbfa = 3\nb = 2\n"),
+    ("non-ASCII UTF-8", "s = '\u00e4\u00f6\u00fc'\n".encode(), "s = '\u00e4\u00f6\u00fc\u2603'\n".encode()),
+    ("everything replaced", b"a\nb\n", b"c\nd\n"),
+    ("form feed and vertical tab inside lines", b"a\x0cb\nc\x0bd\n", b"a\x0cb\nc\x0bD\n"),
+])
+def test_round_trips_keep_the_file_bytes(project: Path, name: str, old: bytes, new: bytes) -> None:
+    round_trip(project, {"m.py": old}, {"m.py": new})
+
+
+@needs_git
+def test_a_path_with_spaces_and_non_ascii_characters(project: Path) -> None:
+    rel = "pkg dir/\u00e9t\u00e9 file.py"
+    round_trip(project, {rel: b"a = 1\n"}, {rel: b"a = 2\n"})
+
+
+@needs_git
+def test_new_and_deleted_files_are_read_as_such(project: Path) -> None:
+    init_repo(project)
+    write(project, {"old.py": "x = 1\ny = 2\n", "keep.py": "k = 1\n"})
+    commit_all(project)
+    (project / "old.py").unlink()
+    write(project, {"fresh.py": "z = 3\n"})
+    git(project, "add", "-A")
+    diff = git(project, "diff", "--no-renames", "HEAD")
+    git(project, "reset", "-q", "--hard")
+    by_path = {c.path: c for c in read_diff(project, diff)}
+    assert by_path["fresh.py"].kind == "new" and by_path["fresh.py"].new_text == "z = 3\n"
+    assert by_path["old.py"].kind == "delete" and by_path["old.py"].removed == 2
+
+
+@needs_git
+def test_a_rename_is_refused_with_the_way_around_it(project: Path) -> None:
+    init_repo(project)
+    write(project, {"a.py": "".join(f"v{i} = {i}\n" for i in range(20))})
+    commit_all(project)
+    git(project, "mv", "a.py", "b.py")
+    diff = git(project, "diff", "-M", "HEAD")
+    git(project, "reset", "-q", "--hard")
+    with pytest.raises(DiffError, match=r"a\.py -> b\.py: the diff renames.*--no-renames"):
+        read_diff(project, diff)
+
+
+DIFF = """\
+diff --git a/m.py b/m.py
+--- a/m.py
++++ b/m.py
+@@ -1,3 +1,3 @@
+ a = 1
+-b = 2
++b = 3
+ c = 4
+"""
+
+
+def test_plain_diff_u_output_and_a_crlf_transported_diff_read(project: Path) -> None:
+    write(project, {"m.py": "a = 1\nb = 2\nc = 4\n"})
+    plain = "--- m.py.orig\t2026-01-01 10:00:00\n+++ m.py\t2026-01-01 10:00:01\n" + DIFF.split("+++ b/m.py\n", 1)[1]
+    assert read_diff(project, plain)[0].new_text == "a = 1\nb = 3\nc = 4\n"
+    # A diff an editor saved with CRLF line ends: the file is still LF.
+    assert read_diff(project, DIFF.replace("\n", "\r\n"))[0].new_text == "a = 1\nb = 3\nc = 4\n"
+    # A commit message before the diff (git format-patch) and a signature after it.
+    mail = "From 123 Mon\nSubject: [PATCH] b\n\n---\n m.py | 2 +-\n\n" + DIFF + "-- \n2.43.0\n"
+    assert read_diff(project, mail)[0].new_text == "a = 1\nb = 3\nc = 4\n"
+
+
+@pytest.mark.parametrize("diff, message", [
+    ("", "nothing to validate"),
+    ("   \n\n", "nothing to validate"),
+    ("hello, this is not a diff\n", "not a unified diff"),
+    ("\x00\x01binary", "NUL bytes"),
+    (DIFF.replace("@@ -1,3 +1,3 @@", "@@ -1,3 +1 @@"), "more lines than its header says"),
+    (DIFF.replace(" c = 4\n", ""), "cut short"),
+    (DIFF.replace("@@ -1,3 +1,3 @@", "@@ one @@"), "malformed hunk header"),
+    (DIFF + DIFF, "changes it twice"),
+    ("diff --git a/m.py b/m.py\nBinary files a/m.py and b/m.py differ\n", "binary change"),
+    (DIFF + "garbage after the hunk\n", "unexpected text"),
+])
+def test_bad_diffs_say_what_is_wrong(project: Path, diff: str, message: str) -> None:
+    write(project, {"m.py": "a = 1\nb = 2\nc = 4\n"})
+    with pytest.raises(DiffError, match=message):
+        read_diff(project, diff)
+
+
+@pytest.mark.parametrize("content, message", [
+    ("a = 1\nb = 5\nc = 4\n", r"m\.py: hunk 1 \(line 4 of the diff\) does not apply: line 2 is 'b = 5', "
+                              r"the diff expects 'b = 2'"),
+    ("a = 1\n", r"m\.py: hunk 1 .*does not apply: it names lines 1-3, the file has 1"),
+    ("a = 1\r\nb = 2\r\nc = 4\r\n", "does not apply"),  # the file went CRLF since
+])
+def test_context_that_does_not_match_names_file_and_hunk(project: Path, content: str, message: str) -> None:
+    write(project, {"m.py": content.encode()})
+    with pytest.raises(DiffError, match=message):
+        read_diff(project, DIFF)
+
+
+@pytest.mark.parametrize("path, message", [
+    ("../outside.py", "outside the project"),
+    ("/etc/passwd", "outside the project"),
+    ("missing.py", r"missing\.py: no such file in the project"),
+    (".git/config", "not a project file"),
+])
+def test_paths_outside_or_missing_are_refused(project: Path, path: str, message: str) -> None:
+    write(project, {".git/config": "a = 1\nb = 2\nc = 4\n"})
+    diff = DIFF.replace("a/m.py", f"a/{path}").replace("b/m.py", f"b/{path}")
+    if path.startswith("/"):
+        diff = diff.replace(f"a/{path}", path).replace(f"b/{path}", path)
+    with pytest.raises(DiffError, match=message):
+        read_diff(project, diff)
+
+
+def test_a_symlink_out_of_the_project_is_outside(project: Path, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    write(tmp_path / "elsewhere", {"m.py": "a = 1\nb = 2\nc = 4\n"})
+    (project / "link").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(DiffError, match="outside the project"):
+        read_diff(project, DIFF.replace("/m.py", "/link/m.py"))
+
+
+def test_parse_only_reads_the_sections() -> None:
+    [fd] = parse_diff(DIFF)
+    assert (fd.old_path, fd.new_path, fd.kind) == ("m.py", "m.py", "modify")
+    [h] = fd.hunks
+    assert (h.old_start, h.old_count, h.new_start, h.new_count) == (1, 3, 1, 3)
+    assert [t for t, _c in h.lines] == [" ", "-", "+", " "]
