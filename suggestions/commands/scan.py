@@ -9,6 +9,7 @@ from analysis.config import load_config
 from analysis.store import StoreError
 from suggestions.analyze.scan import scan_project
 from suggestions.commands import add_path, project_root
+from suggestions.model import Suggestion
 from suggestions.project.actions import Project
 from suggestions.report import to_json, to_sarif, to_text
 
@@ -36,10 +37,13 @@ def run(args: argparse.Namespace) -> int:
         top["ignore"] = [*top["ignore"], *(c.strip() for c in args.ignore.split(",") if c.strip())]
     jobs = args.jobs or None
     result = None
+    suggestions: list[Suggestion] = []
     if not args.no_store:
         try:
             with Project(root, config=config) as project:
                 result = project.scan(jobs, warm_ok=not (args.select or args.ignore))
+                # Scored by the ranker the list uses: the same score as `kaizen suggest`.
+                suggestions = project.ranker.scored(result.suggestions)
         except StoreError as exc:
             if not exc.readonly:
                 raise
@@ -47,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"kaizen: {exc}; scanning without saving the results", file=sys.stderr)
     if result is None:
         result = scan_project(root, config, jobs=jobs)
-    suggestions = result.suggestions
+        suggestions = _scored_without_store(result.suggestions)
     if args.format == "json":
         print(to_json(suggestions))
     elif args.format == "sarif":
@@ -66,3 +70,15 @@ def run(args: argparse.Namespace) -> int:
         for path, reason in sorted(result.skipped.items())[:20]:
             print(f"  skipped {path}: {reason}", file=sys.stderr)
     return 1 if suggestions else 0
+
+
+def _scored_without_store(suggestions: list[Suggestion]) -> list[Suggestion]:
+    """Scores with no decisions to learn from (``--no-store``, a read-only project): a
+    throw-away store in a temporary folder, so nothing is written to the project."""
+    import tempfile
+
+    from suggestions.rank.ranking import Ranker
+    from suggestions.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="kaizen-scan-") as tmp, Store(tmp) as store:
+        return Ranker(store).scored(suggestions)

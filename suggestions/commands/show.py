@@ -81,9 +81,10 @@ def render(s: Suggestion, ranker: Ranker, position: int | None, hidden: str,
         out += ["", "Evidence"]
         out += [f"  {label:<{width}}  {value}" for label, value in rows]
     out += _validation_lines(s)
-    out += ["", "Rank", f"  {ranker.explain(s, position)}", f"  score {s.score:.3f} ="]
+    # Every term to the 4 decimals it is kept at: the column adds up to the score exactly.
+    out += ["", "Rank", f"  {ranker.explain(s, position)}", f"  score {s.score:.4f} = the sum of"]
     for t in s.score_breakdown:
-        out.append(f"    {t.name:<11} {t.value:+.3f}  {t.explanation}")
+        out.append(f"    {t.name:<11} {t.value:+9.4f}  {t.explanation}")
     ok, rule, reasons = verdict
     out += ["", "Auto-apply"]
     if ok:

@@ -1,25 +1,36 @@
-"""Ranking that learns from the user: evidence, confidence and a learned prior.
+"""Ranking that learns from the user: severity bands, evidence, and a learned prior.
 
-Each suggestion's score is ``benefit * P(accept) - (1 - P(accept)) * cost``:
+A suggestion's score is the plain sum of its terms (``score_breakdown`` adds up to it
+exactly):
 
-* ``benefit`` adds up what the suggestion is worth if taken: its impact (runtime evidence —
-  share of time, calls, exceptions — or the rule's static severity), its validation status,
-  the measured speed-up and the size and risk of the diff.
-* ``P(accept)`` is a Beta posterior per rule (seeded by the rule's declared confidence) and,
-  below it, per rule-and-folder (seeded by the rule's posterior). Folders get a two-way
+* ``band``: what kind of finding it is. Severity dominates style, so the category puts it
+  in a band and nothing else can move it out of there. From the top: **correctness** (a
+  bug), **resources** (leaks, insecure temporary files), **performance**,
+  **simplification**, **modernization**, then **style** and **structure** (and anything
+  uncategorised). Bands are :data:`BAND_WIDTH` apart and every other term is bounded so
+  that they add up to less than half a band: a correctness finding always outranks a
+  style or modernization one, however much runtime evidence or learning the other has.
+* ``impact``: runtime evidence (share of time, calls, exceptions) or the rule's static
+  severity; ``validation``: the grade of the validation (proven > passed > pending >
+  unverified > could not run > failed); ``speedup``: the measured speed-up; ``risk``: the
+  size of the diff and whether the fix keeps the meaning.
+* ``prior``: P(this user accepts it) — a Beta posterior per rule (seeded by the rule's
+  declared confidence) and, below it, per rule-and-folder. Folders get a two-way
   explanation: either a folder is like any other, or the user wants it left alone; the
-  posterior of the second (from how surprising the rejections there are, given each rule's
-  record elsewhere) pulls every rule down in that folder, and rejections there count for
-  less against the rules themselves. Every accept (an automatic apply counts as one),
-  reject and undo updates the counts, so rules this user rejects sink and rules this user
-  accepts rise.
-* A rule the user has hardly judged gets one suggestion near the top, not ten: its prior is
-  a guess, and one suggestion is enough to ask.
+  posterior of the second pulls every rule down in that folder, and rejections there count
+  for less against the rules themselves. Every accept (an automatic apply counts as one),
+  reject and undo updates the counts. One decision moves the rule's posterior by at most
+  1 / (:data:`Ranker.RULE_STRENGTH` + 1), and what a folder adds by at most
+  :data:`Ranker.PRIOR_STEP` per decision made there (:data:`Ranker.PRIOR_SPAN` in all):
+  one undo nudges a rule's suggestions down, it never sends them all to the bottom.
+* ``repeat``: a rule the user has hardly judged gets one suggestion near the top, not ten:
+  its prior is a guess, and one suggestion is enough to ask (bounded too).
 
 The ranker learns from the ``decisions`` table itself (a cursor remembers how far it has
 read), so a decision recorded by any component — the patcher, the ``reject`` command, the
 UI — is learned exactly once, in whichever process ranks next.
 """
+
 
 from __future__ import annotations
 
@@ -41,6 +52,7 @@ from suggestions.model import (
     Applicability,
     Decision,
     DecisionAction,
+    Grade,
     ScoreTerm,
     Suggestion,
     ValidationStatus,
@@ -54,6 +66,8 @@ __all__ = [
     "RejectReason",
     "add_ignore",
     "add_per_file_ignore",
+    "band_of",
+    "explanation",
     "folder_of",
     "ordinal",
 ]
@@ -83,7 +97,23 @@ _WEIGHTS = {
     RejectReason.NEVER_RULE: 3.0,
     "": 1.0,
 }
-UNDO_WEIGHT = 1.5  # an undo is a rejection after the fact: it counts against, firmly
+UNDO_WEIGHT = 1.0  # an undo is a rejection after the fact: it counts as one
+
+# Severity bands, top first (see the module docstring): a category's band index is its
+# distance from the bottom. Anything not listed (style, structure, uncategorised) is band 0.
+BANDS: tuple[str, ...] = ("correctness", "resources", "performance", "simplification", "modernization")
+BAND_WIDTH = 10.0
+_BAND_OF = {name: float(len(BANDS) - i) for i, name in enumerate(BANDS)}
+# Inside a band a suggestion is worth benefit * P - (1 - P) in (-1, 2), and the repeat terms
+# take at most 2 * Ranker.REPEAT_CAP off: (-3, 2) is well inside one band's width, so no
+# evidence or learning carries a suggestion across bands (tests/test_ranking.py checks it).
+WITHIN_BAND = (-3.0, 2.0)
+
+
+def band_of(category: str) -> tuple[float, str]:
+    """The band's base score and its name for a category ("style" for the bottom one)."""
+    index = _BAND_OF.get(category, 0.0)
+    return index * BAND_WIDTH, category if index else "style"
 
 
 def folder_of(path: str) -> str:
@@ -124,7 +154,7 @@ class Ranker:
     """
 
     # A Beta prior of this many pseudo-decisions at the rule's declared confidence.
-    RULE_STRENGTH = 1.0
+    RULE_STRENGTH = 3.0
     # The rule-and-folder cell shrinks towards the rule's posterior with this weight.
     FOLDER_STRENGTH = 1.0
     # Before any decision, the chance that a folder is one the user wants left alone, and
@@ -281,7 +311,14 @@ class Ranker:
         folder = folder_of(path)
         d = self.folder_dislike(folder)
         seed = min(max((1.0 - d) * p_rule + d * self.DISLIKED_ACCEPT, 0.01), 0.99)
-        return self.prior(code, folder).mean(seed, self.FOLDER_STRENGTH)
+        learned = self.prior(code, folder).mean(seed, self.FOLDER_STRENGTH)
+        # Bounded: the rule's own posterior moves at most 1 / (RULE_STRENGTH + 1) per decision;
+        # what the folder adds (its cell, its dislike) at most PRIOR_STEP per decision made
+        # there, PRIOR_SPAN in all. One undo nudges a rule down; it does not bury it.
+        where = self.prior(ALL, folder)
+        floor = p_rule - min(self.PRIOR_SPAN, self.PRIOR_STEP * where.rejects)
+        ceiling = p_rule + min(self.PRIOR_SPAN, self.PRIOR_STEP * where.accepts)
+        return min(max(learned, floor, 0.01), ceiling, 0.99)
 
     def _note_confidence(self, code: str, confidence: float) -> None:
         if self._confidence.get(code) != confidence:
@@ -297,26 +334,34 @@ class Ranker:
 
     # --- scoring ----------------------------------------------------------------------------
 
+    # How far learning may move P(accept) from the rule's declared confidence: at most
+    # PRIOR_STEP per (weighted) decision on the rule or in its folder, PRIOR_SPAN in all.
+    PRIOR_STEP = 0.1
+    PRIOR_SPAN = 0.85
+    REPEAT_CAP = 1.0  # per kind of repeat (rule, folder): at most this much down
+
     def score(self, s: Suggestion) -> tuple[float, tuple[ScoreTerm, ...]]:
-        """The score of one suggestion and the terms it is made of."""
-        terms = [
-            self._impact(s),
-            self._validation(s),
-            self._speedup(s),
-            self._risk(s),
-        ]
-        # The evidence terms add up on an open scale; squash them into (0, 2) so that strong
-        # evidence can double a suggestion's worth but never outweigh what the user wants.
-        benefit = 1.0 + math.tanh(sum(t.value for t in terms) - 0.5)
+        """The score of one suggestion and the terms it is made of (they add up to it exactly).
+
+        Inside its band a suggestion is worth ``benefit * P(accept) - (1 - P(accept)) * cost``:
+        the evidence terms add up on an open scale and are squashed into ``benefit`` in (0, 2)
+        (strong evidence can double a suggestion's worth but never outweigh what the user
+        wants), and the cost of reading a suggestion the user then rejects keeps a big but
+        unwanted one below a modest, wanted one. The ``prior`` term is what the learned
+        P(accept) makes of the evidence: that worth minus the evidence terms' sum.
+        """
+        base, band = band_of(s.category)
+        evidence = [self._impact(s), self._validation(s), self._speedup(s), self._risk(s)]
+        raw = _total(evidence)
+        benefit = 1.0 + math.tanh(raw - 0.5)
         p = self.acceptance(s.code, s.path, s.confidence)
-        terms.append(ScoreTerm("prior", round(p, 4), self._prior_words(s, p)))
-        terms.insert(0, ScoreTerm("confidence", s.confidence, f"the rule declares {s.confidence:.0%} confidence"))
-        # Expected value of showing it: what it is worth if taken, minus the reader's time
-        # spent on it if not. The cost keeps a big but unwanted suggestion below a modest,
-        # wanted one.
-        cost = (1.0 - p) * self.REJECT_COST
-        terms.append(ScoreTerm("attention", round(-cost, 4), ""))
-        return benefit * p - cost, tuple(terms)
+        worth = benefit * p - (1.0 - p) * self.REJECT_COST
+        terms = (
+            ScoreTerm("band", base, f"a {band} finding"),
+            *evidence,
+            ScoreTerm("prior", round(worth - raw, 4), self._prior_words(s, p)),
+        )
+        return _total(terms), terms
 
     def rank(
         self,
@@ -343,6 +388,18 @@ class Ranker:
             out.append(s.replace(score=score, score_breakdown=terms))
         out.sort(key=lambda s: (-s.score, s.path, s.line, s.code))
         return self._spread_untried(out)
+
+    def scored(self, suggestions: Sequence[Suggestion]) -> list[Suggestion]:
+        """``suggestions`` in their own order, each with the score the ranked list gives it
+        (``kaizen scan --format json`` carries the same score as ``kaizen suggest``): the
+        open ones are ranked together, as the list ranks them; a hidden one is scored on its
+        own."""
+        with self._lock:
+            ranked = {s.fingerprint: s for s in self._rank(suggestions, False, False)}
+            rest = [s for s in suggestions if s.fingerprint not in ranked]
+            if rest:
+                ranked.update((s.fingerprint, s) for s in self._rank(rest, True, True))
+        return [ranked.get(s.fingerprint, s) for s in suggestions]
 
     def _with_runtime_evidence(self, suggestions: list[Suggestion]) -> list[Suggestion]:
         """Attach the latest trace's figures for the code each suggestion touches."""
@@ -373,19 +430,20 @@ class Ranker:
                 seen[s.code] = i + 1
                 if i:
                     words = f"{ordinal(i + 1)} of the {s.code} suggestions, a rule you have hardly judged yet"
-                    terms.append(ScoreTerm("repeat", -self.UNTRIED_REPEAT * i, words))
+                    terms.append(ScoreTerm("repeat", -min(self.REPEAT_CAP, self.UNTRIED_REPEAT * i), words))
             folder = folder_of(s.path)
-            if 0.2 <= self.folder_dislike(folder) <= 0.8:
+            # One decision is no verdict on a folder: the spread starts from the second.
+            if self.prior(ALL, folder).n >= 2 and 0.2 <= self.folder_dislike(folder) <= 0.8:
                 key = "\0" + folder
                 i = seen.get(key, 0)
                 seen[key] = i + 1
                 if i:
                     where = "the project root" if folder == "." else f"{folder}/"
                     words = f"{ordinal(i + 1)} suggestion in {where}, where your preference is not clear yet"
-                    terms.append(ScoreTerm("repeat", -self.UNTRIED_REPEAT * i, words))
+                    terms.append(ScoreTerm("repeat", -min(self.REPEAT_CAP, self.UNTRIED_REPEAT * i), words))
             if terms:
-                penalty = sum(t.value for t in terms)
-                s = s.replace(score=s.score + penalty, score_breakdown=(*s.score_breakdown, *terms))
+                breakdown = (*s.score_breakdown, *terms)
+                s = s.replace(score=_total(breakdown), score_breakdown=breakdown)
                 changed = True
             out.append(s)
         if changed:
@@ -393,11 +451,9 @@ class Ranker:
         return out
 
     def explain(self, s: Suggestion, position: int | None = None) -> str:
-        """The rank in words: 'ranked 3rd: 41% of test time is in this function; …'."""
-        terms = s.score_breakdown or self.score(s)[1]
-        parts = [t.explanation for t in terms if t.explanation and t.name != "confidence"]
-        head = f"ranked {ordinal(position)}" if position else f"score {s.score:.2f}"
-        return f"{head}: " + "; ".join(p for p in parts if p)
+        """The rank in one sentence: 'ranked 3rd, a correctness finding: 41% of test time is in
+        this function; validated by 2 tests; safe fix, 1 line changed; no decisions on KZ113 yet.'"""
+        return explanation(s.score_breakdown or self.score(s)[1], position, s.score)
 
     # --- terms ------------------------------------------------------------------------------
 
@@ -439,9 +495,14 @@ class Ranker:
         )
         if stale:
             return ScoreTerm("validation", 0.0, "validated against older code (to re-check)")
+        grade = v.strength.grade if v.strength is not None else None
+        if v.status is ValidationStatus.UNVERIFIED or grade is Grade.UNVERIFIED:
+            return ScoreTerm("validation", -0.1, "tests passed but none ran the changed lines (unverified)")
         if v.status is ValidationStatus.PASSED:
             n = len(v.tests_run)
             tests = f" by {n} test{'s' if n != 1 else ''}" if n else ""
+            if grade is Grade.PROVEN:
+                return ScoreTerm("validation", 0.6, f"proven{tests} (every changed line ran, mutants or replays checked)")
             return ScoreTerm("validation", 0.45, f"validated{tests}")
         if v.status is ValidationStatus.FAILED:
             failed = f" ({len(v.failed_tests)} failing)" if v.failed_tests else ""
@@ -530,6 +591,24 @@ class Ranker:
         )
         self.record(decision)
         return decision
+
+
+def _total(terms: Iterable[ScoreTerm]) -> float:
+    """The score: the terms' values added in order (so a breakdown re-adds to it exactly)."""
+    total = 0.0
+    for t in terms:
+        total += t.value
+    return total
+
+
+def explanation(terms: Sequence[ScoreTerm], position: int | None = None, score: float | None = None) -> str:
+    """One sentence for a breakdown: where it ranks, its band, then each term's words."""
+    band = next((t.explanation for t in terms if t.name == "band"), "")
+    head = f"ranked {ordinal(position)}" if position else (f"score {score:.2f}" if score is not None else "unranked")
+    if band:
+        head += f", {band}"
+    parts = [t.explanation for t in terms if t.explanation and t.name != "band"]
+    return head + (": " + "; ".join(parts) if parts else "") + "."
 
 
 def _delta(action: DecisionAction, reason: str) -> tuple[float, float] | None:
