@@ -7,10 +7,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from suggestions.analyze.framework import all_rules
-from suggestions.model import Applicability, Suggestion
+from suggestions.model import (
+    Applicability,
+    Grade,
+    Strength,
+    Suggestion,
+    Validation,
+    ValidationStatus,
+)
 from suggestions.terminal import printable
 
-__all__ = ["evidence_rows", "to_json", "to_sarif", "to_text"]
+__all__ = ["evidence_rows", "evidence_words", "grade_of", "grade_words", "strength_counts", "to_json",
+           "to_sarif", "to_text"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -71,7 +79,8 @@ def to_sarif(suggestions: Sequence[Suggestion], version: str = "0.1.0") -> str:
                     }
                 ],
                 "partialFingerprints": {"kaizen/v1": s.fingerprint},
-                "properties": {"applicability": s.applicability.value, "confidence": s.confidence},
+                "properties": {"applicability": s.applicability.value, "confidence": s.confidence,
+                               **_validation_properties(s.validation)},
             }
         )
     doc = {
@@ -93,6 +102,107 @@ def to_sarif(suggestions: Sequence[Suggestion], version: str = "0.1.0") -> str:
         ],
     }
     return json.dumps(doc, indent=2)
+
+
+def _validation_properties(v: Validation) -> dict[str, Any]:
+    """The validation's status, grade and counts, for a SARIF result's property bag."""
+    if not v.done:
+        return {}
+    grade = grade_of(v)
+    out: dict[str, Any] = {"validation": v.status.value, "grade": grade.value if grade else None}
+    if v.strength is not None:
+        out["strength"] = strength_counts(v.strength)
+    return out
+
+
+# --- validation evidence, in words (the details pane, `kaizen validate`, `kaizen show`) ------
+
+_STATUS_GRADES = {ValidationStatus.PASSED: Grade.PASSED, ValidationStatus.FAILED: Grade.FAILED,
+                  ValidationStatus.UNVERIFIED: Grade.UNVERIFIED}
+
+_GRADE_WORDS = {
+    Grade.PROVEN: "proven: every changed line ran, and the tests caught the mutants or the replayed calls matched",
+    Grade.PASSED: "passed: the tests ran the change and passed (weaker evidence than proven)",
+    Grade.UNVERIFIED: "unverified: no test runs this code, so nothing checked it",
+    Grade.FAILED: "failed",
+}
+
+
+def grade_of(v: Validation) -> Grade | None:
+    """The validation's grade: the judged one, else what its status says (None: not judged)."""
+    if v.strength is not None and v.strength.grade is not None:
+        return v.strength.grade
+    return _STATUS_GRADES.get(v.status)
+
+
+def grade_words(v: Validation) -> str:
+    """The grade and what it means, or the status when there is no grade (an error, skipped)."""
+    grade = grade_of(v)
+    if grade is None:
+        return {"pending": "not validated yet", "error": "error: the validation could not be run",
+                "skipped": "skipped: the change could not be judged"}.get(v.status.value, v.status.value)
+    return _GRADE_WORDS[grade]
+
+
+def strength_counts(st: Strength) -> dict[str, Any]:
+    """The evidence's figures (line lists counted): what SARIF and the audit log keep."""
+    return {
+        "grade": st.grade.value if st.grade else None,
+        "changed_lines": len(st.changed_lines),
+        "changed_lines_run": len(st.changed_lines_run),
+        "covering_tests": len(st.covering_tests),
+        "mutants": st.mutants,
+        "mutants_killed": st.mutants_killed,
+        "replayed": st.replayed,
+        "mismatches": st.mismatches,
+        "speedup_pairs": st.speedup_pairs,
+        "speedup_median": st.speedup_median,
+        "speedup_low": st.speedup_low,
+        "speedup_high": st.speedup_high,
+        "touches_tests": bool(st.touches_tests),
+    }
+
+
+_X, _TO = "\u00d7", "\u2013"  # the multiplication sign of "x1.42", the en dash of a range
+
+
+def _n(count: int, word: str, plural: str = "") -> str:
+    return f"{count:,} {word if count == 1 else plural or word + 's'}"
+
+
+def evidence_words(st: Strength | None) -> list[str]:
+    """The evidence, one clause per kind, as a person reads it ("3 of 3 changed lines ran in
+    2 tests", "the tests killed 6 of 8 mutants (survived: …)", …). Empty: no evidence."""
+    if st is None:
+        return []
+    out: list[str] = []
+    changed, ran, tests = len(st.changed_lines), len(st.changed_lines_run), len(st.covering_tests)
+    if changed:
+        if ran:
+            out.append(f"{ran:,} of {_n(changed, 'changed line')} ran in {_n(tests, 'test')}")
+        else:
+            out.append(f"none of the {_n(changed, 'changed line')} ran in any test")
+    if st.mutants:
+        clause = f"the tests killed {st.mutants_killed:,} of {_n(st.mutants, 'mutant')}"
+        if st.survivors:
+            shown = ", ".join(st.survivors[:3])
+            more = f" and {len(st.survivors) - 3} more" if len(st.survivors) > 3 else ""
+            clause += f" (survived: {shown}{more})"
+        out.append(clause)
+    if st.replayed or st.mismatches:
+        clause = f"{_n(st.replayed, 'recorded call')} replayed, {_n(st.mismatches, 'difference')}"
+        if st.mismatch:
+            clause += f" (first: {st.mismatch})"
+        out.append(clause)
+    if st.speedup_median is not None:
+        clause = f"speed-up {_X}{st.speedup_median:.2f}"
+        if st.speedup_low is not None and st.speedup_high is not None:
+            clause += (f" (95% interval {_X}{st.speedup_low:.2f}{_TO}{_X}{st.speedup_high:.2f}, "
+                       f"{_n(st.speedup_pairs, 'pair')})")
+        out.append(clause)
+    if st.touches_tests:
+        out.append("touches the tests: " + "; ".join(st.touches_tests))
+    return [printable(c) for c in out]
 
 
 # --- evidence, for people (the window's details pane and `kaizen show`) -----------------------

@@ -78,6 +78,7 @@ __all__ = [
     "health",
     "mirrored_pause",
     "record_pause",
+    "with_grade",
 ]
 
 MIGRATIONS: tuple[str, ...] = (
@@ -286,7 +287,8 @@ class AuditLog:
         out: list[AuditEntry] = []
         for e in entries:
             seq += 1
-            chained = _replace(e, seq=seq, prev_hash=prev, entry_hash="", mac="")
+            chained = _replace(e, seq=seq, prev_hash=prev, entry_hash="", mac="",
+                               validation=with_grade(e.validation))
             digest = chained.compute_hash()
             chained = _replace(chained, entry_hash=digest, mac=key.sign(_ENTRY_DOMAIN, digest))
             d = chained.to_dict()
@@ -528,6 +530,31 @@ def _signature_problem(e: AuditEntry, status: str, have_key: bool, signed: bool)
         return "is not signed, but this log is (the entry was not written by Kaizen)"
     return None
 
+_STATUS_GRADES = {"passed": "passed", "failed": "failed", "unverified": "unverified"}
+_COUNTED = ("changed_lines", "changed_lines_run", "covering_tests")
+_COUNTS = ("mutants", "mutants_killed", "replayed", "mismatches", "speedup_pairs", "speedup_median",
+           "speedup_low", "speedup_high")
+
+
+def with_grade(validation: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry's validation with its strength grade and evidence counts on top (issue #19).
+
+    Every entry that carries a validation records ``grade`` (None: judged before grades, or
+    not judged) and ``counts``; they are part of what the entry's hash and signature cover.
+    """
+    v = dict(validation)
+    if not v:
+        return v
+    st = v.get("strength")
+    st = st if isinstance(st, Mapping) else {}
+    grade = st.get("grade") or _STATUS_GRADES.get(str(v.get("status", "")))
+    counts: dict[str, Any] = {k: len(st.get(k) or ()) for k in _COUNTED}
+    counts.update({k: st.get(k, 0 if k in _COUNTS[:5] else None) for k in _COUNTS})
+    counts["touches_tests"] = list(st.get("touches_tests") or ())
+    v["grade"], v["counts"] = grade, counts
+    return v
+
+
 def _replace(e: AuditEntry, **kw: Any) -> AuditEntry:
     d = e.to_dict()
     d.update(kw)
@@ -576,10 +603,7 @@ def export_markdown(log: AuditLog) -> str:
         out.append(f"- **File hash:** `{e.hash_before[:12]}` → `{e.hash_after[:12]}`")
         v = dict(e.validation)
         if v:
-            status = v.get("status", "?")
-            tests = len(v.get("tests_run") or ())
-            extra = f", speed-up x{v['speedup']:.2f}" if v.get("speedup") else ""
-            out.append(f"- **Validation:** {status} ({tests} test(s){extra})")
+            out.append(f"- **Validation:** {_validation_words(v)}")
         out.append(f"- **Entry hash:** `{e.entry_hash[:16]}` (previous `{e.prev_hash[:16]}`)")
         if e.rationale:
             out += ["", e.rationale]
@@ -587,3 +611,24 @@ def export_markdown(log: AuditLog) -> str:
             out += ["", "```diff", e.diff.rstrip("\n"), "```"]
         out.append("")
     return printable("\n".join(out))  # titles and diffs hold what files and LLMs wrote
+
+
+def _validation_words(v: Mapping[str, Any]) -> str:
+    status = v.get("status", "?")
+    tests = len(v.get("tests_run") or ())
+    words = [f"{status} ({tests} test(s)"]
+    if v.get("speedup"):
+        words.append(f", speed-up x{v['speedup']:.2f}")
+    words.append(")")
+    grade, c = v.get("grade"), v.get("counts") or {}
+    if grade:
+        words.append(f", grade **{grade}**")
+    if c.get("changed_lines"):
+        words.append(f"; {c.get('changed_lines_run', 0)} of {c['changed_lines']} changed line(s) ran")
+    if c.get("mutants"):
+        words.append(f"; {c.get('mutants_killed', 0)} of {c['mutants']} mutant(s) killed")
+    if c.get("replayed") or c.get("mismatches"):
+        words.append(f"; {c.get('replayed', 0)} call(s) replayed, {c.get('mismatches', 0)} difference(s)")
+    if c.get("touches_tests"):
+        words.append("; touches the tests")
+    return "".join(words)

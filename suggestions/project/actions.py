@@ -14,6 +14,7 @@ needs them: `kaizen pause` should not pay for loading the validator and the LLM 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,6 +29,7 @@ from suggestions.project.results import (
     Accepted,
     Acknowledged,
     ActionError,
+    DiffValidated,
     ListDelta,
     PauseChange,
     PolicyPreview,
@@ -48,6 +50,7 @@ __all__ = [
     "REJECT_CHOICES",
     "Accepted",
     "ActionError",
+    "DiffValidated",
     "ListDelta",
     "PauseChange",
     "PolicyPreview",
@@ -358,6 +361,46 @@ class Project:
             return list(v.validate(list(items), progress=progress, cancel=cancel))
         finally:
             v.close()
+
+    def validate_diff(self, diff: str | bytes | None = None, *, category: str = "",
+                      cancel: Callable[[], bool] | None = None) -> DiffValidated:
+        """Validate a unified diff in sandboxes, with the same evidence and grade as a
+        suggestion; the project's files are only read. ``None``: the working tree's
+        uncommitted changes to tracked files (``git diff HEAD``). ``category``
+        "performance": the change claims a speed-up, and is timed.
+
+        Raises:
+            ActionError: not a git repository, nothing changed, garbage, a binary change, a
+                path outside the project, a hunk that does not apply (one sentence).
+        """
+        from suggestions.validate.diffparse import DiffError, parse_diff, to_changes
+        from suggestions.validate.validator import Validator
+        from suggestions.validate.worktree import base_pool, git_diff, head_files
+
+        try:
+            if diff is None:
+                raw, source = git_diff(self.root), "the working tree's uncommitted changes (git diff HEAD)"
+                files = parse_diff(raw)
+                changes = to_changes(self.root, files, head_files(self.root, files))
+            else:
+                source = "the diff given"
+                changes = to_changes(self.root, parse_diff(diff))
+        except DiffError as exc:
+            raise ActionError(str(exc)) from None
+        gone = [c.path for c in changes if c.kind == "delete"]
+        if gone:
+            raise ActionError(f"{', '.join(gone)}: the diff deletes it; a deleted file cannot be validated "
+                              "(commit the deletion first, or leave it out of the diff)")
+        workers = int(self.config.get("validation.workers") or 0)
+        with contextlib.ExitStack() as stack:
+            pool = None
+            if diff is None:  # the project holds the change already: sandboxes of HEAD's files
+                base = {c.path: (c.base if c.kind != "new" else None) for c in changes}
+                pool = stack.enter_context(base_pool(self.root, base, workers, cancel))
+            validator = Validator(self.root, self.config, self.store, pool=pool)
+            stack.callback(validator.close)
+            validation = validator.validate_change([c.patch for c in changes], category=category, cancel=cancel)
+        return DiffValidated(validation, tuple(changes), source)
 
     def trace(self, command: Sequence[str], *, timeout: float | None = None, lines: bool = True,
               **run_options: Any) -> Traced:

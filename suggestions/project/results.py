@@ -7,18 +7,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from suggestions.decide.visibility import RejectReason
-from suggestions.model import Decision, Suggestion
+from suggestions.model import Decision, Suggestion, Validation, ValidationStatus
 
 if TYPE_CHECKING:
     from analysis.tracing import TraceResult
     from suggestions.apply.patcher import ApplyResult, UndoResult
     from suggestions.decide.policy import PauseState, Policy, Verdict
     from suggestions.project.events import ServiceEvent
+    from suggestions.validate.diffparse import FileChange
 
 __all__ = [
     "Accepted",
     "Acknowledged",
     "ActionError",
+    "DiffValidated",
     "ListDelta",
     "PauseChange",
     "PolicyPreview",
@@ -114,3 +116,17 @@ class Acknowledged:
     problem: str
     seq: int | None
     after: Any  # the verification from there on (a forged head record still fails it)
+
+
+@dataclass
+class DiffValidated:
+    """A diff validated in sandboxes (`kaizen validate --diff`, "Validate my changes")."""
+
+    validation: Validation
+    files: tuple[FileChange, ...]
+    source: str  # what was validated, in words ("the working tree's uncommitted changes")
+
+    @property
+    def ok(self) -> bool:
+        """Proven or passed: what exit code 0 means."""
+        return self.validation.status is ValidationStatus.PASSED

@@ -13,7 +13,7 @@ file``), a BOM and non-UTF-8 files keep their bytes. New and deleted files are r
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -73,20 +73,22 @@ class FileChange:
 
     path: str
     kind: Kind
-    patch: Patch  # a new file: one insertion into the empty text, base_hash of no bytes
+    patch: Patch  # a new file: one insertion into the empty text, base_hash ""
     added: int
     removed: int
     new_text: str  # the whole file after the change ("" for a deleted file)
+    base: bytes = b""  # the file's bytes the patch is made for (b"": a new file)
 
 
-def read_diff(root: Path | str, diff: str | bytes) -> list[FileChange]:
-    """Parse ``diff`` and check it against the files under ``root``.
+def read_diff(root: Path | str, diff: str | bytes, base: Mapping[str, bytes | None] | None = None) -> list[FileChange]:
+    """Parse ``diff`` and check it against the files under ``root`` (or, for the paths it
+    holds, ``base``: ``{path: the bytes the diff was made from, None: no such file}``).
 
     Raises:
         DiffError: garbage, an empty diff, a binary change, a rename, a path outside the
             project or missing, or a hunk that does not apply (the message says which).
     """
-    return to_changes(root, parse_diff(diff))
+    return to_changes(root, parse_diff(diff), base)
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -313,10 +315,12 @@ def _no_newline(body: list[tuple[str, bytes]], i: int, path: str, index: int) ->
 # --- checking against the project -------------------------------------------------------------
 
 
-def to_changes(root: Path | str, files: Sequence[FileDiff]) -> list[FileChange]:
+def to_changes(root: Path | str, files: Sequence[FileDiff],
+               base: Mapping[str, bytes | None] | None = None) -> list[FileChange]:
     """Each file's change checked against the project (see :func:`read_diff`). Sections that
     change nothing but a file's mode are left out."""
     root = Path(root)
+    base = base or {}
     out: list[FileChange] = []
     for fd in files:
         if fd.binary:
@@ -327,10 +331,18 @@ def to_changes(root: Path | str, files: Sequence[FileDiff]) -> list[FileChange]:
         if not fd.hunks and fd.kind == "modify":
             continue  # a mode change: nothing for the tests to judge
         rel = _checked_path(root, fd.path)
-        if fd.kind == "new":
-            out.append(_new_file(root, rel, fd))
+        if rel in base:
+            old = base[rel]
         else:
-            out.append(_changed_file(root, rel, fd))
+            old = (root / rel).read_bytes() if (root / rel).is_file() else None
+        if fd.kind == "new":
+            if old is not None:
+                raise DiffError(f"{rel}: the diff creates it, but it exists already")
+            out.append(_new_file(rel, fd))
+        elif old is None:
+            raise DiffError(f"{rel}: no such file in the project (the diff changes it)")
+        else:
+            out.append(_changed_file(rel, old, fd))
     if not out:
         raise DiffError("nothing to validate: the diff changes no file's content")
     return out
@@ -349,9 +361,7 @@ def _checked_path(root: Path, rel: str) -> str:
     return real
 
 
-def _new_file(root: Path, rel: str, fd: FileDiff) -> FileChange:
-    if (root / rel).exists():
-        raise DiffError(f"{rel}: the diff creates it, but it exists already")
+def _new_file(rel: str, fd: FileDiff) -> FileChange:
     if any(tag != "+" for h in fd.hunks for tag, _c in h.lines):
         raise DiffError(f"{rel}: the diff creates it, but its hunks hold old lines")
     raw = b"".join(c for h in fd.hunks for _t, c in h.lines)
@@ -360,14 +370,10 @@ def _new_file(root: Path, rel: str, fd: FileDiff) -> FileChange:
     except ValueError:
         raise DiffError(f"{rel}: a binary file cannot be validated") from None
     n = sum(len(h.lines) for h in fd.hunks)
-    return FileChange(rel, "new", Patch(rel, content_hash(b""), (Edit(0, 0, text),)), n, 0, text)
+    return FileChange(rel, "new", Patch(rel, "", (Edit(0, 0, text),)), n, 0, text)
 
 
-def _changed_file(root: Path, rel: str, fd: FileDiff) -> FileChange:
-    path = root / rel
-    if not path.is_file():
-        raise DiffError(f"{rel}: no such file in the project (the diff changes it)")
-    raw = path.read_bytes()
+def _changed_file(rel: str, raw: bytes, fd: FileDiff) -> FileChange:
     try:
         text, encoding, _fallback, bom = decode_source(raw)
     except ValueError:
@@ -387,8 +393,8 @@ def _changed_file(root: Path, rel: str, fd: FileDiff) -> FileChange:
         if fd.kind == "delete":
             if new_text:
                 raise DiffError(f"{rel}: the diff deletes it, but not all of its lines")
-            return FileChange(rel, "delete", patch, added, removed, "")
-        return FileChange(rel, "modify", patch, added, removed, new_text)
+            return FileChange(rel, "delete", patch, added, removed, "", raw)
+        return FileChange(rel, "modify", patch, added, removed, new_text, raw)
     raise DiffError(problem)
 
 
