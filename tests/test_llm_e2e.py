@@ -74,7 +74,7 @@ def scale(values, factor):
 def make(root: Path, base_url: str) -> Path:
     write(root, {
         "kaizen.toml": (
-            f'[llm]\nbase-url = "{base_url}"\nmodel = "scripted"\ncandidates = 1\nmax-retries = 0\n'
+            f'[llm]\nbase-url = "{base_url}"\nmodel = "scripted"\ncandidates = 1\nattempts = 1\nmax-retries = 0\n'
             'timeout = 20.0\n\n[validation]\ntimeout = 120.0\n'
         ),
         "pkg/__init__.py": "",

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from analysis.config import Config, load_config
 from suggestions.diff import patch_diff
+from suggestions.llm.compact import build_compact_prompt, wants_compact
+from suggestions.llm.funnel import Funnel, text_hash
 from suggestions.llm.ledger import Ledger, Usage, prompt_key
 from suggestions.llm.prompts import Prompt, PromptError, build_prompt
 from suggestions.llm.provider import (
@@ -31,15 +33,18 @@ from suggestions.llm.provider import (
     resolve,
 )
 from suggestions.llm.replies import (
+    ParsedReply,
     ReplyRejected,
     clean_text,
     make_patch,
     parse_reply,
     rewrite_block,
 )
+from suggestions.llm.structured import parse_structured, response_formats, structured_block
 from suggestions.llm.targets import Target, enclosing_function, failure_target, is_test_file
 from suggestions.llm.trust import Confirmation, TrustStore
 from suggestions.model import (
+    Grade,
     Source,
     Span,
     Suggestion,
@@ -73,6 +78,17 @@ class LLMProgress:
 class _Validator(Protocol):
     def validate(self, suggestions: list[Suggestion], progress: Any = None,
                  cancel: threading.Event | None = None) -> list[Suggestion]: ...
+
+
+_Outcome = tuple[Suggestion | None, Completion | None, str]
+
+
+def _reply_tokens(prompt: Prompt) -> int:
+    """Reply length to allow: a rewritten function is about as long as the prompt's target."""
+    if not prompt.constrained:
+        return MAX_REPLY_TOKENS
+    size = prompt.target.end_line - prompt.target.start_line + 1
+    return min(MAX_REPLY_TOKENS, 200 + 40 * size)
 
 
 class _Stop(Exception):
@@ -111,6 +127,7 @@ class LLMEngine:
                 concurrency=int(llm["concurrency"]),
             )
         self.notes: list[str] = []  # what happened in the last generate(), for the user
+        self.funnel: Funnel | None = None  # the last generate()'s funnel (also in the store)
         self._budget_lock = threading.Lock()
         self._reserved = 0
         self._notes_lock = threading.Lock()
@@ -326,8 +343,11 @@ class LLMEngine:
     # --- generation -----------------------------------------------------------------------
 
     def prompt_for(self, target: Target) -> Prompt:
-        return build_prompt(self.root, target, context_tokens=int(self.settings["context-tokens"]),
-                            symbols=self.store.symbols)
+        """The short constrained prompt for one function to fix, else the full template prompt."""
+        budget = int(self.settings["context-tokens"])
+        if wants_compact(target):
+            return build_compact_prompt(self.root, target, context_tokens=budget, symbols=self.store.symbols)
+        return build_prompt(self.root, target, context_tokens=budget, symbols=self.store.symbols)
 
     def generate(
         self,
@@ -336,13 +356,17 @@ class LLMEngine:
         cancel: threading.Event | None = None,
         validator: _Validator | None = None,
     ) -> list[Suggestion]:
-        """Candidates for each target (``[llm] candidates`` requests each).
+        """Candidates for each target (``[llm] candidates`` chains each, ``[llm] attempts`` tries per chain).
 
-        With ``validator``, candidates are validated per target and only the best passing one
-        is kept (all of them, failed, when none passes). Results are stored in the store's
-        suggestions table; the project's files are never written.
+        With ``validator``, candidates are validated and a failed one is sent back with its
+        failure (:mod:`suggestions.llm.repair`); per target the best passing one is kept (every
+        chain's last one, failed, when none passes). The run's funnel is in ``self.funnel`` and
+        the store. Results are stored in the store's suggestions table; the project's files are
+        never written.
         """
         self.notes = []
+        self.funnel = None
+        started = time.monotonic()
         ok, why = self.available()
         if not ok or self.provider is None:
             self.notes.append(why)  # for the caller; the log has it once already
@@ -360,47 +384,13 @@ class LLMEngine:
                 prompts.append(self.prompt_for(t))
             except PromptError as exc:
                 self._note(f"{t.title}: skipped: {exc}")
-        n = int(self.settings["candidates"])
-        jobs = [(p, i) for p in prompts for i in range(n)]
-        stop = threading.Event()
-        results: dict[str, list[Suggestion]] = {p.target.key: [] for p in prompts}
+        from suggestions.llm.repair import run_rounds
 
-        def run(job: tuple[Prompt, int]) -> None:
-            prompt, i = job
-            if stop.is_set() or (cancel is not None and cancel.is_set()):
-                return
-            try:
-                s = self._candidate(prompt, i, progress, cancel)
-            except _Stop as exc:
-                stop.set()
-                self._note(str(exc))
-                return
-            if s is not None:
-                results[prompt.target.key].append(s)
-
-        workers = max(1, min(int(self.settings["concurrency"]), len(jobs)))
-        if workers == 1:
-            for job in jobs:
-                run(job)
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kaizen-llm") as pool:
-                list(pool.map(run, jobs))
-        out: list[Suggestion] = []
-        for p in prompts:
-            out += _unique(results[p.target.key])
-        if validator is not None and out and not (cancel is not None and cancel.is_set()):
-            validated = validator.validate(out, cancel=cancel)
-            out = keep_best(validated)
-            kept = {s.fingerprint for s in out}
-            dropped = [s.fingerprint for s in validated if s.fingerprint not in kept]
-            if dropped:  # the losers of each target are not offered
-                self.store.executemany("DELETE FROM suggestions WHERE fingerprint=?", [(f,) for f in dropped])
-        if out:
-            self.store.put_suggestions(out)
-        return out
+        return run_rounds(self, prompts, progress, cancel, validator, targets=len(keys), started=started)
 
     def _candidate(self, prompt: Prompt, i: int, progress: Callable[[LLMProgress], None] | None,
-                   cancel: threading.Event | None) -> Suggestion | None:
+                   cancel: threading.Event | None, attempt: int = 1) -> _Outcome:
+        """One request (or cache hit) and its reply made a candidate: (suggestion, completion, why not)."""
         assert self.provider is not None and self.endpoint is not None
         target = prompt.target
 
@@ -410,10 +400,11 @@ class LLMEngine:
 
         key = prompt_key(self.endpoint.base_url, self.endpoint.model, prompt.messages, i)
         hit = self.ledger.cached(key)
+        formats = response_formats() if prompt.constrained else None
         completion: Completion
         if hit is not None:
             text, pt, ct, model = hit
-            completion = Completion(text, pt, ct, model, cached=True)
+            completion = Completion(text, pt, ct, model, cached=True, constrained=prompt.constrained)
             self.ledger.record(base_url=self.endpoint.base_url, model=model, prompt_tokens=pt,
                                completion_tokens=ct, cached=True, target=target.key, outcome="cached")
             report("cached", ct)
@@ -426,19 +417,19 @@ class LLMEngine:
                     raise _Stop(f"daily token budget reached ({used.total_tokens:,} of {used.budget:,} tokens "
                                 "used today; [llm] daily-token-budget); no more LLM requests today")
                 self._reserved += prompt.tokens
-            report("asking")
+            report("asking", 0, f"attempt {attempt}" if attempt > 1 else "")
 
             def on_retry(msg: str) -> None:
                 report("retrying", 0, msg)
                 self._note(f"{target.title}: {msg}")
 
             try:
-                asked = self._ask(prompt, i, report, on_retry, cancel)
+                asked = self._ask(prompt, i, report, on_retry, cancel, formats)
             finally:
                 with self._budget_lock:
                     self._reserved -= prompt.tokens
-            if asked is None:
-                return None
+            if asked is None or isinstance(asked, str):
+                return None, None, asked or "cancelled"
             completion = asked
             self.ledger.record(base_url=self.endpoint.base_url, model=completion.model,
                                prompt_tokens=completion.prompt_tokens,
@@ -448,28 +439,29 @@ class LLMEngine:
                 self.ledger.put_cache(key, completion.model, completion.text, completion.prompt_tokens,
                                       completion.completion_tokens)
         try:
-            s = self._suggestion(prompt, i, completion)
+            s = self._suggestion(prompt, i, completion, attempt)
         except ReplyRejected as exc:
             cut = " (the reply was cut off at the token limit)" if completion.finish_reason == "length" else ""
             self._note(f"{target.title}: candidate {i + 1} rejected: {exc}{cut}")
             report("rejected", completion.completion_tokens, str(exc))
-            return None
+            return None, completion, f"{exc}{cut}"
         report("done", completion.completion_tokens)
-        return s
+        return s, completion, ""
 
     def _ask(self, prompt: Prompt, i: int, report: Callable[..., None], on_retry: Callable[[str], None],
-             cancel: threading.Event | None) -> Completion | None:
-        """One request; ``None`` when it came to nothing (noted). Raises :class:`_Stop`."""
+             cancel: threading.Event | None, formats: list[dict[str, Any]] | None = None) -> Completion | str | None:
+        """One request; ``None`` (cancelled) or why when it came to nothing (noted). Raises :class:`_Stop`."""
         assert self.provider is not None
         target = prompt.target
         try:
             completion = self.provider.complete(
                 prompt.messages,
-                max_tokens=MAX_REPLY_TOKENS,
+                max_tokens=_reply_tokens(prompt),
                 temperature=0.2 if i == 0 else 0.8,
                 progress=lambda tokens, _text: report("streaming", tokens),
                 cancel=cancel,
                 on_retry=on_retry,
+                response_formats=formats,
             )
         except RequestCancelled:
             report("cancelled")
@@ -481,13 +473,18 @@ class LLMEngine:
             if exc.kind == "rate-limit":
                 raise _Stop(f"{exc}; gave up after {self.provider.max_retries} retries") from None
             self._note(f"{target.title}: {exc}")
-            return None
+            return str(exc)
         return completion
 
-    def _suggestion(self, prompt: Prompt, i: int, completion: Completion) -> Suggestion:
+    def _suggestion(self, prompt: Prompt, i: int, completion: Completion, attempt: int = 1) -> Suggestion:
         target = prompt.target
-        reply = parse_reply(completion.text)
         current = _lines_of(self.root, target)
+        structured = parse_structured(completion.text)
+        if structured is not None:
+            reply = ParsedReply(explanation=structured[1])
+            reply.blocks = [structured_block(structured[0], target.path, current, target.name)]
+        else:
+            reply = parse_reply(completion.text)
         if not reply.blocks and not reply.problems and target.name:
             rewrite = rewrite_block(completion.text, target.path, current, target.name)
             if rewrite is not None:
@@ -524,6 +521,11 @@ class LLMEngine:
             "completion_tokens": completion.completion_tokens,
             "cached": completion.cached,
             "anchors": list(proposed.methods),
+            "attempt": attempt,
+            "constrained": completion.constrained,
+            "prompt_hash": text_hash(prompt.messages),
+            "reply_hash": text_hash(completion.text),
+            "prompt_tokens_estimated": prompt.tokens,
         }
         return Suggestion(
             fingerprint=fp,
@@ -612,11 +614,16 @@ def _changed(s: Suggestion) -> int:
 
 
 def best_validated(candidates: Iterable[Suggestion]) -> Suggestion | None:
-    """The best candidate that passed validation (fastest, then smallest), or ``None``."""
+    """The best candidate that passed validation (proven first, then fastest, then smallest), or ``None``."""
     passed = [s for s in candidates if s.validation.status is ValidationStatus.PASSED]
     if not passed:
         return None
-    return min(passed, key=lambda s: (-(s.validation.speedup or 1.0), _changed(s)))
+    return min(passed, key=lambda s: (not _proven(s), -(s.validation.speedup or 1.0), _changed(s)))
+
+
+def _proven(s: Suggestion) -> bool:
+    strength = s.validation.strength
+    return strength is not None and strength.grade is Grade.PROVEN
 
 
 def keep_best(candidates: Iterable[Suggestion]) -> list[Suggestion]:

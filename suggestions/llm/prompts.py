@@ -50,6 +50,7 @@ class Prompt:
     messages: list[dict[str, str]]
     redactor: Redactor
     tokens: int  # estimated
+    constrained: bool = False  # asks for the JSON edit object (suggestions.llm.structured)
 
     @property
     def text(self) -> str:

@@ -21,7 +21,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -74,6 +74,10 @@ class LLMError(Exception):
         self.retryable = retryable
 
 
+class _FormatRefused(Exception):
+    """The server rejected the request's response_format: ask again without it."""
+
+
 class RequestCancelled(LLMError):
     def __init__(self) -> None:
         super().__init__("cancelled", kind="cancelled")
@@ -104,6 +108,8 @@ class Completion:
     finish_reason: str = ""
     cached: bool = False
     estimated: bool = False  # token counts estimated (the server sent no usage)
+    constrained: bool = False  # the request carried a response_format the server accepted
+    seconds: float = 0.0  # wall time of the request that produced it
 
     @property
     def total_tokens(self) -> int:
@@ -260,6 +266,8 @@ class Provider:
         self._client: openai.OpenAI | None = None
         self._client_lock = threading.Lock()
         self._no_stream_options = False
+        # Ways to ask for constrained output still worth trying (the server rejected the others).
+        self._formats_left: int | None = None
         self._current = threading.local()  # the deadline of this thread's request in flight
 
     def client(self) -> openai.OpenAI:
@@ -334,15 +342,24 @@ class Provider:
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
         on_retry: Callable[[str], None] | None = None,
+        response_formats: list[dict[str, Any]] | None = None,
     ) -> Completion:
-        """Stream one chat completion. Raises :class:`LLMError` (or ``RequestCancelled``)."""
+        """Stream one chat completion. Raises :class:`LLMError` (or ``RequestCancelled``).
+
+        ``response_formats``: the ways to ask for constrained output, best first; one the
+        server rejects (HTTP 400/422 naming it) is not asked again, and without any left the
+        request goes plain.
+        """
         attempt = 0
+        started = time.monotonic()
         while True:
             if cancel is not None and cancel.is_set():
                 raise RequestCancelled()
             try:
                 with self._slots:
-                    return self._stream_once(messages, max_tokens, temperature, progress, cancel)
+                    done = self._constrained(messages, max_tokens, temperature, progress, cancel,
+                                             response_formats or [])
+                    return replace(done, seconds=round(time.monotonic() - started, 3))
             except LLMError as exc:
                 if not exc.retryable or attempt >= self.max_retries:
                     raise
@@ -360,6 +377,27 @@ class Provider:
                         raise RequestCancelled() from None
                 else:
                     time.sleep(wait)
+
+    def _constrained(self, messages: list[dict[str, str]], max_tokens: int | None, temperature: float | None,
+                     progress: Progress | None, cancel: threading.Event | None,
+                     formats: list[dict[str, Any]]) -> Completion:
+        """One request with the first response format the server has not refused yet."""
+        while True:
+            with self._client_lock:
+                if self._formats_left is None:
+                    self._formats_left = len(formats)
+                skip = len(formats) - self._formats_left
+            fmt = formats[skip] if 0 <= skip < len(formats) else None
+            try:
+                done = self._stream_once(messages, max_tokens, temperature, progress, cancel, fmt)
+            except _FormatRefused:
+                with self._client_lock:
+                    if self._formats_left is not None and self._formats_left == len(formats) - skip:
+                        self._formats_left -= 1
+                log.info("%s does not take response_format %s; asking without it",
+                         self.endpoint.base_url, fmt.get("type") if fmt else "")
+                continue
+            return replace(done, constrained=fmt is not None)
 
     def _plain(self, kwargs: dict[str, Any], cancel: threading.Event | None) -> Completion:
         kwargs = {k: v for k, v in kwargs.items() if k not in ("stream", "stream_options")}
@@ -427,8 +465,11 @@ class Provider:
         temperature: float | None,
         progress: Progress | None,
         cancel: threading.Event | None,
+        response_format: dict[str, Any] | None = None,
     ) -> Completion:
         kwargs: dict[str, Any] = {"model": self.endpoint.model, "messages": messages, "stream": True}
+        if response_format is not None:
+            kwargs["response_format"] = response_format
         if not self._no_stream_options:
             kwargs["stream_options"] = {"include_usage": True}
         if max_tokens:
@@ -438,15 +479,18 @@ class Provider:
         self._current.deadline = None
         try:
             stream = self.client().chat.completions.create(**kwargs)
-        except openai.BadRequestError as exc:
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             text = str(exc).lower()
+            if response_format is not None and ("response_format" in text or "json_schema" in text
+                                                or exc.status_code == 422):
+                raise _FormatRefused() from None
             if "stream_options" in kwargs and "stream_options" in text:
                 self._no_stream_options = True  # an older server; ask again without it
-                return self._stream_once(messages, max_tokens, temperature, progress, cancel)
+                return self._stream_once(messages, max_tokens, temperature, progress, cancel, response_format)
             if max_tokens and ("max_tokens" in text or "context length" in text or "maximum context" in text):
                 # A small context window (vLLM checks prompt + max_tokens up front): let the
                 # server decide how long the reply may be.
-                return self._stream_once(messages, None, temperature, progress, cancel)
+                return self._stream_once(messages, None, temperature, progress, cancel, response_format)
             raise _translate(exc, self.endpoint) from None
         except openai.OpenAIError as exc:
             if self._expired():
