@@ -12,7 +12,14 @@ import pytest
 from analysis.parsing import parse
 from analysis.trace_store import TraceStore
 from analysis.tracing import run_traced
-from suggestions.analyze.runtime import attach_evidence, function_defs, is_pure, runtime_suggestions
+from suggestions.analyze.runtime import (
+    attach_evidence,
+    function_defs,
+    hidden_by_default,
+    is_pure,
+    remap_runtime_suggestions,
+    runtime_suggestions,
+)
 from suggestions.model import Applicability, Source, Span, Suggestion, content_hash
 from suggestions.store import Store
 from tests.conftest import write
@@ -52,6 +59,20 @@ APP = textwrap.dedent('''\
         return "yes" if flag else None
 
 
+    def check_closed(flag, msg=None):
+        if msg:
+            return msg
+        return flag
+
+
+    def log_it(x):
+        print(end="")
+
+
+    def once(x):
+        return x
+
+
     def never_called():
         return math.pi
 
@@ -65,7 +86,7 @@ APP = textwrap.dedent('''\
     ''')
 
 TESTS = textwrap.dedent('''\
-    from app import Shape, lookup, maybe, noisy, scale, slow_square
+    from app import Shape, check_closed, log_it, lookup, maybe, noisy, once, scale, slow_square
 
 
     def test_square():
@@ -83,9 +104,20 @@ TESTS = textwrap.dedent('''\
 
 
     def test_scale_and_shape():
-        assert scale(1.5) == 3.0 and scale(2.5, 3) == 7.5
-        assert Shape().area(2, 3) == 6 and Shape().area(4, 5) == 20
-        assert maybe(True) == "yes" and maybe(False) is None
+        assert scale(1.5) == 3.0 and scale(2.5, 3) == 7.5 and scale(0.5) == 1.0
+        assert Shape().area(2, 3) == 6 and Shape().area(4, 5) == 20 and Shape().area(1, 1) == 1
+        assert maybe(True) == "yes" and maybe(False) is None and maybe(True) == "yes"
+
+
+    def test_none_only_and_nested():
+        assert all(check_closed(i % 2 == 0) in (True, False) for i in range(10))
+        assert all(log_it(i) is None for i in range(10))
+        assert once(1) == 1
+
+        def helper(v):  # a helper nested in a test: never annotated
+            return v + 1
+
+        assert [helper(i) for i in range(10)][-1] == 10
     ''')
 
 
@@ -137,18 +169,50 @@ def test_memoized_code_still_passes_its_tests(traced: tuple[Path, TraceStore, li
 def test_annotations_from_observed_types(traced: tuple[Path, TraceStore, list[Suggestion]]) -> None:
     root, _, suggestions = traced
     data = (root / "app.py").read_bytes()
-    scale = _by(suggestions, "KZ802", "scale")
-    assert len(scale) == 1 and scale[0].patch is not None
-    new = scale[0].patch.apply(data).decode()
+    groups = [s for s in suggestions if s.code == "KZ802"]
+    assert len(groups) == 1  # one suggestion for the module, one combined patch
+    group = groups[0]
+    assert group.patch is not None and group.title.startswith("Annotate ") and "functions in app.py" in group.title
+    new = group.patch.apply(data).decode()
     assert "def scale(x: float, factor: int = 2) -> float:" in new
-    area = _by(suggestions, "KZ802", "Shape.area")
-    assert area and area[0].patch is not None
-    assert "def area(self, w: int, h: int) -> int:" in area[0].patch.apply(data).decode()
-    maybe = _by(suggestions, "KZ802", "maybe")
-    assert maybe and maybe[0].patch is not None
-    assert "def maybe(flag: bool) -> str | None:" in maybe[0].patch.apply(data).decode()
-    # lookup saw dict[str, int] and str but returned int or None: varied enough to stay quiet? no: uniform
+    assert "def area(self, w: int, h: int) -> int:" in new
+    assert "def maybe(flag: bool) -> str | None:" in new
+    assert "def slow_square(n: int) -> int:" in new
+    # only None was ever passed for msg: it stays bare (never `msg: None = None`)
+    assert "def check_closed(flag: bool, msg=None) -> bool:" in new
+    assert "def log_it(x: int) -> None:" in new  # no value is ever returned: -> None is right
+    assert "def once(x)" in new  # one call is no evidence
+    names = {f["function"] for f in group.evidence["functions"]}
+    assert group.evidence["count"] == len(names) and "scale" in names and "once" not in names
+    assert all(f"`{n}" in group.rationale for n in names)  # the rationale lists them
+    assert f"{len(names)} functions" in group.title
+    assert not [s for s in suggestions if s.code == "KZ802" and s.path.startswith("tests/")]
     compile(new, "app.py", "exec")
+
+
+def test_none_only_return_with_values_is_left_bare(tmp_path: Path) -> None:
+    from analysis.tracing import FunctionStats
+    from suggestions.analyze.runtime_base import parse_file
+    from suggestions.analyze.runtime_notes import annotation_for
+
+    f = parse_file("lib.py", b"def get(d, k):\n    if k in d:\n        return d[k]\n    return None\n")
+    stats = FunctionStats("lib.py", "get", 1, 4, calls=5, sampled=5,
+                          arg_types={"d": {"dict": 5}, "k": {"str": 5}}, return_types={"NoneType": 5})
+    a = annotation_for(f, stats, f.defs[0])
+    assert a is not None and a.params == (("d", "dict"), ("k", "str")) and a.returns == ""
+
+
+def test_test_code_is_never_annotated() -> None:
+    from suggestions.analyze.runtime_base import in_test, parse_file
+
+    src = (b"import pytest\n\n@pytest.fixture\ndef data():\n    def make(n):\n        return n\n    return make\n\n"
+           b"def test_x():\n    def helper(v):\n        return v\n\ndef plain(v):\n    return v\n")
+    f = parse_file("pkg/mod.py", src)
+    by = {fd.qualname: fd for fd in f.defs}
+    assert in_test("pkg/mod.py", by["data"], f.defs) and in_test("pkg/mod.py", by["data.<locals>.make"], f.defs)
+    assert in_test("pkg/mod.py", by["test_x"], f.defs) and in_test("pkg/mod.py", by["test_x.<locals>.helper"], f.defs)
+    assert not in_test("pkg/mod.py", by["plain"], f.defs)
+    assert in_test("tests/helpers.py", by["plain"], f.defs) and in_test("conftest.py", by["plain"], f.defs)
 
 
 def test_hot_try_except_becomes_dict_get(traced: tuple[Path, TraceStore, list[Suggestion]]) -> None:
@@ -164,14 +228,48 @@ def test_hot_try_except_becomes_dict_get(traced: tuple[Path, TraceStore, list[Su
     assert "except KeyError" not in new
 
 
-def test_dead_code_is_advice_only(traced: tuple[Path, TraceStore, list[Suggestion]]) -> None:
-    _, _, suggestions = traced
-    dead = sorted(s.title for s in suggestions if s.code == "KZ804")
-    assert dead == ["`Shape.unused_method` never ran during the test suite",
-                    "`never_called` never ran during the test suite"]
-    assert all(s.patch is None and s.applicability is Applicability.DISPLAY_ONLY
-               for s in suggestions if s.code == "KZ804")
+def test_dead_code_is_one_note_per_module(traced: tuple[Path, TraceStore, list[Suggestion]]) -> None:
+    root, _, suggestions = traced
+    dead = [s for s in suggestions if s.code == "KZ804"]
+    assert len(dead) == 1
+    note = dead[0]
+    assert note.title == "2 functions in app.py never ran during the test suite"
+    assert [f["function"] for f in note.evidence["functions"]] == ["never_called", "Shape.unused_method"]
+    lines = (root / "app.py").read_text().splitlines()
+    for f in note.evidence["functions"]:
+        name = f["function"].rsplit(".", 1)[-1]
+        assert f"def {name}(" in lines[f["line"] - 1]
+        assert f"line {f['line']}: `{f['function']}`" in note.rationale
+    assert note.patch is None and note.applicability is Applicability.DISPLAY_ONLY
+    assert hidden_by_default(note) and not any(hidden_by_default(s) for s in suggestions if s.code != "KZ804")
     assert not [s for s in suggestions if s.path.startswith("tests/")]
+
+
+def test_an_edit_remaps_runtime_suggestions(traced: tuple[Path, TraceStore, list[Suggestion]]) -> None:
+    root, _, suggestions = traced
+    data = (root / "app.py").read_bytes()
+    edited = data.replace(b"import math\n", b"import math\n\nCONSTANT = 1\nOTHER = 2\n\n", 1)
+    # ... and one function's body changed: its evidence no longer applies
+    edited = edited.replace(b"    return x * factor\n", b"    return x * factor + 0\n", 1)
+    moved = {s.code: s for s in remap_runtime_suggestions("app.py", edited, suggestions)}
+    before = {s.code: s for s in suggestions}
+    assert set(moved) == {"KZ801", "KZ802", "KZ803", "KZ804"}
+    for code, s in moved.items():
+        assert s.span.start_line == before[code].span.start_line + 4, code
+        if s.patch is not None:
+            assert s.patch.base_hash == content_hash(edited)
+            s.patch.apply(edited)  # applies to the new content
+    assert moved["KZ801"].fingerprint == before["KZ801"].fingerprint
+    assert "@functools.cache\ndef slow_square(n):" in moved["KZ801"].patch.apply(edited).decode()
+    assert "value = d.get(key, None)" in moved["KZ803"].patch.apply(edited).decode()
+    new = moved["KZ802"].patch.apply(edited).decode()
+    assert "def slow_square(n: int) -> int:" in new and "def scale(x, factor=2):" in new  # scale changed
+    assert moved["KZ804"].fingerprint == before["KZ804"].fingerprint
+    assert [f["line"] for f in moved["KZ804"].evidence["functions"]] == [
+        f["line"] + 4 for f in before["KZ804"].evidence["functions"]]
+    # a function gone takes its suggestion along; text that no longer parses drops them all
+    gone = edited.replace(b"def slow_square(n):", b"def slow_cube(n):", 1)
+    assert "KZ801" not in {s.code for s in remap_runtime_suggestions("app.py", gone, suggestions)}
 
 
 def test_attach_evidence_to_static_suggestions(traced: tuple[Path, TraceStore, list[Suggestion]]) -> None:

@@ -1,11 +1,12 @@
-"""The filters above the suggestion list: search, source, status, codes and the folder chip."""
+"""The filters above the suggestion list: search, source, status, codes, the never-ran notes and
+the folder chip."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 __all__ = ["STATUSES", "FilterBar"]
 
@@ -35,6 +36,9 @@ class FilterBar(QWidget):
         self.code_box.setPlaceholderText("Codes, e.g. KZ1,KZ5")
         self.code_box.setMaximumWidth(150)
         self.code_box.textChanged.connect(lambda t: self._emit(codes=t))
+        self.never_ran = QCheckBox("Never ran")
+        self.never_ran.setToolTip("Show the never-ran notes of the latest trace (KZ804), hidden by default")
+        self.never_ran.toggled.connect(lambda on: self._emit(never_ran=on))
         self.folder_label = QPushButton("All folders")
         self.folder_label.setObjectName("chip")
         self.folder_label.setToolTip("Filtered to a folder from the project tree; click to clear")
@@ -45,7 +49,14 @@ class FilterBar(QWidget):
         lay.addWidget(self.source_box)
         lay.addWidget(self.status_box)
         lay.addWidget(self.code_box, 1)
+        lay.addWidget(self.never_ran)
         lay.addWidget(self.folder_label)
+
+    def show_hidden(self, never_ran: int) -> None:
+        """Say how many never-ran notes the list hides (on the box that shows them)."""
+        text = f"Never ran ({never_ran} hidden)" if never_ran else "Never ran"
+        if self.never_ran.text() != text:
+            self.never_ran.setText(text)
 
     def set_folder(self, folder: str) -> None:
         """Filter to ``folder`` (a project-relative path; "": every folder)."""

@@ -438,6 +438,7 @@ class MainWindow(QMainWindow):
 
     def _update_count(self) -> None:
         self.count_label.show_count(self.proxy.rowCount(), self.model.rowCount(), len(self._pending_added))
+        self.filters.show_hidden(self.proxy.never_ran_hidden())
 
     # --- selection -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from suggestions.analyze.runtime import hidden_by_default
 from suggestions.model import Suggestion
 from suggestions.terminal import printable
 
@@ -376,13 +377,14 @@ class SuggestionFilter(QSortFilterProxyModel):
         self.statuses: set[str] = set()
         self.folder: str = ""
         self.search: str = ""
+        self.never_ran = False  # show the never-ran notes (hidden by default)
         self._active = False
         self._gen = -1
         self._table = bytearray()
 
     def set_filters(self, *, sources: Iterable[str] | None = None, codes: str | None = None,
                     statuses: Iterable[str] | None = None, folder: str | None = None,
-                    search: str | None = None) -> None:
+                    search: str | None = None, never_ran: bool | None = None) -> None:
         new_api = hasattr(self, "beginFilterChange")  # Qt 6.10 deprecates invalidateFilter
         if new_api:
             self.beginFilterChange()
@@ -396,6 +398,8 @@ class SuggestionFilter(QSortFilterProxyModel):
             self.folder = folder.strip("/")
         if search is not None:
             self.search = search.strip().lower()
+        if never_ran is not None:
+            self.never_ran = never_ran
         self._precompute()
         if new_api:
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
@@ -413,7 +417,8 @@ class SuggestionFilter(QSortFilterProxyModel):
         model = self.sourceModel()
         if not isinstance(model, SuggestionTableModel):
             return
-        self._active = bool(self.sources or self.codes or self.statuses or self.folder or self.search)
+        self._active = bool(self.sources or self.codes or self.statuses or self.folder or self.search
+                            or not self.never_ran)
         if not self._active:
             self._gen = model.generation
             return
@@ -429,7 +434,16 @@ class SuggestionFilter(QSortFilterProxyModel):
             return bool(self._table[source_row])
         return self.accepts(model, source_row, model.suggestion(source_row))
 
+    def never_ran_hidden(self) -> int:
+        """How many never-ran notes the list hides now (0 when they are shown)."""
+        model = self.sourceModel()
+        if self.never_ran or not isinstance(model, SuggestionTableModel):
+            return 0
+        return sum(1 for s in model._rows if hidden_by_default(s))
+
     def accepts(self, model: SuggestionTableModel, source_row: int, s: Suggestion) -> bool:
+        if not self.never_ran and hidden_by_default(s):
+            return False
         if self.sources and s.source.value not in self.sources:
             return False
         if self.codes and not any(s.code.startswith(c.strip()) for c in self.codes.split(",") if c.strip()):

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from suggestions.analyze.runtime import hidden_by_default
 from suggestions.commands import CommandError, add_path, project_root
 from suggestions.model import Suggestion, ValidationStatus
 from suggestions.project.actions import ActionError, Project, TrustNeeded
@@ -45,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON list")
     parser.add_argument("--limit", type=int, default=20, metavar="N", help="show the best N (default 20; 0: all)")
     parser.add_argument("--all", action="store_true", help="include failed and rejected suggestions")
+    parser.add_argument("--never-ran", action="store_true",
+                        help="include the never-ran notes of the latest trace (KZ804, hidden by default)")
 
 
 def open_service(root: Path) -> ProjectService:
@@ -93,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
                 merged = {s.fingerprint: s for s in [*extra, *done]}
                 ranked = project.listing(include_failed=args.all, include_hidden=args.all,
                                          extra=merged.values())
+        notes = 0
+        if not (args.never_ran or args.all):
+            kept = [s for s in ranked if not hidden_by_default(s)]
+            notes, ranked = len(ranked) - len(kept), kept
         shown = ranked[: args.limit] if args.limit else ranked
         ranker, latest = project.ranker, project.store.latest_decisions()
         if args.json:
@@ -111,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
             print_ranked(shown, ranker, latest)
             rest = len(ranked) - len(shown)
             tail = f" ({rest} more: --limit 0 shows all)" if rest > 0 else ""
+            if notes:
+                tail += f"; {notes} never-ran note(s) hidden (--never-ran shows them)"
             print(f"{len(shown)} suggestion(s){tail}; `kaizen show {args.path} ID` explains one",
                   file=sys.stderr)
     return 0

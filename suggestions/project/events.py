@@ -157,10 +157,11 @@ new_by_path: Mapping[str, list[Suggestion]], hashes: Mapping[str, str], rejected
         for fp, o in old.items():
             if fp in fresh:
                 fresh[fp] = carry_over(o, fresh[fp])
-            elif o.source is not Source.STATIC and new_hash is not None and (
+            elif o.source is Source.LLM and new_hash is not None and (
                 o.patch is None or o.patch.base_hash == new_hash
             ):
-                fresh[fp] = o  # runtime / LLM findings survive while their patch applies
+                fresh[fp] = o  # LLM findings survive while their patch applies (runtime ones
+                # come re-mapped in new_by_path: see ProjectService._runtime_findings)
         for fp, s in fresh.items():
             before = old.get(fp)
             if fp in rejected:

@@ -44,6 +44,7 @@ from analysis.inventory import (
 from analysis.parsing import ParseCache
 from analysis.store import FileRecord
 from analysis.watcher import Batch, Watcher
+from suggestions.analyze.runtime import runtime_after_edit
 from suggestions.analyze.scan import (
     PARALLEL_THRESHOLD,
     SIGNATURE_KEY,
@@ -449,9 +450,7 @@ class ProjectService:
             # Cross-file duplicates come from the project pass below, over the whole project.
             new_by_path[r.path] = [s for s in r.suggestions if not is_cross_duplicate(s)]
         cross = self.duplicates.pass_for(ok, leaving, self._files, self._suggestions)
-        if cross is None:
-            return new_by_path, hashes
-        concerned, found = cross
+        concerned, found = cross if cross is not None else ((), {})
         for path in concerned:
             if path in leaving or (path not in new_by_path and path not in self._files):
                 continue
@@ -464,7 +463,16 @@ class ProjectService:
                 ]
             new_by_path[path].extend(found.get(path, ()))
             affected.add(path)
+        for path, found_here in new_by_path.items():
+            found_here.extend(self._runtime_findings(path, hashes.get(path, "")))
         return new_by_path, hashes
+
+    def _runtime_findings(self, path: str, new_hash: str) -> list[Suggestion]:
+        """The runtime suggestions of ``path`` for its content ``new_hash`` (re-mapped if it changed)."""
+        old = [self._suggestions[fp] for fp in self._by_path.get(path, ())
+               if fp in self._suggestions and self._suggestions[fp].source is Source.RUNTIME]
+        prev = self._files.get(path)
+        return runtime_after_edit(self.root, path, old, prev.hash if prev else "", new_hash)
 
     def _remember(self, records: Sequence[FileRecord], removed: Sequence[str], skipped: Mapping[str, str],
                   affected: set[str], current: Sequence[Suggestion]) -> None:

@@ -5,11 +5,13 @@ from suggestions.model import Applicability
 
 
 class DeadCode(RuntimeRule):
-    """Function never executed by a full test run.
+    """Functions never executed by a full test run (one note per module).
 
     What it does:
-        From the latest trace of the whole test suite: flags a function of a module the tests
-        imported that was never called.
+        From the latest trace of the whole test suite: lists, in one note per module, the
+        functions of a module the tests imported that were never called, with their lines.
+        The notes are out of the default list: ``kaizen suggest --never-ran`` and the filter
+        bar's "Never ran" box show them.
 
     Why is this bad?
         Code no test reaches is either dead (it costs reading and maintenance for nothing) or
