@@ -6,8 +6,11 @@ against the committed files, must give patches that produce the working tree's e
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -213,3 +216,132 @@ def test_parse_only_reads_the_sections() -> None:
     [h] = fd.hunks
     assert (h.old_start, h.old_count, h.new_start, h.new_count) == (1, 3, 1, 3)
     assert [t for t, _c in h.lines] == [" ", "-", "+", " "]
+
+
+# --- kaizen validate, the way a user runs it ----------------------------------------------------
+
+MAIN = Path(__file__).resolve().parent.parent / "main.py"
+
+OPS = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n\n\ndef unused(x):\n    return x + 1\n"
+PROJECT = {
+    "calc/__init__.py": "",
+    "calc/ops.py": OPS,
+    "tests/__init__.py": "",
+    "tests/test_ops.py": ("from calc.ops import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+                          "    assert add(-1, 1) == 0\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n"),
+    "kaizen.toml": "[validation]\ntimeout = 120\n",
+}
+
+
+def kaizen(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(Path(cwd or MAIN.parent).parent))
+    out = subprocess.run([sys.executable, str(MAIN), *args], input=stdin, capture_output=True, timeout=600,
+                         cwd=cwd or MAIN.parent, env=env)
+    return subprocess.CompletedProcess(out.args, out.returncode, out.stdout.decode(), out.stderr.decode())
+
+
+@pytest.fixture
+def calc(project: Path) -> Path:
+    write(project, PROJECT)
+    init_repo(project)
+    commit_all(project)
+    return project
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and mtime, Kaizen's own state aside (the git index included: `git
+    diff` must not refresh it)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and not rel.startswith(".kaizen/") and not (rel.startswith(".git/") and rel != ".git/index"):
+            out[rel] = (p.read_bytes(), p.stat().st_mtime_ns)
+    return out
+
+
+def edit(root: Path, old: str, new: str) -> None:
+    path = root / "calc" / "ops.py"
+    path.write_text(path.read_text().replace(old, new))
+
+
+@needs_git
+@pytest.mark.slow
+def test_a_correct_covered_change_in_the_working_tree_is_proven_and_nothing_is_touched(calc: Path) -> None:
+    edit(calc, "return a + b", "return b + a")
+    before = snapshot(calc)
+    out = kaizen("validate", str(calc), "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert snapshot(calc) == before  # the working tree and the index, byte for byte and mtime
+    data = json.loads(out.stdout)
+    assert data["source"].startswith("the working tree's uncommitted changes")
+    assert data["files"] == [{"path": "calc/ops.py", "kind": "modify", "added": 1, "removed": 1}]
+    assert data["grade"] == "proven" and data["ok"] is True
+    st = data["validation"]["strength"]
+    assert st["grade"] == "proven"
+    assert st["changed_lines"] == [2] and st["changed_lines_run"] == [2]
+    assert st["mutants"] >= 1 and st["mutants_killed"] == st["mutants"]
+    for key in ("replayed", "mismatches"):
+        assert isinstance(st[key], int)
+    assert data["validation"]["status"] == "passed"
+    assert any("1 of 1 changed line ran in" in w for w in data["evidence"])
+
+
+@needs_git
+@pytest.mark.slow
+def test_a_breaking_diff_on_stdin_fails_with_exit_1(calc: Path) -> None:
+    edit(calc, "return a * b", "return a + b")
+    diff = git_bytes(calc, "diff")
+    git(calc, "checkout", "-q", "--", "calc/ops.py")  # another tool's patch, not applied yet
+    before = snapshot(calc)
+    out = kaizen("validate", str(calc), "--diff", "-", stdin=diff)
+    assert out.returncode == 1, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "validated the diff given: 1 file (calc/ops.py), +1 -1 lines"
+    assert lines[1] == "failed"
+    assert "failed: tests/test_ops.py::test_mul" in out.stdout
+    assert snapshot(calc) == before
+
+
+@needs_git
+@pytest.mark.slow
+def test_a_change_no_test_runs_is_unverified_with_exit_1(calc: Path, tmp_path: Path) -> None:
+    edit(calc, "return x + 1", "return x + 2")
+    (tmp_path / "change.diff").write_bytes(git_bytes(calc, "diff"))
+    git(calc, "checkout", "-q", "--", "calc/ops.py")
+    out = kaizen("validate", str(calc), "--diff", str(tmp_path / "change.diff"), "--json")
+    assert out.returncode == 1, out.stdout + out.stderr
+    data = json.loads(out.stdout)
+    assert data["grade"] == "unverified" and data["validation"]["status"] == "unverified"
+    assert data["validation"]["strength"]["changed_lines_run"] == []
+    assert data["evidence"][0] == "none of the 1 changed line ran in any test"
+
+
+@needs_git
+def test_bad_input_exits_2_with_one_line(calc: Path, tmp_path: Path) -> None:
+    stale = DIFF.replace("m.py", "calc/ops.py").replace("a = 1", "def add(a, b):").replace(
+        "b = 2", "    return a - b").replace("b = 3", "    return 0").replace(" c = 4", " ")
+    cases = [
+        (("--diff", "-"), b"this is not a diff\n", "not a unified diff"),
+        (("--diff", "-"), b"", "nothing to validate"),
+        (("--diff", "-"), b"\x00\x01\x02", "NUL bytes"),
+        (("--diff", "-"), stale.encode(), "calc/ops.py: hunk 1 (line 4 of the diff) does not apply: line 2"),
+        (("--diff", "-"), DIFF.replace("m.py", "../x.py").encode(), "../x.py: outside the project"),
+        (("--diff", "-"), DIFF.replace("m.py", "nope.py").encode(), "nope.py: no such file in the project"),
+        (("--diff", str(tmp_path / "missing.diff")), None, "missing.diff: no such file"),
+        ((), None, "nothing to validate: the working tree has no uncommitted changes"),
+        (("abcd1234", "--diff", "-"), b"", "give suggestion IDs or --diff, not both"),
+    ]
+    before = snapshot(calc)
+    for args, stdin, message in cases:
+        out = kaizen("validate", str(calc), *args, stdin=stdin)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert message in out.stderr, (args, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert snapshot(calc) == before
+
+
+def test_a_folder_that_is_not_a_git_repository_says_how_to_give_a_diff(project: Path) -> None:
+    write(project, PROJECT)
+    out = kaizen("validate", str(project))
+    assert out.returncode == 2
+    assert "is not in a git repository: give the change as a diff with --diff FILE" in out.stderr
