@@ -61,6 +61,8 @@ __all__ = [
     "apply_suggestions",
     "finish_interrupted",
     "merge3",
+    "new_batch",
+    "record_git",
     "recover",
     "undo",
     "write_atomic",
@@ -200,12 +202,17 @@ def apply_suggestions(
     reason: str = "",
     *,
     config: Config | None = None,
+    batch: str = "",
+    git: bool = True,
 ) -> ApplyResult:
     """Apply the suggestions' patches to the project's files (see the module docstring).
 
     ``actor`` is "user" or who acted for them; ``rule`` names the auto-apply rule when a
     rule did it. Suggestions that cannot be applied are listed in ``refused``; the others
     are applied regardless. Decisions (accept / auto-applied) are recorded in the store.
+    ``batch``: the audit batch id for every entry (default: a new one per file); a batch id
+    made by :func:`new_batch` marks changes that undo together (``kaizen apply --all-safe``).
+    ``git=False``: the caller records the entries in git itself (:func:`record_git`).
     """
     root = Path(root).resolve()
     result = ApplyResult()
@@ -222,14 +229,28 @@ def apply_suggestions(
     with _project_lock(root):
         result.warnings += recover(root, store)
         for rel, group in by_path.items():
-            _apply_file(root, log, rel, group, actor, rule, reason, result)
-    if result.paths:
+            _apply_file(root, log, rel, group, actor, rule, reason, result, batch)
+    if result.paths and git:
         _git(root, config, result.entries, result)
     return result
 
 
+UNDO_TOGETHER = "all-"  # the prefix of a batch id whose changes are undone as one
+
+
+def new_batch() -> str:
+    """A batch id whose changes count as one for ``undo --last`` (and the window's Undo)."""
+    return UNDO_TOGETHER + uuid.uuid4().hex[:12]
+
+
+def record_git(root: Path | str, config: Config | None, entries: Sequence[AuditEntry], result: ApplyResult) -> None:
+    """Record applied entries in git as the settings say (once for a whole batch)."""
+    if entries:
+        _git(Path(root).resolve(), config, entries, result)
+
+
 def _apply_file(root: Path, log: AuditLog, rel: str, group: list[Suggestion], actor: str, rule: str,
-                reason: str, result: ApplyResult) -> None:
+                reason: str, result: ApplyResult, batch: str = "") -> None:
     try:
         target = _open_target(root, rel)
     except PatchError as exc:
@@ -237,13 +258,13 @@ def _apply_file(root: Path, log: AuditLog, rel: str, group: list[Suggestion], ac
             result.refused.append(Refusal(s.id, rel, str(exc), stale=isinstance(exc, _Stale)))
         return
     try:
-        _apply_target(target, log, group, actor, rule, reason, result)
+        _apply_target(target, log, group, actor, rule, reason, result, batch)
     finally:
         target.close()
 
 
 def _apply_target(t: _Target, log: AuditLog, group: list[Suggestion], actor: str, rule: str,
-                  reason: str, result: ApplyResult) -> None:
+                  reason: str, result: ApplyResult, batch: str = "") -> None:
     rel, raw, mode = t.rel, t.raw, t.mode
     current = t.ident.hash
     try:
@@ -288,7 +309,7 @@ def _apply_target(t: _Target, log: AuditLog, group: list[Suggestion], actor: str
         for s in taken:
             result.refused.append(Refusal(s.id, rel, f"the fix cannot be written in {encoding}: {exc}"))
         return
-    batch = uuid.uuid4().hex[:12]
+    batch = batch or uuid.uuid4().hex[:12]
     at = now()
     entries = []
     for i, s in enumerate(taken):
@@ -403,7 +424,7 @@ def _resolve(log: AuditLog, ids: Sequence[int | str] | None, last: int | None,
     applied = [e for e in log.entries() if e.action == "apply"]
     undone = log.undone()
     if last is not None:
-        return [e for e in reversed(applied) if e.seq not in undone][: max(0, last)]
+        return _last_changes([e for e in reversed(applied) if e.seq not in undone], last)
     out: dict[int, AuditEntry] = {}
     for handle in ids or ():
         found = _lookup(applied, handle)
@@ -417,6 +438,23 @@ def _resolve(log: AuditLog, ids: Sequence[int | str] | None, last: int | None,
         for e in live:
             out[e.seq] = e
     return list(out.values())
+
+
+def _last_changes(live: list[AuditEntry], last: int) -> list[AuditEntry]:
+    """The newest ``last`` changes of ``live`` (newest first): the entries of a batch made to
+    undo together (:func:`new_batch`) count as one change."""
+    out: list[AuditEntry] = []
+    groups = 0
+    current = ""
+    for e in live:
+        together = e.batch.startswith(UNDO_TOGETHER)
+        if not (together and e.batch == current):
+            if groups == max(0, last):
+                break
+            groups += 1
+        current = e.batch if together else ""
+        out.append(e)
+    return out
 
 
 def _lookup(applied: list[AuditEntry], handle: int | str) -> list[AuditEntry]:

@@ -294,6 +294,17 @@ class Project:
         event = self.reanalyse([*result.paths, *result.stale_paths])
         return Accepted(result, event)
 
+    def apply_all_safe(self, file: str | None = None, *, rounds: int | None = None, reason: str = "",
+                       actor: str = "user") -> Any:
+        """Apply every open SAFE fix (of ``file``, or everywhere), re-analyse, and again until
+        none is left (bounded rounds), as one audit batch that one undo takes back: an
+        :class:`~suggestions.project.converge.AllSafe`."""
+        from suggestions.project.converge import MAX_ROUNDS, apply_all_safe
+
+        if file is not None:
+            file = self._relative(file) or file
+        return apply_all_safe(self, file, MAX_ROUNDS if rounds is None else rounds, reason=reason, actor=actor)
+
     def _latest_validation(self, s: Suggestion) -> Suggestion:
         """``s`` with the validation stored for its patch since (a list may show an older one)."""
         stored = self.store.suggestion(s.fingerprint)
@@ -415,7 +426,10 @@ class Project:
             raise ActionError("--timeout must be positive")
         try:
             result = run_traced(self.root, list(command), timeout=timeout, lines=lines,
-                                type_samples=int(config.get("trace.type-samples")) or 1, **run_options)
+                                type_samples=int(config.get("trace.type-samples")) or 1,
+                                value_samples=int(config.get("trace.value-samples")),
+                                value_max_bytes=int(config.get("trace.value-max-bytes")),
+                                no_values=list(config.get("trace.no-values") or ()), **run_options)
         except TraceError as exc:
             raise ActionError(str(exc)) from None
         trace_id = TraceStore(self.store).add(result)
