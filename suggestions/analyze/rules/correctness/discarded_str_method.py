@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import tree_sitter
+
+from suggestions.analyze.framework import Category, Context, Finding
+from suggestions.analyze.rules._exprs import call_args, expects_error, in_test_file
+from suggestions.analyze.rules._pyfix import PrefilteredRule
+from suggestions.model import Applicability
+
+# str (and bytes) methods that return a new string, with the argument counts they take.
+_ARITY: dict[str, tuple[int, int]] = {
+    "strip": (0, 1),
+    "lstrip": (0, 1),
+    "rstrip": (0, 1),
+    "upper": (0, 0),
+    "casefold": (0, 0),
+    "capitalize": (0, 0),
+    "swapcase": (0, 0),
+    "zfill": (1, 1),
+    "removeprefix": (1, 1),
+    "removesuffix": (1, 1),
+    "expandtabs": (0, 1),
+}
+_ANY_STR = frozenset(
+    {"lower", "replace", "title", "center", "ljust", "rjust", "format", "join", "encode"}
+)
+
+
+class DiscardedStrMethod(PrefilteredRule):
+    """The result of a string method thrown away (``s.strip()`` as a statement).
+
+    What it does:
+        Flags a statement that is only ``text.strip()``, ``.lower()``, ``.upper()``,
+        ``.removeprefix(p)`` and the other methods that exist only on strings and bytes
+        (called with the number of arguments they take), and ``.replace()``, ``.lower()``,
+        ``.title()``, ``.format()``... on a string literal (a Tk widget has ``.lower()``,
+        ``plt.title()`` draws). Test modules are left alone: they call these for what
+        they raise.
+
+    Why is this bad?
+        Strings are immutable: these methods return a new string and leave the original
+        as it was. Called as a statement they do nothing; ``text = text.strip()`` was
+        meant.
+
+    Example:
+        ```python bad
+        def clean(name):
+            name.strip()
+            return name
+        ```
+        ```python good
+        def clean(name):
+            name = name.strip()
+            return name
+        ```
+
+    Fix safety:
+        No automatic fix: which variable should receive the result needs the author.
+    """
+
+    code = "KZ135"
+    name = "String method result unused"
+    category = Category.CORRECTNESS
+    applicability = Applicability.DISPLAY_ONLY
+    confidence = 0.9
+    severity = 0.7
+    prefilters = tuple(
+        (f".{m}".encode(), re.compile(rf"\.{m}\s*\(".encode()))
+        for m in sorted(_ARITY.keys() | _ANY_STR)
+    )
+    pattern = """
+    (expression_statement . (call function: (attribute object: (_) @obj attribute: (identifier) @method)
+      arguments: (argument_list) @args) @call .)
+    """
+
+    def on_match(
+        self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]
+    ) -> Iterable[Finding]:
+        call, obj, method = captures["call"][0], captures["obj"][0], captures["method"][0]
+        name = ctx.text(method)
+        literal = obj.type in ("string", "concatenated_string")
+        if name in _ARITY and not literal:
+            args = call_args(ctx, captures["args"][0])
+            low, high = _ARITY[name]
+            if args.star or args.double_star or args.keywords:
+                return
+            if not low <= len(args.positional) <= high:
+                return
+        elif not (literal and (name in _ARITY or name in _ANY_STR)):
+            return
+        if in_test_file(ctx) or expects_error(ctx, call):
+            return
+        yield Finding(
+            call, f"Result of `.{name}()` is discarded: strings are immutable", target=call
+        )
