@@ -605,3 +605,102 @@ def test_first_look_shows_a_diff_and_keeps_the_automatic_change_in_view(window: 
     assert w.toast.isVisible() and w.toast.action.text() == "Undo" and not w.toast._timer.isActive()
     w.toast.close_btn.click()
     assert not w.toast.isVisible()
+
+
+# --- validation strength (issue #19): the list, the details pane, "Validate my changes" ----------
+
+
+def _strong(status: str = "passed", grade: str = "proven") -> Suggestion:
+    from suggestions.model import Applicability, Grade, Span, Strength, Validation, ValidationStatus
+
+    st = Strength(grade=Grade(grade), changed_lines=(3, 4, 5), changed_lines_run=(3, 4, 5),
+                  covering_tests=("tests/test_a.py::t1", "tests/test_a.py::t2"), mutants=8, mutants_killed=6,
+                  survivors=("line 12 `<` → `>=`", "line 14 `+` → `-`"), replayed=5, mismatches=0,
+                  speedup_pairs=5, speedup_median=1.42, speedup_low=1.30, speedup_high=1.55,
+                  touches_tests=("edits tests/test_a.py",))
+    v = Validation(ValidationStatus(status), tests_run=("tests/test_a.py::t1", "tests/test_a.py::t2"),
+                   duration_s=2.5, at=1.0, strength=st)
+    return Suggestion("f" * 40, "KZ999", "a title", "a rationale", "a.py", Span(3, 0, 3, 0), None,
+                      Applicability.SAFE, 0.9, validation=v)
+
+
+def test_details_pane_says_the_evidence_in_words(qtbot) -> None:
+    import html
+
+    from ui.details import details_html
+
+    text = details_html(_strong(), "")
+    expected = ("3 of 3 changed lines ran in 2 tests; the tests killed 6 of 8 mutants (survived: line 12 `<` → "
+                "`>=`, line 14 `+` → `-`); 5 recorded calls replayed, 0 differences; speed-up \u00d71.42 (95% "
+                "interval \u00d71.30\u2013\u00d71.55, 5 pairs); touches the tests: edits tests/test_a.py")
+    assert html.escape(expected[:1].upper() + expected[1:]) + "." in text
+    assert ">proven</b>" in text and "Proven: every changed line ran" in text
+    assert "changed_lines" not in text and "{" not in text.split("<h4>Validation</h4>")[1]  # words, not JSON
+
+
+def test_the_list_shows_proven_and_unverified_apart_from_passed(qtbot) -> None:
+    from suggestions.model import Validation, ValidationStatus
+
+    model = m.SuggestionTableModel()
+    proven = _strong()
+    passed = _strong(grade="passed").replace(fingerprint="e" * 40)
+    unverified = proven.replace(fingerprint="d" * 40, validation=Validation(ValidationStatus.UNVERIFIED, at=1.0))
+    model.apply([proven, passed, unverified], [], [])
+    cells = [model.cell(r, m.VALIDATION) for r in range(3)]
+    assert [text for text, _a, _c in cells] == ["proven", "passed", "unverified"]
+    assert len({c.name() for _t, _a, c in cells if c is not None}) == 3  # three colours
+    assert model.index(0, m.VALIDATION).data(Qt.ItemDataRole.ForegroundRole).name() == cells[0][2].name()
+
+
+def test_validate_my_changes_on_a_folder_without_git_says_so(window: MainWindow, qtbot) -> None:
+    w = window
+    w.validate_changes_act.trigger()
+    assert w.changes.dialog.isVisible() and w.changes.dialog.state == "running"
+    with qtbot.waitSignal(w.changes.finished, timeout=WAIT) as blocker:
+        pass
+    assert "is not in a git repository" in str(blocker.args[0])
+    assert w.changes.dialog.state == "problem"
+    assert "is not in a git repository" in w.changes.dialog.view.toPlainText()
+
+
+@pytest.mark.slow
+def test_validate_my_changes_shows_the_grade_and_evidence(qtbot, tmp_path: Path, monkeypatch) -> None:
+    import subprocess
+
+    from tests.conftest import write
+
+    root = tmp_path / "calc"
+    write(root, {"calc/__init__.py": "", "calc/ops.py": "def add(a, b):\n    return a + b\n",
+                 "tests/__init__.py": "",
+                 "tests/test_ops.py": "from calc.ops import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"})
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"],
+                 ["-c", "user.email=a@b", "-c", "user.name=a", "-c", "commit.gpgsign=false", "commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    w = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        s = w.open_project(root, watch=False)
+        with qtbot.waitSignal(s.opened, timeout=WAIT):
+            pass
+        # A clean working tree: nothing to validate, said in a sentence.
+        w.validate_my_changes()
+        with qtbot.waitSignal(w.changes.finished, timeout=WAIT) as blocker:
+            pass
+        assert "nothing to validate" in str(blocker.args[0]) and w.changes.dialog.state == "problem"
+        (root / "calc" / "ops.py").write_text("def add(a, b):\n    return b + a\n")
+        before = (root / "calc" / "ops.py").stat().st_mtime_ns
+        w.validate_my_changes()
+        with qtbot.waitSignal(w.changes.finished, timeout=240_000) as blocker:
+            pass
+        result = blocker.args[0]
+        assert result.validation.status.value == "passed", result.validation.log
+        text = w.changes.dialog.view.toPlainText()
+        assert w.changes.dialog.state == "done"
+        assert "calc/ops.py (modify, +1 -1)" in text
+        assert "1 of 1 changed line ran in 1 test" in text
+        assert (root / "calc" / "ops.py").stat().st_mtime_ns == before
+    finally:
+        w.close()
+        QThreadPool.globalInstance().waitForDone(20_000)

@@ -6,12 +6,12 @@ import html
 
 from PySide6.QtWidgets import QTextBrowser
 
-from suggestions.model import Suggestion
-from suggestions.report import evidence_rows
+from suggestions.model import Suggestion, Validation
+from suggestions.report import evidence_rows, evidence_words, grade_words
 from ui import models as m
 from ui.theme import colors, rich_text
 
-__all__ = ["DetailsPane", "details_html"]
+__all__ = ["DetailsPane", "details_html", "validation_html"]
 
 
 class DetailsPane(QTextBrowser):
@@ -65,20 +65,32 @@ def details_html(s: Suggestion, explain: str) -> str:
 
 
 def _validation_html(s: Suggestion) -> str:
+    return validation_html(s.validation, m.status_of(s))
+
+
+def validation_html(v: Validation, word: str) -> str:
+    """A validation in words: the grade, what it means, the evidence, then the log. ``word``
+    is what the list calls it (``status_of``); "Validate my changes" shows the same."""
     c = colors()
     esc = html.escape
-    v = s.validation
-    color = {"passed": c["ok"], "failed": c["bad"], "error": c["bad"]}.get(v.status.value, c["warn"])
-    out = ["<h4>Validation</h4>", f"<p><b style='color:{color}'>{esc(m.status_of(s))}</b>"]
+    color = {"proven": c["accent"], "passed": c["ok"], "failed": c["bad"], "error": c["bad"]}.get(word, c["warn"])
+    out = ["<h4>Validation</h4>", f"<p><b style='color:{color}'>{esc(word)}</b>"]
     if v.tests_run:
         out.append(f" · {len(v.tests_run)} test{'s' if len(v.tests_run) != 1 else ''} run")
     if v.failed_tests:
         out.append(f" · failed: {esc(', '.join(v.failed_tests[:5]))}")
     if v.duration_s is not None:
         out.append(f" · {v.duration_s:.1f} s")
-    if v.speedup:
+    if v.speedup and (v.strength is None or v.strength.speedup_median is None):
         out.append(f" · speed-up {v.speedup:.2f}x")
     out.append("</p>")
+    if v.done:
+        meaning = grade_words(v)
+        out.append(f"<p>{esc(meaning[:1].upper() + meaning[1:])}.</p>")
+    words = evidence_words(v.strength)
+    if words:
+        sentence = "; ".join(words)
+        out.append(f"<p>{esc(sentence[:1].upper() + sentence[1:])}.</p>")
     if v.log:
         out.append(f"<p style='font-family:monospace;font-size:9pt;white-space:pre-wrap'>"
                    f"{esc(v.log[-4000:])}</p>")

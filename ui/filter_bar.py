@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPus
 
 __all__ = ["STATUSES", "FilterBar"]
 
-STATUSES = ("not validated", "pending", "passed", "failed", "error", "skipped")
+STATUSES = ("not validated", "pending", "proven", "passed", "unverified", "failed", "error", "skipped")
 
 
 class FilterBar(QWidget):

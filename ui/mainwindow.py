@@ -216,6 +216,8 @@ class MainWindow(QMainWindow):
         add_action(menu, "Settings…", self.open_settings, "Ctrl+,", "settings")
         add_action(menu, "Ask the LLM for suggestions", lambda: self.session and self.session.ask_llm(),
                      "Ctrl+L", "llm")
+        self.validate_changes_act = add_action(menu, "Validate my changes", self.validate_my_changes,
+                                               "Ctrl+Shift+V", "validate")
         menu.addSeparator()
         add_action(menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -573,6 +575,14 @@ class MainWindow(QMainWindow):
         items = self.selected_suggestions()
         if self.session is not None and items:
             self.session.revalidate(items)
+
+    def validate_my_changes(self) -> None:
+        """The working tree's uncommitted diff, validated in the background (ui/validate_changes.py)."""
+        if getattr(self, "changes", None) is None:
+            from ui.validate_changes import ChangesValidation
+
+            self.changes = ChangesValidation(self)
+        self.changes.start()
 
     def _context_menu(self, pos: Any) -> None:
         if not self.selected_suggestions():

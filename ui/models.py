@@ -20,10 +20,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from suggestions.analyze.runtime import hidden_by_default
-from suggestions.model import Suggestion
+from suggestions.model import Grade, Suggestion, Validation, ValidationStatus
 from suggestions.terminal import printable
 
-__all__ = ["COLUMNS", "SuggestionFilter", "SuggestionTableModel", "status_of"]
+__all__ = ["COLUMNS", "SuggestionFilter", "SuggestionTableModel", "status_of", "status_word"]
 
 COLUMNS = ("Rank", "Title", "Code", "Location", "Source", "Applicability", "Validation", "Score")
 RANK, TITLE, CODE, LOCATION, SOURCE, APPLICABILITY, VALIDATION, SCORE = range(len(COLUMNS))
@@ -31,7 +31,9 @@ RANK, TITLE, CODE, LOCATION, SOURCE, APPLICABILITY, VALIDATION, SCORE = range(le
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SUGGESTION_ROLE = Qt.ItemDataRole.UserRole + 2
 
-_STATUS_COLORS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", "skipped": "#9a6700"}
+# By the word status_of shows: proven (blue) and unverified (purple) stand apart from passed.
+_STATUS_COLORS = {"proven": "#0969da", "passed": "#1a7f37", "unverified": "#8250df", "failed": "#cf222e",
+                  "error": "#cf222e", "skipped": "#9a6700"}
 
 _Index = QModelIndex | QPersistentModelIndex
 _RIGHT_FLAG = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -140,9 +142,17 @@ def nothing() -> None:
 
 
 def status_of(s: Suggestion) -> str:
-    """The validation status word shown in the list ("not validated" before any run)."""
-    v = s.validation.status.value
-    return "not validated" if v == "pending" and s.validation.at is None else v
+    """The validation word shown in the list (see :func:`status_word`)."""
+    return status_word(s.validation)
+
+
+def status_word(v: Validation) -> str:
+    """A validation in one word: its status ("not validated" before any run), "proven" for a
+    pass whose evidence earned that grade, "unverified" when no test ran the change."""
+    if v.status is ValidationStatus.PASSED and v.strength is not None and v.strength.grade is Grade.PROVEN:
+        return "proven"
+    value = v.status.value
+    return "not validated" if value == "pending" and v.at is None else value
 
 
 class SuggestionTableModel(QAbstractTableModel):
@@ -197,7 +207,7 @@ class SuggestionTableModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.ToolTipRole:
             return printable(f"{s.code} · {s.title}\n{s.path}:{s.line}")
         elif role == Qt.ItemDataRole.ForegroundRole and col == VALIDATION:
-            c = _STATUS_COLORS.get(s.validation.status.value)
+            c = _STATUS_COLORS.get(status_of(s))
             return _qcolor(c) if c else None
         elif role == Qt.ItemDataRole.TextAlignmentRole and col in (RANK, SCORE):
             return _RIGHT
@@ -233,7 +243,7 @@ class SuggestionTableModel(QAbstractTableModel):
         align = _RIGHT_FLAG if column in (RANK, SCORE) else None
         color = None
         if column == VALIDATION:
-            c = _STATUS_COLORS.get(s.validation.status.value)
+            c = _STATUS_COLORS.get(status_of(s))
             color = _qcolor(c) if c else None
         return text, align, color
 
