@@ -303,6 +303,8 @@ class MainWindow(QMainWindow):
         s.watching_changed.connect(self._set_watch)
         s.busy_changed.connect(self._busy)
         s.reported.connect(self.show_message)
+        s.reported.connect(lambda text: text.startswith("The LLM") and self._show_llm_funnel(s))
+        s.core_loaded.connect(lambda: self._show_llm_funnel(s))
         s.failed.connect(self.show_error)
         s.auto_applied.connect(self._auto_applied)
         s.applied.connect(self._applied)
@@ -635,6 +637,10 @@ class MainWindow(QMainWindow):
         self.watch_act.blockSignals(True)
         self.watch_act.setChecked(on)
         self.watch_act.blockSignals(False)
+
+    def _show_llm_funnel(self, s: Session) -> None:
+        if s is self.session:
+            self.status_bar.show_llm_funnel(s.project.llm_funnel())
 
     def _busy(self, task: str, done: int, total: int) -> None:
         self.status_bar.show_busy(task, done, total)

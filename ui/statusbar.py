@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
@@ -35,12 +36,16 @@ class StatusBar(QStatusBar):
         self.progress.setTextVisible(False)
         self.progress.hide()
         self.busy_label = QLabel()
+        self.llm_funnel = QLabel()  # the latest LLM run's funnel (hidden until there is one)
+        self.llm_funnel.setObjectName("muted")
+        self.llm_funnel.hide()
         self.pause_btn = QPushButton("Automatic changes: on")
         self.pause_btn.setObjectName("pauseSwitch")
         self.pause_btn.setCheckable(True)
         self.pause_btn.setToolTip("Stop every automatic change at once")
         self.addWidget(self.status_watch)
         self.addWidget(self.status_msg, 1)
+        self.addPermanentWidget(self.llm_funnel)
         self.addPermanentWidget(self.busy_label)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.pause_btn)
@@ -56,6 +61,17 @@ class StatusBar(QStatusBar):
         self.progress.setRange(0, total if total else 0)
         if total:
             self.progress.setValue(done)
+
+    def show_llm_funnel(self, funnel: Any) -> None:
+        """The latest LLM run, stage by stage (``suggestions.llm.funnel.Funnel``); None: none yet."""
+        if funnel is None:
+            self.llm_funnel.hide()
+            return
+        stages = funnel.stages()
+        self.llm_funnel.setText("LLM " + " → ".join(str(n) for _k, _w, n in stages))
+        self.llm_funnel.setToolTip("The latest LLM run: " + " → ".join(f"{n} {w}" for _k, w, n in stages)
+                                   + " (kaizen llm-stats PATH)")
+        self.llm_funnel.show()
 
     def show_message(self, text: str) -> None:
         self.status_msg.setText(text)

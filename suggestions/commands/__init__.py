@@ -24,8 +24,9 @@ CommandError = ActionError
 
 
 def command_names() -> list[str]:
-    """The subcommands, without importing them (a module's name is its command's)."""
-    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+    """The subcommands, without importing them (a module's name is its command's, ``_`` read as ``-``)."""
+    return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(__path__)
+                  if not info.name.startswith("_"))
 
 
 def commands(only: str | None = None) -> dict[str, ModuleType]:
@@ -34,7 +35,7 @@ def commands(only: str | None = None) -> dict[str, ModuleType]:
     for name in command_names():
         if only is not None and name != only:
             continue
-        module = importlib.import_module(f"{__name__}.{name}")
+        module = importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
         if hasattr(module, "NAME") and hasattr(module, "run"):
             found[module.NAME] = module
     return dict(sorted(found.items()))

@@ -91,6 +91,13 @@ def _reply_tokens(prompt: Prompt) -> int:
     return min(MAX_REPLY_TOKENS, 200 + 40 * size)
 
 
+def _temperature(candidate: int, attempt: int) -> float:
+    """Low for the first candidate's first try; higher for other candidates and for repairs
+    (the same question at the same temperature would get the same answer again)."""
+    base = 0.2 if candidate == 0 else 0.8
+    return min(1.2, base + 0.3 * (attempt - 1))
+
+
 class _Stop(Exception):
     """Stop asking for the rest of this run (unreachable endpoint, budget spent)."""
 
@@ -398,7 +405,8 @@ class LLMEngine:
             if progress is not None:
                 progress(LLMProgress(target, i + 1, stage, tokens, message))
 
-        key = prompt_key(self.endpoint.base_url, self.endpoint.model, prompt.messages, i)
+        key = prompt_key(self.endpoint.base_url, self.endpoint.model, prompt.messages,
+                         i if attempt == 1 else i + 1000 * attempt)
         hit = self.ledger.cached(key)
         formats = response_formats() if prompt.constrained else None
         completion: Completion
@@ -424,7 +432,7 @@ class LLMEngine:
                 self._note(f"{target.title}: {msg}")
 
             try:
-                asked = self._ask(prompt, i, report, on_retry, cancel, formats)
+                asked = self._ask(prompt, i, report, on_retry, cancel, formats, attempt)
             finally:
                 with self._budget_lock:
                     self._reserved -= prompt.tokens
@@ -449,7 +457,8 @@ class LLMEngine:
         return s, completion, ""
 
     def _ask(self, prompt: Prompt, i: int, report: Callable[..., None], on_retry: Callable[[str], None],
-             cancel: threading.Event | None, formats: list[dict[str, Any]] | None = None) -> Completion | str | None:
+             cancel: threading.Event | None, formats: list[dict[str, Any]] | None = None,
+             attempt: int = 1) -> Completion | str | None:
         """One request; ``None`` (cancelled) or why when it came to nothing (noted). Raises :class:`_Stop`."""
         assert self.provider is not None
         target = prompt.target
@@ -457,7 +466,7 @@ class LLMEngine:
             completion = self.provider.complete(
                 prompt.messages,
                 max_tokens=_reply_tokens(prompt),
-                temperature=0.2 if i == 0 else 0.8,
+                temperature=_temperature(i, attempt),
                 progress=lambda tokens, _text: report("streaming", tokens),
                 cancel=cancel,
                 on_retry=on_retry,

@@ -85,8 +85,7 @@ def _is_apply_failure(why: str) -> bool:
 
 def feedback(outcome: str, s: Suggestion | None, why: str, name: str) -> str:
     """What to tell the model about its last reply."""
-    again = (f"{FORMAT_HINT}\n\"code\" must be the whole corrected function `{name}`." if name
-             else FORMAT_HINT)
+    again = (f"{FORMAT_HINT}\n\"code\" must start with `def {name}(`." if name else FORMAT_HINT)
     if outcome == F.PARSE:
         return f"Your reply could not be used: {why}.\n{again}"
     if outcome == F.APPLY:

@@ -22,14 +22,16 @@ __all__ = ["EDIT_SCHEMA", "FORMAT_HINT", "parse_structured", "response_formats",
 EDIT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "explanation": {"type": "string"},
+        # The code first: a grammar writes keys in this order, so a small model starts its
+        # reply inside the function rather than in prose about it.
         "code": {"type": "string"},
+        "explanation": {"type": "string"},
     },
-    "required": ["explanation", "code"],
+    "required": ["code", "explanation"],
 }
 
-FORMAT_HINT = ('Reply with only this JSON object: {"explanation": "<what was wrong, one sentence>", '
-               '"code": "<the whole corrected function, from its def line to its end>"}')
+FORMAT_HINT = ('Reply with only a JSON object with two keys: "code", the whole corrected function (from '
+               'its `def` line to its last line), and "explanation", one sentence saying what was wrong.')
 
 
 def response_formats() -> list[dict[str, Any]]:

@@ -486,9 +486,20 @@ class Project:
                 found = list(engine.generate(**options))
             finally:
                 validator.close()
-            return found, [*trusted, *getattr(engine, "notes", [])]
+            funnel = getattr(engine, "funnel", None)
+            said = [funnel.describe()] if funnel is not None else []
+            return found, [*trusted, *getattr(engine, "notes", []), *said]
         finally:
             engine.close()
+
+    def llm_funnel(self) -> Any:
+        """The latest LLM run's funnel (``suggestions.llm.funnel.Funnel``), or None."""
+        from suggestions.llm.funnel import FunnelStore
+
+        try:
+            return FunnelStore(self.store).latest()
+        except Exception:  # a store from a newer Kaizen, a locked database: no funnel shown
+            return None
 
     def policy_preview(self, *, include_advice: bool = False) -> PolicyPreview:
         """What the auto-apply rules would apply now, once validated, or not (and why).
