@@ -6,6 +6,7 @@ against the committed files, must give patches that produce the working tree's e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -345,3 +346,72 @@ def test_a_folder_that_is_not_a_git_repository_says_how_to_give_a_diff(project: 
     out = kaizen("validate", str(project))
     assert out.returncode == 2
     assert "is not in a git repository: give the change as a diff with --diff FILE" in out.stderr
+
+
+# --- the evidence in every output: --json, SARIF, the audit log ---------------------------------
+
+
+def strong_suggestion(root: Path) -> object:
+    from suggestions.model import Grade, Strength, Validation, ValidationStatus
+    from tests.validation_project import suggestion
+
+    s = suggestion(root, "calc/ops.py", "return a + b", "return b + a")
+    st = Strength(grade=Grade.PROVEN, changed_lines=(2,), changed_lines_run=(2,), covering_tests=("t::a",),
+                  mutants=4, mutants_killed=3, survivors=("line 2 `+` → `-`",), replayed=7, mismatches=0)
+    assert s.patch is not None
+    v = Validation(ValidationStatus.PASSED, tests_run=("t::a",), at=1.0, base_hash=s.patch.base_hash, strength=st)
+    return s.replace(validation=v)
+
+
+def test_json_and_sarif_carry_the_grade_and_counts(calc: Path) -> None:
+    from suggestions.report import to_json, to_sarif
+    from suggestions.store import Store
+
+    s = strong_suggestion(calc)
+    [item] = json.loads(to_json([s]))  # type: ignore[list-item]
+    st = item["validation"]["strength"]
+    assert (st["grade"], st["changed_lines"], st["changed_lines_run"], st["mutants"], st["mutants_killed"],
+            st["replayed"], st["mismatches"]) == ("proven", [2], [2], 4, 3, 7, 0)
+    props = json.loads(to_sarif([s]))["runs"][0]["results"][0]["properties"]  # type: ignore[list-item]
+    assert props["validation"] == "passed" and props["grade"] == "proven"
+    assert {k: props["strength"][k] for k in ("changed_lines", "changed_lines_run", "mutants", "mutants_killed",
+                                               "replayed", "mismatches")} == {
+        "changed_lines": 1, "changed_lines_run": 1, "mutants": 4, "mutants_killed": 3, "replayed": 7, "mismatches": 0}
+    # `kaizen show --json` and `kaizen suggest --json` of a stored finding say the same.
+    write(calc, {"calc/core.py": "def f(x):\n    return x == None\n"})
+    found = json.loads(kaizen("scan", str(calc), "--format", "json").stdout)
+    fid = next(f["id"] for f in found if f["path"] == "calc/core.py" and f["diff"])
+    store = Store(calc)
+    stored = next(x for x in store.suggestions() if x.id == fid)
+    assert stored.patch is not None
+    store.put_suggestions([stored.replace(validation=dataclasses.replace(
+        s.validation, base_hash=stored.patch.base_hash))])  # type: ignore[attr-defined]
+    store.close()
+    out = kaizen("show", str(calc), fid, "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["validation"]["strength"]["grade"] == "proven"
+    listed = json.loads(kaizen("suggest", str(calc), "--json", "--limit", "0").stdout)
+    assert next(x for x in listed if x["id"] == fid)["validation"]["strength"]["mutants_killed"] == 3
+
+
+def test_every_audit_entry_records_grade_and_counts_and_the_log_verifies(calc: Path) -> None:
+    from suggestions.apply.audit import AuditLog
+    from suggestions.project.actions import Project
+
+    s = strong_suggestion(calc)
+    with Project(calc, open_service=False) as project:
+        project.store.put_suggestions([s])  # type: ignore[list-item]
+        assert project.accept([s]).ok  # type: ignore[list-item]
+        project.undo(last=1)
+        entries = AuditLog(project.store).entries()
+    applied = next(e for e in entries if e.action == "apply")
+    assert applied.validation["grade"] == "proven"
+    assert applied.validation["counts"] == {
+        "changed_lines": 1, "changed_lines_run": 1, "covering_tests": 1, "mutants": 4, "mutants_killed": 3,
+        "replayed": 7, "mismatches": 0, "speedup_pairs": 0, "speedup_median": None, "speedup_low": None,
+        "speedup_high": None, "touches_tests": []}
+    out = kaizen("audit", str(calc), "--verify")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "chain intact" in out.stdout
+    md = kaizen("audit", str(calc), "--export", "md").stdout
+    assert "grade **proven**; 1 of 1 changed line(s) ran; 3 of 4 mutant(s) killed; 7 call(s) replayed" in md
