@@ -194,3 +194,61 @@ def record_coverage(root: Path, work: Path) -> dict[str, dict[int, set[str]]]:
                    cwd=root, env=env, capture_output=True, timeout=120, check=False)
     raw = json.loads(out.read_text())
     return {p: {int(n): set(t) for n, t in lines.items()} for p, lines in raw.items()}
+
+
+# --- a project for the strength of a validation (issue #19) ------------------------------------
+
+FINANCE = '''\
+"""Money the tests exercise, some of it weakly."""
+import functools
+import time
+
+
+def add(a, b):
+    return a + b
+
+
+def projected_growth(years):
+    rate = 0.05
+    return round(100 * (1 + rate) ** years, 2)
+
+
+def unused_helper(x):
+    return x * 3
+
+
+def rate_for(n):
+    time.sleep(0.05)
+    return n * 2
+'''
+
+FINANCE_TESTS = {
+    "tests/__init__.py": "",
+    "tests/test_money.py": textwrap.dedent('''\
+        from money.finance import add, projected_growth, rate_for
+
+
+        def test_add():
+            assert add(2, 3) == 5
+            assert add(-1, 1) == 0
+
+
+        def test_growth_is_positive():
+            assert projected_growth(10) > 0
+
+
+        def test_rate_for():
+            for _ in range(20):
+                assert rate_for(3) == 6
+        '''),
+}
+
+FINANCE_SUITE = 3
+
+
+def make_finance(root: Path, toml: str = "") -> Path:
+    """The money project: ``add`` well tested, ``projected_growth`` weakly, ``unused_helper``
+    not at all, and ``rate_for`` slow (0.05 s a call, called 20 times by its test)."""
+    write(root, {"money/__init__.py": "", "money/finance.py": FINANCE, **FINANCE_TESTS})
+    write(root, {"kaizen.toml": "[validation]\ntimeout = 60\n" + toml})
+    return root

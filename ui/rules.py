@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 from analysis.atomic import write_atomic
 from analysis.config import SCHEMA, ConfigError, validate
 from analysis.settings_edit import replace_rules
-from suggestions.model import Suggestion
+from suggestions.decide.policy import grade_of
+from suggestions.model import Grade, Suggestion
 from ui.session import Session, optional
 from ui.settings import editor_for, read_widget
 from ui.theme import colors, icon
@@ -75,7 +76,11 @@ def rule_matches(rule: dict[str, Any], s: Suggestion, never: dict[str, Any] | No
         return "size"
     if not any(_glob(s.path, p) for p in rule["paths"]) or any(_glob(s.path, p) for p in rule["exclude"]):
         return "path"
-    if rule["require-validation"] == "passed" and s.validation.status.value != "passed":
+    needed = rule["require-validation"]
+    grade = grade_of(s.validation)
+    if needed == "proven" and grade is not Grade.PROVEN:
+        return "not proven"
+    if needed == "passed" and grade not in (Grade.PROVEN, Grade.PASSED):
         return "not validated"
     return ""
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from suggestions.analyze.runtime import hidden_by_default
 from suggestions.commands import CommandError, add_path, project_root
-from suggestions.model import Suggestion, ValidationStatus
+from suggestions.model import Grade, Suggestion, ValidationStatus
 from suggestions.project.actions import ActionError, Project, TrustNeeded
 from suggestions.rank.ranking import Ranker
 from suggestions.store import Store
@@ -29,6 +29,7 @@ HELP = "the ranked list of suggestions, best first, with the reason for each ran
 
 _MARK = {
     ValidationStatus.PASSED: "validated",
+    ValidationStatus.UNVERIFIED: "unverified (no test runs this code)",
     ValidationStatus.FAILED: "FAILED",
     ValidationStatus.ERROR: "validation error",
     ValidationStatus.SKIPPED: "not testable",
@@ -125,10 +126,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def status_label(s: Suggestion) -> str:
+    """The words for a suggestion's validation in the list ("proven", "unverified (...)"...)."""
+    v = s.validation
+    strength = v.strength
+    if v.status is ValidationStatus.PASSED and strength is not None and strength.grade is Grade.PROVEN:
+        return "proven"
+    label = _MARK.get(v.status, v.status.value)
+    if strength is not None and strength.touches_tests and v.status is ValidationStatus.PASSED:
+        label += ", touches the tests"
+    return label
+
+
 def print_ranked(shown: list[Suggestion], ranker: Ranker, latest: Any) -> None:
     for i, s in enumerate(shown, start=1):
         hidden = ranker.hidden_reason(s, latest)
-        status = _MARK.get(s.validation.status, s.validation.status.value)
+        status = status_label(s)
         flag = f"  [{hidden}]" if hidden else ""
         print(f"{i:>3}. {s.id}  {s.code}  {s.path}:{s.line}  {s.title}  ({status}, score {s.score:.2f}){flag}")
         print(f"     {ranker.explain(s, i)}")

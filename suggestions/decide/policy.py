@@ -14,8 +14,10 @@ On top of every rule, guardrails that no rule can switch off:
   unless the last edit was Kaizen's own;
 * no change when the file differs from the patch's base;
 * LLM suggestions only under a rule that names source ``llm`` explicitly;
-* nothing while validation is pending or stale (run against other content), and never a
-  change the user rejected or undid before;
+* nothing while validation is pending or stale (run against other content), nothing
+  unverified (no test ran the changed code), nothing that touches the tests themselves (the
+  tests that judged it were edited, loosened or skipped), and never a change the user
+  rejected or undid before;
 * a broken settings file stops everything: the error (file, line, key) is reported and no
   earlier policy is assumed.
 
@@ -42,8 +44,10 @@ from suggestions.apply import audit
 from suggestions.model import (
     Applicability,
     DecisionAction,
+    Grade,
     Source,
     Suggestion,
+    Validation,
     ValidationStatus,
     content_hash,
 )
@@ -57,6 +61,7 @@ __all__ = [
     "PolicyRule",
     "Verdict",
     "code_matches",
+    "grade_of",
     "is_paused",
     "path_matches",
     "pause",
@@ -248,8 +253,11 @@ class PolicyRule:
             out.append(f"{s.path} is excluded by {_words(self.exclude)}")
         if check_validation:
             v = s.validation
-            if self.require_validation == "passed" and v.status is not ValidationStatus.PASSED:
-                out.append(f"validation {v.status.value}, the rule requires passed")
+            g = grade_of(v)
+            if self.require_validation == "proven" and g is not Grade.PROVEN:
+                out.append(f"validation {_grade_words(v)}, the rule requires proven")
+            elif self.require_validation == "passed" and g not in (Grade.PROVEN, Grade.PASSED):
+                out.append(f"validation {_grade_words(v)}, the rule requires passed")
             elif self.require_validation == "none" and v.status in (ValidationStatus.FAILED, ValidationStatus.ERROR):
                 out.append(f"validation {v.status.value}")
             if s.category == "performance" and self.min_speedup > 1.0:
@@ -263,6 +271,29 @@ class PolicyRule:
 
 def _words(items: Sequence[str]) -> str:
     return "[" + ", ".join(items) + "]"
+
+
+def grade_of(v: Validation) -> Grade | None:
+    """The validation's grade; one made before grades existed (no strength) that passed counts
+    as passed, never proven."""
+    if v.strength is not None and v.strength.grade is not None:
+        return v.strength.grade
+    if v.status is ValidationStatus.PASSED:
+        return Grade.PASSED
+    if v.status is ValidationStatus.FAILED:
+        return Grade.FAILED
+    if v.status is ValidationStatus.UNVERIFIED:
+        return Grade.UNVERIFIED
+    return None
+
+
+def _grade_words(v: Validation) -> str:
+    g = grade_of(v)
+    if g is Grade.UNVERIFIED:
+        return "unverified (no test runs this code)"
+    if g is Grade.PASSED:
+        return "passed, not proven"
+    return g.value if g is not None else v.status.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,7 +514,8 @@ class Policy:
             bits.append(f"{changed_lines} changed line{'s' if changed_lines != 1 else ''}")
         v = s.validation
         if v.status is ValidationStatus.PASSED:
-            bits.append(f"validated by {len(v.tests_run)} test(s)" if v.tests_run else "validated")
+            how = "proven" if grade_of(v) is Grade.PROVEN else "validated"
+            bits.append(f"{how} by {len(v.tests_run)} test(s)" if v.tests_run else how)
             if v.speedup:
                 bits.append(f"{v.speedup:.2f}x faster")
         return ", ".join(bits)
@@ -519,7 +551,8 @@ class Policy:
 
 
 def _validation_guards(s: Suggestion, state: FileState) -> list[str]:
-    """What the suggestion's validation forbids: pending, stale or unconfined."""
+    """What the suggestion's validation forbids: pending, stale, unverified, touching the tests,
+    unconfined."""
     guards: list[str] = []
     v = s.validation
     if v.status is ValidationStatus.PENDING:
@@ -528,6 +561,12 @@ def _validation_guards(s: Suggestion, state: FileState) -> list[str]:
         guards.append("validation is stale (it ran against other content)")
     elif not v.base_hash:
         guards.append("validation is stale (it does not say which content it checked)")
+    if v.status is ValidationStatus.UNVERIFIED:
+        guards.append("validation unverified: no test runs this code, so nothing checked it; "
+                      "no rule applies it automatically")
+    if v.strength is not None and v.strength.touches_tests:
+        guards.append("the change touches the tests themselves (" + "; ".join(v.strength.touches_tests[:3])
+                      + "): it never applies automatically")
     if v.confined is False:
         guards.append("validation ran unconfined (the tests could not be sandboxed): it is "
                       "shown, never applied automatically")

@@ -3,7 +3,10 @@
 Pure: a suggestion, its latest decision and the time in, a verdict out. A suggestion is
 hidden when its latest decision rejects it (a "not now" rejection only for a day), when it
 was applied (by the user or a rule) and is still there, or when its validation failed.
-An undo reopens it.
+An undo reopens it. An unverified suggestion (its tests pass, but none of them runs the
+changed code) stays open, flagged: nothing proved it wrong, but nothing checked it either,
+and the user is the one who can judge it (no rule ever applies it). So does one that touches
+the tests themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from suggestions.model import Decision, DecisionAction, Suggestion, ValidationSt
 __all__ = [
     "NOT_NOW_SECONDS",
     "REJECT_CHOICES",
+    "UNVERIFIED",
     "RejectReason",
     "Visibility",
     "hidden_by_decisions",
@@ -28,6 +32,8 @@ __all__ = [
 NOT_NOW_SECONDS = 24 * 3600.0
 FAILED = "failed validation"
 APPLIED = "already applied"
+UNVERIFIED = "unverified: no test runs this code"
+TOUCHES_TESTS = "touches the tests"
 
 
 class RejectReason:
@@ -71,9 +77,13 @@ REJECT_CHOICES: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class Visibility:
-    """Open, or hidden with the reason a list shows ("rejected (not-now)", "already applied"...)."""
+    """Open, or hidden with the reason a list shows ("rejected (not-now)", "already applied"...).
+
+    ``flag``: for an open one, what a list shows beside it (unverified, touches the tests).
+    """
 
     reason: str = ""
+    flag: str = ""
 
     @property
     def open(self) -> bool:
@@ -100,9 +110,16 @@ def _decided(decision: Decision | None, now: float) -> str:
 def visibility(suggestion: Suggestion, decision: Decision | None, now: float) -> Visibility:
     """Whether ``suggestion`` is open, given its latest ``decision`` (None: never decided)."""
     why = _decided(decision, now)
-    if not why and suggestion.validation.status is ValidationStatus.FAILED:
+    v = suggestion.validation
+    if not why and v.status is ValidationStatus.FAILED:
         why = FAILED
-    return Visibility(why)
+    flag = ""
+    if not why:
+        if v.status is ValidationStatus.UNVERIFIED:
+            flag = UNVERIFIED
+        elif v.strength is not None and v.strength.touches_tests:
+            flag = TOUCHES_TESTS
+    return Visibility(why, flag)
 
 
 def hidden_reason(suggestion: Suggestion, decision: Decision | None, now: float) -> str:

@@ -1,9 +1,13 @@
-"""What a patch touches: the enclosing definition of the changed lines, and which tests
-cover it (from the trace store's per-test coverage)."""
+"""What a patch touches: the enclosing definition of the changed lines, which tests cover it
+(from the trace store's per-test coverage), and which lines of the patched file hold changed
+code (what the validation run records as executed or not)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ast
+import threading
+import types
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +18,8 @@ from analysis.languages import LANGUAGES
 from analysis.trace_store import TraceStore
 from suggestions.store import Store
 
-__all__ = ["Region", "StaleCoverage", "TraceCoverage", "affected_region", "trace_coverage"]
+__all__ = ["AST_LOCK", "Region", "StaleCoverage", "TraceCoverage", "affected_region", "changed_code_lines", "new_side",
+           "trace_coverage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +110,75 @@ def trace_coverage(store: Store, root: Path) -> TraceCoverage | None:
     return TraceCoverage(ts, root)
 
 
+
+
+# --- changed lines of the patched file -------------------------------------------------------------
+
+
+def new_side(edits: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Byte ranges of the replacements in the patched data, from ``(start, end, new length)``
+    edits on the original (sorted, non-overlapping)."""
+    out: list[tuple[int, int]] = []
+    shift = 0
+    for start, end, size in sorted(edits):
+        out.append((start + shift, start + shift + size))
+        shift += size - (end - start)
+    return out
+
+
+# ast.parse/compile in two threads at once can fail on 3.11 (CPython gh-106905): one at a time.
+AST_LOCK = threading.Lock()
+
+
+def _code_lines(code: types.CodeType) -> Iterator[int]:
+    for _s, _e, line in code.co_lines():
+        if line is not None:
+            yield line
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_lines(const)
+
+
+def changed_code_lines(new_data: bytes, name: str, ranges: Sequence[tuple[int, int]]) -> tuple[int, ...] | None:
+    """The 1-based lines of ``new_data`` (a patched Python file) that hold changed code.
+
+    ``ranges`` are the replacements' byte ranges in ``new_data`` (:func:`new_side`). A line
+    counts when compiled code maps to it (``co_lines`` of every code object). A replacement
+    holding no such line (a deletion, a comment) stands for the line where it sits when that
+    is code, else for the innermost enclosing statement's first line that is. None: the
+    file does not compile (nothing can be recorded).
+    """
+    try:
+        with AST_LOCK:
+            module = compile(new_data, name, "exec", dont_inherit=True)
+            tree = ast.parse(new_data)
+    except (SyntaxError, ValueError):
+        return None
+    code = set(_code_lines(module))
+    out: set[int] = set()
+    for start, end in ranges:
+        first = new_data.count(b"\n", 0, start) + 1
+        last = new_data.count(b"\n", 0, max(start, end - 1)) + 1 if end > start else first
+        hit = {n for n in range(first, last + 1) if n in code}
+        if not hit:
+            hit = {_enclosing(tree, first, code)} - {0}
+        out |= hit
+    return tuple(sorted(out))
+
+
+def _enclosing(tree: ast.AST, line: int, code: set[int]) -> int:
+    """The line itself if it is code, else the first code line of the innermost statement
+    around it (0: none)."""
+    if line in code:
+        return line
+    best = 0
+    best_span = None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt):
+            continue
+        end = node.end_lineno or node.lineno
+        if node.lineno <= line <= end and node.lineno in code:
+            span = end - node.lineno
+            if best_span is None or span < best_span:
+                best, best_span = node.lineno, span
+    return best

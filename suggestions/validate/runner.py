@@ -17,17 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.environment import allowed
 from suggestions.validate.outcomes import (
     PLUGIN_MODULE,
     Outcomes,
     read_outcomes,
 )
 
-__all__ = ["RunResult", "TestCommand", "junit_seconds", "parse_pytest_report", "run_command"]
+__all__ = ["LOG_LIMIT", "RunResult", "TestCommand", "excerpt", "junit_seconds", "log_text", "parse_pytest_report",
+           "run_command", "run_env"]
 
 OUTPUT_HEAD = 256 * 1024  # bytes of a run's output kept from the start ...
 OUTPUT_TAIL = 1024 * 1024  # ... and from the end (the rest is dropped, and said so)
 FAILING = ("failed", "error")
+LOG_LIMIT = 6000  # characters of a validation's log
 Cancel = Callable[[], bool]
 _FAILING = FAILING
 
@@ -124,12 +127,13 @@ class TestCommand:
             return str(venv / name)
         return name
 
-    def argv_for(self, tests: Sequence[str] | None, junit: Path | None = None) -> list[str]:
+    def argv_for(self, tests: Sequence[str] | None, junit: Path | None = None, extra: Sequence[str] = ()) -> list[str]:
+        """The command line; for pytest with Kaizen's plugin, ``extra`` arguments, then the tests."""
         if not self.is_pytest:
             return list(self.argv)
         # Outcomes come from Kaizen's plugin; -rA only makes the log say what ran.
-        extra = [f"--junitxml={junit}", "-o", "junit_duration_report=call"] if junit else []
-        return [*self.argv, "-p", PLUGIN_MODULE, "-rA", "-p", "no:cacheprovider", *extra, *(tests or ())]
+        report = [f"--junitxml={junit}", "-o", "junit_duration_report=call"] if junit else []
+        return [*self.argv, "-p", PLUGIN_MODULE, "-rA", "-p", "no:cacheprovider", *report, *extra, *(tests or ())]
 
 
 def junit_seconds(path: Path) -> float | None:
@@ -260,3 +264,53 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5.0)
 
 
+
+
+def run_env(sandbox: Path, extra: Sequence[str] = ()) -> dict[str, str]:
+    """The environment of a test run: the sandbox's code first on the import path.
+
+    Only an allow-list of variables passes (:func:`analysis.environment.allowed`, plus
+    ``validation.pass-env``): no API keys, tokens or agent sockets reach candidate code.
+    A project installed in editable mode would otherwise import the real project's modules
+    (``src/`` layouts especially), and the patch would not be what gets tested.
+    """
+    env = allowed(os.environ, extra)
+    for var in ("PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "COV_CORE_SOURCE"):
+        env.pop(var, None)
+    first = [str(sandbox)]
+    if (sandbox / "src").is_dir():
+        first.insert(0, str(sandbox / "src"))
+    old = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.pathsep.join([*first, *(p for p in old.split(os.pathsep) if p)])
+    # The sandbox sits inside the project: without a ceiling, git run by a test would find the
+    # project's own repository above it, and a `git stash` or `git clean` there would reach
+    # the user's real work tree.
+    ceilings = [str(sandbox.parent), *(c for c in env.get("GIT_CEILING_DIRECTORIES", "").split(":") if c)]
+    env["GIT_CEILING_DIRECTORIES"] = ":".join(ceilings)
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(var, None)
+    return env
+
+
+def log_text(notes: Sequence[str], output: str) -> str:
+    """Notes first, then the part of the output that explains failures (bounded)."""
+    text = "\n".join(n for n in notes if n)
+    part = excerpt(output)
+    if part:
+        text += "\n\n" + part
+    return text[:LOG_LIMIT]
+
+
+def excerpt(output: str) -> str:
+    if not output:
+        return ""
+    lines = output.splitlines()
+    start = next((i for i, line in enumerate(lines) if re.match(r"^=+ (FAILURES|ERRORS) =+$", line)), None)
+    summary = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    tail = [line for line in lines[-3:] if line.strip()]
+    body = lines[start:] if start is not None else lines[-40:]
+    body = [line for line in body if not line.startswith("PASSED ")]
+    text = "\n".join(body)
+    if len(text) > LOG_LIMIT - 1500:
+        text = text[: LOG_LIMIT - 2000] + "\n[…]\n" + "\n".join(summary + tail)
+    return text

@@ -1,17 +1,30 @@
-"""Validation: a candidate is applied in a sandbox, re-parsed and run against the tests.
+"""Validation: a change is applied in a sandbox, re-parsed and run against the tests, and the
+evidence it earned is graded.
 
-For each suggestion with a patch:
+A change is a set of patches (one per file): a suggestion is a change of one file, and
+``kaizen validate --diff`` gives one per file of the diff (:meth:`Validator.validate_change`).
+For each change:
 
-1. take a synced sandbox from the pool and write the patched file into it;
-2. check that it still parses (tree-sitter, and ``ast.parse`` for Python);
-3. run the affected tests: those that executed the changed function according to the
-   latest trace (``TraceStore.tests_covering``), or the whole suite when there is no
-   per-test coverage or the change touches module-level code;
-4. tell the patch's failures from tests that already fail on the unchanged code (a
-   baseline run, cached per project state) and from flaky ones (a failing test is re-run
-   once before it counts);
-5. for performance suggestions, time the affected tests (or ``validation.benchmark-command``)
-   before and after, repeated, minimum taken, and require ``validation.min-speedup``.
+1. take a synced sandbox from the pool and write the patched files into it (each still
+   pinned to the content it was made for);
+2. check that they still parse (tree-sitter, and ``ast.parse`` for Python);
+3. select the tests: those that executed the changed functions according to the latest
+   trace (``TraceStore.tests_covering``), or the whole suite when there is no per-test
+   coverage or the change touches module-level code, a conftest.py or the test setup;
+4. run them on the patched files, recording which changed lines (lines of the patched files
+   that hold code) each test executed (Kaizen's pytest plugin, ``KAIZEN_WATCH``); tell the
+   patch's failures from tests that already fail on the unchanged code (a baseline run,
+   cached per project state) and from flaky ones (re-run once before they count);
+5. a change whose tests pass but that no test executed is **unverified**, never passed;
+6. recorded real calls of the changed functions are replayed on the old and the new code
+   (:mod:`suggestions.validate.replay`): a difference fails the change, naming the input;
+7. performance claims are timed in interleaved pairs (:mod:`suggestions.validate.timing`)
+   and pass only when the speed-up's 95% interval clears ``validation.min-speedup``;
+8. mutants of the changed code are run against the covering tests
+   (:mod:`suggestions.validate.mutants`) when that can still make the change proven;
+9. the grade (:mod:`suggestions.validate.evidence`): proven, passed, unverified or failed.
+   A change that touches the tests themselves (:mod:`suggestions.validate.guard`) is
+   flagged and graded passed at most; a suggestion that edits a test file is not judged.
 
 Test runs are confined (:mod:`suggestions.validate.confine`: bubblewrap namespaces, the sandbox copy
 the only writable tree, no network, no ``$HOME``, a scrubbed environment, limits); where that
@@ -24,16 +37,15 @@ suggestion (``Validation``) in the store.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
+import json
 import os
-import re
 import shutil
 import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Literal
@@ -41,12 +53,17 @@ from typing import Literal
 import tree_sitter
 
 from analysis.config import Config, load_config
-from analysis.environment import allowed
-from analysis.inventory import decode_source, encode_source
-from analysis.languages import language_for_path
-from analysis.parsing import parse, syntax_issues
-from suggestions.model import Suggestion, Validation, ValidationStatus
+from analysis.trace_store import TraceStore
+from suggestions.model import (
+    Patch,
+    Strength,
+    Suggestion,
+    Validation,
+    ValidationStatus,
+    content_hash,
+)
 from suggestions.store import Store
+from suggestions.validate.changeset import Change, prepare
 from suggestions.validate.confine import Confinement, Limits, python_paths
 from suggestions.validate.coverage import (
     StaleCoverage,
@@ -54,19 +71,23 @@ from suggestions.validate.coverage import (
     affected_region,
     trace_coverage,
 )
+from suggestions.validate.guard import is_test_config, is_test_file, touches_tests
 from suggestions.validate.outcomes import (
     ENV_DIR,
+    ENV_WATCH,
     PLUGIN_DIR,
-    PLUGIN_MODULE,
 )
+from suggestions.validate.proof import Cancelled, EvidenceSteps, RunContext
 from suggestions.validate.runner import FAILING as _FAILING
 from suggestions.validate.runner import (
+    LOG_LIMIT,
     Cancel,
     RunResult,
     TestCommand,
-    junit_seconds,
+    log_text,
     parse_pytest_report,
     run_command,
+    run_env,
 )
 from suggestions.validate.sandbox import Sandbox, SandboxPool, default_pool_size
 
@@ -76,6 +97,7 @@ __all__ = [
     "TestCommand",
     "Validator",
     "affected_region",
+    "is_test_file",
     "parse_pytest_report",
     "run_command",
     "validate_all",
@@ -84,20 +106,15 @@ __all__ = [
 # (path, start_line, end_line) -> test ids, or None when there is no per-test coverage.
 Coverage = Callable[[str, int, int], "set[str] | None"]
 
-LOG_LIMIT = 6000
 MAX_TESTS_KEPT = 2000
 MAX_READ_ONLY = 5000  # test files bound read-only in the confinement
+_TEST_CONFIG = frozenset({"pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg", ".pytest.ini"})
+_log = log_text
+_env = run_env  # the environment of a test run (tests/security imports it from here)
 
 
-# --- the validator --------------------------------------------------------------------------
-
-
-class Cancelled(Exception):
-    pass
-
-
-class Validator:
-    """Validates candidate suggestions in sandboxes of ``root`` (see the module docstring)."""
+class Validator(EvidenceSteps):
+    """Validates candidate changes in sandboxes of ``root`` (see the module docstring)."""
 
     def __init__(
         self,
@@ -116,14 +133,20 @@ class Validator:
         self.timeout = float(v["timeout"])
         self.repeats = int(v["repeats"])
         self.min_speedup = float(v["min-speedup"])
+        self.mutants = int(v.get("mutants", 8))
+        self.mutant_budget = float(v.get("mutant-budget", 60.0))
+        self.threshold = float(v.get("mutation-threshold", 0.6))
+        self.replay_min = int(v.get("replay-min", 3))
         self.command = TestCommand(self.root, str(v["test-command"]))
         bench = str(v.get("benchmark-command") or "")
         self.benchmark = TestCommand(self.root, bench) if bench else None
+        self.python = TestCommand(self.root, "python")  # replays run in the project's interpreter
         workers = int(v["workers"]) or default_pool_size()
         # Not `exclude`: that keeps files out of analysis, but tests may well need them.
         self.pool = pool or SandboxPool(self.root, workers)
         # "trace": the latest trace's per-test coverage; None: always the whole suite.
         self.coverage = trace_coverage(self.store, self.root) if coverage == "trace" else coverage
+        self._traces: TraceStore | None = None
         self._baseline: dict[tuple[str, str], str] = {}  # (project state, test) -> outcome
         self._suite_done: dict[str, RunResult] = {}  # project state -> whole-suite baseline run
         self._lock = threading.Lock()
@@ -131,17 +154,19 @@ class Validator:
         memory = int(v.get("memory-mb", Limits().memory_mb))
         # CPU seconds: a backstop for a run that forks around the wall-clock timeout.
         limits = Limits(memory_mb=memory, cpu_s=int(self.timeout * 4) + 60)
-        programs = [self.command.argv[0], *([self.benchmark.argv[0]] if self.benchmark else [])]
+        programs = [self.command.argv[0], *([self.benchmark.argv[0]] if self.benchmark else []),
+                    self.python.argv[0]]
         self.confinement = Confinement(self.root, programs[0], str(v.get("confine", "auto")), limits)
         for extra in programs[1:]:
             self.confinement.readable += [p for p in python_paths(extra) if p not in self.confinement.readable]
-        # Kaizen's plugin, copied where the confinement can read it (Kaizen itself may live in
-        # the project being validated, which the confinement hides).
+        # Kaizen's plugins, copied where the confinement can read them (Kaizen itself may live
+        # in the project being validated, which the confinement hides).
         self._runtime = Path(tempfile.mkdtemp(prefix="kaizen-validate-"))
         self._plugin = self._runtime / "plugin"
         self._plugin.mkdir()
         weakref.finalize(self, shutil.rmtree, str(self._runtime), True)  # if never closed
-        shutil.copy2(PLUGIN_DIR / f"{PLUGIN_MODULE}.py", self._plugin / f"{PLUGIN_MODULE}.py")
+        for plugin in sorted(PLUGIN_DIR.glob("_kaizen_*.py")):
+            shutil.copy2(plugin, self._plugin / plugin.name)
 
     @property
     def confined(self) -> bool:
@@ -203,15 +228,43 @@ class Validator:
             ex.shutdown(wait=True)
         return out
 
-    # --- one candidate ---------------------------------------------------------------------
+    def validate_change(self, patches: Sequence[Patch], *, category: str = "",
+                        cancel: threading.Event | Cancel | None = None) -> Validation:
+        """Validate a change set of one or more files (the user's diff, another tool's patch).
+
+        Each patch edits one file and is pinned to the file's content as the sandbox sees it:
+        ``base_hash`` must be :func:`suggestions.model.content_hash` (SHA-256) of the file's
+        bytes on disk, the same hash as ``read_source(path).raw_hash`` and every other
+        patch's base; a patch for a file the change creates has ``base_hash=""`` (its edits
+        apply to empty content). Edit offsets are into the file's decoded UTF-8 text, as for
+        every :class:`~suggestions.model.Patch`. The project's files are never touched. Unlike
+        a suggestion, a change that edits the tests is judged: the changed tests run, the
+        result is flagged ``touches_tests`` and graded passed at most. ``category`` is
+        "performance" to time it. Nothing is stored. A cancelled validation comes back
+        pending. The returned ``base_hash`` is the single patch's base, or for several the
+        hash of their "path NUL base" lines.
+        """
+        if not patches or not any(p.edits for p in patches):
+            return Validation(ValidationStatus.SKIPPED, log="the change is empty: nothing to validate",
+                              at=time.time())
+        self.confinement.warn_once()
+        v = self._guarded(list(patches), category, _as_cancel(cancel), change_set=True)
+        return v if v is not None else Validation(log="cancelled")
+
+    # --- one change ------------------------------------------------------------------------
 
     def _validate_guarded(self, s: Suggestion, cancel: Cancel) -> Suggestion | None:
+        assert s.patch is not None
+        v = self._guarded([s.patch], s.category, cancel, change_set=False)
+        return s.replace(validation=v) if v is not None else None
+
+    def _guarded(self, patches: list[Patch], category: str, cancel: Cancel, *, change_set: bool) -> Validation | None:
         if cancel():
             return None
         t0 = time.perf_counter()
         try:
             with self.pool.acquire(cancel) as box:
-                v = self._validate_in(box, s, cancel)
+                v = self._validate_in(box, patches, category, cancel, change_set)
         except (Cancelled, InterruptedError):
             return None
         except Exception as exc:  # a validation must never take the caller down
@@ -219,89 +272,82 @@ class Validator:
         if not self.confined:
             v = _with(v, log=f"unconfined: {self.confinement.reason}; the tests ran with the "
                              f"user's access to files and network\n{v.log}"[:LOG_LIMIT])
-        v = _with(v, duration_s=round(time.perf_counter() - t0, 3), at=time.time(),
-                  base_hash=s.patch.base_hash if s.patch else "", confined=self.confined)
-        return s.replace(validation=v)
+        base = patches[0].base_hash if len(patches) == 1 else content_hash(
+            "".join(f"{p.path}\0{p.base_hash}\n" for p in patches).encode("utf-8", "surrogateescape"))
+        return _with(v, duration_s=round(time.perf_counter() - t0, 3), at=time.time(), base_hash=base,
+                     confined=self.confined)
 
-    def _validate_in(self, box: Sandbox, s: Suggestion, cancel: Cancel) -> Validation:
-        """The steps for one candidate: can it be judged, patch, parse, select, run, judge, time."""
-        assert s.patch is not None
-        rel = s.patch.path
-        refused = self._refusal(box, rel, s.patch.base_hash)
-        if refused is not None:
-            return refused
-        # 1. The patched bytes, in the file's own encoding.
-        raw = (box.path / rel).read_bytes()
-        try:
-            text, encoding, _fb, bom = decode_source(raw)
-            data = text.encode("utf-8", "surrogatepass")
-            new_data = s.patch.apply(data)
-            new_raw = encode_source(new_data.decode("utf-8", "surrogatepass"), encoding, bom)
-        except (ValueError, UnicodeError) as exc:
-            return Validation(ValidationStatus.ERROR, log=f"the patch cannot be applied to {rel}: {exc}")
-
-        # 2. Does it still parse?
-        language = language_for_path(rel)
-        tree = parse(language, data) if language else None
-        problem = _parse_problem(language, tree, data, new_data)
-        if problem:
-            return Validation(ValidationStatus.FAILED, log=f"the patched {rel} does not parse: {problem}")
-
-        # 3. Which tests?
-        selection, why = self._select(rel, language, tree, data, [(e.start, e.end) for e in s.patch.edits], box)
+    def _validate_in(self, box: Sandbox, patches: list[Patch], category: str, cancel: Cancel,
+                     change_set: bool) -> Validation:
+        """The steps for one change: can it be judged, patch, parse, select, run, judge, grade."""
+        for p in patches:
+            refused = self._refusal(box, p, change_set)
+            if refused is not None:
+                return refused
+        changes: list[Change] = []
+        for p in patches:
+            prepared = prepare(box.path, p)
+            if isinstance(prepared, Validation):
+                return self._finish(prepared, Strength(), False)
+            changes.append(prepared)
+        touched = touches_tests([(c.rel, *c.texts()) for c in changes])
+        selection, why = self._select_all(changes, box)
         notes = [why]
-        env = _env(box.path, self.pass_env)
+        if touched:
+            notes.append("the tests themselves changed (" + "; ".join(touched) + "): they ran as changed, "
+                         "so this validation vouches for no more than 'passed', and no rule applies it")
+        strength = Strength(touches_tests=touched)
+        ctx = RunContext(box, changes, selection, run_env(box.path, self.pass_env), cancel, notes)
         if cancel():
             raise Cancelled
-
-        # 4. The patched run, then the verdict on it.
-        ran = self._patched_run(box, rel, new_raw, selection, env, cancel, notes)
+        ran = self._patched_run(ctx)
         if isinstance(ran, Validation):
-            return ran
-        run, selection, failing, flaky = ran
-        judged = self._judge(box, run, selection, failing, flaky, env, cancel, notes)
+            return self._finish(ran, strength, False)
+        run, failing, flaky = ran
+        judged = self._judge(box, run, ctx.selection, failing, flaky, ctx.env, cancel, notes)
         if isinstance(judged, Validation):
-            return judged
-        tests_run = judged
+            return self._finish(judged, strength, False)
+        return self._evidence(ctx, run, judged, category, strength)
 
-        # 5. Performance claims are timed.
-        if s.category == "performance":
-            return self._time(box, s, rel, new_raw, selection, env, cancel, tests_run, notes)
-        return Validation(ValidationStatus.PASSED, tests_run, log=_log(notes, ""))
 
-    def _refusal(self, box: Sandbox, rel: str, base_hash: str) -> Validation | None:
-        """Why this candidate cannot be judged here at all (None: it can)."""
-        if box.hash_of(rel) is None:
+    # --- steps -----------------------------------------------------------------------------
+
+    def _refusal(self, box: Sandbox, patch: Patch, change_set: bool) -> Validation | None:
+        """Why this patch cannot be judged here at all (None: it can)."""
+        rel = patch.path
+        have = box.hash_of(rel)
+        creates = change_set and not patch.base_hash and not (box.path / rel).exists()
+        if have is None and not creates:
             return Validation(ValidationStatus.SKIPPED,
                               log=f"{rel} is not part of the sandbox (missing, or ignored by .gitignore)")
-        if box.hash_of(rel) != base_hash:
-            return Validation(ValidationStatus.SKIPPED,
-                              log=f"{rel} changed since this suggestion was made; re-scan to re-compute it")
+        if have is not None and have != patch.base_hash:
+            made = "the diff was made" if change_set else "this suggestion was made; re-scan to re-compute it"
+            return Validation(ValidationStatus.SKIPPED, log=f"{rel} changed since {made}")
         if not self.confinement.available:
             return Validation(ValidationStatus.ERROR, log=(
                 f"validation.confine = \"require\", but the tests cannot be confined: {self.confinement.reason}"))
-        if self.command.is_pytest and is_test_file(rel):
+        if not change_set and self.command.is_pytest and (is_test_file(rel) or is_test_config(rel)):
             # The tests judge the candidate: a candidate that rewrites them could pass anything.
             return Validation(ValidationStatus.SKIPPED, log=(
-                f"{rel} is part of the test suite (a test file, conftest.py or under a tests folder): "
-                "validation runs the project's own tests and cannot vouch for a change to them"))
+                f"{rel} is part of the test suite (a test file, conftest.py, under a tests folder, or how the "
+                "tests run): validation runs the project's own tests and cannot vouch for a change to them"),
+                strength=Strength(touches_tests=(f"edits {rel}",)))
         return None
 
-    def _patched_run(
-        self, box: Sandbox, rel: str, new_raw: bytes, selection: list[str] | None, env: dict[str, str],
-        cancel: Cancel, notes: list[str],
-    ) -> Validation | tuple[RunResult, list[str] | None, list[str], list[str]]:
-        """Run the tests on the patched file; a failing test is re-run once (flaky?).
+    def _patched_run(self, ctx: RunContext) -> Validation | tuple[RunResult, list[str], list[str]]:
+        """Run the tests on the patched files; a failing test is re-run once (flaky?).
 
         Returns a verdict when the run itself decides (faked or unreadable outcomes), else
-        (run, selection, still failing, flaky).
+        (run, still failing, flaky); ``ctx.selection`` becomes what actually ran.
         """
-        with box.patched({rel: new_raw}):
-            run = self._run(box, selection, env, cancel)
-            if run.returncode == 4 and selection:  # stale test ids in the trace: use the suite
+        box, env, cancel, notes = ctx.box, ctx.env, ctx.cancel, ctx.notes
+        watch = {c.rel: list(c.lines) for c in ctx.changes if c.lines} if self.command.is_pytest else {}
+        with box.patched(ctx.contents):
+            run = self._run(box, ctx.selection, env, cancel, watch=watch)
+            if run.returncode == 4 and ctx.selection:  # stale test ids in the trace: use the suite
                 notes.append("the trace names tests that no longer exist; ran the whole suite")
-                selection = None
-                run = self._run(box, None, env, cancel)
+                ctx.selection = None
+                run = self._run(box, None, env, cancel, watch=watch)
             if run.faked:
                 return Validation(ValidationStatus.FAILED, tuple(sorted(run.outcomes))[:MAX_TESTS_KEPT],
                                   tuple(run.report.not_run + run.report.failed_but_passed) if run.report else (),
@@ -320,7 +366,7 @@ class Validator:
                                                                again.output))
                 flaky = [t for t in failing if again.outcomes.get(t) == "passed" and not again.unreadable]
                 failing = [t for t in failing if t not in flaky]
-        return run, selection, failing, flaky
+        return run, failing, flaky
 
     def _judge(
         self, box: Sandbox, run: RunResult, selection: list[str] | None, failing: list[str], flaky: list[str],
@@ -387,7 +433,32 @@ class Validator:
         notes.append(f"{len(run.outcomes)} test(s) passed" if self.command.is_pytest else "the test command passed")
         return tests_run
 
+
     # --- pieces ----------------------------------------------------------------------------
+
+    def _select_all(self, changes: Sequence[Change], box: Sandbox) -> tuple[list[str] | None, str]:
+        """The tests for a change set: every file's selection; a changed test file runs whole."""
+        if not self.command.is_pytest:
+            return None, "ran the configured test command (not pytest: no test selection)"
+        files: set[str] = set()
+        ids: set[str] = set()
+        whys: list[str] = []
+        for c in changes:
+            name = c.rel.rsplit("/", 1)[-1]
+            if name == "conftest.py" or is_test_config(c.rel) or c.rel in _TEST_CONFIG:
+                return None, f"whole suite: the change edits {c.rel}"
+            if is_test_file(c.rel):
+                files.add(c.rel)
+                whys.append(f"the changed test file {c.rel}")
+                continue
+            selection, why = self._select(c.rel, c.language, c.tree, c.data,
+                                          [(e.start, e.end) for e in c.patch.edits], box)
+            if selection is None:
+                return None, why if len(changes) == 1 else f"{c.rel}: {why}"
+            ids.update(selection)
+            whys.append(why)
+        tests = sorted(files | {t for t in ids if t.split("::", 1)[0] not in files})
+        return tests, "; ".join(whys)
 
     def _select(self, rel: str, language: str | None, tree: tree_sitter.Tree | None, data: bytes,
                 edits: list[tuple[int, int]], box: Sandbox) -> tuple[list[str] | None, str]:
@@ -431,29 +502,59 @@ class Validator:
                 why += f"; and {len(new)} test file(s) written since the trace: {', '.join(new)}"
         return present, why
 
+
     def _run(self, box: Sandbox, tests: Sequence[str] | None, env: dict[str, str], cancel: Cancel,
-             command: TestCommand | None = None, junit: Path | None = None) -> RunResult:
+             command: TestCommand | None = None, junit: Path | None = None, *, extra_args: Sequence[str] = (),
+             extra_env: Mapping[str, str] | None = None, writable: Sequence[Path] = (), timeout: float | None = None,
+             watch: Mapping[str, Sequence[int]] | None = None) -> RunResult:
+        """One confined run of the tests in ``box`` (synced first). ``watch``: record which of
+        these lines of these files each test executes (pytest only)."""
         cmd = command or self.command
         box.sync()  # undo what an earlier run's tests did to the sandbox's files
         io = Path(tempfile.mkdtemp(prefix="run-", dir=self._runtime))
-        env = dict(env)
-        writable = [io]
+        env = {**env, **(extra_env or {})}
+        dirs = [io, *(Path(d) for d in writable)]
         if cmd.is_pytest:
             env[ENV_DIR] = str(io)
             env["PYTHONPATH"] = os.pathsep.join([str(self._plugin), *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)])
+            if watch:
+                spec_file = io / "watch.json"
+                spec_file.write_text(json.dumps({"files": {k: list(v) for k, v in watch.items()}}), encoding="utf-8")
+                env[ENV_WATCH] = str(spec_file)
         if junit is not None:
-            writable.append(junit.parent)
+            dirs.append(junit.parent)
         read_only = [box.path / rel for rel in box.mtimes() if is_test_file(rel) or rel in _TEST_CONFIG]
-        argv, spec = self.confinement.wrap(cmd.argv_for(tests, junit), box.path, writable=writable,
+        argv, spec = self.confinement.wrap(cmd.argv_for(tests, junit, extra_args), box.path, writable=dirs,
                                            readable=[self._plugin], read_only=read_only[:MAX_READ_ONLY])
         try:
-            result = run_command(argv, box.path, self.timeout, cancel, env,
+            result = run_command(argv, box.path, timeout or self.timeout, cancel, env,
                                  pass_fds=[spec.fileno()] if spec else [],
                                  outcomes=io if cmd.is_pytest else None)
         finally:
             if spec is not None:
                 spec.close()
             shutil.rmtree(io, ignore_errors=True)
+        if result.cancelled:
+            raise Cancelled
+        return result
+
+    def _run_python(self, ctx: RunContext, argv: Sequence[str], extra_env: Mapping[str, str], writable: Sequence[Path],
+                    timeout: float) -> RunResult:
+        """``python ARGV`` confined in the (unpatched) sandbox, Kaizen's plugins importable."""
+        box = ctx.box
+        box.sync()
+        env = {**ctx.env, **extra_env}
+        paths = [str(self._plugin), *extra_env.get("PYTHONPATH", "").split(os.pathsep),
+                 *ctx.env.get("PYTHONPATH", "").split(os.pathsep)]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
+        wrapped, spec = self.confinement.wrap([self.python.argv[0], *argv], box.path,
+                                              writable=[Path(d) for d in writable], readable=[self._plugin])
+        try:
+            result = run_command(wrapped, box.path, timeout, ctx.cancel, env,
+                                 pass_fds=[spec.fileno()] if spec else [])
+        finally:
+            if spec is not None:
+                spec.close()
         if result.cancelled:
             raise Cancelled
         return result
@@ -493,148 +594,6 @@ class Validator:
         if found is None and base is not None:
             found = base.outcomes.get(test)
         return found
-
-    def _time(self, box: Sandbox, s: Suggestion, rel: str, new_raw: bytes, selection: list[str] | None,
-              env: dict[str, str], cancel: Cancel, tests_run: tuple[str, ...], notes: list[str]) -> Validation:
-        cmd = self.benchmark or self.command
-        what = "the benchmark command" if self.benchmark else "the affected tests"
-        tests = None if self.benchmark else selection
-
-        junit = Path(tempfile.mkdtemp(prefix="timing-", dir=self._runtime)) / "report.xml"
-
-        def timed() -> tuple[float, float | None]:
-            """(wall seconds, seconds inside the tests as pytest reports them, if it does)."""
-            junit.unlink(missing_ok=True)
-            r = self._run(box, tests, env, cancel, cmd, junit=junit if cmd.is_pytest else None)
-            if r.faked or r.unreadable:
-                raise RuntimeError(f"{r.faked or r.unreadable}\n{r.output[-2000:]}")
-            if not r.ok and not (r.returncode == 0 and self.benchmark):
-                raise RuntimeError(r.output[-2000:])
-            return r.duration, junit_seconds(junit) if cmd.is_pytest else None
-
-        try:
-            self._run(box, tests, env, cancel, cmd)  # warm-up: imports, bytecode, disk cache
-            befores = [timed() for _ in range(self.repeats)]
-            with box.patched({rel: new_raw}):
-                self._run(box, tests, env, cancel, cmd)
-                afters = [timed() for _ in range(self.repeats)]
-        except RuntimeError as exc:
-            return Validation(ValidationStatus.FAILED, tests_run,
-                              log=_log([*notes, f"{what} failed while being timed"], str(exc)))
-        finally:
-            shutil.rmtree(junit.parent, ignore_errors=True)
-        # The tests' own time when pytest reported it for every run: interpreter start-up and
-        # collection are the same before and after and would only dilute the speed-up. Else
-        # the command's wall-clock time, for every run alike.
-        if all(t is not None for _w, t in befores + afters):
-            what += " (time in the tests, as pytest reports it)"
-            # JUnit XML has millisecond resolution: a floor keeps the ratio finite.
-            before = max(min(t or 0.0 for _w, t in befores), 0.001)
-            after = max(min(t or 0.0 for _w, t in afters), 0.001)
-        else:
-            what += " (wall-clock time of the command)"
-            before = min(w for w, _t in befores)
-            after = min(w for w, _t in afters)
-        speedup = before / after if after > 0 else 1.0
-        notes.append(
-            f"timed {what}: best of {self.repeats}: {before:.3f}s before, {after:.3f}s after "
-            f"(speed-up x{speedup:.2f}; required x{self.min_speedup:.2f})"
-        )
-        status = ValidationStatus.PASSED if speedup >= self.min_speedup else ValidationStatus.FAILED
-        if status is ValidationStatus.FAILED:
-            notes.append("not validated: the measured speed-up is below the requirement")
-        return Validation(status, tests_run, time_before_s=round(before, 4), time_after_s=round(after, 4),
-                          speedup=round(speedup, 3), log=_log(notes, ""))
-
-
-def _parse_problem(language: str | None, tree: tree_sitter.Tree | None, data: bytes, new_data: bytes) -> str:
-    if language is None:
-        return ""
-    new_tree = parse(language, new_data)
-    if new_tree.root_node.has_error and not (tree is not None and tree.root_node.has_error):
-        issues = syntax_issues(new_tree, new_data)
-        return f"line {issues[0].line}: {issues[0].message}" if issues else "syntax error"
-    if language == "python":
-        # One parse at a time: on 3.11, ast.parse in two threads at once can fail with
-        # "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905), and
-        # validations run in parallel threads.
-        with _AST_LOCK:
-            try:
-                ast.parse(data)
-            except (SyntaxError, ValueError):
-                return ""  # the original does not compile either; nothing to compare against
-            try:
-                ast.parse(new_data)
-            except (SyntaxError, ValueError) as exc:
-                return f"line {getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)}"
-    return ""
-
-
-_AST_LOCK = threading.Lock()
-
-
-_TEST_CONFIG = frozenset({"pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg", ".pytest.ini"})
-_TEST_DIRS = frozenset({"tests", "test", "testing"})
-
-
-def is_test_file(rel: str) -> bool:
-    """Whether a project file belongs to the test suite (Python files only)."""
-    parts = rel.split("/")
-    name = parts[-1]
-    if not name.endswith(".py"):
-        return False
-    return (name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
-            or any(p in _TEST_DIRS for p in parts[:-1]))
-
-
-def _env(sandbox: Path, extra: Sequence[str] = ()) -> dict[str, str]:
-    """The environment of a test run: the sandbox's code first on the import path.
-
-    Only an allow-list of variables passes (:func:`analysis.environment.allowed`, plus
-    ``validation.pass-env``): no API keys, tokens or agent sockets reach candidate code.
-    A project installed in editable mode would otherwise import the real project's modules
-    (``src/`` layouts especially), and the patch would not be what gets tested.
-    """
-    env = allowed(os.environ, extra)
-    for var in ("PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "COV_CORE_SOURCE"):
-        env.pop(var, None)
-    first = [str(sandbox)]
-    if (sandbox / "src").is_dir():
-        first.insert(0, str(sandbox / "src"))
-    old = env.get("PYTHONPATH", "")
-    env["PYTHONPATH"] = os.pathsep.join([*first, *(p for p in old.split(os.pathsep) if p)])
-    # The sandbox sits inside the project: without a ceiling, git run by a test would find the
-    # project's own repository above it, and a `git stash` or `git clean` there would reach
-    # the user's real work tree.
-    ceilings = [str(sandbox.parent), *(c for c in env.get("GIT_CEILING_DIRECTORIES", "").split(":") if c)]
-    env["GIT_CEILING_DIRECTORIES"] = ":".join(ceilings)
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        env.pop(var, None)
-    return env
-
-
-def _log(notes: Sequence[str], output: str) -> str:
-    """Notes first, then the part of the output that explains failures (bounded)."""
-    text = "\n".join(n for n in notes if n)
-    excerpt = _excerpt(output)
-    if excerpt:
-        text += "\n\n" + excerpt
-    return text[:LOG_LIMIT]
-
-
-def _excerpt(output: str) -> str:
-    if not output:
-        return ""
-    lines = output.splitlines()
-    start = next((i for i, line in enumerate(lines) if re.match(r"^=+ (FAILURES|ERRORS) =+$", line)), None)
-    summary = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
-    tail = [line for line in lines[-3:] if line.strip()]
-    body = lines[start:] if start is not None else lines[-40:]
-    body = [line for line in body if not line.startswith("PASSED ")]
-    text = "\n".join(body)
-    if len(text) > LOG_LIMIT - 1500:
-        text = text[: LOG_LIMIT - 2000] + "\n[…]\n" + "\n".join(summary + tail)
-    return text
 
 
 def _with(v: Validation, **kw: object) -> Validation:

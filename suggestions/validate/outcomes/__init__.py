@@ -5,7 +5,8 @@ validator loads into every test run with ``-p _kaizen_outcomes`` (the folder goe
 ``PYTHONPATH``, read-only inside the confinement). It writes one JSON line per event to a
 file per process in ``KAIZEN_OUTCOMES_DIR``: each test phase's report, whether the test's
 own function body started, and the session's exit status. :func:`read_outcomes` turns that
-into per-test outcomes, so the terminal output (colours, ``-q``, pytest-sugar, xdist) is only
+into per-test outcomes (and, when the run watched changed lines through ``KAIZEN_WATCH``,
+which of them each test executed), so the terminal output (colours, ``-q``, pytest-sugar, xdist) is only
 ever a log for the user.
 """
 
@@ -16,11 +17,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ENV_DIR", "PLUGIN_DIR", "PLUGIN_MODULE", "Outcomes", "read_outcomes"]
+__all__ = ["ENV_DIR", "ENV_WATCH", "PLUGIN_DIR", "PLUGIN_MODULE", "Outcomes", "read_outcomes"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
 PLUGIN_MODULE = "_kaizen_outcomes"
 ENV_DIR = "KAIZEN_OUTCOMES_DIR"
+ENV_WATCH = "KAIZEN_WATCH"  # a JSON file {"files": {rel: [line, ...]}}: the lines to record
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Outcomes:
     finished: bool = False  # the main pytest process reached the end of its session
     exitstatus: int | None = None
     collected: int | None = None
+    # test id ("" outside any test: imports, collection) -> file -> watched lines it executed
+    lines: dict[str, dict[str, set[int]]] = field(default_factory=dict)
 
     @property
     def problem(self) -> str:
@@ -60,6 +64,14 @@ def _outcome(reports: list[dict[str, object]]) -> str:
         elif kind == "passed" and when == "call" and xfail and out == "passed":
             out = "xpass"
     return out
+
+
+def _add_lines(into: dict[str, set[int]], files: object) -> None:
+    if not isinstance(files, dict):
+        return
+    for rel, lines in files.items():
+        if isinstance(lines, list):
+            into.setdefault(str(rel), set()).update(n for n in lines if isinstance(n, int))
 
 
 def read_outcomes(folder: Path) -> Outcomes:
@@ -98,6 +110,8 @@ def read_outcomes(folder: Path) -> Outcomes:
                 reports[test][str(rec.get("when"))] = rec
             elif ev == "body" and test:
                 bodies[test] = (bool(rec.get("entered")), bool(rec.get("raised")))
+            elif ev == "lines":
+                _add_lines(res.lines.setdefault(test, {}), rec.get("files"))
             elif ev == "finish" and rec.get("main"):
                 res.finished = True
                 status = rec.get("exitstatus")

@@ -9,6 +9,13 @@ imported, before any conftest or test module:
   call phase (and, on 3.12+, whether it finished without an exception). A candidate that
   turns the runner into a no-op (``Function.runtest = lambda self: None``) gets its tests
   reported passed, but their bodies never start;
+* ``lines``: with ``$KAIZEN_WATCH`` naming a JSON file ``{"files": {rel: [lines]}}``, which of
+  those lines (the changed lines of the patched files, relative to the working folder) each
+  test executed (its setup, call and teardown); the lines run outside any test (at import,
+  during collection) under the test id ``""``. On 3.12+ with ``sys.monitoring`` (LINE events
+  only in those files' code objects, every other code object disabled after its first
+  start), else ``sys.settrace`` tracing only frames of those files, and not even those once
+  every watched line of the code object ran in the current test;
 * ``finish``: the session's exit status, from the main process only.
 
 Stdlib and pytest only: it runs in the project's interpreter.
@@ -51,6 +58,150 @@ def _emit(rec: dict[str, Any]) -> None:
 
 
 _emit({"event": "start", "pid": _pid})
+
+
+# --- changed-line recording --------------------------------------------------------------------
+
+
+def _load_watch() -> dict[str, set[int]]:
+    """``{real path: watched lines}`` from ``$KAIZEN_WATCH`` (empty: record nothing)."""
+    spec = os.environ.get("KAIZEN_WATCH", "")
+    if not spec:
+        return {}
+    try:
+        with open(spec, encoding="utf-8") as fh:
+            files = json.load(fh).get("files", {})
+        base = os.getcwd()
+        return {os.path.realpath(os.path.join(base, rel)): {int(n) for n in lines}
+                for rel, lines in files.items() if lines}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+_watch_files = _load_watch()
+_rel_of = {path: os.path.relpath(path, os.getcwd()).replace(os.sep, "/") for path in _watch_files}
+_hits: dict[str, dict[str, set[int]]] = {}  # test ("" outside tests) -> rel -> lines run
+_line_state: dict[str, Any] = {"test": ""}
+_code_watch: dict[Any, tuple[str, frozenset[int]]] = {}  # code -> (rel, watched lines of it)
+_by_name: dict[str, tuple[str, set[int]] | None] = {}  # co_filename -> (rel, watched lines) or None
+
+
+def _watched_code(code: Any) -> tuple[str, frozenset[int]] | None:
+    """(rel, the watched lines this code object holds), None for code of other files."""
+    found = _code_watch.get(code)
+    if found is not None:
+        return found
+    name = code.co_filename
+    try:
+        of_file = _by_name[name]
+    except KeyError:
+        path = os.path.realpath(name) if name else ""
+        lines = _watch_files.get(path)
+        of_file = _by_name[name] = (_rel_of[path], lines) if lines is not None else None
+    if of_file is None:
+        return None
+    mine = {n for _s, _e, n in code.co_lines() if n is not None} | {code.co_firstlineno}
+    found = (of_file[0], frozenset(of_file[1] & mine))
+    _code_watch[code] = found
+    return found
+
+
+def _hit(rel: str, line: int) -> set[int]:
+    per_test = _hits.setdefault(_line_state["test"], {})
+    got = per_test.setdefault(rel, set())
+    got.add(line)
+    return got
+
+
+def _flush_lines(test: str) -> None:
+    got = _hits.pop(test, None)
+    if got:
+        _emit({"event": "lines", "test": test, "files": {rel: sorted(v) for rel, v in got.items()}})
+
+
+_LINE_TOOL: int | None = None
+if _watch_files and _monitoring is not None:
+    for _tool in (2, 5, 1, 3, 4):
+        if _monitoring.get_tool(_tool) is None:
+            _monitoring.use_tool_id(_tool, "kaizen-lines")
+            _LINE_TOOL = _tool
+            break
+
+if _LINE_TOOL is not None:
+    _LE = _monitoring.events  # type: ignore[union-attr]
+    _DISABLE = _monitoring.DISABLE  # type: ignore[union-attr]
+    _lines_set: set[Any] = set()
+
+    def _line_start(code: Any, offset: int) -> Any:
+        found = _watched_code(code)
+        if found is None:
+            return _DISABLE  # never again for this code object (until a test restarts events)
+        rel, lines = found
+        if code not in _lines_set:
+            _lines_set.add(code)
+            _monitoring.set_local_events(_LINE_TOOL, code, _LE.LINE)  # type: ignore[union-attr]
+        if code.co_firstlineno in lines:
+            _hit(rel, code.co_firstlineno)  # entering a function runs its def line
+        return _DISABLE
+
+    def _line_event(code: Any, line: int) -> Any:
+        found = _code_watch.get(code)
+        if found is not None and line in found[1]:
+            _hit(found[0], line)
+        return _DISABLE  # once per line per test: events restart when the next test starts
+
+    _monitoring.register_callback(_LINE_TOOL, _LE.PY_START, _line_start)  # type: ignore[union-attr]
+    _monitoring.register_callback(_LINE_TOOL, _LE.LINE, _line_event)  # type: ignore[union-attr]
+    _monitoring.set_events(_LINE_TOOL, _LE.PY_START)  # type: ignore[union-attr]
+
+    def _lines_restart() -> None:
+        _monitoring.restart_events()  # type: ignore[union-attr]
+
+elif _watch_files:
+    import threading as _threading
+
+    _settrace = sys.settrace
+    _gettrace = sys.gettrace
+
+    def _local(frame: Any, event: str, arg: Any) -> Any:
+        if event != "line":
+            return _local
+        found = _code_watch.get(frame.f_code)
+        if found is None:
+            return None
+        rel, lines = found
+        if frame.f_lineno in lines:
+            got = _hit(rel, frame.f_lineno)
+            if lines <= got:
+                frame.f_trace_lines = False  # every watched line of it ran in this test
+        return _local
+
+    def _global(frame: Any, event: str, arg: Any) -> Any:
+        code = frame.f_code
+        if _by_name.get(code.co_filename, 0) is None:
+            return None  # the fast path: a file known not to be watched
+        found = _watched_code(code)
+        if found is None:
+            return None
+        rel, lines = found
+        if code.co_firstlineno in lines:
+            _hit(rel, code.co_firstlineno)
+        got = _hits.get(_line_state["test"], {}).get(rel, set())
+        if not lines or lines <= got:
+            return None  # nothing left to learn from this frame in this test
+        return _local
+
+    _settrace(_global)
+    _threading.settrace(_global)
+
+    def _lines_restart() -> None:
+        if _gettrace() is None:
+            _settrace(_global)  # a test that switched tracing off only loses its own lines
+
+else:
+
+    def _lines_restart() -> None:
+        pass
 
 _config: Any = None
 _codes: dict[int, tuple[Any, ...]] = {}  # id(item) -> code objects of the test function
@@ -157,6 +308,22 @@ def pytest_itemcollected(item: Any) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: Any, nextitem: Any) -> Generator[None, None, None]:
+    if not _watch_files:
+        yield
+        return
+    test = _test_id(item.nodeid)
+    _flush_lines("")  # what ran before this test (imports, collection, the previous teardown)
+    _line_state["test"] = test
+    _lines_restart()
+    try:
+        yield
+    finally:
+        _line_state["test"] = ""
+        _flush_lines(test)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_call(item: Any) -> Generator[None, None, None]:
     codes = _codes.get(id(item), ())
     if codes:
@@ -192,5 +359,6 @@ def pytest_collectreport(report: Any) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: Any, exitstatus: Any) -> None:
     main = not hasattr(session.config, "workerinput")  # not an xdist worker
+    _flush_lines("")
     _emit({"event": "finish", "main": main, "exitstatus": int(exitstatus),
            "collected": int(getattr(session, "testscollected", 0) or 0)})
