@@ -6,6 +6,15 @@ def reset(state):
 
 limit <= 10
 
+
+def test_option_conflict(excinfo):
+    excinfo.typename == "ExistingArgument"
+
+
+class TestParser:
+    def helper_check(self, parser):
+        parser.count != 2
+
 # --- will not match
 def check(state):
     assert state.count == 0

@@ -31,6 +31,36 @@ def check(x):
     return False
 
 
+def is_empty_list(self):
+    if len(self.entries) == 0:
+        return True
+    return False
+
+
+def outside(a, b, c):
+    if a and len(b) != 0:
+        return False
+    return True
+
+
+def outside_objects(a, b, c):
+    if a and b != c:
+        return False
+    return True
+
+
+def typed(x):
+    if isinstance(x, int):
+        return True
+    return False
+
+
+def same_object(a, b):
+    if a == b:
+        return True
+    return False
+
+
 # --- will not match
 def same(x):
     if x:

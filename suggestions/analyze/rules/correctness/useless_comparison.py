@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import tree_sitter
 
 from suggestions.analyze.framework import Category, Context, Finding, Rule
-from suggestions.model import Applicability
+from suggestions.model import Applicability, Edit
 
 
 class UselessComparison(Rule):
@@ -19,7 +19,10 @@ class UselessComparison(Rule):
 
     Why is this bad?
         The result is discarded, so the line does nothing: almost always ``=`` was meant
-        (an assignment), or an ``assert`` is missing.
+        (an assignment), or an ``assert`` is missing. In a test function (``test_*``, or a
+        method of a ``Test*`` class), and for ``call() == literal`` or ``obj.attr ==
+        literal`` anywhere in a test file, it is the lost ``assert``
+        (``excinfo.typename == 'ExistingArgument'``): the message says so and offers it.
 
     Example:
         ```python bad
@@ -32,7 +35,10 @@ class UselessComparison(Rule):
         ```
 
     Fix safety:
-        No automatic fix: whether an assignment or an assertion was meant needs a human.
+        Where an ``assert`` is missing, ``assert <comparison>`` is offered as an unsafe fix:
+        the test then checks what it never checked (it may fail), and ``python -O`` drops
+        it. Elsewhere no automatic fix: whether an assignment or an assertion was meant
+        needs a human.
     """
 
     code = "KZ113"
@@ -51,7 +57,53 @@ class UselessComparison(Rule):
         cmp = captures["cmp"][0]
         if _checked_by_context(ctx, cmp):
             return
-        yield Finding(cmp, f"Result of `{ctx.text(cmp)}` is unused: did you mean `=`?")
+        text = ctx.text(cmp)
+        ops = [c.type for c in cmp.children if not c.is_named]
+        if _missing_assert(ctx, cmp):
+            yield Finding(cmp, f"Result of `{text}` is unused: missing `assert`?",
+                          edits=[Edit(cmp.start_byte, cmp.start_byte, "assert ")],
+                          applicability=Applicability.UNSAFE)
+        elif ops == ["=="]:
+            yield Finding(cmp, f"Result of `{text}` is unused: did you mean `=`?")
+        else:
+            yield Finding(cmp, f"Result of `{text}` is unused: missing `assert`?")
+
+
+_LITERALS = frozenset({"integer", "float", "string", "concatenated_string", "true", "false", "none",
+                       "list", "tuple", "dictionary", "set", "unary_operator"})
+
+
+def _in_test_file(path: str) -> bool:
+    name = path.rpartition("/")[2]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or any(
+        part in ("tests", "test", "testing") for part in path.split("/")[:-1])
+
+
+def _test_function(ctx: Context, node: tree_sitter.Node) -> bool:
+    """Directly inside a ``test*`` function, or a method of a ``Test*`` class."""
+    n = node.parent
+    while n is not None and n.type not in ("function_definition", "lambda"):
+        n = n.parent
+    if n is None or n.type != "function_definition":
+        return False
+    name = n.child_by_field_name("name")
+    if name is not None and ctx.text(name).startswith("test"):
+        return True
+    owner = n.parent.parent if n.parent is not None else None
+    if owner is not None and owner.type == "class_definition":
+        cls = owner.child_by_field_name("name")
+        return cls is not None and ctx.text(cls).startswith("Test")
+    return False
+
+
+def _missing_assert(ctx: Context, cmp: tree_sitter.Node) -> bool:
+    if _test_function(ctx, cmp):
+        return True
+    if not _in_test_file(ctx.path) or len(cmp.children) != 3 or cmp.children[1].type != "==":
+        return False
+    left, right = cmp.children[0], cmp.children[2]
+    probe = {"call", "attribute"}
+    return (left.type in probe and right.type in _LITERALS) or (right.type in probe and left.type in _LITERALS)
 
 
 # Context managers that watch the block for an exception or a warning: a comparison run

@@ -10,9 +10,14 @@ from suggestions.analyze.rules._format import escape_braces, plain_string, safe_
 from suggestions.analyze.rules._pyfix import PrefilteredRule
 from suggestions.model import Applicability
 
-# Only conversions whose f-string spelling is exact: %s -> !s, %r -> !r, %a -> !a.
+# %s -> {x} (format(x, "") is str(x) by convention, not by law: see Fix safety),
+# %r -> {x!r}, %a -> {x!a} (exact: the str they give formats as itself).
 _SPEC = re.compile(r"%(.)", re.S)
-_CONVERSIONS = {"s": "!s", "r": "!r", "a": "!a"}
+_CONVERSIONS = {"s": "", "r": "!r", "a": "!a"}
+_LITERALS = frozenset({"integer", "float", "string", "concatenated_string"})
+_UNSAFE = ("`%s` calls str(x), an f-string's `{x}` calls format(x, ''): the same for every built-in "
+           "type and by Python's convention, but a class may define __format__ otherwise (a mixed-in "
+           "Enum before Python 3.12 formats as its value and prints as its name): check the types.")
 
 
 class PercentFormat(PrefilteredRule):
@@ -33,13 +38,19 @@ class PercentFormat(PrefilteredRule):
         ```
         ```python good
         def greet(name, town):
-            return f"Hello {name!s} from {town!s}"
+            return f"Hello {name} from {town}"
         ```
 
     Fix safety:
-        Safe: ``%s``/``%r``/``%a`` become ``!s``/``!r``/``!a`` conversions, which call the
-        same ``str``/``repr``/``ascii``; arguments are evaluated once each, in the same
-        order. A non-tuple right operand is never matched (it might be a tuple at run time).
+        ``%r``/``%a`` become ``!r``/``!a``, which call the same ``repr``/``ascii``: exact.
+        ``%s`` becomes a bare ``{x}`` (not the redundant-looking ``{x!s}``): ``%s`` calls
+        ``str(x)``, the f-string calls ``format(x, "")``. Python's convention is that an
+        empty format spec gives ``str(x)``, and every built-in type keeps it, but a class
+        may define ``__format__`` otherwise (a mixed-in ``Enum`` before Python 3.12 formats
+        as its value and prints as its name). So the fix is safe when every ``%s`` value is
+        a literal, and unsafe (check the types) otherwise. Arguments are evaluated once
+        each, in the same order. A non-tuple right operand is never matched (it might be a
+        tuple at run time).
     """
 
     code = "KZ502"
@@ -69,11 +80,14 @@ class PercentFormat(PrefilteredRule):
         if "\\N" in content:
             return  # `\N{NAME}` escapes keep their braces in an f-string
         values: list[str] = []
+        literal: list[bool] = []
         for arg in args.named_children:
             text = safe_expr(ctx, arg)
             if text is None:
                 return
             values.append(text)
+            literal.append(arg.type in _LITERALS)
+        exact = True
         out: list[str] = []
         pos = 0
         used = 0
@@ -84,6 +98,7 @@ class PercentFormat(PrefilteredRule):
                 out.append("%")
             elif spec in _CONVERSIONS and used < len(values):
                 out.append("{" + values[used] + _CONVERSIONS[spec] + "}")
+                exact = exact and (spec != "s" or literal[used])
                 used += 1
             else:
                 return
@@ -96,4 +111,5 @@ class PercentFormat(PrefilteredRule):
         new = f"{prefix}f{quote}{''.join(out)}{end}"
         if b"#" in ctx.source[fmt.end_byte : args.end_byte]:
             return
-        yield Finding(expr, "`%` formatting: use an f-string", edits=[ctx.replace(expr, new)])
+        yield Finding(expr, "`%` formatting: use an f-string", edits=[ctx.replace(expr, new)],
+                      applicability=None if exact else Applicability.UNSAFE, rationale="" if exact else _UNSAFE)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 import tree_sitter
 
 from suggestions.analyze.framework import Category, Context, Finding
-from suggestions.analyze.rules._pyfix import LOW_PRECEDENCE, PrefilteredRule, rebound
+from suggestions.analyze.rules._pyfix import LOW_PRECEDENCE, PRIMARY, PrefilteredRule, rebound
 from suggestions.model import Applicability
 
 # Operators whose result is always a bool, whatever the operands.
@@ -14,14 +14,92 @@ _BOOL_OPS = frozenset({"in", "not in", "is", "is not"})
 _NEGATE = {"in": "not in", "not in": "in", "is": "is not", "is not": "is"}
 
 
-def _always_bool(ctx: Context, node: tree_sitter.Node) -> bool:
+# Builtins whose result is an int, a str or a bool whatever the argument (len() insists on an
+# int from __len__, isinstance() on a bool), so comparing two of them gives a bool.
+_PLAIN_CALLS = frozenset({"len", "isinstance", "issubclass", "hasattr", "callable", "bool", "id", "ord", "chr"})
+_BOOL_CALLS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "bool"})
+_LITERALS = frozenset({"integer", "float", "string", "true", "false", "none", "concatenated_string"})
+
+
+def _bare(node: tree_sitter.Node) -> tree_sitter.Node:
     while node.type == "parenthesized_expression" and node.named_child_count == 1:
         node = node.named_children[0]
-    if node.type == "not_operator":
+    return node
+
+
+def _builtin_call(ctx: Context, node: tree_sitter.Node, names: frozenset[str]) -> bool:
+    if node.type != "call":
+        return False
+    func = node.child_by_field_name("function")
+    return func is not None and func.type == "identifier" and ctx.text(func) in names and not rebound(
+        ctx, ctx.text(func))
+
+
+def _plain(ctx: Context, node: tree_sitter.Node) -> bool:
+    """A literal, or a builtin call whose result is an int, str or bool: ``==`` on two is a bool."""
+    node = _bare(node)
+    if node.type == "string" and any(c.type == "interpolation" for c in node.named_children):
+        return True  # an f-string is a str too
+    return node.type in _LITERALS or _builtin_call(ctx, node, _PLAIN_CALLS)
+
+
+def _always_bool(ctx: Context, node: tree_sitter.Node) -> bool:
+    node = _bare(node)
+    if node.type == "not_operator" or _builtin_call(ctx, node, _BOOL_CALLS):
         return True
     if node.type == "comparison_operator":
-        return all(c.type in _BOOL_OPS for c in node.children if not c.is_named)
+        ops = [c.type for c in node.children if not c.is_named]
+        if all(op in _BOOL_OPS for op in ops):
+            return True
+        # ``len(x) == 0``: every operand a plain int/str/bool, so the comparison is a bool.
+        return all(_plain(ctx, c) for c in node.named_children)
     return False
+
+
+def _negated(ctx: Context, node: tree_sitter.Node) -> str | None:
+    """``node`` negated without ``not (...)``, exactly and still a bool; None when not possible."""
+    node = _bare(node)
+    if node.type == "comparison_operator" and len(node.children) == 3:
+        op = node.children[1].type
+        left, right = node.children[0], node.children[2]
+        flip = _NEGATE.get(op)
+        if flip is None and op in ("==", "!=") and _plain(ctx, left) and _plain(ctx, right):
+            flip = "!=" if op == "==" else "=="  # exact for ints, strs and bools
+        if flip is not None:
+            return f"{ctx.text(left)} {flip} {ctx.text(right)}"
+    if node.type == "not_operator" and node.named_child_count == 1 and _always_bool(ctx, node.named_children[0]):
+        inner = node.named_children[0]
+        return f"({ctx.text(inner)})" if inner.type in LOW_PRECEDENCE or inner.type == "boolean_operator" else ctx.text(
+            inner)
+    return None
+
+
+def _de_morgan(ctx: Context, node: tree_sitter.Node) -> str | None:
+    """``not (a and b != c)`` as ``not a or b == c``: only when every part negates exactly to a
+    bool (so the ``or`` of them is a bool too) and at least one without a ``not``."""
+    node = _bare(node)
+    if node.type != "boolean_operator":
+        return None
+    op = node.children[1].type
+    parts: list[tree_sitter.Node] = []
+    todo = [node]
+    while todo:  # a flat chain of one operator
+        n = _bare(todo.pop())
+        if n.type == "boolean_operator" and n.children[1].type == op:
+            todo += [n.children[2], n.children[0]]
+        else:
+            parts.append(n)
+    out: list[str] = []
+    for part in parts:
+        neg = _negated(ctx, part)
+        if neg is None and part.type in PRIMARY:
+            neg = f"not {ctx.text(part)}"
+        if neg is None:
+            return None
+        out.append(neg)
+    if all(x.startswith("not ") for x in out):
+        return None  # `not a or not b` is no simpler than `not (a and b)`
+    return f" {'or' if op == 'and' else 'and'} ".join(out)
 
 
 class ReturnBool(PrefilteredRule):
@@ -50,9 +128,15 @@ class ReturnBool(PrefilteredRule):
 
     Fix safety:
         Safe: ``bool(cond)`` evaluates the condition once and converts it exactly as
-        ``if`` does; the bare condition is kept only for ``not``, ``in``, ``not in``,
-        ``is`` and ``is not``, which always produce a ``bool``. No fix when a comment
-        would be lost or ``bool`` is rebound in the file.
+        ``if`` does; the bare condition is returned when it is already a ``bool``: ``not``,
+        ``in``, ``not in``, ``is``, ``is not``, ``isinstance()``/``hasattr()``/``callable()``,
+        and ``==``/``!=`` (or an ordering) between literals and ``len()``-like builtins,
+        which give ints, strs or bools (``len(self.entries) == 0``). The inverted form
+        negates exactly: ``is``/``in`` flip, ``==``/``!=`` flip only between such plain
+        values (a class may define ``__ne__`` apart from ``__eq__``), and ``not (a and
+        b != c)`` becomes ``not a or b == c`` by De Morgan only when every part negates to a
+        bool (truthiness and short-circuiting are the same); otherwise ``not (...)`` stays.
+        No fix when a comment would be lost or ``bool`` is rebound in the file.
     """
 
     code = "KZ403"
@@ -94,9 +178,15 @@ class ReturnBool(PrefilteredRule):
             if cond.type == "comparison_operator" and len(cond.children) == 3
             else None
         )
+        exact = _negated(ctx, cond) if inverted else None
+        morgan = _de_morgan(ctx, cond) if inverted and exact is None else None
         if inverted and negated is not None:
             left, right = cond.children[0], cond.children[2]
             value = f"{ctx.text(left)} {negated} {ctx.text(right)}"
+        elif exact is not None:
+            value = exact
+        elif morgan is not None:
+            value = morgan
         elif inverted and cond.type == "not_operator" and cond.named_child_count == 1:
             value = f"bool({ctx.text(cond.named_children[0])})"
         elif inverted:
