@@ -15,6 +15,30 @@ def lines(path):
     for line in open(path, encoding="utf-8"):
         yield line
 
+def save(path, rows):
+    f = open(path, "w")
+    # one row a line
+    for row in rows:
+        f.write(row + "\n")
+    f.close()
+    return len(rows)
+
+
+def copy_out(path):
+    f = open(path)
+    data = f.read()
+    if not data:
+        return None
+    f.close()
+    return data
+
+
+def reopen(path):
+    f = open(path)
+    f.read()
+    f.close()
+    print(f.closed)
+
 # --- will not match
 def load_ok(path):
     with open(path) as f:

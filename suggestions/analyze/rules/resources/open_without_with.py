@@ -7,7 +7,7 @@ import tree_sitter
 
 from suggestions.analyze.framework import Category, Context, Finding, Rule
 from suggestions.analyze.rules._common import enclosing_scope, word_positions
-from suggestions.model import Applicability
+from suggestions.model import Applicability, Edit
 
 # A module that defines or imports its own ``open`` (gzip, tarfile, ...) is not calling
 # the builtin.
@@ -31,6 +31,8 @@ class OpenWithoutWith(Rule):
         managed: not the subject of a ``with``, not returned or yielded to the caller, not
         stored on an object, not handed to ``ExitStack.enter_context``/``closing``, and,
         when bound to a local name, never closed or entered in a ``with`` in that scope.
+        Also the explicit-close form ``f = open(p)`` … ``f.close()`` in one block: the file
+        leaks whenever anything in between raises (a ``close()`` in a ``finally`` is fine).
 
     Why is this bad?
         The file is closed only when the garbage collector gets to it: immediately in
@@ -50,8 +52,16 @@ class OpenWithoutWith(Rule):
         ```
 
     Fix safety:
-        No automatic fix: the right extent of the ``with`` block depends on how long the
-        file is used. Advice only.
+        For the explicit-close form the ``with`` block is offered when the transformation
+        is exact on the normal path: open and close are statements of the same block, each
+        on its own line, the code between is straight-line (no ``return``, ``raise``,
+        ``break``, ``continue`` or ``yield`` anywhere in it, no multi-line string that
+        re-indenting would change, the name is not re-bound there) and the name is not used
+        after the ``close()``; ``__exit__`` calls the same ``close()``. Unsafe, because it
+        does change the exceptional path: when something in between raises, the file is now
+        closed (and flushed) before the exception leaves, which is the point. Otherwise no
+        automatic fix: the right extent of the ``with`` block depends on how long the file
+        is used.
     """
 
     code = "KZ301"
@@ -72,12 +82,84 @@ class OpenWithoutWith(Rule):
         call = captures["call"][0]
         if "mod" not in captures and ctx.shared("KZ301.own_open", _defines_open):
             return
+        explicit = _explicit_close(ctx, call)
+        if explicit is not None:
+            yield explicit
+            return
         if _managed(ctx, call):
             return
         yield Finding(
             call,
             f"`{_short(ctx.text(call))}` is not closed deterministically: use `with open(...) as f:`",
         )
+
+
+_LEAVES = frozenset({"return_statement", "raise_statement", "break_statement", "continue_statement", "yield"})
+
+
+def _explicit_close(ctx: Context, call: tree_sitter.Node) -> Finding | None:
+    """``f = open(p)`` … ``f.close()`` as two statements of one block: a finding, with the
+    ``with`` form as its fix when that is exact (see Fix safety)."""
+    assign = call.parent
+    if assign is None or assign.type != "assignment" or assign.child_by_field_name("right") != call:
+        return None
+    left = assign.child_by_field_name("left")
+    stmt = assign.parent
+    if left is None or left.type != "identifier" or stmt is None or stmt.type != "expression_statement":
+        return None
+    block = stmt.parent
+    if block is None or block.type not in ("block", "module"):
+        return None
+    name = ctx.text(left)
+    siblings = block.named_children
+    i = next(k for k, n in enumerate(siblings) if n.id == stmt.id)
+    close = next((n for n in siblings[i + 1:] if ctx.text(n).replace(" ", "") == f"{name}.close()"), None)
+    if close is None:
+        return None
+    between = [n for n in siblings[i + 1:] if n.start_byte < close.start_byte]
+    message = (f"`{name} = {_short(ctx.text(call))}` is closed by `{name}.close()` only if nothing in between "
+               f"raises: use `with {_short(ctx.text(call))} as {name}:`")
+    edit = _with_form(ctx, call, name, stmt, close, between)
+    return Finding(stmt, message, edits=[edit] if edit is not None else None,
+                   applicability=Applicability.UNSAFE if edit is not None else None)
+
+
+def _with_form(ctx: Context, call: tree_sitter.Node, name: str, stmt: tree_sitter.Node, close: tree_sitter.Node,
+               between: list[tree_sitter.Node]) -> Edit | None:
+    src = ctx.source
+    if not between or not _own_line(src, stmt) or not _own_line(src, close):
+        return None
+    todo = list(between)
+    while todo:  # straight-line code only, no string re-indenting would change
+        n = todo.pop()
+        if n.type in _LEAVES or (n.type == "string" and n.start_point[0] != n.end_point[0]):
+            return None
+        if n.type not in ("function_definition", "lambda", "class_definition"):
+            todo += n.children
+    body_start = src.rfind(b"\n", 0, between[0].start_byte) + 1
+    body_end = src.rfind(b"\n", 0, close.start_byte) + 1
+    for pos in word_positions(src, name, body_start, body_end):
+        tail = src[pos + len(name): pos + len(name) + 4].lstrip()
+        head = src[max(0, pos - 8): pos]
+        if (tail.startswith(b"=") and not tail.startswith(b"==")) or re.search(rb"(?:as|for|del)\s+$", head):
+            return None  # re-bound in between
+    scope = enclosing_scope(call)
+    scope_end = scope.end_byte if scope is not None else len(src)
+    if next(word_positions(src, name, close.end_byte, scope_end), None) is not None:
+        return None  # used after the close
+    line = src[src.rfind(b"\n", 0, stmt.start_byte) + 1: stmt.start_byte].decode()
+    unit = "\t" if line.startswith("\t") else "    "
+    body = src[body_start:body_end].decode("utf-8", "surrogateescape")
+    indented = "".join(unit + ln if ln.strip() else ln for ln in body.splitlines(keepends=True))
+    return Edit(stmt.start_byte, close.end_byte, f"with {ctx.text(call)} as {name}:\n" + indented.rstrip("\n"))
+
+
+def _own_line(src: bytes, node: tree_sitter.Node) -> bool:
+    start = src.rfind(b"\n", 0, node.start_byte) + 1
+    end = src.find(b"\n", node.end_byte)
+    end = len(src) if end < 0 else end
+    rest = src[node.end_byte:end].strip()
+    return not src[start:node.start_byte].strip() and (not rest or rest.startswith(b"#"))
 
 
 def _defines_open(ctx: Context) -> bool:
