@@ -1,0 +1,146 @@
+"""The repair loop, the funnel and the constrained edit format, against the scripted server.
+
+A bench case (bench/llm_cases, a one-line bug with failing tests) goes through the whole
+path as a user runs it (scan, trace, ``Project.ask_llm``): each failure — no edit, an edit
+that does not apply, a change that fails validation — is sent back to the model, every
+attempt is recorded, and the funnel is stored and printed by ``kaizen llm-stats``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.config import load_config
+from suggestions.llm import LLMEngine, Target
+from suggestions.llm.funnel import FunnelStore
+from suggestions.store import Store
+from tests.conftest import ROOT, write
+from tests.llm_pipeline import answer_reply, prepare, run_case, snapshot
+from tests.llm_server import Fail, Reply, ScriptedServer
+
+CASE = "off_by_one_range"
+WRONG = json.dumps({"code": "def moving_average(values, window):\n    return []", "explanation": "Nothing to do."})
+NOT_THE_FUNCTION = json.dumps({"code": "print('hello')", "explanation": "Here."})
+
+
+def requests_text(server: ScriptedServer) -> list[str]:
+    return [r.body["messages"][-1]["content"] for r in server.chat_requests]
+
+
+@pytest.mark.slow
+def test_each_failure_is_sent_back_and_every_attempt_is_recorded(tmp_path: Path) -> None:
+    with ScriptedServer() as server:
+        project = prepare(CASE, tmp_path / "proj", server.base_url, "scripted", attempts=4)
+        before = snapshot(project)
+        server.push(Reply("I think the loop is wrong."), Reply(NOT_THE_FUNCTION), Reply(WRONG),
+                    Reply(answer_reply(CASE)))
+        run = run_case(project, CASE)
+        asked = requests_text(server)
+        bodies = [r.body for r in server.chat_requests]
+    assert [a.outcome for a in run.attempts] == ["parse-error", "parse-error", "validation-failed", "validated"]
+    assert "could not be used: the reply has no edit, only prose" in asked[1]
+    assert "does not start with the definition of `moving_average`" in asked[2]
+    assert "Failing tests: tests/test_smoothing.py::test_every_window_is_averaged" in asked[3]
+    assert "should give 4 averages" in asked[3]  # the assertion message, from the validation log
+    assert all(b["response_format"]["type"] == "json_object" for b in bodies)  # constrained output asked
+    assert [m["role"] for m in bodies[3]["messages"]] == ["system", "user", "assistant", "user"]
+    assert bodies[3]["messages"][2]["content"] == WRONG  # the model sees its own last reply
+    assert [b["temperature"] for b in bodies] == sorted(b["temperature"] for b in bodies)
+    f = run.funnel
+    assert (f.targets, f.prompts, f.parsed, f.applied, f.validated, f.accepted) == (1, 4, 2, 2, 1, 0)
+    assert len({a.prompt_hash for a in run.attempts}) == 4 and all(a.reply_hash for a in run.attempts)
+    (s,) = run.offered
+    assert s.validation.status.value == "passed" and "range(len(values) - window + 1)" in s.diff
+    history = s.evidence["llm_attempts"]
+    assert [h["outcome"] for h in history] == [a.outcome for a in run.attempts]
+    assert "4 attempts" in s.rationale  # the audit entry of an applied change keeps the rationale
+    assert snapshot(project) == before, "nothing is written to the project before it is accepted"
+    assert run.changed_files == []
+    # the store keeps the offered candidate only, not the failed attempts
+    store = Store(project)
+    try:
+        assert [x.fingerprint for x in store.suggestions() if x.source.value == "llm"] == [s.fingerprint]
+    finally:
+        store.close()
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "llm-stats", str(project), "--json"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(out.stdout)
+    assert stats["latest"]["stages"] == {"targets": 1, "prompts": 4, "parsed": 2, "applied": 2, "validated": 1,
+                                         "proven": 0, "accepted": 0}
+    assert stats["totals"]["runs"] == 1
+    text = subprocess.run([sys.executable, str(ROOT / "main.py"), "llm-stats", str(project)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT).stdout
+    assert "validation passed" in text and "4 attempt(s)" in text
+
+
+@pytest.mark.slow
+def test_the_best_of_several_candidates_is_offered_with_the_others_as_alternatives(tmp_path: Path) -> None:
+    with ScriptedServer() as server:
+        project = prepare(CASE, tmp_path / "proj", server.base_url, "scripted", attempts=1, candidates=2)
+        server.push(Reply(WRONG), Reply(answer_reply(CASE)))
+        run = run_case(project, CASE)
+        temps = sorted(r.body["temperature"] for r in server.chat_requests)
+    assert temps[0] < temps[1]  # the second candidate is asked at a higher temperature
+    (s,) = run.offered
+    assert s.validation.status.value == "passed"
+    (alt,) = s.evidence["llm_alternatives"]
+    assert alt["status"] == "failed" and alt["failed_tests"] and "return []" in alt["diff"]
+    assert (run.funnel.prompts, run.funnel.validated) == (2, 1)
+
+
+def test_a_refused_response_format_falls_back_to_openai_spelling_then_plain(tmp_path: Path) -> None:
+    with ScriptedServer() as server:
+        write(tmp_path, {
+            "kaizen.toml": f'[llm]\nbase-url = "{server.base_url}"\nmodel = "m"\ncandidates = 1\nattempts = 1\n'
+                           "max-retries = 0\n",
+            "pkg/__init__.py": "", "pkg/calc.py": "def total(values):\n    return sum(values) - 1\n",
+        })
+        target = Target("failure", "pkg/calc.py", 1, 2, "Fix total", name="total",
+                        evidence={"message": "AssertionError: assert 5 == 6"})
+        fixed = json.dumps({"code": "def total(values):\n    return sum(values)", "explanation": "off by one"})
+        server.push(Fail(400, "response_format is not supported"), Fail(422, "json_schema: unknown"),
+                    Reply(f"Sure:\n```json\n{fixed}\n```\n"))
+        store = Store(tmp_path)
+        engine = LLMEngine(tmp_path, load_config(tmp_path), store, environ={})
+        try:
+            (s,) = engine.generate([target])
+            again = Target("failure", "pkg/calc.py", 1, 2, "Fix total again", name="total",
+                           evidence={"message": "AssertionError: once more"})
+            server.push(Reply(fixed))
+            engine.generate([again])  # the provider remembers: no more constrained requests
+        finally:
+            engine.close()
+            store.close()
+        formats = [r.body.get("response_format", {}).get("type") for r in server.chat_requests]
+    assert formats == ["json_object", "json_schema", None, None]
+    assert s.patch is not None and "return sum(values)\n" in s.diff
+    assert s.evidence["llm"]["constrained"] is False  # the reply came without the schema
+
+
+def test_funnel_of_a_run_without_validation(tmp_path: Path) -> None:
+    with ScriptedServer() as server:
+        write(tmp_path, {
+            "kaizen.toml": f'[llm]\nbase-url = "{server.base_url}"\nmodel = "m"\ncandidates = 1\nattempts = 2\n',
+            "pkg/__init__.py": "", "pkg/calc.py": "def total(values):\n    return sum(values) - 1\n",
+        })
+        target = Target("failure", "pkg/calc.py", 1, 2, "Fix total", name="total", evidence={"message": "bad"})
+        server.push(Reply("No idea."), Reply(json.dumps({"code": "def total(values):\n    return sum(values)",
+                                                          "explanation": "x"})))
+        store = Store(tmp_path)
+        engine = LLMEngine(tmp_path, load_config(tmp_path), store, environ={})
+        try:
+            (s,) = engine.generate([target])
+            latest = FunnelStore(store).latest()
+        finally:
+            engine.close()
+            store.close()
+    assert latest is not None
+    assert (latest.targets, latest.prompts, latest.parsed, latest.applied, latest.validated) == (1, 2, 1, 1, 0)
+    assert latest.offered == [s.fingerprint]
+    assert [h["outcome"] for h in s.evidence["llm_attempts"]] == ["parse-error", "unvalidated"]
