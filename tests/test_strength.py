@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from suggestions.validate.evidence import grade, line_coverage
 from suggestions.validate.guard import touches_tests
 from suggestions.validate.stats import MIN_PAIRS, speedup_interval
 from suggestions.validate.validator import Validator
-from tests.conftest import write
+from tests.conftest import ROOT, write
 from tests.validation_project import FINANCE_SUITE, make_finance, suggestion
 
 # --- speed-up statistics -----------------------------------------------------------------------
@@ -335,3 +337,74 @@ def test_a_change_set_of_several_files_and_a_new_one(money: Path) -> None:
     assert dv.status is ValidationStatus.PASSED, dv.log
     assert dv.strength is not None and dv.strength.grade is Grade.PASSED
     assert "no line coverage for data.txt" in dv.log
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _has("mutants"), reason="suggestions.validate.mutants is not there yet")
+def test_a_correct_memoization_is_proven_with_its_speedup_interval(money: Path) -> None:
+    write(money, {"kaizen.toml": "[validation]\ntimeout = 60\nrepeats = 5\nmin-speedup = 1.1\n"})
+    store = Store(money)
+    # rate_for sleeps 0.05 s a call and its test calls it 20 times: cached, one call sleeps.
+    s = suggestion(money, "money/finance.py", "def rate_for(n):",
+                   "@functools.lru_cache(maxsize=None)\ndef rate_for(n):", category="performance")
+    [v] = _validator(money, store, coverage=None).validate([s])
+    val = v.validation
+    st = val.strength
+    assert st is not None, val.log
+    # The figures exist and agree with each other, whatever the machine's noise did.
+    assert st.speedup_pairs >= 5
+    assert st.speedup_low is not None and st.speedup_median is not None and st.speedup_high is not None
+    assert st.speedup_low <= st.speedup_median <= st.speedup_high
+    assert val.speedup == st.speedup_median
+    assert f"n={st.speedup_pairs} pairs" in val.log and "95% interval" in val.log
+    # A 20x real speed-up against a bar of 1.1: no noise flips that.
+    assert st.speedup_low > 1.1, val.log
+    assert val.status is ValidationStatus.PASSED, val.log
+    assert st.changed_lines_run == st.changed_lines, val.log
+    assert st.grade is Grade.PROVEN, val.log
+
+
+@pytest.mark.slow
+def test_a_slowdown_is_not_a_speedup(money: Path) -> None:
+    write(money, {"kaizen.toml": "[validation]\ntimeout = 60\nrepeats = 5\nmutants = 0\n"})
+    store = Store(money)
+    s = suggestion(money, "money/finance.py", "time.sleep(0.05)", "time.sleep(0.06)", category="performance")
+    [v] = _validator(money, store, coverage=None).validate([s])
+    val = v.validation
+    assert val.status is ValidationStatus.FAILED, val.log
+    assert "below the requirement" in val.log
+    assert val.strength is not None and val.strength.grade is Grade.FAILED
+    assert val.strength.speedup_pairs >= 5 and val.strength.speedup_low is not None
+
+
+def _trace(root: Path) -> None:
+    """A real `kaizen trace` of the project's tests: coverage and recorded argument values."""
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "trace", str(root), "--", sys.executable, "-m",
+                          "pytest", "-q", "-p", "no:cacheprovider"], capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _has("replay"), reason="suggestions.validate.replay is not there yet")
+def test_a_behaviour_change_behind_a_weak_assertion_fails_by_replay(money: Path) -> None:
+    _trace(money)
+    store = Store(money)
+    # `assert projected_growth(10) > 0` passes either way; the recorded real call does not.
+    s = suggestion(money, "money/finance.py", "rate = 0.05", "rate = 0.06")
+    [v] = _validator(money, store).validate([s])  # tests selected from the trace
+    val = v.validation
+    assert val.tests_run == ("tests/test_money.py::test_growth_is_positive",), val.log
+    assert val.status is ValidationStatus.FAILED, val.log
+    st = val.strength
+    assert st is not None and st.grade is Grade.FAILED
+    assert st.replayed >= 1 and st.mismatches >= 1
+    assert "projected_growth(10)" in st.mismatch and "projected_growth(10)" in val.log
+    assert "failed by replay" in val.log
+    assert not val.failed_tests  # no test failed: replay did
+    # The same recorded call agrees with a change that keeps the behaviour: replayed, no mismatch.
+    same = suggestion(money, "money/finance.py", "return round(100 * (1 + rate) ** years, 2)",
+                      "return round(100.0 * (1 + rate) ** years, 2)")
+    [ok] = _validator(money, store).validate([same])
+    assert ok.validation.status is ValidationStatus.PASSED, ok.validation.log
+    assert ok.validation.strength is not None and ok.validation.strength.replayed >= 1
+    assert ok.validation.strength.mismatches == 0
