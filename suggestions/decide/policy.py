@@ -514,8 +514,11 @@ class Policy:
             bits.append(f"{changed_lines} changed line{'s' if changed_lines != 1 else ''}")
         v = s.validation
         if v.status is ValidationStatus.PASSED:
-            how = "proven" if grade_of(v) is Grade.PROVEN else "validated"
-            bits.append(f"{how} by {len(v.tests_run)} test(s)" if v.tests_run else how)
+            covering = v.strength.covering_tests if v.strength is not None else ()
+            if grade_of(v) is Grade.PROVEN:
+                bits.append(f"proven by {len(covering)} covering test(s)" if covering else "proven")
+            else:
+                bits.append(f"validated by {len(v.tests_run)} test(s)" if v.tests_run else "validated")
             if v.speedup:
                 bits.append(f"{v.speedup:.2f}x faster")
         return ", ".join(bits)

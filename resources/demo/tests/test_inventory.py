@@ -75,6 +75,7 @@ def test_reports():
 
 def test_warehouse():
     w = Warehouse("W1", 10)
+    assert (w.code, w.capacity, w.tags) == ("W1", 10, [])
     assert w.is_empty()
     assert w.find("A1") is None
     w.items["A1"] = 3
