@@ -94,6 +94,20 @@ STEPS: tuple[str, ...] = (
     """,
     "ALTER TABLE trace_functions ADD COLUMN kind TEXT NOT NULL DEFAULT 'function'",
     "ALTER TABLE trace_functions ADD COLUMN timed INTEGER NOT NULL DEFAULT -1",
+    # Real calls recorded for replay (trace.value-samples): pickled (args, kwargs) per function.
+    """
+    CREATE TABLE trace_values (
+        trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        data BLOB NOT NULL
+    );
+    CREATE INDEX trace_values_path ON trace_values(trace_id, path, name);
+    """,
+    # Own time off the CPU (locks, sleeps, I/O) and the calls timed where it is measured.
+    "ALTER TABLE trace_functions ADD COLUMN wait REAL NOT NULL DEFAULT 0;"
+    " ALTER TABLE trace_functions ADD COLUMN wait_timed INTEGER NOT NULL DEFAULT 0",
 )
 
 KEEP_TRACES = 20  # older traces are dropped: their figures are stale anyway
@@ -173,11 +187,15 @@ class TraceStore:
             tid = int(cur.lastrowid or 0)
             db.executemany(
                 "INSERT INTO trace_functions(trace_id, path, name, line, end_line, calls, total, own, callers,"
-                " arg_types, return_types, sampled, hashable, unhashable, distinct_args, kind, timed)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " arg_types, return_types, sampled, hashable, unhashable, distinct_args, kind, timed, wait,"
+                " wait_timed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(tid, f.path, f.name, f.line, f.end_line, f.calls, f.total, f.own, json.dumps(f.callers),
                   json.dumps(f.arg_types), json.dumps(f.return_types), f.sampled, f.hashable, f.unhashable,
-                  f.distinct, f.kind, f.timed) for f in result.functions],
+                  f.distinct, f.kind, f.timed, f.wait, f.wait_timed) for f in result.functions],
+            )
+            db.executemany(
+                "INSERT INTO trace_values VALUES(?,?,?,?,?)",
+                [(tid, f.path, f.name, f.line, call) for f in result.functions for call in f.values],
             )
             db.executemany(
                 "INSERT INTO trace_exceptions VALUES(?,?,?,?,?,?,?)",
@@ -201,7 +219,7 @@ class TraceStore:
             old = [r[0] for r in db.execute("SELECT id FROM traces ORDER BY id DESC LIMIT -1 OFFSET ?",
                                             (KEEP_TRACES,))]
             for table in ("trace_functions", "trace_exceptions", "trace_coverage", "trace_tests",
-                          "trace_uncaught"):
+                          "trace_uncaught", "trace_values"):
                 db.executemany(f"DELETE FROM {table} WHERE trace_id=?", [(i,) for i in old])
             db.executemany("DELETE FROM traces WHERE id=?", [(i,) for i in old])
         return tid
@@ -240,7 +258,8 @@ class TraceStore:
         if tid is None:
             return []
         sql = ("SELECT path, name, line, end_line, calls, total, own, callers, arg_types, return_types,"
-               " sampled, hashable, unhashable, distinct_args, kind, timed FROM trace_functions WHERE trace_id=?")
+               " sampled, hashable, unhashable, distinct_args, kind, timed, wait, wait_timed"
+               " FROM trace_functions WHERE trace_id=?")
         params: list[Any] = [tid]
         if path is not None:
             sql += " AND path=?"
@@ -248,9 +267,22 @@ class TraceStore:
         return [
             FunctionStats(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), float(r[5]), float(r[6]),
                           json.loads(r[7]), json.loads(r[8]), json.loads(r[9]), int(r[10]), int(r[11]),
-                          int(r[12]), int(r[13]), str(r[14]), int(r[15]))
+                          int(r[12]), int(r[13]), str(r[14]), int(r[15]), wait=float(r[16]),
+                          wait_timed=int(r[17]))
             for r in self.store.execute(sql + " ORDER BY own DESC", params)
         ]
+
+    def call_samples(self, path: str, qualname: str, trace_id: int | None = None) -> list[bytes]:
+        """Real calls of a function recorded by a trace (the latest by default), each a pickled
+        ``(args, kwargs)``: what replay feeds the old and the new code. Only the latest trace
+        speaks: one taken with ``trace.value-samples = 0`` (or a path newly under
+        ``trace.no-values``) leaves nothing to replay."""
+        trace_id = self._latest_id(trace_id)
+        if trace_id is None:
+            return []
+        return [bytes(r[0]) for r in self.store.execute(
+            "SELECT data FROM trace_values WHERE trace_id=? AND path=? AND name=? ORDER BY rowid",
+            (trace_id, path, qualname))]
 
     def exceptions(self, trace_id: int | None = None, path: str | None = None) -> list[ExceptionStats]:
         tid = self._latest_id(trace_id)
@@ -265,7 +297,8 @@ class TraceStore:
                 for r in self.store.execute(sql + " ORDER BY raised DESC", params)]
 
     def hotspots(self, limit: int = 20, trace_id: int | None = None) -> list[dict[str, Any]]:
-        """Functions by share of time (own time first), with calls and exceptions."""
+        """Functions by own time on the CPU (own time where that was not measured), with own
+        wall time, waiting (off the CPU: locks, sleeps, I/O), calls and exceptions."""
         tid = self._latest_id(trace_id)
         if tid is None:
             return []
@@ -275,7 +308,9 @@ class TraceStore:
         for e in self.exceptions(tid):
             raised[(e.path, e.function)] = raised.get((e.path, e.function), 0) + e.raised
         out = []
-        for f in self.functions(tid)[: max(0, limit)]:
+        ranked = sorted(self.functions(tid), key=lambda f: -(f.own if f.cpu is None else f.cpu))
+        for f in ranked[: max(0, limit)]:
+            cpu, waiting = f.cpu, f.waiting
             out.append({
                 "path": f.path, "function": f.name, "line": f.line, "end_line": f.end_line,
                 "calls": f.calls, "calls_exact": True, "time_exact": f.time_exact,
@@ -283,6 +318,12 @@ class TraceStore:
                 "own_share": round(min(1.0, f.own / denominator), 4),
                 "total_share": round(min(1.0, f.total / denominator), 4),
                 "exceptions": raised.get((f.path, f.name), 0),
+                "cpu_s": None if cpu is None else round(cpu, 6),
+                "wait_s": None if waiting is None else round(waiting, 6),
+                "cpu_share": None if cpu is None else round(min(1.0, cpu / denominator), 4),
+                # blocked, not computing: under a tenth of its own time on the CPU (a loaded
+                # machine keeps a computing function off the CPU too, but not nine tenths of it)
+                "waiting": cpu is not None and f.own > 0.0005 and cpu < 0.1 * f.own,
             })
         return out
 

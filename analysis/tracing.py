@@ -70,6 +70,22 @@ class FunctionStats:
     distinct: int = 0
     kind: str = "function"  # or "body": a module or class body
     timed: int = -1  # calls whose time was measured, the rest estimated from them (-1: all)
+    values: list[bytes] = field(default_factory=list)  # distinct real calls, pickled (args, kwargs), for replay
+    wait: float = 0.0  # own time off the CPU, where a per-thread CPU clock measured it
+    wait_timed: int = 0  # calls timed where waiting is measured (0: not measured)
+
+    @property
+    def cpu(self) -> float | None:
+        """Own time on the CPU: own time less the time spent off it (a lock, a sleep, I/O),
+        None where it was not measured (no per-thread CPU clock; timed by ``_lsprof``)."""
+        if self.wait_timed <= 0:
+            return None
+        return max(0.0, self.own - self.wait)
+
+    @property
+    def waiting(self) -> float | None:
+        """Own time spent off the CPU (None where not measured; at most the own time)."""
+        return None if self.wait_timed <= 0 else min(self.own, self.wait)
 
     @property
     def time_exact(self) -> bool:
@@ -169,6 +185,9 @@ def collector_env(
     type_samples: int = 8,
     flush_s: float = 5.0,
     mode: str = "auto",
+    value_samples: int = 8,
+    value_max_bytes: int = 2048,
+    no_values: Sequence[str] = (),
 ) -> dict[str, str]:
     """The environment that makes every Python process started with it trace itself.
 
@@ -188,6 +207,12 @@ def collector_env(
     env["KAIZEN_TRACE_ROOT"] = str(root)
     env["KAIZEN_TRACE_LINES"] = "1" if lines else "0"
     env["KAIZEN_TRACE_SAMPLES"] = str(type_samples)
+    # Real argument values for replay (trace.value-samples): kept in .kaizen/ only, never for
+    # secret-looking functions or the trace.no-values paths (the collector decides, see
+    # _sample_values there).
+    env["KAIZEN_TRACE_VALUES"] = str(max(0, value_samples))
+    env["KAIZEN_TRACE_VALUE_BYTES"] = str(value_max_bytes)
+    env["KAIZEN_TRACE_NO_VALUES"] = "\n".join(g for g in no_values if g.strip())
     env["KAIZEN_TRACE_FLUSH"] = str(flush_s)
     env["KAIZEN_TRACE_MODE"] = mode
     # Python 3.11 compiles project modules with probes; the compiled code is kept here.
@@ -250,6 +275,9 @@ def run_traced(
     stdout: Any = None,
     stderr: Any = None,
     keep_dir: bool = False,
+    value_samples: int = 8,
+    value_max_bytes: int = 2048,
+    no_values: Sequence[str] = (),
 ) -> TraceResult:
     """Run ``command`` in ``root`` with the collector injected; return the merged trace."""
     root = Path(root).resolve()
@@ -260,7 +288,8 @@ def run_traced(
     outdir.mkdir(parents=True, exist_ok=True)
     prune_instrument_cache(root)
     run_env = collector_env(root, outdir, env, lines=lines, live=live, type_samples=type_samples,
-                            flush_s=flush_s, mode=mode)
+                            flush_s=flush_s, mode=mode, value_samples=value_samples,
+                            value_max_bytes=value_max_bytes, no_values=no_values)
     started = time.time()
     t0 = time.perf_counter()
     status = "ok"
@@ -286,14 +315,14 @@ def run_traced(
     if status == "ok" and code != 0:
         status = "failed"
     result = TraceResult(command=argv, started=started, duration=duration, exit_code=code, status=status)
-    merge_dir(outdir, result, leader=proc.pid)
+    merge_dir(outdir, result, leader=proc.pid, value_samples=value_samples)
     if not keep_dir:
         shutil.rmtree(outdir, ignore_errors=True)
     return result
 
 
 def _merge_snapshot(data: dict[str, Any], functions: dict[tuple[str, str, int], FunctionStats],
-                    exceptions: dict[tuple[str, str, int], ExceptionStats]) -> None:
+                    exceptions: dict[tuple[str, str, int], ExceptionStats], value_samples: int = 8) -> None:
     """Fold one process's snapshot (see the collector's ``_snapshot``) into the totals.
 
     Its functions, samples and exceptions are keyed by the process's own function keys, which
@@ -302,7 +331,8 @@ def _merge_snapshot(data: dict[str, Any], functions: dict[tuple[str, str, int], 
     meta: dict[Any, tuple[str, str, int, int, bool]] = data["meta"]
     names = {k: f"{m[0]}:{m[1]}:{m[2]}" for k, m in meta.items()}
     mine: dict[Any, FunctionStats] = {}
-    for code, (calls, total, own, callers, timed) in data["functions"].items():
+    for code, figures in data["functions"].items():
+        calls, total, own, callers, timed = figures[:5]
         rel, qual, first, last, body = meta[code]
         fs = functions.get((rel, qual, first))
         if fs is None:
@@ -313,6 +343,9 @@ def _merge_snapshot(data: dict[str, Any], functions: dict[tuple[str, str, int], 
         fs.timed += timed
         fs.total += total / 1e9
         fs.own += own / 1e9
+        if len(figures) > 6:  # waiting and the calls timed where it is seen (see the collector's _cpu_check)
+            fs.wait += figures[5] / 1e9
+            fs.wait_timed += figures[6]
         for caller, n in callers.items():
             if n:
                 name = names.get(caller, "<external>")
@@ -341,6 +374,14 @@ def _merge_snapshot(data: dict[str, Any], functions: dict[tuple[str, str, int], 
     for code, seen in distinct.items():
         if code in mine:
             mine[code].distinct += len(seen)
+    for kept in data.get("values", []):  # one per thread
+        for code, calls in kept.items():
+            fs = mine.get(code)
+            if fs is None:
+                continue
+            for call in calls:
+                if len(fs.values) < value_samples and isinstance(call, bytes) and call not in fs.values:
+                    fs.values.append(call)
     for excs in data["exceptions"]:  # one per thread
         for (code, line, tname), (raised, caught) in excs.items():
             rel, qual = meta[code][:2]
@@ -351,7 +392,7 @@ def _merge_snapshot(data: dict[str, Any], functions: dict[tuple[str, str, int], 
             es.caught += caught
 
 
-def merge_dir(outdir: Path, result: TraceResult, leader: int = 0) -> TraceResult:
+def merge_dir(outdir: Path, result: TraceResult, leader: int = 0, *, value_samples: int = 8) -> TraceResult:
     """Fold every ``trace-<pid>.marshal`` and ``cov-<pid>.jsonl`` of ``outdir`` into ``result``."""
     functions: dict[tuple[str, str, int], FunctionStats] = {}
     exceptions: dict[tuple[str, str, int], ExceptionStats] = {}
@@ -367,7 +408,7 @@ def merge_dir(outdir: Path, result: TraceResult, leader: int = 0) -> TraceResult
             result.errors.append(f"{path.name}: format {data.get('version')} not understood")
             continue
         try:
-            _merge_snapshot(data, functions, exceptions)
+            _merge_snapshot(data, functions, exceptions, value_samples)
         except (KeyError, TypeError, ValueError) as exc:  # written by this Kaizen, atomically: not expected
             result.errors.append(f"{path.name}: malformed ({exc!r})")
             continue

@@ -69,6 +69,9 @@ except ImportError:  # another implementation
 
 FORMAT_VERSION = 2
 _now = time.perf_counter_ns
+_cpu_now: Any = getattr(time, "thread_time_ns", None)  # this thread's CPU clock, where the platform has one
+_CPU_CHECK_NS = 1_000_000  # a thread compares its CPU clock with the wall clock at most once a millisecond
+_NEVER = 1 << 62
 _MON: Any = getattr(sys, "monitoring", None)  # Python 3.12+
 
 # --- settings (from the environment; set by analysis/tracing.py) ---------------------------
@@ -85,6 +88,10 @@ _TIME_FIRST = 128  # sys.monitoring: calls of a function timed before thinning o
 _TIME_EVERY = 32  # ... to one call in 32 (the others are counted, and their time estimated)
 _LSP_SAMPLES = 32  # calls of a function timed by _lsprof whose types are sampled
 _LSP_RETURNS = 32  # times _lsprof takes the timing back after threads ran (each costs ~1 ms)
+_VALUE_LIMIT = 0  # distinct pickled calls kept per function for replay (0: none)
+_VALUE_BYTES = 2048  # the largest pickled call kept
+_NO_VALUES: tuple[str, ...] = ()  # path globs whose argument values are never kept
+_VALUE_TRIES = 32  # sampled calls of a function whose arguments would not pickle before giving up
 _EXCLUDED_DIRS = frozenset(
     {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pypackages__", ".git",
      ".kaizen", "node_modules", ".eggs"}
@@ -150,8 +157,9 @@ _live_thread: Any = None
 class _Thread:
     """One thread's accumulators; only that thread writes them."""
 
-    __slots__ = ("arg_types", "distinct", "done", "escaped", "excs", "funcs", "hashable", "last_exc", "last_key",
-                 "pending", "ret_types", "sampled", "stack", "unwound")
+    __slots__ = ("arg_types", "cpu_at", "cpu_due", "cpu_wall", "distinct", "done", "escaped", "excs", "funcs",
+                 "hashable", "last_exc", "last_key",
+                 "pending", "pickling", "ret_types", "sampled", "stack", "unwound", "value_tries", "values")
 
     def __init__(self) -> None:
         # stack entries: [code, start_ns, child_ns, rec, sampled, id(code)]
@@ -160,7 +168,7 @@ class _Thread:
         #       calls from it not yet in callers, call number of the next sample, untimed,
         #       timed calls, own_ns of recent timed calls (moving average), timing now
         #       (sys.monitoring: this thread holds PY_RETURN on), call number of the last
-        #       caller sample]
+        #       caller sample, waiting ns: wall time off the CPU (see _cpu_check)]
         self.funcs: dict[int, list[Any]] = {}
         self.done: list[dict[int, list[Any]]] = []  # funcs of earlier Python phases (see _to_lsprof)
         # Sampled calls, per function (id(code), or a probe's uid): their argument and return
@@ -172,12 +180,20 @@ class _Thread:
         self.distinct: dict[Any, dict[int, None]] = {}
         self.arg_types: dict[tuple[Any, str], dict[str, int]] = {}
         self.ret_types: dict[Any, dict[str, int]] = {}
+        # Real calls for replay (see _sample_values): function -> {pickled (args, kwargs): None}
+        self.values: dict[Any, dict[bytes, None]] = {}
+        self.value_tries: dict[Any, int] = {}
+        self.pickling = False
         self.excs: dict[tuple[int, int, str], list[int]] = {}
         self.unwound: BaseException | None = None
         self.escaped: BaseException | None = None  # left the project's code (see _m_raise)
         self.last_exc: BaseException | None = None
         self.last_key: tuple[int, int, str] | None = None
         self.pending: tuple[FrameType, BaseException, tuple[int, int, str]] | None = None
+        # When this thread last compared its CPU clock with the wall clock (see _cpu_check).
+        self.cpu_wall = _now()
+        self.cpu_at = _cpu_now() if _cpu_now is not None else 0
+        self.cpu_due = self.cpu_wall + _CPU_CHECK_NS if _cpu_now is not None else _NEVER
 
 
 def _state() -> _Thread:
@@ -339,8 +355,147 @@ def _sample_args(st: _Thread, code: CodeType, frame: FrameType, key: Any = None)
                 distinct = st.distinct[key] = {}
             if len(distinct) < 4096:
                 distinct[hash(tuple(values))] = None
+        if _VALUE_LIMIT and not st.pickling:
+            kept = st.values.get(key)
+            if kept is None or len(kept) < _VALUE_LIMIT:
+                _sample_values(st, key, code, values, kept)
     except Exception:
         pass
+
+
+# Words of a function's path, name or parameters that mark it as handling secrets: its
+# argument values are never kept. Whole words (split at non-letters and camelCase humps),
+# and the stems of the longer ones.
+_SECRET_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "secret", "secrets", "token", "tokens",
+                           "key", "keys", "apikey", "credential", "credentials", "auth", "private", "privkey",
+                           "cookie", "cookies", "hmac", "otp", "pin", "ssn", "jwt", "bearer"})
+_SECRET_STEMS = ("passw", "secret", "credential", "authent", "authori", "privat")
+_value_ok: dict[Any, bool] = {}  # function -> may its argument values be kept?
+_secret_shapes: Any = None  # compiled lazily: the collector does not import re up front
+
+
+def _words(text: str) -> list[str]:
+    words: list[str] = []
+    cur = ""
+    prev = ""
+    for ch in text:
+        if not ch.isalnum():
+            if cur:
+                words.append(cur.lower())
+            cur = ""
+        elif ch.isupper() and prev.islower() and cur:
+            words.append(cur.lower())
+            cur = ch
+        else:
+            cur += ch
+        prev = ch
+    if cur:
+        words.append(cur.lower())
+    return words
+
+
+def _values_allowed(key: Any, code: CodeType) -> bool:
+    """Not a function whose path, module, name or parameters look secret-bearing, nor under a
+    ``trace.no-values`` glob."""
+    meta = _meta.get(key)
+    if meta is not None and meta[4]:
+        return False  # a module or class body: nothing to call
+    rel, qual = (meta[0], meta[1]) if meta is not None else (_files.get(code.co_filename) or "", code.co_qualname)
+    name = rel.rsplit("/", 1)[-1]
+    if not rel or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return False  # tests and fixtures are not what replay calls
+    if _NO_VALUES:
+        import fnmatch
+
+        if any(fnmatch.fnmatchcase(rel, g) or rel.startswith(g.rstrip("/") + "/") for g in _NO_VALUES):
+            return False
+    nargs = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
+    for text in (rel, qual, *code.co_varnames[:nargs]):
+        for word in _words(text):
+            if word in _SECRET_WORDS or word.startswith(_SECRET_STEMS):
+                return False
+    return True
+
+
+class _Full(Exception):
+    pass
+
+
+class _Bounded:
+    """A pickle output that refuses to grow past ``_VALUE_BYTES`` (a huge argument costs one
+    64 KiB frame of pickling, not its whole size)."""
+
+    __slots__ = ("parts", "size")
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: Any) -> int:
+        self.size += len(data)
+        if self.size > _VALUE_BYTES:
+            raise _Full
+        self.parts.append(bytes(data))
+        return len(data)
+
+
+def _looks_secret(data: bytes) -> bool:
+    global _secret_shapes
+    if _secret_shapes is None:
+        import re
+
+        _secret_shapes = re.compile(
+            rb"PRIVATE KEY|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|sk-[A-Za-z0-9_\-]{16,}|\bgh[pousr]_[A-Za-z0-9]{30,}"
+            rb"|github_pat_|glpat-[A-Za-z0-9_\-]{20,}|xox[abposr]-|AIza[0-9A-Za-z_\-]{35}|[sr]k_(?:live|test)_"
+            rb"|eyJ[A-Za-z0-9_\-]{10,}\.eyJ|[a-z][a-z0-9+.-]*://[^\s:/@]+:[^\s@/]{3,}@"
+            rb"|(?i:bearer|basic|token)[ \t]+[A-Za-z0-9._~+/\-]{12,}|(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])"
+            rb"|(?i:passw|secret|api[_-]?key|credential)"
+        )
+    return _secret_shapes.search(data) is not None
+
+
+def _sample_values(st: _Thread, key: Any, code: CodeType, values: list[Any], kept: dict[bytes, None] | None) -> None:
+    """Keep this call's arguments, pickled, when small, picklable, stable and not secret-like."""
+    if kept is None:
+        ok = _value_ok.get(key)
+        if ok is None:
+            ok = _value_ok[key] = _values_allowed(key, code)
+        if not ok:
+            return
+    tries = st.value_tries.get(key, 0)
+    if tries >= _VALUE_TRIES:
+        return
+    for v in values:  # an obviously large argument is not pickled at all
+        if type(v) in (str, bytes, list, tuple, dict, set, frozenset, bytearray) and len(v) > _VALUE_BYTES:
+            st.value_tries[key] = tries + 1
+            return
+    st.pickling = True
+    try:
+        import _pickle
+
+        pos, n_kw = code.co_argcount, code.co_kwonlyargcount
+        args = list(values[:pos])
+        kwargs = dict(zip(code.co_varnames[pos:pos + n_kw], values[pos:pos + n_kw], strict=True))
+        i = pos + n_kw
+        if code.co_flags & 0x04:
+            args.extend(values[i])
+            i += 1
+        if code.co_flags & 0x08:
+            kwargs.update(values[i])
+        out = _Bounded()
+        _pickle.Pickler(out, 4).dump((tuple(args), kwargs))
+        data = b"".join(out.parts)
+        if b"__main__" in data or _pickle.dumps(_pickle.loads(data), 4) != data or _looks_secret(data):
+            raise _Full
+        if kept is None:
+            kept = st.values[key] = {}
+        elif data in kept:
+            raise _Full  # a repeat: counts as a try, so a function always called alike stops costing
+        kept[data] = None
+    except Exception:  # unpicklable, too big, unstable, secret-like, a __reduce__ that raises
+        st.value_tries[key] = tries + 1
+    finally:
+        st.pickling = False
 
 
 def _sample_return(st: _Thread, key: Any, value: object) -> None:
@@ -358,7 +513,25 @@ def _sample_return(st: _Thread, key: Any, value: object) -> None:
 
 
 def _new_rec() -> list[Any]:
-    return [0, 0, 0, 0, {}, None, 0, 1, False, 0, 0, False, 0]
+    return [0, 0, 0, 0, {}, None, 0, 1, False, 0, 0, False, 0, 0]
+
+
+def _cpu_check(st: _Thread, rec: list[Any] | None, now: int) -> None:
+    """Charge the wall time this thread spent off the CPU since its last check (a lock, a
+    sleep, I/O, or waiting for a core) to ``rec``, the function running when it ended.
+
+    Called at a timed call's start or end once a millisecond has passed since the last check,
+    so a blocking call (seen at its caller's next event) lands on the function that made it,
+    and reading the thread's CPU clock (a system call on Linux) costs at most one per ms.
+    """
+    cpu = _cpu_now()
+    if rec is not None and st.cpu_wall >= 0:
+        off = now - st.cpu_wall - (cpu - st.cpu_at)
+        if off > 0:
+            rec[13] += off
+    st.cpu_wall = now
+    st.cpu_at = cpu
+    st.cpu_due = now + _CPU_CHECK_NS
 
 
 def _switch_caller(rec: list[Any], caller: int | None) -> None:
@@ -396,6 +569,8 @@ def _enter(st: _Thread, code: CodeType, frame: FrameType | None, fresh: bool) ->
             _sample_args(st, code, frame if frame is not None else sys._getframe(2))
     rec[3] += 1
     now = _now()
+    if now > st.cpu_due:
+        _cpu_check(st, stack[-1][3] if stack else None, now)
     stack.append([code, now, 0, rec, sampled, cid])
     if now > _next_flush_ns:
         flush()
@@ -419,6 +594,8 @@ def _leave(st: _Thread, code: CodeType, retval: Any, returned: bool) -> None:
             _close(stack, stack.pop(), now)
         entry = stack.pop()
     now = _now()
+    if now > st.cpu_due:
+        _cpu_check(st, entry[3], now)
     _close(stack, entry, now)
     if returned and entry[4]:
         _sample_return(st, id(code), retval)
@@ -565,6 +742,8 @@ def _m_timed(st: _Thread, code: CodeType, cid: int, rec: list[Any], n: int) -> N
         _hold_returns(code, cid)
     rec[3] += 1
     now = _now()
+    if now > st.cpu_due:
+        _cpu_check(st, st.stack[-1][3] if st.stack else None, now)
     st.stack.append([code, now, 0, rec, sampled, cid])
     if now > _next_flush_ns:
         flush()
@@ -618,8 +797,11 @@ def _m_return(code: CodeType, offset: int, retval: object) -> Any:
         entry = stack[-1]
         if entry[0] is code:
             stack.pop()
-            elapsed = _now() - entry[1]
+            now = _now()
+            elapsed = now - entry[1]
             rec = entry[3]
+            if now > st.cpu_due:
+                _cpu_check(st, rec, now)
             own = elapsed - entry[2]
             if own < 0:  # the estimated own time of untimed callees overshot
                 own = 0
@@ -742,6 +924,10 @@ def _to_python() -> None:
         return
     _lsp_on = False
     _timing_callbacks()
+    # What ran under _lsprof is not charged at the threads' next checks: their clocks start now.
+    with _state_lock:
+        for ident, other in list(_by_ident.items()):
+            _restart_clock(other, ident)
     for cid in _lsp_codes:
         _set_local_events(_code_of[cid])
     # The running calls go on in Python, timed from now (already counted).
@@ -762,6 +948,20 @@ def _to_python() -> None:
                 rec[11] = True
                 _hold_returns(code, cid)
             st.stack.append([code, now, 0, rec, False, cid])
+
+
+def _restart_clock(st: _Thread, ident: int) -> None:
+    """Compare a thread's CPU and wall clocks from now on (another thread's CPU clock where the
+    platform can read it, else from that thread's next event)."""
+    if _cpu_now is None:
+        return
+    try:
+        cpu = _cpu_now() if ident == threading.get_ident() else time.clock_gettime_ns(time.pthread_getcpuclockid(ident))
+    except (AttributeError, OSError, OverflowError):  # no such clock here (macOS, Windows)
+        st.cpu_wall, st.cpu_due = -1, 0
+        return
+    st.cpu_wall, st.cpu_at = _now(), cpu
+    st.cpu_due = st.cpu_wall + _CPU_CHECK_NS
 
 
 def _thread_ends() -> None:
@@ -911,6 +1111,8 @@ def _t_call(frame: FrameType, event: str, arg: Any) -> Any:
             _sample_args(st, code, frame)
         rec[3] += 1
         now = _now()
+        if now > st.cpu_due:
+            _cpu_check(st, stack[-1][3] if stack else None, now)
         stack.append([code, now, 0, rec, sampled, cid])
         if now > _next_flush_ns:
             flush()
@@ -977,8 +1179,11 @@ def _t_local(frame: FrameType, event: str, arg: Any) -> Any:
             entry = stack[-1]
             if entry[0] is code:  # the usual case, inlined (see _m_return)
                 stack.pop()
-                elapsed = _now() - entry[1]
+                now = _now()
+                elapsed = now - entry[1]
                 rec = entry[3]
+                if now > st.cpu_due:
+                    _cpu_check(st, rec, now)
                 rec[2] += elapsed - entry[2]
                 rec[3] -= 1
                 if rec[3] <= 0:
@@ -1058,9 +1263,14 @@ def _i_enter(uid: str) -> None:
         rec[7] = _next_sample(n)
         frame = sys._getframe(1)
         _sample_args(st, frame.f_code, frame, uid)
-        stack.append([uid, _now(), 0, rec, True, uid])
+        now = _now()
+        if now > st.cpu_due:
+            _cpu_check(st, stack[-1][3] if stack else None, now)
+        stack.append([uid, now, 0, rec, True, uid])
         return
     now = _now()
+    if now > st.cpu_due:
+        _cpu_check(st, stack[-1][3] if stack else None, now)
     stack.append([uid, now, 0, rec, False, uid])
     if now > _next_flush_ns:
         flush()
@@ -1100,8 +1310,11 @@ def _i_exit(uid: str, value: Any) -> Any:
         entry = stack[-1]
         if entry[0] == uid:
             stack.pop()
-            elapsed = _now() - entry[1]
+            now = _now()
+            elapsed = now - entry[1]
             rec = entry[3]
+            if now > st.cpu_due:
+                _cpu_check(st, rec, now)
             rec[2] += elapsed - entry[2]
             rec[3] -= 1
             if rec[3] <= 0:  # outermost activation: recursion is not counted twice
@@ -1322,7 +1535,8 @@ def _thread_excepthook(args: Any) -> None:
 
 
 def _lsp_figures(funcs: dict[Any, list[Any]], final: bool) -> None:
-    """Add _lsp's figures: [calls, total_ns, own_ns, {caller: calls}, timed calls] per function."""
+    """Add _lsp's figures: [calls, total_ns, own_ns, {caller: calls}, timed calls, waiting ns, calls
+    timed in Python] per function (_lsprof sees no waiting: the last two stay 0)."""
     if final and _lsp_on:
         _lsp_close(sys._getframe())  # the calls still running (a timeout must not lose main())
     extra = _lsp_extra
@@ -1333,7 +1547,7 @@ def _lsp_figures(funcs: dict[Any, list[Any]], final: bool) -> None:
         calls = max(0, e.callcount - extra.get(cid, 0)) if extra else e.callcount
         m = funcs.get(cid)
         if m is None:
-            m = funcs[cid] = [0, 0, 0, {}, 0]
+            m = funcs[cid] = [0, 0, 0, {}, 0, 0, 0]
         m[0] += calls
         m[1] += int(e.totaltime * 1e9)
         m[2] += int(e.inlinetime * 1e9)
@@ -1344,7 +1558,7 @@ def _lsp_figures(funcs: dict[Any, list[Any]], final: bool) -> None:
             if n > 0 and callee in _meta:
                 m2 = funcs.get(callee)
                 if m2 is None:
-                    m2 = funcs[callee] = [0, 0, 0, {}, 0]
+                    m2 = funcs[callee] = [0, 0, 0, {}, 0, 0, 0]
                 m2[3][cid] = m2[3].get(cid, 0) + n
                 inner[callee] = inner.get(callee, 0) + n
     for e in stats:  # calls from outside the project (or from a generator)
@@ -1374,7 +1588,7 @@ def _snapshot(final: bool) -> dict[str, Any]:
         for code, rec in [item for funcs_ in (st.funcs, *st.done) for item in list(funcs_.items())]:
             m = funcs.get(code)
             if m is None:
-                m = funcs[code] = [0, 0, 0, {}, 0]
+                m = funcs[code] = [0, 0, 0, {}, 0, 0, 0]
             calls, timed = rec[0], rec[9]
             callers = [*rec[4].items(), (rec[5], rec[6])]
             if sampling:
@@ -1396,6 +1610,8 @@ def _snapshot(final: bool) -> dict[str, Any]:
                 m[2] += rec[2]
                 m[4] += calls
             m[0] += calls
+            m[5] += rec[13]
+            m[6] += (min(timed, calls) if sampling else calls) or (1 if rec[13] else 0)
             for caller, n in callers:
                 if n:
                     m[3][caller] = m[3].get(caller, 0) + n
@@ -1419,6 +1635,7 @@ def _snapshot(final: bool) -> dict[str, Any]:
         "started": _started_wall, "elapsed": (now - _started_ns) / 1e9, "final": final,
         "test": _cur_test, "meta": _meta, "functions": funcs,
         "samples": [(st.sampled, st.hashable, st.distinct, st.arg_types, st.ret_types) for st in states],
+        "values": [st.values for st in states],
         "exceptions": [st.excs for st in states],
         "tests": _tests, "uncaught": _uncaught, "errors": _errors[:20],
     }
@@ -1473,7 +1690,7 @@ def flush(final: bool = False) -> None:
 def _write_live(snap: dict[str, Any]) -> None:
     """Append what changed since the last flush as one JSON line (O_APPEND: one write)."""
     funcs = []
-    for code, (calls, total, own, _, _) in list(snap["functions"].items()):
+    for code, (calls, total, own, *_) in list(snap["functions"].items()):
         rel, qual, first, last, _ = _meta[code]
         key = (rel, qual, first)
         before = _live_sent.get(key, (0, 0, 0))
@@ -1740,6 +1957,7 @@ def install() -> None:
     """Start tracing this process according to the KAIZEN_TRACE_* environment."""
     global _installed, _mode, _tool, _pid, _started_ns, _started_wall, _last_flush_ns, _next_flush_ns
     global _OUTDIR, _ROOT, _LIVE, _LINES, _TYPE_LIMIT, _FLUSH_NS, _CWD, _PREFIXES, _cur_test
+    global _VALUE_LIMIT, _VALUE_BYTES, _NO_VALUES
     global _prev_sigterm, _prev_excepthook, _prev_thread_hook, _DISABLE, _LOCAL_EVENTS, _RETURN
     global _lsp, _lsp_tool, _smp_tool, _lsp_on, _START, _boot, _live_thread, _RESUME_OP
     if _installed:
@@ -1752,6 +1970,9 @@ def install() -> None:
     _LIVE = env.get("KAIZEN_TRACE_LIVE", "")
     _LINES = env.get("KAIZEN_TRACE_LINES", "1") != "0"
     _TYPE_LIMIT = max(1, int(env.get("KAIZEN_TRACE_SAMPLES", "8") or 8))
+    _VALUE_LIMIT = max(0, int(env.get("KAIZEN_TRACE_VALUES", "0") or 0))
+    _VALUE_BYTES = max(64, int(env.get("KAIZEN_TRACE_VALUE_BYTES", "2048") or 2048))
+    _NO_VALUES = tuple(g for g in env.get("KAIZEN_TRACE_NO_VALUES", "").split("\n") if g.strip())
     _FLUSH_NS = int(float(env.get("KAIZEN_TRACE_FLUSH", "5") or 5) * 1e9)
     _CWD = os.getcwd()
     _cur_test = env.get("KAIZEN_TRACE_TEST", "")
