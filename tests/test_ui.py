@@ -704,3 +704,81 @@ def test_validate_my_changes_shows_the_grade_and_evidence(qtbot, tmp_path: Path,
     finally:
         w.close()
         QThreadPool.globalInstance().waitForDone(20_000)
+
+
+# --- a stable list (issue #21) -------------------------------------------------------------
+
+
+def test_a_rerank_keeps_the_row_under_the_cursor_in_place(qtbot) -> None:
+    from ui.suggestion_table import SuggestionTable
+
+    model = m.SuggestionTableModel()
+    proxy = m.SuggestionFilter()
+    proxy.setSourceModel(model)
+    table = SuggestionTable(proxy)
+    qtbot.addWidget(table)
+    table.resize(600, 24 * 12)
+    table.show()
+    qtbot.waitExposed(table)
+    items = _many(60)
+    fps = [s.fingerprint for s in items]
+    model.apply(items, [], [])
+    model.set_ranks(fps)
+    table.scrollTo(proxy.index(20, 0))
+    chosen = proxy.index(25, 0)
+    table.setCurrentIndex(chosen)
+    table.scrollTo(chosen)
+    current = chosen.data(m.SUGGESTION_ROLE).fingerprint
+    row_before = table.currentIndex().row()
+    at = table.rowViewportPosition(row_before)
+    assert 0 <= at < table.viewport().height()
+    # A re-rank that moves it far down (and reorders the rest).
+    new_order = [fp for fp in reversed(fps) if fp != current]
+    new_order.insert(50, current)
+    model.set_ranks(new_order)
+    idx = table.currentIndex()
+    assert idx.data(m.SUGGESTION_ROLE).fingerprint == current  # the same suggestion...
+    assert idx.row() == 50  # ...in its new place in rank order...
+    assert table.rowViewportPosition(idx.row()) == at  # ...still under the cursor on screen
+    assert int(proxy.index(idx.row(), m.RANK).data()) == 51
+
+
+def test_accept_selects_the_next_row_in_place_and_the_details_show_the_current_rank(window: MainWindow,
+                                                                                  qtbot) -> None:
+    w = window
+    listed = rows(w)
+    i = next(k for k, s in enumerate(listed) if s.patch is not None and s.validation.status.value != "failed")
+    w.select_row(i)
+    first, following = listed[i], listed[i + 1]
+    at = w.table.rowViewportPosition(i)
+    w.table.setFocus()
+    # The applied change, then the re-rank after the decision.
+    with qtbot.waitSignal(w.session.refreshed, timeout=WAIT), qtbot.waitSignal(w.session.applied, timeout=WAIT):
+        qtbot.keyClick(w.table, "a")
+    qtbot.waitUntil(lambda: w.model.row_of(first.fingerprint) < 0, timeout=WAIT)
+    current = w.current_suggestion()
+    assert current is not None and current.fingerprint == following.fingerprint
+    assert w.table.rowViewportPosition(w.table.currentIndex().row()) == at
+    rank = w.model._rank[current.fingerprint]
+    assert int(w.proxy.index(w.table.currentIndex().row(), m.RANK).data()) == rank
+    assert f"ranked {_ordinal(rank)}," in w.details.shown
+
+
+def _ordinal(n: int) -> str:
+    from suggestions.rank.ranking import ordinal
+
+    return ordinal(n)
+
+
+def test_apply_all_safe_fixes_from_the_window_is_one_undo(window: MainWindow, demo: Path, qtbot) -> None:
+    w = window
+    before = {p: p.read_bytes() for p in demo.rglob("*.py")}
+    safe = [s for s in rows(w) if s.applicability.value == "safe" and s.patch is not None]
+    assert safe
+    with qtbot.waitSignal(w.session.applied, timeout=WAIT) as applied:
+        w.apply_safe_act.trigger()
+    assert len(applied.args[0]) >= len({(s.path, s.line) for s in safe}) // 2
+    assert {p: p.read_bytes() for p in demo.rglob("*.py")} != before
+    with qtbot.waitSignal(w.session.undone, timeout=WAIT):
+        w.undo_last()
+    assert {p: p.read_bytes() for p in demo.rglob("*.py")} == before

@@ -28,7 +28,7 @@ from ui import models as m
 from ui.details import DetailsPane, details_html
 from ui.diffview import DiffView
 from ui.filter_bar import FilterBar
-from ui.menus import add_action, fill_recent
+from ui.menus import add_action, apply_all_safe, fill_recent
 from ui.project_tree import ProjectTree
 from ui.session import REJECT_REASONS, Session, optional
 from ui.statusbar import StatusBar, WatchIndicator
@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
                      "Ctrl+L", "llm")
         self.validate_changes_act = add_action(menu, "Validate my changes", self.validate_my_changes,
                                                "Ctrl+Shift+V", "validate")
+        self.apply_safe_act = add_action(menu, "Apply all safe fixes", lambda: apply_all_safe(self.session))
         menu.addSeparator()
         add_action(menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu
 
 from ui.theme import icon
 
-__all__ = ["add_action", "fill_recent"]
+__all__ = ["add_action", "apply_all_safe", "fill_recent"]
 
 
 def add_action(menu: QMenu, text: str, slot: Callable[[], Any], shortcut: Any = None, icon_name: str = "") -> QAction:
@@ -36,3 +36,36 @@ def fill_recent(recent_menu: QMenu, project_menu: QMenu, paths: Sequence[str], o
     project_menu.addSeparator()
     project_menu.addAction("Open folder…", choose)
     project_menu.addAction("Open the demo project", demo)
+
+
+def apply_all_safe(session: Any) -> None:
+    """Project → Apply all safe fixes: what `kaizen apply PATH --all-safe` does, on a worker.
+
+    Rounds until no safe fix is left, one audit batch: the toast's Undo (or ``u``) takes the
+    whole run back, as one ``kaizen undo`` does.
+    """
+    if session is None:
+        return
+
+    def job(_w: Any) -> Any:
+        return session.project.apply_all_safe()
+
+    def done(result: Any) -> None:
+        applied = list(result.applied)
+        session.applied.emit(applied)
+        session.audit_changed.emit()
+        n = len(applied)
+        if not n:
+            msg = "No safe fix to apply"
+        else:
+            msg = (f"Applied {n} safe fix{'es' if n != 1 else ''} in {result.rounds} "
+                   f"round{'s' if result.rounds != 1 else ''} (one Undo takes them all back)")
+        if result.bound_hit:
+            msg += f"; stopped after {result.rounds} rounds with safe fixes left: run it again"
+        if result.refused:
+            session.failed.emit(msg + "; not applied: " + "; ".join(f"{r.path}: {r.reason}" for r in result.refused[:3]))
+        else:
+            session.reported.emit(msg)
+        session.refresh()  # decisions: the ranking learned from them
+
+    session._run("Applying all safe fixes", job, done)  # the session's worker plumbing, as its actions

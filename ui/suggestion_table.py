@@ -79,6 +79,34 @@ class SuggestionTable(QTableView):
         for col, width in COLUMN_WIDTHS:
             self.setColumnWidth(col, width)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        # A re-rank re-orders the rows (a layout change): the row under the cursor keeps its
+        # place on screen, the others move around it (see _pin_current).
+        self._pinned: tuple[QPersistentModelIndex, int] | None = None
+        proxy.layoutAboutToBeChanged.connect(self._pin_current)
+        proxy.layoutChanged.connect(self._restore_pinned)
+
+    def _pin_current(self, *_: object) -> None:
+        """Before a re-order: where the current row is on screen.
+
+        Why keep it in place rather than defer the re-rank: the list stays in rank order (the
+        Rank column never lies), the suggestion the user is reading stays selected and under
+        the mouse and the keyboard cursor, and what moved is visible around it. An accept
+        removes its row; the next row, chosen from the order the user saw, takes its place.
+        """
+        cur = self.currentIndex()
+        self._pinned = (QPersistentModelIndex(cur), self.rowViewportPosition(cur.row())) if cur.isValid() else None
+
+    def _restore_pinned(self, *_: object) -> None:
+        pinned, self._pinned = self._pinned, None
+        if pinned is None or not pinned[0].isValid():
+            return
+        row = pinned[0].row()
+        before, now = pinned[1], self.rowViewportPosition(row)
+        if before < 0 or before >= self.viewport().height() or now == before:
+            return  # it was off screen: nothing to keep in place
+        bar = self.verticalScrollBar()
+        step = self.rowHeight(row) if self.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem else 1
+        bar.setValue(bar.value() + round((now - before) / max(1, step)))
 
     def keyboardSearch(self, search: str) -> None:
         pass
