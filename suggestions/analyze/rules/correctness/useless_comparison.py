@@ -60,11 +60,15 @@ class UselessComparison(Rule):
         text = ctx.text(cmp)
         ops = [c.type for c in cmp.children if not c.is_named]
         if _missing_assert(ctx, cmp):
+            # A test that lost its assert checks nothing: the most certain case, ranked first.
             yield Finding(cmp, f"Result of `{text}` is unused: missing `assert`?",
                           edits=[Edit(cmp.start_byte, cmp.start_byte, "assert ")],
-                          applicability=Applicability.UNSAFE)
+                          applicability=Applicability.UNSAFE, evidence={"severity": 0.85})
         elif ops == ["=="]:
             yield Finding(cmp, f"Result of `{text}` is unused: did you mean `=`?")
+        elif all(c.type == "identifier" for c in cmp.named_children):
+            # `a > b` of two names outside a test: often run for the TypeError it raises.
+            yield Finding(cmp, f"Result of `{text}` is unused: missing `assert`?", evidence={"severity": 0.35})
         else:
             yield Finding(cmp, f"Result of `{text}` is unused: missing `assert`?")
 
