@@ -9,6 +9,11 @@ equivalent into one canonical form (``x == None`` and ``x is None`` both become
 that does anything else — drops a statement, reorders operands, changes a constant —
 shows up as an AST difference, reported with the file and the rule code.
 
+Then each file is taken to convergence as ``kaizen apply --all-safe`` does: re-analysed and
+its next round of SAFE fixes applied until none is left (``converge.MAX_ROUNDS``); the end
+result must still compile and have the original's canonical AST, and a re-analysis must
+find no SAFE fix left.
+
 The canonical forms are written independently of the rules (on Python's own AST, not
 tree-sitter), so a rule's bug is not reproduced by its checker.
 """
@@ -98,10 +103,23 @@ def _call(node: ast.AST, *ids: str) -> bool:
     return isinstance(node, ast.Call) and _name(node.func, *ids)
 
 
+_PLAIN_CALLS = ("len", "isinstance", "issubclass", "hasattr", "callable", "bool", "id", "ord", "chr")
+
+
+def _plain(node: ast.AST) -> bool:
+    """A literal or a builtin call that gives an int, str or bool (== on two is a bool)."""
+    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None)))) or (
+        isinstance(node, ast.JoinedStr) or _call(node, *_PLAIN_CALLS))
+
+
 def _bool_valued(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return True
-    return isinstance(node, ast.Compare) and all(isinstance(op, _BOOL_OPS) for op in node.ops)
+    if _call(node, "isinstance", "issubclass", "hasattr", "callable", "bool"):
+        return True
+    return isinstance(node, ast.Compare) and (
+        all(isinstance(op, _BOOL_OPS) for op in node.ops)
+        or all(_plain(o) for o in (node.left, *node.comparators)))
 
 
 def _exits(body: list[ast.stmt]) -> bool:
@@ -138,7 +156,11 @@ def _percent(fmt: str, args: list[ast.expr]) -> ast.JoinedStr | None:
         if spec == "%":
             buf += "%"
         elif spec in "sra" and used < len(args):
-            parts += [ast.Constant(buf), ast.FormattedValue(args[used], ord(spec), None)]
+            # KZ502: `%s` of a literal is `{3}` (format() and str() agree on every built-in
+            # literal); of anything else the fix is not SAFE, and the strict form stays `!s`.
+            literal = spec == "s" and isinstance(args[used], ast.Constant)
+            conv = -1 if literal else ord(spec)
+            parts += [ast.Constant(buf), ast.FormattedValue(args[used], conv, None)]
             buf = ""
             used += 1
         else:
@@ -433,6 +455,15 @@ class Canon(ast.NodeTransformer):
                 return ast.Call(
                     ast.Name("bool", ast.Load()), [arg.operand], []
                 )  # KZ403 inverted `not`
+            if (  # KZ403: `not (a == b)` is `a != b` between plain values
+                isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.NotEq))
+                and _plain(arg.left) and _plain(arg.comparators[0])
+            ):
+                flipped = ast.NotEq() if isinstance(arg.ops[0], ast.Eq) else ast.Eq()
+                return ast.Compare(arg.left, [flipped], arg.comparators)
+            if isinstance(arg, ast.BoolOp):  # KZ403: De Morgan (the same truth value, and a bool)
+                dual = ast.Or() if isinstance(arg.op, ast.And) else ast.And()
+                return self._expr(ast.BoolOp(dual, [ast.UnaryOp(ast.Not(), v) for v in arg.values]))
         return node
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
@@ -573,6 +604,10 @@ class Canon(ast.NodeTransformer):
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
         self.generic_visit(node)
+        for v in node.values:  # `{3!s}` and `{3}` agree for a literal (see the % form above)
+            if isinstance(v, ast.FormattedValue) and v.conversion == ord("s") and isinstance(v.value, ast.Constant) \
+                    and v.format_spec is None:
+                v.conversion = -1
         if all(isinstance(v, ast.Constant) for v in node.values):  # KZ601
             return ast.Constant("".join(v.value for v in node.values))  # type: ignore[attr-defined]
         return node
@@ -736,7 +771,9 @@ def merge_safe(suggestions: list[Suggestion], path: str) -> tuple[Patch | None, 
 
 
 def check_file(args: tuple[str, str, list[dict[str, Any]]]) -> list[tuple[str, str, str]]:
-    """(path, code(s), problem) for one file whose SAFE fixes change more than they claim."""
+    """(path, code(s), problem) for one file whose SAFE fixes change more than they claim,
+    first for the first round's fixes, then for the fixes applied until none is left (as
+    ``kaizen apply --all-safe`` does)."""
     root, path, raw = args
     suggestions = [Suggestion.from_dict(d) for d in raw]
     # Offsets are into the UTF-8 form of the decoded text (a latin-1 file is re-encoded).
@@ -744,9 +781,10 @@ def check_file(args: tuple[str, str, list[dict[str, Any]]]) -> list[tuple[str, s
     patch, codes = merge_safe(suggestions, path)
     if patch is None:
         return []
-    problem = _problem(data, patch.apply(data))
+    first = patch.apply(data)
+    problem = _problem(data, first)
     if problem is None:
-        return []
+        return _converged(root, path, data, first)
     # Attribute the failure: each code's fixes alone.
     failures = []
     for code in sorted(set(codes)):
@@ -756,6 +794,47 @@ def check_file(args: tuple[str, str, list[dict[str, Any]]]) -> list[tuple[str, s
             if p is not None:
                 failures.append((path, code, p))
     return failures or [(path, "+".join(sorted(set(codes))), f"only in combination: {problem}")]
+
+
+_ANALYZER: dict[str, Any] = {}
+
+
+def _safe_fixes(root: str, path: str, data: bytes) -> list[Suggestion]:
+    """The round of SAFE fixes `--all-safe` would apply to ``data`` (no two overlap)."""
+    from analysis.parsing import ParsedFile, parse
+    from suggestions.analyze.scan import analyzer_for
+    from suggestions.model import content_hash
+    from suggestions.project.converge import safe_round
+
+    if root not in _ANALYZER:
+        _ANALYZER[root] = analyzer_for(load_config(Path(root)))
+    parsed = ParsedFile(path, "python", data, parse("python", data))
+    return safe_round(_ANALYZER[root].analyze(parsed, content_hash(data)))
+
+
+def _converged(root: str, path: str, original: bytes, current: bytes) -> list[tuple[str, str, str]]:
+    """Apply the SAFE fixes round after round (the first round is done): the result must
+    parse, compile, keep the meaning, and leave no SAFE fix behind within the round bound."""
+    from suggestions.project.converge import MAX_ROUNDS
+
+    for done in range(2, MAX_ROUNDS + 2):
+        todo = _safe_fixes(root, path, current)
+        if not todo:
+            break
+        codes = "+".join(sorted({s.code for s in todo}))
+        edits = tuple(e for s in todo if s.patch is not None for e in s.patch.edits)
+        current = Patch(path, "", edits).apply(current)
+        problem = _problem(original, current)
+        if problem is not None:
+            return [(path, codes, f"round {done}: {problem}")]
+    else:
+        left = sorted({s.code for s in _safe_fixes(root, path, current)})
+        return [(path, "+".join(left), f"safe fixes still left after {MAX_ROUNDS} rounds")]
+    try:
+        compile(current.decode("utf-8"), path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        return [(path, "converged", f"does not compile: {exc}")]
+    return []
 
 
 def _problem(before_data: bytes, after_data: bytes) -> str | None:
@@ -827,3 +906,13 @@ def test_canonical_forms_catch_a_wrong_fix() -> None:
     assert canonical(b"if a:\n    if b:\n        c()\n") == canonical(b"if a and b:\n    c()\n")
     assert canonical(b"if a:\n    if b:\n        c()\n") != canonical(b"if a or b:\n    c()\n")
     assert canonical(b'y = "%s" % (a,)\n') != canonical(b'y = f"{a!r}"\n')
+    assert canonical(b'y = "%s-%r" % (3, a)\n') == canonical(b'y = f"{3}-{a!r}"\n')
+    # KZ403's bare forms: a comparison of plain values is a bool; De Morgan when exact.
+    assert canonical(b"def f(x):\n    if len(x) == 0:\n        return True\n    return False\n") == canonical(
+        b"def f(x):\n    return len(x) == 0\n")
+    assert canonical(b"def f(a, b):\n    if a and len(b) != 0:\n        return False\n    return True\n") == (
+        canonical(b"def f(a, b):\n    return not a or len(b) == 0\n"))
+    assert canonical(b"def f(a, b):\n    if a and b != 0:\n        return False\n    return True\n") != (
+        canonical(b"def f(a, b):\n    return not a or b == 0\n"))
+    assert canonical(b"def f(a, b):\n    if a == b:\n        return True\n    return False\n") != canonical(
+        b"def f(a, b):\n    return a == b\n")
