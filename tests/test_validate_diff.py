@@ -181,6 +181,7 @@ def test_bad_diffs_say_what_is_wrong(project: Path, diff: str, message: str) -> 
                               r"the diff expects 'b = 2'"),
     ("a = 1\n", r"m\.py: hunk 1 .*does not apply: it names lines 1-3, the file has 1"),
     ("a = 1\r\nb = 2\r\nc = 4\r\n", "does not apply"),  # the file went CRLF since
+    ("a = 1\nb = 3\nc = 4\n", r"m\.py: the diff is applied to it already .*without --diff"),
 ])
 def test_context_that_does_not_match_names_file_and_hunk(project: Path, content: str, message: str) -> None:
     write(project, {"m.py": content.encode()})
@@ -415,3 +416,21 @@ def test_every_audit_entry_records_grade_and_counts_and_the_log_verifies(calc: P
     assert "chain intact" in out.stdout
     md = kaizen("audit", str(calc), "--export", "md").stdout
     assert "grade **proven**; 1 of 1 changed line(s) ran; 3 of 4 mutant(s) killed; 7 call(s) replayed" in md
+
+
+@needs_git
+@pytest.mark.slow
+def test_new_files_in_the_working_tree_are_validated_and_a_test_change_is_flagged(calc: Path) -> None:
+    write(calc, {"calc/extra.py": "def triple(x):\n    return x * 3\n",
+                 "tests/test_extra.py": "from calc.extra import triple\n\n\ndef test_triple():\n    assert triple(2) == 6\n"})
+    git(calc, "add", "calc/extra.py", "tests/test_extra.py")
+    before = snapshot(calc)
+    out = kaizen("validate", str(calc), "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    data = json.loads(out.stdout)
+    assert [(f["path"], f["kind"]) for f in data["files"]] == [("calc/extra.py", "new"), ("tests/test_extra.py", "new")]
+    assert data["grade"] == "passed"  # a change to the tests is never proven
+    assert data["validation"]["strength"]["touches_tests"]
+    assert "tests/test_extra.py::test_triple" in data["validation"]["tests_run"]
+    assert any(w.startswith("touches the tests:") for w in data["evidence"])
+    assert snapshot(calc) == before

@@ -395,7 +395,23 @@ def _changed_file(rel: str, raw: bytes, fd: FileDiff) -> FileChange:
                 raise DiffError(f"{rel}: the diff deletes it, but not all of its lines")
             return FileChange(rel, "delete", patch, added, removed, "", raw)
         return FileChange(rel, "modify", patch, added, removed, new_text, raw)
+    if _applied_already(fd, file_lines, encoding, bom):
+        raise DiffError(f"{rel}: the diff is applied to it already (to validate changes you made, run "
+                        "`kaizen validate PATH` without --diff: it validates git diff HEAD)")
     raise DiffError(problem)
+
+
+def _applied_already(fd: FileDiff, file_lines: list[str], encoding: str, bom: bool) -> bool:
+    """Whether every hunk's new side is what the file holds at the lines it names."""
+    try:
+        for h in fd.hunks:
+            new = [c for t, c in _decoded("", h, encoding, bom) if t != "-"]
+            start = h.new_start - 1 if h.new_count else h.new_start
+            if file_lines[start:start + len(new)] != new:
+                return False
+    except _Mismatch:
+        return False
+    return bool(fd.hunks)
 
 
 class _Mismatch(DiffError):
