@@ -1,6 +1,13 @@
 """What the LLM engine costs on real code, beside the bare minimum it builds on.
 
     python bench/llm_bench.py [--functions N] [--requests N]
+    python bench/llm_bench.py --cases [N] [--attempts 1,3]   # the real model (make llm)
+
+With ``--cases``: the one-line bugs of bench/llm_cases (the first N, default all) go through
+Kaizen's whole LLM path (scan, trace, ask_llm: prompt, reply, parse, validate, repair) with
+the real model (llama.cpp + the packaged model, ``make llm``) for each ``--attempts`` value,
+beside the same run with the scripted server sending the right answer (the pipeline's own
+cost). Printed per run: the funnel per stage, tokens per second, wall time per target.
 
 On the functions of a real project (boltons, downloaded as an sdist into bench/.cache/):
 
@@ -79,11 +86,70 @@ def per_call(fn, items, repeat: int = 3) -> float:  # type: ignore[no-untyped-de
     return best / max(1, len(items))
 
 
+def cases_bench(limit: int | None, attempts: list[int]) -> None:
+    from tests.llm_pipeline import case_names
+    from tests.real_llm import ENABLE, ServerProcess, find_engine
+
+    names = case_names()[:limit] if limit else case_names()
+    engine = find_engine()
+    if engine is None:
+        print(f"skipped: {ENABLE}")
+        return
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with ServerProcess(engine, Path(tmp) / "server.log") as real:
+            for n in attempts:
+                rows.append((f"{engine.alias}, attempts={n}", _cases(names, Path(tmp) / f"real{n}", real.base_url,
+                                                                     real.model, n, None)))
+        with ScriptedServer() as server:
+            rows.append(("scripted (right answer), attempts=1",
+                         _cases(names, Path(tmp) / "scripted", server.base_url, "scripted", 1, server)))
+    stages = ["targets", "prompts", "parsed", "applied", "validated", "proven", "accepted"]
+    print(f"{len(names)} cases: {', '.join(names)}")
+    print(f"{'run':<40}" + "".join(f"{s:>10}" for s in stages) + f"{'tok/s':>8}{'s/target':>10}{'fixed':>7}")
+    for label, (total, fixed, tps, per_target) in rows:
+        print(f"{label:<40}" + "".join(f"{total[s]:>10}" for s in stages)
+              + f"{tps:>8.1f}{per_target:>10.1f}{fixed:>7}")
+
+
+def _cases(names: list[str], base: Path, url: str, model: str, attempts: int,
+           scripted: ScriptedServer | None) -> tuple[dict[str, int], int, float, float]:
+    from tests.llm_pipeline import answer_reply, prepare, run_case
+
+    total = dict.fromkeys(["targets", "prompts", "parsed", "applied", "validated", "proven", "accepted"], 0)
+    fixed, tokens, reply_s, wall = 0, 0, 0.0, 0.0
+    for name in names:
+        if scripted is not None:
+            scripted.push(*[Reply(answer_reply(name))] * 3)
+        project = prepare(name, base / name, url, model, attempts=attempts, timeout=600)
+        run = run_case(project, name)
+        f = run.funnel
+        if f is None:
+            print(f"  {name}: no run ({'; '.join(run.notes)[:200]})", flush=True)
+            continue
+        for k in total:
+            total[k] += int(getattr(f, k))
+        fixed += any(s.validation.status.value == "passed" for s in run.offered)
+        tokens += f.completion_tokens
+        reply_s += f.reply_seconds
+        wall += run.seconds
+        outcomes = ", ".join(a.outcome for a in run.attempts)
+        print(f"  {name}: {outcomes} ({run.seconds:.0f} s)", flush=True)
+    per_target = wall / max(1, total["targets"])
+    return total, fixed, (tokens / reply_s if reply_s else 0.0), per_target
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--functions", type=int, default=200)
     ap.add_argument("--requests", type=int, default=20)
+    ap.add_argument("--cases", type=int, nargs="?", const=0, default=None,
+                    help="run the bench/llm_cases through the real model (the first N; none: all)")
+    ap.add_argument("--attempts", default="1,3", help="attempts per candidate to compare, e.g. 1,3")
     args = ap.parse_args()
+    if args.cases is not None:
+        cases_bench(args.cases or None, [int(a) for a in args.attempts.split(",") if a.strip()])
+        return
     src = fetch()
     with tempfile.TemporaryDirectory() as tmp:
         proj = Path(tmp) / "proj"

@@ -88,7 +88,7 @@ def _reply_tokens(prompt: Prompt) -> int:
     if not prompt.constrained:
         return MAX_REPLY_TOKENS
     size = prompt.target.end_line - prompt.target.start_line + 1
-    return min(MAX_REPLY_TOKENS, 200 + 40 * size)
+    return min(MAX_REPLY_TOKENS, 120 + 16 * size)
 
 
 def _temperature(candidate: int, attempt: int) -> float:
