@@ -123,8 +123,9 @@ def _lines(source: str, name: str) -> tuple[int, int]:
 class Runs:
     """``run`` for mutation_score: real pytest in the project, unconfined, with Kaizen's plugins."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, extra: Sequence[str] = ()) -> None:
         self.root = root
+        self.extra = list(extra)
         self.calls = 0
         self.outcomes: list[dict[str, str]] = []
 
@@ -138,7 +139,7 @@ class Runs:
         env[ENV_DIR] = str(io)
         env["PYTHONPATH"] = os.pathsep.join([str(PLUGIN_DIR), str(self.root)])
         argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "_kaizen_outcomes",
-                *extra_args, *tests]
+                *self.extra, *extra_args, *tests]
         res = run_command(argv, self.root, timeout, env=env, outcomes=io)
         self.outcomes.append(read_outcomes(io).tests)
         return res
@@ -221,6 +222,21 @@ def test_infinite_loop_mutant_is_killed_by_its_time_limit(calc: Path, tmp_path: 
                          runs, limit=8, budget_s=60, work_dir=tmp_path)
     assert res.timed_out >= 1, res  # `i += 1` -> `i -= 1` or deleted: never ends
     assert res.killed >= res.timed_out
+    assert set(runs.outcomes[0].values()) == {"passed"}
+
+
+@pytest.mark.slow
+def test_time_limit_holds_under_pytest_timeout_and_xdist_runs_one_process(calc: Path, tmp_path: Path) -> None:
+    pytest.importorskip("pytest_timeout")
+    pytest.importorskip("xdist")
+    # pytest-timeout's signal method re-arms and cancels SIGALRM around every test: the
+    # mutant's own limit is a CPU-time timer it does not touch.
+    write(calc, {"pytest.ini": "[pytest]\ntimeout = 120\ntimeout_method = signal\n"})
+    runs = Runs(calc, ["-n", "2"])  # and xdist: the mutants still run in one process
+    res = mutation_score(calc, "calc.py", CALC.encode(), [_lines(CALC, "spin")], ["test_strong.py"],
+                         runs, limit=8, budget_s=100, work_dir=tmp_path)
+    assert res.total == 8 and res.timed_out >= 1, res
+    assert "not run" not in res.note
     assert set(runs.outcomes[0].values()) == {"passed"}
 
 

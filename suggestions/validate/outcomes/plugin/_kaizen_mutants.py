@@ -65,6 +65,14 @@ def pytest_runtest_logreport(report: Any) -> None:
         _passed.add(report.nodeid)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: Any) -> None:
+    """One process: xdist workers would each judge every mutant on their share of the tests."""
+    if _plan is not None and getattr(config.option, "numprocesses", None):
+        config.option.numprocesses = 0
+        config.option.dist = "no"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtestloop(session: Any) -> Generator[None, None, None]:
     yield
@@ -159,17 +167,42 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _MutantTimeout
 
 
-def _judge(items: list[Any], limit: float) -> tuple[str, str]:
-    """Run ``items`` until one fails: ("killed"|"timeout"|"survived", the deciding test)."""
-    use_alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-    old = signal.signal(signal.SIGALRM, _on_alarm) if use_alarm else None
-    deadline = time.monotonic() + limit
+def _timers(cpu: float, wall: float) -> list[tuple[int, int, Any]]:
+    """Arm a CPU-time limit (SIGPROF: a loaded machine does not make it fire, and pytest-timeout's
+    SIGALRM does not cancel it) and a wall-clock backstop (SIGALRM: a mutant that blocks)."""
+    armed: list[tuple[int, int, Any]] = []
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return armed
+    for which, sig, seconds in ((signal.ITIMER_PROF, signal.SIGPROF, cpu), (signal.ITIMER_REAL, signal.SIGALRM, wall)):
+        try:
+            old = signal.signal(sig, _on_alarm)
+            signal.setitimer(which, max(0.01, seconds))
+            armed.append((which, sig, old))
+        except (OSError, ValueError):
+            pass
+    return armed
+
+
+def _disarm(armed: list[tuple[int, int, Any]]) -> None:
+    for which, sig, old in armed:
+        signal.setitimer(which, 0)
+        signal.signal(sig, old)
+
+
+def _judge(session: Any, items: list[Any], limit: float) -> tuple[str, str]:
+    """Run ``items`` until one fails: ("killed"|"timeout"|"survived", the deciding test).
+
+    Fixtures stay set up between the items of one mutant (``nextitem``) and are all torn
+    down after it, so each mutant starts as the session did."""
+    wall = 4 * limit + 2.0
+    deadline = time.monotonic() + wall
     _alarmed[0] = False
+    armed: list[tuple[int, int, Any]] = []
     try:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, max(0.01, limit))
-        for item in items:
-            reports = runtestprotocol(item, log=False, nextitem=None)
+        armed = _timers(limit, wall)
+        for i, item in enumerate(items):
+            nextitem = items[i + 1] if i + 1 < len(items) else None
+            reports = runtestprotocol(item, log=False, nextitem=nextitem)
             if _alarmed[0]:
                 return "timeout", item.nodeid
             if any(rep.failed for rep in reports):
@@ -180,9 +213,11 @@ def _judge(items: list[Any], limit: float) -> tuple[str, str]:
     except _MutantTimeout:
         return "timeout", ""
     finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
+        _disarm(armed)
+        try:
+            session._setupstate.teardown_exact(None)
+        except Exception:
+            pass
 
 
 def _quiet_outcomes() -> tuple[Any, Any]:
@@ -195,7 +230,7 @@ def _quiet_outcomes() -> tuple[Any, Any]:
     return mod, saved
 
 
-def _one(mutant: dict[str, Any], file: str, items: list[Any], limit: float) -> dict[str, Any]:
+def _one(session: Any, mutant: dict[str, Any], file: str, items: list[Any], limit: float) -> dict[str, Any]:
     rec: dict[str, Any] = {"event": "mutant", "id": mutant["id"]}
     qualname = str(mutant["qualname"])
     name = qualname.rsplit(".", 1)[-1]
@@ -217,7 +252,7 @@ def _one(mutant: dict[str, Any], file: str, items: list[Any], limit: float) -> d
             fn.__code__ = code
         for c in caches:
             c.cache_clear()
-        status, test = _judge(items, limit)
+        status, test = _judge(session, items, limit)
     finally:
         for fn, old in zip(targets, originals, strict=True):
             fn.__code__ = old
@@ -249,9 +284,13 @@ def _run_mutants(session: Any, plan: dict[str, Any]) -> None:
             continue
         limit = min(left, max(floor, factor * base + 0.5))
         try:
-            rec = _one(mutant, file, items, limit)
+            rec = _one(session, mutant, file, items, limit)
         except _MutantTimeout:  # the alarm went off just as the last test ended
             rec = {"event": "mutant", "id": mutant["id"], "status": "timeout", "test": ""}
+            try:
+                session._setupstate.teardown_exact(None)
+            except Exception:
+                pass
         _emit(rec)
         killer = rec.get("test")
         if killer:  # the test that killed this mutant is tried first on the next ones
