@@ -74,6 +74,7 @@ class ChangesValidation(QObject):
         self.dialog = ValidateChangesDialog(window)
         self.dialog.rejected.connect(self._closed)
         self.worker: Worker | None = None
+        self.session: Any = None  # the project the running worker validates
 
     def start(self) -> None:
         session = self.window.session
@@ -81,8 +82,9 @@ class ChangesValidation(QObject):
             return
         self.dialog.show()
         self.dialog.raise_()
-        if self.worker is not None:  # one run at a time: this one shows when it ends
+        if self.worker is not None and self.session is session:  # one run at a time: it shows when it ends
             return
+        self.session = session  # a closed project's run reports nowhere (Session drops it)
         self.dialog.show_running()
         project = session.project
 
