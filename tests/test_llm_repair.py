@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,34 @@ def test_funnel_of_a_run_without_validation(tmp_path: Path) -> None:
     assert (latest.targets, latest.prompts, latest.parsed, latest.applied, latest.validated) == (1, 2, 1, 1, 0)
     assert latest.offered == [s.fingerprint]
     assert [h["outcome"] for h in s.evidence["llm_attempts"]] == ["parse-error", "unvalidated"]
+
+
+@pytest.mark.gui
+def test_the_window_shows_the_attempts_and_the_latest_funnel(qtbot: Any) -> None:
+    from suggestions.llm.funnel import Funnel
+    from suggestions.model import Applicability, Source, Span, Suggestion
+    from ui.details import DetailsPane, details_html
+    from ui.statusbar import StatusBar
+
+    attempts = [{"candidate": 1, "attempt": 1, "outcome": "parse-error", "reason": "the reply has no edit, only prose",
+                 "prompt_hash": "a" * 16, "reply_hash": "b" * 16, "prompt_tokens": 300, "completion_tokens": 40,
+                 "seconds": 4.2},
+                {"candidate": 1, "attempt": 2, "outcome": "validated", "reason": "", "prompt_hash": "c" * 16,
+                 "reply_hash": "d" * 16, "prompt_tokens": 350, "completion_tokens": 90, "seconds": 9.0}]
+    alt = {"candidate": 2, "status": "failed", "failed_tests": ["tests/test_x.py::test_y"], "diff": "-a\n+b\n"}
+    s = Suggestion("f" * 40, "KZ901", "Fix (LLM)", "Off by one.", "pkg/m.py", Span(3, 0, 3, 5), None,
+                   Applicability.UNSAFE, 0.5, Source.LLM,
+                   evidence={"message": "boom", "llm_attempts": attempts, "llm_alternatives": [alt]})
+    pane = DetailsPane()
+    qtbot.addWidget(pane)
+    pane.show_html(details_html(s, ""))
+    text = pane.toPlainText()
+    assert "LLM attempts" in text and "the reply has no edit, only prose" in text and "aaaaaaaaaaaaaaaa" in text
+    assert "candidate 2: failed (tests/test_x.py::test_y)" in text
+    assert "'outcome'" not in text  # the attempts are a table, not a raw row of the evidence
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    assert bar.llm_funnel.isHidden()
+    bar.show_llm_funnel(Funnel(targets=2, prompts=5, parsed=3, applied=2, validated=1))
+    assert bar.llm_funnel.text() == "LLM 2 → 5 → 3 → 2 → 1 → 0 → 0"
+    assert "5 prompts sent" in bar.llm_funnel.toolTip() and "1 validation passed" in bar.llm_funnel.toolTip()

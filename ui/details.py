@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QTextBrowser
 from suggestions.model import Suggestion, Validation
 from suggestions.report import evidence_rows, evidence_words, grade_words
 from ui import models as m
+from ui.llm_attempts import LLM_KEYS, llm_attempts_html
 from ui.theme import colors, rich_text
 
 __all__ = ["DetailsPane", "details_html", "validation_html"]
@@ -56,10 +57,12 @@ def details_html(s: Suggestion, explain: str) -> str:
     out.append("<h4>Evidence</h4>")
     if s.evidence:
         rows = "".join(f"<tr><td style='color:{c['muted']};padding-right:10px'>{esc(k)}</td>"
-                       f"<td>{esc(v)}</td></tr>" for k, v in evidence_rows(s.evidence))
+                       f"<td>{esc(v)}</td></tr>" for k, v in evidence_rows(
+                           {k: v for k, v in s.evidence.items() if k not in LLM_KEYS}))
         out.append(f"<table>{rows}</table>")
     else:
         out.append(f"<p style='color:{c['muted']}'>No runtime evidence yet — run a trace from the Hotspots tab.</p>")
+    out.append(llm_attempts_html(s))
     out.append(_validation_html(s))
     return "".join(out)
 
