@@ -108,6 +108,8 @@ STEPS: tuple[str, ...] = (
     # Own time off the CPU (locks, sleeps, I/O) and the calls timed where it is measured.
     "ALTER TABLE trace_functions ADD COLUMN wait REAL NOT NULL DEFAULT 0;"
     " ALTER TABLE trace_functions ADD COLUMN wait_timed INTEGER NOT NULL DEFAULT 0",
+    # ... and the part of it blocked (a lock, a sleep, I/O), not queued for a core.
+    "ALTER TABLE trace_functions ADD COLUMN blocked REAL NOT NULL DEFAULT 0",
 )
 
 KEEP_TRACES = 20  # older traces are dropped: their figures are stale anyway
@@ -188,10 +190,10 @@ class TraceStore:
             db.executemany(
                 "INSERT INTO trace_functions(trace_id, path, name, line, end_line, calls, total, own, callers,"
                 " arg_types, return_types, sampled, hashable, unhashable, distinct_args, kind, timed, wait,"
-                " wait_timed) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " wait_timed, blocked) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(tid, f.path, f.name, f.line, f.end_line, f.calls, f.total, f.own, json.dumps(f.callers),
                   json.dumps(f.arg_types), json.dumps(f.return_types), f.sampled, f.hashable, f.unhashable,
-                  f.distinct, f.kind, f.timed, f.wait, f.wait_timed) for f in result.functions],
+                  f.distinct, f.kind, f.timed, f.wait, f.wait_timed, f.blocked) for f in result.functions],
             )
             db.executemany(
                 "INSERT INTO trace_values VALUES(?,?,?,?,?)",
@@ -258,8 +260,8 @@ class TraceStore:
         if tid is None:
             return []
         sql = ("SELECT path, name, line, end_line, calls, total, own, callers, arg_types, return_types,"
-               " sampled, hashable, unhashable, distinct_args, kind, timed, wait, wait_timed"
-               " FROM trace_functions WHERE trace_id=?")
+               " sampled, hashable, unhashable, distinct_args, kind, timed, wait, wait_timed,"
+               " blocked FROM trace_functions WHERE trace_id=?")
         params: list[Any] = [tid]
         if path is not None:
             sql += " AND path=?"
@@ -268,7 +270,7 @@ class TraceStore:
             FunctionStats(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), float(r[5]), float(r[6]),
                           json.loads(r[7]), json.loads(r[8]), json.loads(r[9]), int(r[10]), int(r[11]),
                           int(r[12]), int(r[13]), str(r[14]), int(r[15]), wait=float(r[16]),
-                          wait_timed=int(r[17]))
+                          wait_timed=int(r[17]), blocked=float(r[18]))
             for r in self.store.execute(sql + " ORDER BY own DESC", params)
         ]
 
@@ -298,7 +300,7 @@ class TraceStore:
 
     def hotspots(self, limit: int = 20, trace_id: int | None = None) -> list[dict[str, Any]]:
         """Functions by own time on the CPU (own time where that was not measured), with own
-        wall time, waiting (off the CPU: locks, sleeps, I/O), calls and exceptions."""
+        wall time, waiting (blocked: locks, sleeps, I/O), calls and exceptions."""
         tid = self._latest_id(trace_id)
         if tid is None:
             return []
@@ -321,9 +323,8 @@ class TraceStore:
                 "cpu_s": None if cpu is None else round(cpu, 6),
                 "wait_s": None if waiting is None else round(waiting, 6),
                 "cpu_share": None if cpu is None else round(min(1.0, cpu / denominator), 4),
-                # blocked, not computing: under a tenth of its own time on the CPU (a loaded
-                # machine keeps a computing function off the CPU too, but not nine tenths of it)
-                "waiting": cpu is not None and f.own > 0.0005 and cpu < 0.1 * f.own,
+                # blocked, not computing: more than half its own time
+                "waiting": waiting is not None and f.own > 0.0005 and waiting > 0.5 * f.own,
             })
         return out
 

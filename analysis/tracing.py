@@ -73,6 +73,7 @@ class FunctionStats:
     values: list[bytes] = field(default_factory=list)  # distinct real calls, pickled (args, kwargs), for replay
     wait: float = 0.0  # own time off the CPU, where a per-thread CPU clock measured it
     wait_timed: int = 0  # calls timed where waiting is measured (0: not measured)
+    blocked: float = 0.0  # the part of ``wait`` blocked (a lock, a sleep, I/O), not queued for a core
 
     @property
     def cpu(self) -> float | None:
@@ -84,8 +85,10 @@ class FunctionStats:
 
     @property
     def waiting(self) -> float | None:
-        """Own time spent off the CPU (None where not measured; at most the own time)."""
-        return None if self.wait_timed <= 0 else min(self.own, self.wait)
+        """Own time spent blocked: on a lock, a sleep, I/O (None where not measured; at most
+        the own time). Where Linux's schedstat is there, time a busy machine kept the thread
+        waiting for a core is not in it (it is in neither this nor :attr:`cpu`)."""
+        return None if self.wait_timed <= 0 else min(self.own, self.blocked)
 
     @property
     def time_exact(self) -> bool:
@@ -346,6 +349,7 @@ def _merge_snapshot(data: dict[str, Any], functions: dict[tuple[str, str, int], 
         if len(figures) > 6:  # waiting and the calls timed where it is seen (see the collector's _cpu_check)
             fs.wait += figures[5] / 1e9
             fs.wait_timed += figures[6]
+            fs.blocked += figures[7] / 1e9 if len(figures) > 7 else figures[5] / 1e9
         for caller, n in callers.items():
             if n:
                 name = names.get(caller, "<external>")

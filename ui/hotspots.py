@@ -1,4 +1,5 @@
-"""Hotspots from the latest trace: functions by share of time, calls, exceptions."""
+"""Hotspots from the latest trace: functions by their own CPU time, with own wall time and
+waiting (off the CPU: locks, sleeps, I/O) beside it, calls, exceptions."""
 
 from __future__ import annotations
 
@@ -102,13 +103,13 @@ class HotspotsView(QWidget):
         self.table.setObjectName("hotspots")
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
-        self.table.setHeaderLabels(["Function", "Location", "Own share of traced time", "Calls", "Own time",
-                                    "Total time", "Exceptions"])
+        self.table.setHeaderLabels(["Function", "Location", "CPU share of traced time", "Calls", "CPU time",
+                                    "Own time", "Waiting", "Total time", "Exceptions"])
         self.table.setItemDelegateForColumn(2, ShareDelegate(self.table))
         self.table.setSortingEnabled(True)
         h = self.table.header()
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 220), (2, 240), (3, 80), (4, 90), (5, 90), (6, 90)):
+        for col, width in ((1, 220), (2, 240), (3, 80), (4, 90), (5, 90), (6, 90), (7, 90), (8, 90)):
             self.table.setColumnWidth(col, width)
         self.failures = QTreeWidget()
         self.failures.setHeaderLabels(["Exceptions and failed tests", "Where", "Count"])
@@ -160,10 +161,10 @@ class HotspotsView(QWidget):
             self.summary.setText("No trace yet. Run the project's tests under the tracer to see where "
                                  "the time goes and what raises.")
             return
-        self.summary.setText(" · ".join([*_summary_bits(latest), f"top {len(hotspots)} functions by own time"]))
+        self.summary.setText(" · ".join([*_summary_bits(latest), f"top {len(hotspots)} functions by own CPU time"]))
         for h in hotspots:
             self.table.addTopLevelItem(_hotspot_item(h))
-        top = max((float(field(h, "own_share", "share", default=0.0) or 0.0) for h in hotspots), default=0.0)
+        top = max((_share(h) for h in hotspots), default=0.0)
         for i in range(self.table.topLevelItemCount()):
             row = self.table.topLevelItem(i)
             if row is not None:
@@ -277,27 +278,47 @@ def _summary_bits(latest: Any) -> list[str]:
     return bits
 
 
+def _share(h: Any) -> float:
+    """What ranks a hotspot: its share of the traced time on the CPU (its own wall time where the
+    CPU time was not measured)."""
+    cpu = field(h, "cpu_share", default=None)
+    return float(cpu if cpu is not None else field(h, "own_share", "share", default=0.0) or 0.0)
+
+
 def _hotspot_item(h: Any) -> _SortItem:
     """One row of the hotspot table; the numbers sort by value (UserRole)."""
     name = field(h, "qualname", "function", "name", default="?")
     path = field(h, "path", "file", default="")
     line = field(h, "line", "lineno", "first_line", default="")
-    share = float(field(h, "own_share", "share", default=0.0) or 0.0)
+    share = _share(h)
     calls = int(field(h, "calls", "ncalls", "call_count", default=0) or 0)
     own = float(field(h, "own_s", "self_time", "own_time", "own", default=0.0) or 0.0)
+    cpu, wait = field(h, "cpu_s", default=None), field(h, "wait_s", default=None)
     total = float(field(h, "total_s", "total_time", "cumulative", "total", default=0.0) or 0.0)
     exc = int(field(h, "exceptions", "exception_count", "raised", default=0) or 0)
+    waiting = bool(field(h, "waiting", default=False))
     approx = "" if field(h, "time_exact", default=True) else "~"  # timed on a sample of calls
-    item = _SortItem([str(name), f"{path}:{line}" if line else str(path), "", str(calls),
-                      f"{approx}{own * 1000:.1f} ms", f"{approx}{total * 1000:.1f} ms", str(exc) if exc else ""])
+
+    def ms(v: Any) -> str:
+        return "-" if v is None else f"{approx}{float(v) * 1000:.1f} ms"
+
+    item = _SortItem([f"{name}  (waiting)" if waiting else str(name), f"{path}:{line}" if line else str(path), "",
+                      str(calls), ms(cpu), ms(own), ms(wait), ms(total), str(exc) if exc else ""])
     if approx:
-        for col in (4, 5):
+        for col in (4, 5, 6, 7):
             item.setToolTip(col, "Estimated from the calls that were timed (threads ran side by side)")
+    if cpu is None:
+        item.setToolTip(2, "CPU time not measured here: the bar is the own wall time")
+    if waiting:
+        item.setToolTip(0, "Blocked, not computing: more than half of its own time on a lock, a sleep "
+                           "or I/O")
+        item.setForeground(0, QColor(colors()["muted"]))
     item.setData(2, SHARE_ROLE, share)
-    for col, value in ((2, share), (3, calls), (4, own), (5, total), (6, exc)):
+    for col, value in ((2, share), (3, calls), (4, -1.0 if cpu is None else float(cpu)), (5, own),
+                       (6, -1.0 if wait is None else float(wait)), (7, total), (8, exc)):
         item.setData(col, Qt.ItemDataRole.UserRole, value)
     if exc:
-        item.setForeground(6, QColor(colors()["bad"]))
+        item.setForeground(8, QColor(colors()["bad"]))
     return item
 
 

@@ -72,6 +72,8 @@ _now = time.perf_counter_ns
 _cpu_now: Any = getattr(time, "thread_time_ns", None)  # this thread's CPU clock, where the platform has one
 _CPU_CHECK_NS = 1_000_000  # a thread compares its CPU clock with the wall clock at most once a millisecond
 _NEVER = 1 << 62
+_SCHED_MIN_NS = 500_000  # time off the CPU worth asking the kernel whether it was queued for a core
+_SCHED = False  # Linux's per-thread schedstat is readable (set by install)
 _MON: Any = getattr(sys, "monitoring", None)  # Python 3.12+
 
 # --- settings (from the environment; set by analysis/tracing.py) ---------------------------
@@ -157,7 +159,7 @@ _live_thread: Any = None
 class _Thread:
     """One thread's accumulators; only that thread writes them."""
 
-    __slots__ = ("arg_types", "cpu_at", "cpu_due", "cpu_wall", "distinct", "done", "escaped", "excs", "funcs",
+    __slots__ = ("arg_types", "cpu_at", "cpu_due", "cpu_queued", "cpu_wall", "distinct", "done", "escaped", "excs", "funcs",
                  "hashable", "last_exc", "last_key",
                  "pending", "pickling", "ret_types", "sampled", "stack", "unwound", "value_tries", "values")
 
@@ -168,7 +170,7 @@ class _Thread:
         #       calls from it not yet in callers, call number of the next sample, untimed,
         #       timed calls, own_ns of recent timed calls (moving average), timing now
         #       (sys.monitoring: this thread holds PY_RETURN on), call number of the last
-        #       caller sample, waiting ns: wall time off the CPU (see _cpu_check)]
+        #       caller sample, ns off the CPU, ns of those blocked (see _cpu_check)]
         self.funcs: dict[int, list[Any]] = {}
         self.done: list[dict[int, list[Any]]] = []  # funcs of earlier Python phases (see _to_lsprof)
         # Sampled calls, per function (id(code), or a probe's uid): their argument and return
@@ -194,6 +196,7 @@ class _Thread:
         self.cpu_wall = _now()
         self.cpu_at = _cpu_now() if _cpu_now is not None else 0
         self.cpu_due = self.cpu_wall + _CPU_CHECK_NS if _cpu_now is not None else _NEVER
+        self.cpu_queued = _queued() if _SCHED else 0
 
 
 def _state() -> _Thread:
@@ -513,12 +516,13 @@ def _sample_return(st: _Thread, key: Any, value: object) -> None:
 
 
 def _new_rec() -> list[Any]:
-    return [0, 0, 0, 0, {}, None, 0, 1, False, 0, 0, False, 0, 0]
+    return [0, 0, 0, 0, {}, None, 0, 1, False, 0, 0, False, 0, 0, 0]
 
 
 def _cpu_check(st: _Thread, rec: list[Any] | None, now: int) -> None:
-    """Charge the wall time this thread spent off the CPU since its last check (a lock, a
-    sleep, I/O, or waiting for a core) to ``rec``, the function running when it ended.
+    """Charge the wall time this thread spent off the CPU since its last check to ``rec``, the
+    function running when it ended: all of it (rec[13]), and the part it was blocked (rec[14]:
+    a lock, a sleep, I/O), not queued for a core on a busy machine, as Linux's schedstat tells.
 
     Called at a timed call's start or end once a millisecond has passed since the last check,
     so a blocking call (seen at its caller's next event) lands on the function that made it,
@@ -529,6 +533,14 @@ def _cpu_check(st: _Thread, rec: list[Any] | None, now: int) -> None:
         off = now - st.cpu_wall - (cpu - st.cpu_at)
         if off > 0:
             rec[13] += off
+            if not _SCHED:
+                rec[14] += off
+            elif off > _SCHED_MIN_NS:
+                queued = _queued()
+                blocked = off - (queued - st.cpu_queued)
+                st.cpu_queued = queued
+                if blocked > 0:
+                    rec[14] += blocked
     st.cpu_wall = now
     st.cpu_at = cpu
     st.cpu_due = now + _CPU_CHECK_NS
@@ -950,6 +962,18 @@ def _to_python() -> None:
             st.stack.append([code, now, 0, rec, False, cid])
 
 
+def _queued(tid: int = 0) -> int:
+    """Nanoseconds a thread (this one by default) has been runnable but waiting for a core."""
+    try:
+        fd = os.open(f"/proc/self/task/{tid}/schedstat" if tid else "/proc/thread-self/schedstat", os.O_RDONLY)
+        try:
+            return int(os.read(fd, 128).split()[1])
+        finally:
+            os.close(fd)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _restart_clock(st: _Thread, ident: int) -> None:
     """Compare a thread's CPU and wall clocks from now on (another thread's CPU clock where the
     platform can read it, else from that thread's next event)."""
@@ -962,6 +986,9 @@ def _restart_clock(st: _Thread, ident: int) -> None:
         return
     st.cpu_wall, st.cpu_at = _now(), cpu
     st.cpu_due = st.cpu_wall + _CPU_CHECK_NS
+    if _SCHED:
+        other = threading._active.get(ident) if ident != threading.get_ident() else None
+        st.cpu_queued = _queued(getattr(other, "native_id", 0) or 0) if other is not None else _queued()
 
 
 def _thread_ends() -> None:
@@ -1536,7 +1563,7 @@ def _thread_excepthook(args: Any) -> None:
 
 def _lsp_figures(funcs: dict[Any, list[Any]], final: bool) -> None:
     """Add _lsp's figures: [calls, total_ns, own_ns, {caller: calls}, timed calls, waiting ns, calls
-    timed in Python] per function (_lsprof sees no waiting: the last two stay 0)."""
+    timed in Python, blocked ns] per function (_lsprof sees no waiting: the last three stay 0)."""
     if final and _lsp_on:
         _lsp_close(sys._getframe())  # the calls still running (a timeout must not lose main())
     extra = _lsp_extra
@@ -1547,7 +1574,7 @@ def _lsp_figures(funcs: dict[Any, list[Any]], final: bool) -> None:
         calls = max(0, e.callcount - extra.get(cid, 0)) if extra else e.callcount
         m = funcs.get(cid)
         if m is None:
-            m = funcs[cid] = [0, 0, 0, {}, 0, 0, 0]
+            m = funcs[cid] = [0, 0, 0, {}, 0, 0, 0, 0]
         m[0] += calls
         m[1] += int(e.totaltime * 1e9)
         m[2] += int(e.inlinetime * 1e9)
@@ -1558,7 +1585,7 @@ def _lsp_figures(funcs: dict[Any, list[Any]], final: bool) -> None:
             if n > 0 and callee in _meta:
                 m2 = funcs.get(callee)
                 if m2 is None:
-                    m2 = funcs[callee] = [0, 0, 0, {}, 0, 0, 0]
+                    m2 = funcs[callee] = [0, 0, 0, {}, 0, 0, 0, 0]
                 m2[3][cid] = m2[3].get(cid, 0) + n
                 inner[callee] = inner.get(callee, 0) + n
     for e in stats:  # calls from outside the project (or from a generator)
@@ -1588,7 +1615,7 @@ def _snapshot(final: bool) -> dict[str, Any]:
         for code, rec in [item for funcs_ in (st.funcs, *st.done) for item in list(funcs_.items())]:
             m = funcs.get(code)
             if m is None:
-                m = funcs[code] = [0, 0, 0, {}, 0, 0, 0]
+                m = funcs[code] = [0, 0, 0, {}, 0, 0, 0, 0]
             calls, timed = rec[0], rec[9]
             callers = [*rec[4].items(), (rec[5], rec[6])]
             if sampling:
@@ -1611,6 +1638,7 @@ def _snapshot(final: bool) -> dict[str, Any]:
                 m[4] += calls
             m[0] += calls
             m[5] += rec[13]
+            m[7] += rec[14]
             m[6] += (min(timed, calls) if sampling else calls) or (1 if rec[13] else 0)
             for caller, n in callers:
                 if n:
@@ -1974,6 +2002,8 @@ def install() -> None:
     _VALUE_BYTES = max(64, int(env.get("KAIZEN_TRACE_VALUE_BYTES", "2048") or 2048))
     _NO_VALUES = tuple(g for g in env.get("KAIZEN_TRACE_NO_VALUES", "").split("\n") if g.strip())
     _FLUSH_NS = int(float(env.get("KAIZEN_TRACE_FLUSH", "5") or 5) * 1e9)
+    global _SCHED
+    _SCHED = _cpu_now is not None and os.path.exists("/proc/thread-self/schedstat")
     _CWD = os.getcwd()
     _cur_test = env.get("KAIZEN_TRACE_TEST", "")
     # Only a process that has the collector asks pytest for the plugin: a command that resets
