@@ -987,7 +987,7 @@ def _restart_clock(st: _Thread, ident: int) -> None:
     st.cpu_wall, st.cpu_at = _now(), cpu
     st.cpu_due = st.cpu_wall + _CPU_CHECK_NS
     if _SCHED:
-        other = threading._active.get(ident) if ident != threading.get_ident() else None
+        other = getattr(threading, "_active", {}).get(ident) if ident != threading.get_ident() else None
         st.cpu_queued = _queued(getattr(other, "native_id", 0) or 0) if other is not None else _queued()
 
 
