@@ -51,6 +51,7 @@ class _Chain:
     made: list[Suggestion] = field(default_factory=list)
     history: list[Attempt] = field(default_factory=list)
     done: bool = False
+    constrained: bool = False  # a reply came under the JSON schema
 
     @property
     def key(self) -> str:
@@ -135,6 +136,7 @@ def _ask_all(engine: LLMEngine, live: list[_Chain], progress: Callable[[LLMProgr
         try:
             chain.current, chain.completion, chain.why = engine._candidate(
                 chain.prompt, chain.candidate, progress, cancel, chain.attempt)
+            chain.constrained |= bool(chain.completion is not None and chain.completion.constrained)
         except _Stop as exc:
             stop.set()
             engine._note(str(exc))
@@ -180,7 +182,6 @@ def run_rounds(engine: LLMEngine, prompts: Sequence[Prompt], progress: Callable[
     """Ask, validate and repair every prompt's chains; store and return what is offered."""
     settings = engine.settings
     n, rounds = int(settings["candidates"]), max(1, int(settings.get("attempts", 1)))
-    budget = int(settings["context-tokens"])
     chains = [_Chain(p, i) for p in prompts for i in range(n)]
     stop = threading.Event()
     attempts: list[Attempt] = []
@@ -189,45 +190,56 @@ def run_rounds(engine: LLMEngine, prompts: Sequence[Prompt], progress: Callable[
         if not live:
             break
         _ask_all(engine, live, progress, cancel, stop)
-        made = [c for c in live if c.current is not None]
-        cancelled = cancel is not None and cancel.is_set()
-        if validator is not None and made and not cancelled:
-            checked = validator.validate([c.current for c in made if c.current is not None], cancel=cancel)
-            for c, s in zip(made, checked, strict=True):
-                c.current = s
-        nxt = []
-        for c in live:
-            if c.done and c.completion is None and c.current is None:
-                continue  # not asked (stopped or cancelled)
-            outcome = outcome_of(c.current, c.why, c.completion, validator is not None and not cancelled)
-            attempts.append(_record(c, outcome))
-            if c.current is not None:
-                c.made.append(c.current)
-            retry = outcome in (F.PARSE, F.APPLY, F.FAILED) and round_no < rounds and not stop.is_set()
-            if retry and not (cancel is not None and cancel.is_set()):
-                c.prompt = _next_prompt(c, outcome, budget)
-                nxt.append(c)
-        live = nxt
+        live = _judge(live, validator, cancel, attempts, last=round_no == rounds or stop.is_set(),
+                      budget=int(settings["context-tokens"]))
     out = _offered(chains, validator is not None)
     funnel = Funnel(targets=targets, attempts=rounds, candidates=n, at=time.time(),
                     model=engine.endpoint.model if engine.endpoint else "",
-                    constrained=any(a.prompt_hash and c.prompt.constrained for c in chains for a in c.history))
+                    constrained=any(c.constrained for c in chains))
     funnel.count(attempts)
     funnel.offered = [s.fingerprint for s in out]
     funnel.seconds = time.monotonic() - started
     engine.funnel = funnel
+    _store(engine, funnel, attempts, chains, out)
+    return out
+
+
+def _judge(live: list[_Chain], validator: _Validator | None, cancel: threading.Event | None,
+           attempts: list[Attempt], *, last: bool, budget: int) -> list[_Chain]:
+    """Validate this round's candidates, record each attempt; the chains to ask again."""
+    made = [c for c in live if c.current is not None]
+    cancelled = cancel is not None and cancel.is_set()
+    if validator is not None and made and not cancelled:
+        checked = validator.validate([c.current for c in made if c.current is not None], cancel=cancel)
+        for c, s in zip(made, checked, strict=True):
+            c.current = s
+    nxt = []
+    for c in live:
+        if c.done and c.completion is None and c.current is None:
+            continue  # not asked (stopped or cancelled)
+        outcome = outcome_of(c.current, c.why, c.completion, validator is not None and not cancelled)
+        attempts.append(_record(c, outcome))
+        if c.current is not None:
+            c.made.append(c.current)
+        if outcome in (F.PARSE, F.APPLY, F.FAILED) and not last and not (cancel is not None and cancel.is_set()):
+            c.prompt = _next_prompt(c, outcome, budget)
+            nxt.append(c)
+    return nxt
+
+
+def _store(engine: LLMEngine, funnel: Funnel, attempts: list[Attempt], chains: list[_Chain],
+           out: list[Suggestion]) -> None:
+    """The funnel and its attempts; the offered candidates, and none of the others."""
     try:
         FunnelStore(engine.store).record(funnel, attempts, base_url=engine.endpoint.base_url if engine.endpoint else "")
     except Exception as exc:  # the funnel is a record, never a reason to lose the candidates
         engine._note(f"the LLM run's funnel was not stored: {exc}")
     made_fps = {s.fingerprint for c in chains for s in c.made}
-    kept = {s.fingerprint for s in out}
-    dropped = sorted(made_fps - kept)
+    dropped = sorted(made_fps - {s.fingerprint for s in out})
     if dropped:  # failed attempts and the losers of each target are not offered
         engine.store.executemany("DELETE FROM suggestions WHERE fingerprint=?", [(f,) for f in dropped])
     if out:
         engine.store.put_suggestions(out)
-    return out
 
 
 def _last_of(chain: _Chain) -> Suggestion | None:
