@@ -78,6 +78,10 @@ def ident(value):
 
 def tally(counts):
     return sum(counts.values())
+
+
+def doubled(n):
+    return map(lambda i: i * 2, range(n))
 '''
 
 VAULT = '''\
@@ -109,6 +113,7 @@ def test_calls():
     assert ident("plain") == "plain"
     assert store(5) == 5
     assert tally({f"word{i}": i for i in range(40)}) == 780
+    assert list(doubled(4)) == [0, 2, 4, 6]
 '''
 
 
@@ -250,6 +255,17 @@ def test_hanging_new_version_times_out_cleanly(traced: tuple[Path, TraceStore], 
     res = _replay(root, traces, new, ["spin"], tmp_path)
     assert (res.replayed, res.mismatches) == (1, 1), res
     assert "spin(3) returned 3 before and did not finish within" in res.first_mismatch
+
+
+def test_returned_iterators_are_compared_by_their_items(traced: tuple[Path, TraceStore], tmp_path: Path) -> None:
+    root, traces = traced
+    same = CALC.replace("    return map(lambda i: i * 2, range(n))", "    return (i + i for i in range(n))")
+    res = _replay(root, traces, same, ["doubled"], tmp_path)
+    assert (res.replayed, res.mismatches) == (1, 0), res
+    other = CALC.replace("    return map(lambda i: i * 2, range(n))", "    return map(lambda i: i * 2, range(n + 1))")
+    res = _replay(root, traces, other, ["doubled"], tmp_path)
+    assert (res.replayed, res.mismatches) == (1, 1), res
+    assert res.first_mismatch == "doubled(4) returned [0, 2, 4, 6] before and returned [0, 2, 4, 6, 8] after"
 
 
 def test_no_recorded_calls_and_a_broken_module_say_so(traced: tuple[Path, TraceStore], tmp_path: Path) -> None:

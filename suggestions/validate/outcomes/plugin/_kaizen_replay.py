@@ -92,6 +92,14 @@ def _function(module: types.ModuleType, qualname: str) -> Any:
     return None
 
 
+def _materialized(value: Any) -> Any:
+    """A generator's or a builtin iterator's items (``map``, ``zip``, ``itertools``...), else itself."""
+    if isinstance(value, types.GeneratorType) or (
+            hasattr(value, "__next__") and type(value).__module__ in ("builtins", "itertools")):
+        return list(itertools.islice(value, _MAX_ITEMS))
+    return value
+
+
 def _dumps(value: Any) -> bytes | None:
     try:
         return pickle.dumps(value, 4)
@@ -127,9 +135,15 @@ def _run(fn: Any, data: bytes, name: str, module: types.ModuleType, limit: float
                 signal.setitimer(signal.ITIMER_REAL, max(0.01, limit))
                 try:
                     value = fn(*args, **kwargs)
-                    if isinstance(value, types.GeneratorType):
-                        value = list(itertools.islice(value, _MAX_ITEMS))
-                    out = {"kind": "return", "value": value, "type": type(value).__qualname__}
+                    if isinstance(value, (types.CoroutineType, types.AsyncGeneratorType)):
+                        if isinstance(value, types.CoroutineType):
+                            value.close()
+                        out = {"kind": "skip"}  # what it does happens in an event loop: not judged here
+                    else:
+                        items = _materialized(value)
+                        # Any one-pass iterator is as good as another: what it yields is compared.
+                        kind = "iterator" if items is not value else type(value).__qualname__
+                        out = {"kind": "return", "value": items, "type": kind}
                 except _CallTimeout:
                     out = {"kind": "timeout"}
                 except BaseException as exc:  # SystemExit and KeyboardInterrupt too: they are behaviour
@@ -180,6 +194,8 @@ def _outcome(r: dict[str, Any]) -> str:
         return f"returned {r['repr']}"
     if r["kind"] == "raise":
         return f"raised {r['type']}" + (f" ({r['message']})" if r.get("message") else "")
+    if r["kind"] == "skip":
+        return "returned a coroutine"
     return f"did not finish within {r.get('limit', 0):.1f}s"
 
 
@@ -216,7 +232,7 @@ def _replay_function(entry: dict[str, Any], name: str, old_mod: types.ModuleType
         except Exception:  # the recorded arguments no longer unpickle
             skipped += 1
             continue
-        if a["kind"] == "timeout" or _difference(a, again):
+        if a["kind"] in ("timeout", "skip") or _difference(a, again):
             skipped += 1  # slow or not deterministic on the old code: it cannot judge the new one
             continue
         limit = min(call_limit, max(1.0, 20 * a["seconds"] + 0.5))
@@ -234,7 +250,8 @@ def _replay_function(entry: dict[str, Any], name: str, old_mod: types.ModuleType
             if b["kind"] == "timeout":
                 break  # the rest would hang as well
     if skipped:
-        rec["note"] = f"{skipped} recorded call(s) not judged (slow or not deterministic on the old code)"
+        rec["note"] = (f"{skipped} recorded call(s) not judged (slow, not deterministic or a coroutine on "
+                       "the old code)")
     return rec
 
 
