@@ -56,6 +56,9 @@ K_COMPREHENSIONS = _kinds(
 )
 K_SPECIAL = K_COMPREHENSIONS | {K_LAMBDA, K_COMMENT, K_STRING, K_KWARG, K_WALRUS}
 K_ATTRIBUTE = _kind("attribute")
+K_ASSIGNMENT = _kind("assignment")
+K_AUGMENTED = _kind("augmented_assignment")
+K_EXPRESSION_STATEMENT = _kind("expression_statement")
 
 _TARGET_LISTS = frozenset(
     {
@@ -118,19 +121,28 @@ class _Walker:
     def block(self, node: tree_sitter.Node | None, scope: Scope) -> None:
         if node is None:
             return
+        handlers = _BY_KIND
         for child in node.named_children:
-            handler = _STATEMENTS.get(child.type)
+            k = child.kind_id
+            handler = handlers.get(k)
             if handler is not None:
                 handler(self, child, scope)
-            elif child.kind_id != K_COMMENT:
+            elif k == K_EXPRESSION_STATEMENT:
+                self.expression_statement(child, scope)
+            elif k != K_COMMENT:
                 self.expr(child, scope)
 
     def expression_statement(self, node: tree_sitter.Node, scope: Scope) -> None:
         for child in node.named_children:
-            t = child.type
-            if t == "assignment":
+            k = child.kind_id
+            if k == K_ASSIGNMENT:
                 self.assignment(child, scope, child.end_byte)
-            elif t == "augmented_assignment":
+            elif (
+                k == K_STRING
+                and b"f" not in self.src[child.start_byte : child.start_byte + 3].lower()
+            ):
+                continue  # a docstring (or another plain string): nothing to read
+            elif k == K_AUGMENTED:
                 left, right = child.child_by_field_name("left"), child.child_by_field_name("right")
                 if right is not None:
                     self.expr(right, scope)
@@ -150,7 +162,7 @@ class _Walker:
         if annotation is not None and scope.kind != "function":
             self.expr(annotation, scope)  # a local variable's annotation is never evaluated
         if right is not None:
-            if right.type == "assignment":
+            if right.kind_id == K_ASSIGNMENT:
                 self.assignment(right, scope, at)
             else:
                 self.expr(right, scope)
@@ -602,3 +614,4 @@ _STATEMENTS: dict[str, Callable[[_Walker, tree_sitter.Node, Scope], None]] = {
     "break_statement": _Walker.nothing,
     "continue_statement": _Walker.nothing,
 }
+_BY_KIND = {_kind(name): handler for name, handler in _STATEMENTS.items()}
