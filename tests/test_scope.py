@@ -80,6 +80,7 @@ def test_a_file_with_syntax_errors_or_python2_statements_gets_no_model() -> None
         ("f(key=1, **kw)\n", ["f", "kw"]),  # a keyword name is not a read
         ("a.b.c(d.e)\n", ["a", "d"]),  # attribute names are not reads
         ("print(f'{value!r:>{width}}', 'plain {literal}')\n", ["value", "width"]),
+        ('"""docstring {x}"""\nf"{statement}"\n', ["statement"]),  # an f-string statement reads
         ("print(__file__, __name__, __builtins__, __debug__, __spec__, __path__)\n", []),
         ("class A:\n    print(__module__, __qualname__)\n", []),
         ("def f():\n    print(__qualname__)\n", ["__qualname__"]),
