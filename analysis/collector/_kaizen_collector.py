@@ -962,33 +962,45 @@ def _to_python() -> None:
             st.stack.append([code, now, 0, rec, False, cid])
 
 
-def _queued(tid: int = 0) -> int:
-    """Nanoseconds a thread (this one by default) has been runnable but waiting for a core."""
+def _schedstat(tid: int = 0) -> tuple[int, int] | None:
+    """(ns on a core, ns runnable but waiting for one) of a thread (this one by default), from
+    Linux's schedstat; None when it cannot be read (another OS, a thread that has ended)."""
     try:
         fd = os.open(f"/proc/self/task/{tid}/schedstat" if tid else "/proc/thread-self/schedstat", os.O_RDONLY)
         try:
-            return int(os.read(fd, 128).split()[1])
+            fields = os.read(fd, 128).split()
         finally:
             os.close(fd)
+        return int(fields[0]), int(fields[1])
     except (OSError, ValueError, IndexError):
-        return 0
+        return None
+
+
+def _queued() -> int:
+    """Nanoseconds this thread has been runnable but waiting for a core."""
+    sched = _schedstat()
+    return sched[1] if sched is not None else 0
 
 
 def _restart_clock(st: _Thread, ident: int) -> None:
-    """Compare a thread's CPU and wall clocks from now on (another thread's CPU clock where the
-    platform can read it, else from that thread's next event)."""
+    """Compare a thread's CPU and wall clocks from now on: this thread's at once, another's
+    from Linux's schedstat (a file: never pthread_getcpuclockid, undefined for a thread that
+    has ended), else from that thread's next event."""
     if _cpu_now is None:
         return
-    try:
-        cpu = _cpu_now() if ident == threading.get_ident() else time.clock_gettime_ns(time.pthread_getcpuclockid(ident))
-    except (AttributeError, OSError, OverflowError):  # no such clock here (macOS, Windows)
-        st.cpu_wall, st.cpu_due = -1, 0
-        return
-    st.cpu_wall, st.cpu_at = _now(), cpu
+    if ident == threading.get_ident():
+        st.cpu_wall, st.cpu_at = _now(), _cpu_now()
+        st.cpu_queued = _queued() if _SCHED else 0
+    else:
+        other = getattr(threading, "_active", {}).get(ident)
+        tid = getattr(other, "native_id", None)
+        sched = _schedstat(tid) if _SCHED and tid else None
+        if sched is None:
+            st.cpu_wall, st.cpu_due = -1, 0  # it starts again at its next event
+            return
+        st.cpu_wall = _now()
+        st.cpu_at, st.cpu_queued = sched
     st.cpu_due = st.cpu_wall + _CPU_CHECK_NS
-    if _SCHED:
-        other = getattr(threading, "_active", {}).get(ident) if ident != threading.get_ident() else None
-        st.cpu_queued = _queued(getattr(other, "native_id", 0) or 0) if other is not None else _queued()
 
 
 def _thread_ends() -> None:
