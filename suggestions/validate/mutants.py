@@ -35,9 +35,10 @@ __all__ = ["ENV_PLAN", "GENERATOR_VERSION", "PLUGIN_MODULE", "Mutant", "Mutation
 GENERATOR_VERSION = 1  # bump when generation changes: cached results then no longer apply
 PLUGIN_MODULE = "_kaizen_mutants"
 ENV_PLAN = "KAIZEN_MUTANTS_PLAN"
-# A mutant's time limit: this many times the covering tests' own time on the original code,
-# plus half a second, and never less than TIMEOUT_MIN_S. A mutant stuck in a loop is killed
-# by it (and counted killed, as mutation tools do); the limit bounds what such a one costs.
+# A test's time limit under a mutant: TIMEOUT_FACTOR times its own time on the original code
+# plus TIMEOUT_MIN_S, in CPU seconds (and a wall-clock backstop of four times that plus 2 s).
+# A mutant stuck in a loop is killed by it (and counted killed, as mutation tools do); the
+# limit bounds what such a one costs.
 TIMEOUT_FACTOR = 3.0
 TIMEOUT_MIN_S = 0.5
 

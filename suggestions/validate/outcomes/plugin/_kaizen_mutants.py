@@ -189,25 +189,30 @@ def _disarm(armed: list[tuple[int, int, Any]]) -> None:
         signal.signal(sig, old)
 
 
-def _judge(session: Any, items: list[Any], limit: float) -> tuple[str, str]:
+def _judge(session: Any, items: list[Any], limits: dict[str, float], left: float) -> tuple[str, str]:
     """Run ``items`` until one fails: ("killed"|"timeout"|"survived", the deciding test).
 
-    Fixtures stay set up between the items of one mutant (``nextitem``) and are all torn
-    down after it, so each mutant starts as the session did."""
-    wall = 4 * limit + 2.0
-    deadline = time.monotonic() + wall
+    Each test gets its own time limit (``limits``: a few times its own time on the original
+    code, in CPU seconds) and the mutant as a whole what is ``left`` of the budget. Fixtures
+    stay set up between the tests of one mutant (``nextitem``) and are all torn down after
+    it, so each mutant starts as the session did."""
+    stop = time.monotonic() + left
     _alarmed[0] = False
     armed: list[tuple[int, int, Any]] = []
     try:
-        armed = _timers(limit, wall)
         for i, item in enumerate(items):
             nextitem = items[i + 1] if i + 1 < len(items) else None
+            limit = min(limits.get(item.nodeid, 1.0), max(0.01, stop - time.monotonic()))
+            armed = _timers(limit, 4 * limit + 2.0)
+            started = time.monotonic()
             reports = runtestprotocol(item, log=False, nextitem=nextitem)
+            _disarm(armed)
+            armed = []
             if _alarmed[0]:
                 return "timeout", item.nodeid
             if any(rep.failed for rep in reports):
                 return "killed", item.nodeid
-            if time.monotonic() > deadline:
+            if time.monotonic() - started > 4 * limit + 2.0:
                 return "timeout", item.nodeid
         return "survived", ""
     except _MutantTimeout:
@@ -230,7 +235,8 @@ def _quiet_outcomes() -> tuple[Any, Any]:
     return mod, saved
 
 
-def _one(session: Any, mutant: dict[str, Any], file: str, items: list[Any], limit: float) -> dict[str, Any]:
+def _one(session: Any, mutant: dict[str, Any], file: str, items: list[Any], limits: dict[str, float],
+         left: float) -> dict[str, Any]:
     rec: dict[str, Any] = {"event": "mutant", "id": mutant["id"]}
     qualname = str(mutant["qualname"])
     name = qualname.rsplit(".", 1)[-1]
@@ -252,7 +258,7 @@ def _one(session: Any, mutant: dict[str, Any], file: str, items: list[Any], limi
             fn.__code__ = code
         for c in caches:
             c.cache_clear()
-        status, test = _judge(session, items, limit)
+        status, test = _judge(session, items, limits, left)
     finally:
         for fn, old in zip(targets, originals, strict=True):
             fn.__code__ = old
@@ -276,15 +282,15 @@ def _run_mutants(session: Any, plan: dict[str, Any]) -> None:
     budget = float(plan.get("budget_s", 60.0))
     factor = float(plan.get("timeout_factor", 3.0))
     floor = float(plan.get("timeout_min_s", 0.5))
+    limits = {it.nodeid: factor * _seconds.get(it.nodeid, 0.0) + floor for it in items}
     started = time.monotonic()
     for mutant in plan.get("mutants", []):
         left = budget - (time.monotonic() - started)
         if left <= 0:
             _emit({"event": "mutant", "id": mutant["id"], "status": "not-run", "reason": "budget spent"})
             continue
-        limit = min(left, max(floor, factor * base + 0.5))
         try:
-            rec = _one(session, mutant, file, items, limit)
+            rec = _one(session, mutant, file, items, limits, left)
         except _MutantTimeout:  # the alarm went off just as the last test ended
             rec = {"event": "mutant", "id": mutant["id"], "status": "timeout", "test": ""}
             try:
