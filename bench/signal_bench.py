@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -77,7 +78,7 @@ def trace(label: str, root: Path, before: int) -> None:
     with Project(root) as project:
         try:
             traced = project.trace([str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], env=env,
-                                   timeout=1800)
+                                   timeout=1800, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except Exception as exc:  # a bench reports, it does not stop
             print(f"  trace failed: {exc}")
             return
