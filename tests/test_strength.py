@@ -176,7 +176,7 @@ def test_line_coverage_and_grade() -> None:
     assert g(ValidationStatus.PASSED, mutants=5, mutants_killed=2) is Grade.PASSED
     assert g(ValidationStatus.PASSED, replayed=3) is Grade.PROVEN
     assert g(ValidationStatus.PASSED, replayed=2) is Grade.PASSED
-    assert g(ValidationStatus.PASSED, replayed=5, mismatches=1) is Grade.FAILED
+    assert g(ValidationStatus.PASSED, replayed=5, mismatches=1) is Grade.PASSED  # a fix: tests ask for it
     assert g(ValidationStatus.PASSED, known=False, replayed=5) is Grade.PASSED  # no line coverage
     assert g(ValidationStatus.PASSED, changed_lines_run=(7,), replayed=5) is Grade.PASSED  # a line never ran
     assert g(ValidationStatus.PASSED, replayed=5, touches_tests=("edits tests/t.py",)) is Grade.PASSED
@@ -377,11 +377,12 @@ def test_a_slowdown_is_not_a_speedup(money: Path) -> None:
     assert val.strength.speedup_pairs >= 5 and val.strength.speedup_low is not None
 
 
-def _trace(root: Path) -> None:
+def _trace(root: Path, *, failing: bool = False) -> None:
     """A real `kaizen trace` of the project's tests: coverage and recorded argument values."""
     out = subprocess.run([sys.executable, str(ROOT / "main.py"), "trace", str(root), "--", sys.executable, "-m",
                           "pytest", "-q", "-p", "no:cacheprovider"], capture_output=True, text=True, timeout=240)
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert (out.returncode != 0) == failing, out.stdout + out.stderr
+    assert "trace #" in out.stderr
 
 
 @pytest.mark.slow
@@ -408,3 +409,18 @@ def test_a_behaviour_change_behind_a_weak_assertion_fails_by_replay(money: Path)
     assert ok.validation.status is ValidationStatus.PASSED, ok.validation.log
     assert ok.validation.strength is not None and ok.validation.strength.replayed >= 1
     assert ok.validation.strength.mismatches == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _has("replay"), reason="suggestions.validate.replay is not there yet")
+def test_a_fix_that_a_failing_test_asks_for_may_change_behaviour(money: Path) -> None:
+    write(money, {"tests/test_exact.py": ("from money.finance import projected_growth\n\n\n"
+                                          "def test_growth_exact():\n    assert projected_growth(1) == 106.0\n")})
+    _trace(money, failing=True)  # test_growth_exact fails in the trace
+    store = Store(money)
+    s = suggestion(money, "money/finance.py", "rate = 0.05", "rate = 0.06")
+    [v] = _validator(money, store).validate([s])
+    val = v.validation
+    assert val.status is ValidationStatus.PASSED, val.log
+    assert val.strength is not None and val.strength.mismatches >= 1
+    assert "as it should: it makes 1 failing test(s) pass (tests/test_exact.py::test_growth_exact)" in val.log

@@ -2,8 +2,9 @@
 
 The grade (:class:`suggestions.model.Grade`):
 
-* ``failed``: the tests broke, a replayed call behaved differently, or a performance claim
-  was not proven;
+* ``failed``: the tests broke, a replayed call behaved differently (and no test that fails
+  on the unchanged code asks for the new behaviour: a fix may change what it fixes), or a
+  performance claim was not proven;
 * ``unverified``: the tests pass, but none of them executed a changed line;
 * ``proven``: every changed line executed, and either the covering tests killed at least
   ``validation.mutation-threshold`` of the mutants of the changed code (one mutant at
@@ -29,7 +30,7 @@ MAX_LISTED = 50  # tests and lines named on a validation
 def grade(status: ValidationStatus, s: Strength, *, threshold: float, replay_min: int,
           lines_known: bool) -> Grade | None:
     """The grade of a finished validation (None: it could not judge: skipped, error)."""
-    if status is ValidationStatus.FAILED or s.mismatches:
+    if status is ValidationStatus.FAILED:
         return Grade.FAILED
     if status is ValidationStatus.UNVERIFIED:
         return Grade.UNVERIFIED

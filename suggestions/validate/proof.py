@@ -25,7 +25,7 @@ from suggestions.validate.changeset import Change
 from suggestions.validate.coverage import TraceCoverage
 from suggestions.validate.evidence import MAX_LISTED, all_lines_ran, grade, line_coverage, proven
 from suggestions.validate.guard import is_test_file
-from suggestions.validate.runner import Cancel, RunResult, TestCommand, log_text
+from suggestions.validate.runner import FAILING, Cancel, RunResult, TestCommand, log_text
 from suggestions.validate.sandbox import Sandbox
 from suggestions.validate.timing import time_claim
 
@@ -87,6 +87,13 @@ class EvidenceSteps:
              watch: Mapping[str, Sequence[int]] | None = None) -> RunResult:
         raise NotImplementedError
 
+    def _baseline_for(self, box: Sandbox, tests: list[str] | None, env: dict[str, str],
+                      cancel: Cancel) -> RunResult | None:
+        raise NotImplementedError
+
+    def _baseline_outcome(self, box: Sandbox, test: str, base: RunResult | None) -> str | None:
+        raise NotImplementedError
+
     def _run_python(self, ctx: RunContext, argv: Sequence[str], extra_env: Mapping[str, str],
                     writable: Sequence[Path], timeout: float) -> RunResult:
         raise NotImplementedError
@@ -99,9 +106,15 @@ class EvidenceSteps:
         status, strength, lines_known = self._covered(ctx, run, tests_run, strength)
         strength = self._replay(ctx, strength)
         if strength.mismatches:
-            ctx.notes.append(f"failed by replay: {strength.mismatch}")
-            return self._finish(Validation(ValidationStatus.FAILED, tests_run, log=_log(ctx.notes, "")),
-                                strength, lines_known)
+            fixed = self._fixed_tests(ctx, tests_run)
+            if not fixed:
+                ctx.notes.append(f"failed by replay: the change behaves differently on a recorded real call, "
+                                 f"and no test asks for that: {strength.mismatch}")
+                return self._finish(Validation(ValidationStatus.FAILED, tests_run, log=_log(ctx.notes, "")),
+                                    strength, lines_known)
+            # A fix: the tests that failed on the unchanged code ask for the new behaviour.
+            ctx.notes.append(f"behaves differently on recorded calls ({strength.mismatch}), as it should: it makes "
+                             f"{len(fixed)} failing test(s) pass ({', '.join(fixed[:5])})")
         timing: dict[str, Any] = {}
         if category == "performance":
             if status is ValidationStatus.UNVERIFIED and self.benchmark is None:
@@ -111,6 +124,12 @@ class EvidenceSteps:
         if status is ValidationStatus.PASSED:
             strength = self._mutate(ctx, strength, lines_known)
         return self._finish(Validation(status, tests_run, log=_log(ctx.notes, ""), **timing), strength, lines_known)
+
+    def _fixed_tests(self, ctx: RunContext, tests_run: tuple[str, ...]) -> list[str]:
+        """The tests of this run that fail on the unchanged code (baseline run, cached)."""
+        tests = None if ctx.selection is None else list(tests_run)
+        base = self._baseline_for(ctx.box, tests, ctx.env, ctx.cancel)
+        return [t for t in tests_run if self._baseline_outcome(ctx.box, t, base) in FAILING]
 
     def _finish(self, v: Validation, strength: Strength, lines_known: bool) -> Validation:
         g = grade(v.status, strength, threshold=self.threshold, replay_min=self.replay_min, lines_known=lines_known)
