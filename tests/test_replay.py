@@ -274,3 +274,25 @@ def test_no_recorded_calls_and_a_broken_module_say_so(traced: tuple[Path, TraceS
     assert res.replayed == 0 and "no recorded calls" in res.note
     res = _replay(root, traces, CALC + "\nraise RuntimeError('boom at import')\n", ["spin"], tmp_path)
     assert res.replayed == 0 and "cannot load the module" in res.note and "RuntimeError" in res.note
+
+
+def test_secret_words_are_whole_words_and_camel_case_humps() -> None:
+    import importlib.util
+
+    from analysis.collector import COLLECTOR_DIR
+
+    spec = importlib.util.spec_from_file_location("_kz_collector_words", COLLECTOR_DIR / "_kaizen_collector.py")
+    assert spec is not None and spec.loader is not None
+    kc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kc)  # not installed: nothing is traced
+    assert kc._words("getAuthToken") == ["get", "auth", "token"]
+    assert kc._words("APIKey_store") == ["apikey", "store"]
+    assert kc._words("src/keyboard/tokenize.py") == ["src", "keyboard", "tokenize", "py"]
+    secret = [w for w in ("password", "api_key", "authenticate", "privateKey", "session_token")
+              if any(x in kc._SECRET_WORDS or x.startswith(kc._SECRET_STEMS) for x in kc._words(w))]
+    assert len(secret) == 5
+    plain = [w for w in ("keyboard", "tokenize", "monkey", "hotkeys", "author_name")
+             if any(x in kc._SECRET_WORDS or x.startswith(kc._SECRET_STEMS) for x in kc._words(w))]
+    assert plain == []  # whole words: "keyboard" holds no key, "author" is not "authorize"
+    assert kc._looks_secret(b"AKIA" + b"ABCDEFGHIJKLMNOP") and kc._looks_secret(b"postgres://u:hunter2@db/x")
+    assert not kc._looks_secret(b"\x80\x04plain words, 12345")
