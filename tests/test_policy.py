@@ -16,9 +16,11 @@ from suggestions.model import (
     Decision,
     DecisionAction,
     Edit,
+    Grade,
     Patch,
     Source,
     Span,
+    Strength,
     Suggestion,
     Validation,
     ValidationStatus,
@@ -45,6 +47,8 @@ def make(
     lines: int = 1,
     stale_validation: bool = False,
     age: float = 3600.0,
+    grade: Grade | None = None,
+    touches: tuple[str, ...] = (),
 ) -> Suggestion:
     """A suggestion with a real patch against a real file (written once, made old)."""
     file = project / path
@@ -61,7 +65,7 @@ def make(
         s0 = data.index(b"y0 = 0")
         e0 = data.index(f"y{lines - 1} = {lines - 1}\n".encode()) + len(f"y{lines - 1} = {lines - 1}")
         edits = (Edit(s0, e0, "\n".join(f"y{i} = {i} + 0" for i in range(lines))),)
-    target = f"{code}-{path}-{lines}-{source.value}-{applicability.value}-{confidence}-{status.value}"
+    target = f"{code}-{path}-{lines}-{source.value}-{applicability.value}-{confidence}-{status.value}-{grade}"
     return Suggestion(
         fingerprint=fingerprint_of(code, path, target),
         code=code,
@@ -79,6 +83,7 @@ def make(
             tests_run=("tests/test_a.py::test_f",) if status is ValidationStatus.PASSED else (),
             speedup=speedup,
             base_hash="0" * 64 if stale_validation else (base if status is not ValidationStatus.PENDING else ""),
+            strength=Strength(grade=grade, touches_tests=touches) if grade is not None or touches else None,
         ),
     )
 
@@ -190,6 +195,37 @@ def test_pending_and_stale_validation_never_apply(project: Path, store: Store) -
         assert not v.eligible and "validation is stale (it ran against other content)" in v.reasons
         # Choosing candidates to validate ignores validation, but nothing else.
         assert policy.evaluate(make(project, status=ValidationStatus.PENDING), assume_validated=True).eligible
+
+
+def test_grades_against_require_validation(project: Path, store: Store) -> None:
+    proven = make(project, grade=Grade.PROVEN)
+    passed = make(project, grade=Grade.PASSED)
+    legacy = make(project)  # validated before grades existed: counts as passed, never proven
+    unverified = make(project, status=ValidationStatus.UNVERIFIED, grade=Grade.UNVERIFIED)
+    strict = policy_for(project, RULE + 'require-validation = "proven"\n', store)
+    assert strict.evaluate(proven).eligible
+    assert "proven" in strict.evaluate(proven).because
+    for s, words in ((passed, "validation passed, not proven, the rule requires proven"),
+                     (legacy, "validation passed, not proven, the rule requires proven"),
+                     (unverified, "validation unverified (no test runs this code), the rule requires proven")):
+        v = strict.evaluate(s)
+        assert not v.eligible and words in v.because, v.reasons
+    lenient = policy_for(project, RULE + 'require-validation = "passed"\n', store)
+    assert all(lenient.evaluate(s).eligible for s in (proven, passed, legacy))
+    v = lenient.evaluate(unverified)
+    assert not v.eligible and "the rule requires passed" in v.because
+    # Unverified never applies, even under a rule that requires no validation.
+    none = policy_for(project, RULE + 'require-validation = "none"\n', store)
+    v = none.evaluate(unverified)
+    assert not v.eligible and "no test runs this code" in v.because
+
+
+def test_a_change_that_touches_the_tests_never_applies(project: Path, store: Store) -> None:
+    weakened = make(project, grade=Grade.PASSED, touches=("deletes 1 assertion in tests/test_a.py",))
+    for need in ("passed", "none"):
+        v = policy_for(project, RULE + f'require-validation = "{need}"\n', store).evaluate(weakened)
+        assert not v.eligible
+        assert "touches the tests themselves (deletes 1 assertion in tests/test_a.py)" in v.because
 
 
 def test_file_that_differs_from_the_patch_base(project: Path, store: Store) -> None:

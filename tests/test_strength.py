@@ -424,3 +424,20 @@ def test_a_fix_that_a_failing_test_asks_for_may_change_behaviour(money: Path) ->
     assert val.status is ValidationStatus.PASSED, val.log
     assert val.strength is not None and val.strength.mismatches >= 1
     assert "as it should: it makes 1 failing test(s) pass (tests/test_exact.py::test_growth_exact)" in val.log
+
+
+def test_an_unverified_suggestion_stays_open_and_flagged(money: Path) -> None:
+    from suggestions.commands.suggest import status_label
+    from suggestions.decide.visibility import UNVERIFIED, visibility
+    from suggestions.model import Validation
+
+    s = suggestion(money, "money/finance.py", "return x * 3", "return x * 4")
+    unverified = s.replace(validation=Validation(ValidationStatus.UNVERIFIED,
+                                                 strength=Strength(grade=Grade.UNVERIFIED)))
+    seen = visibility(unverified, None, 0.0)
+    assert seen.open and seen.flag == UNVERIFIED
+    assert status_label(unverified) == "unverified (no test runs this code)"
+    proven = s.replace(validation=Validation(ValidationStatus.PASSED, strength=Strength(grade=Grade.PROVEN)))
+    assert status_label(proven) == "proven" and visibility(proven, None, 0.0).flag == ""
+    failed = s.replace(validation=Validation(ValidationStatus.FAILED, strength=Strength(grade=Grade.FAILED)))
+    assert not visibility(failed, None, 0.0).open
