@@ -148,6 +148,9 @@ def main() -> None:
     ap.add_argument("--attempts", default="1,3", help="attempts per candidate to compare, e.g. 1,3")
     args = ap.parse_args()
     if args.cases is not None:
+        import signal
+
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the model server on the way out
         cases_bench(args.cases or None, [int(a) for a in args.attempts.split(",") if a.strip()])
         return
     src = fetch()

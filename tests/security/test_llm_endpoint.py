@@ -76,7 +76,7 @@ def cloned(root: Path, base_url: str) -> Path:
     """A project as cloned from someone else: its kaizen.toml names the endpoint (and it has
     one long function, a structural finding that `suggest --llm` asks about)."""
     write(root, {
-        "kaizen.toml": f'[llm]\nbase-url = "{base_url}"\nmodel = "scripted"\ncandidates = 1\nmax-retries = 0\n'
+        "kaizen.toml": f'[llm]\nbase-url = "{base_url}"\nmodel = "scripted"\ncandidates = 1\nattempts = 1\nmax-retries = 0\n'
                        'timeout = 20.0\n\n[thresholds]\nfunction-lines = 5\nparameters = 2\n',
         "pkg/__init__.py": "",
         "pkg/calc.py": CALC,

@@ -57,7 +57,7 @@ class SpyValidator:
 
 def project_with(root: Path, base_url: str) -> Path:
     write(root, {
-        "kaizen.toml": f'[llm]\nbase-url = "{base_url}"\nmodel = "scripted"\ncandidates = 1\nmax-retries = 0\n'
+        "kaizen.toml": f'[llm]\nbase-url = "{base_url}"\nmodel = "scripted"\ncandidates = 1\nattempts = 1\nmax-retries = 0\n'
                        "concurrency = 1\n",
         "pkg/__init__.py": "",
         "pkg/settings.py": SETTINGS,

@@ -74,7 +74,7 @@ def test_planted_shapes_count() -> None:
 def test_no_planted_secret_reaches_the_server(project: Path) -> None:
     with ScriptedServer() as server:
         write(project, {
-            "kaizen.toml": f'[llm]\nbase-url = "{server.base_url}"\nmodel = "scripted"\ncandidates = 1\n'
+            "kaizen.toml": f'[llm]\nbase-url = "{server.base_url}"\nmodel = "scripted"\ncandidates = 1\nattempts = 1\n'
                            "context-tokens = 12000\nconcurrency = 1\n",
             "pkg/__init__.py": "",
             "pkg/settings.py": settings_module(),
