@@ -64,6 +64,10 @@ def sign_request(body, api_key):
     return len(body)
 
 
+def pick(items, key=None):
+    return sorted(items, key=key)[0]
+
+
 def size(data):
     return len(data)
 
@@ -113,6 +117,7 @@ def test_calls():
     assert ident("plain") == "plain"
     assert store(5) == 5
     assert tally({f"word{i}": i for i in range(40)}) == 780
+    assert pick([3, 1]) == 1
     assert list(doubled(4)) == [0, 2, 4, 6]
 '''
 
@@ -170,6 +175,7 @@ def test_trace_records_small_picklable_values_and_no_secrets(project: Path, pyth
     assert _calls(traces, "normalize") == [(([3, 1, 2],), {})]  # before the call sorted it
     assert _calls(traces, "check_password") == []  # a secret-looking name
     assert _calls(traces, "sign_request") == []  # a secret-looking parameter
+    assert _calls(traces, "pick") == [(([3, 1], None), {})]  # a sort key is not a secret
     assert _calls(traces, "ident") == [(("plain",), {})]  # a token-shaped value is never kept
     assert _calls(traces, "size") == [(([1, 2],), {})]  # too big to keep
     assert _calls(traces, "locked") == []  # a lock does not pickle

@@ -373,6 +373,11 @@ _SECRET_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "secret", 
                            "key", "keys", "apikey", "credential", "credentials", "auth", "private", "privkey",
                            "cookie", "cookies", "hmac", "otp", "pin", "ssn", "jwt", "bearer"})
 _SECRET_STEMS = ("passw", "secret", "credential", "authent", "authori", "privat")
+# A parameter called plain ``key`` is a dict or sort key far more often than a secret: in
+# parameter names only these compounds count ("api_key", "signingKey"...).
+_PARAM_PLAIN = frozenset({"key", "keys", "pin"})
+_KEY_COMPOUNDS = ("apikey", "accesskey", "signingkey", "privatekey", "secretkey", "masterkey", "encryptionkey",
+                  "sessionkey", "licensekey")
 _value_ok: dict[Any, bool] = {}  # function -> may its argument values be kept?
 _secret_shapes: Any = None  # compiled lazily: the collector does not import re up front
 
@@ -412,10 +417,18 @@ def _values_allowed(key: Any, code: CodeType) -> bool:
 
         if any(fnmatch.fnmatchcase(rel, g) or rel.startswith(g.rstrip("/") + "/") for g in _NO_VALUES):
             return False
-    nargs = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
-    for text in (rel, qual, *code.co_varnames[:nargs]):
+    for text in (rel, qual):
         for word in _words(text):
             if word in _SECRET_WORDS or word.startswith(_SECRET_STEMS):
+                return False
+    nargs = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
+    for name in code.co_varnames[:nargs]:
+        words = _words(name)
+        joined = "".join(words)
+        if any(k in joined for k in _KEY_COMPOUNDS):
+            return False
+        for word in words:
+            if (word in _SECRET_WORDS and word not in _PARAM_PLAIN) or word.startswith(_SECRET_STEMS):
                 return False
     return True
 
