@@ -456,12 +456,17 @@ def grades_for(name: str, root: Path, venv: Path, sample: int, checks: int) -> d
     t_trace = time.perf_counter() - t0
     with Project(root, store=store, open_service=False) as project:
         project.scan(jobs=1)
-    fixes = [s for s in store.suggestions() if s.patch is not None and s.patch.edits]
+    from suggestions.validate.validator import is_test_file
+
+    every = [s for s in store.suggestions() if s.patch is not None and s.patch.edits]
+    # The project's code: a fix in a test file is not judged by the tests it edits (skipped).
+    fixes = [s for s in every if not is_test_file(s.path)]
     chosen = {kind: pick([s for s in fixes if s.applicability is kind], sample)
               for kind in (Applicability.SAFE, Applicability.UNSAFE)}
     print(f"\n{name}: traced the suite in {t_trace:.1f} s (per-test coverage: {traced.has_test_coverage}); "
           f"{sum(1 for s in fixes if s.applicability is Applicability.SAFE)} SAFE and "
-          f"{sum(1 for s in fixes if s.applicability is Applicability.UNSAFE)} UNSAFE fixes found; validating "
+          f"{sum(1 for s in fixes if s.applicability is Applicability.UNSAFE)} UNSAFE fixes found outside the "
+          f"tests ({len(every) - len(fixes)} in test files left out); validating "
           f"{len(chosen[Applicability.SAFE])} + {len(chosen[Applicability.UNSAFE])}")
     timer = PhaseTimer()
     validator = Validator(root, load_config(root), store)
@@ -501,8 +506,9 @@ def report_grades(results: list[dict[str, object]]) -> None:
             mine = [v for s, v, _w, _t in rows if s.applicability is kind]  # type: ignore[attr-defined]
             counts = [sum(1 for v in mine if grade_word(v) == g) for g in GRADES]
             print(f"| {r['name']} | {kind.value} ({len(mine)}) | " + " | ".join(str(c) for c in counts) + " |")
-    print("\n| project | extra cost of mutants + replay (median, max; x of the plain run) | mutants | replay "
-          "| typical validation (median wall) | slowest | full suite fails a not-failed fix |")
+    print("\n| project | extra cost of mutants + replay (median, max; x of the plain run) | where mutants ran "
+          "(n, median, max) | replay (median, max) | typical validation (median wall) | slowest "
+          "| full suite fails a not-failed fix |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
         rows = r["rows"]  # type: ignore[assignment]
@@ -520,8 +526,10 @@ def report_grades(results: list[dict[str, object]]) -> None:
         missed = r["missed"]
         verdict = (f"{len(missed)} of {r['checked']} checked" + (f": {'; '.join(missed)}" if missed else "")
                    + (f" (the unchanged suite fails {r['baseline_failures']})" if r["baseline_failures"] else ""))
-        print(f"| {r['name']} | x{statistics.median(ratios):.2f}, x{max(ratios):.2f} | "
-              f"x{statistics.median(mut):.2f} | x{statistics.median(rep):.2f} | {statistics.median(walls):.1f} s | "
+        ran = [x for x, m in zip(ratios, mut, strict=True) if m > 0]
+        with_mutants = (f"{len(ran)}, x{statistics.median(ran):.2f}, x{max(ran):.2f}" if ran else "0")
+        print(f"| {r['name']} | x{statistics.median(ratios):.2f}, x{max(ratios):.2f} | {with_mutants} | "
+              f"x{statistics.median(rep):.2f}, x{max(rep):.2f} | {statistics.median(walls):.1f} s | "
               f"{max(walls):.1f} s | {verdict} |")
     print("\n(plain run: a validation's time without mutants, replay and the timing pairs of a performance "
           "claim: sandbox sync, the baseline and the affected tests)")
