@@ -441,3 +441,35 @@ def test_an_unverified_suggestion_stays_open_and_flagged(money: Path) -> None:
     assert status_label(proven) == "proven" and visibility(proven, None, 0.0).flag == ""
     failed = s.replace(validation=Validation(ValidationStatus.FAILED, strength=Strength(grade=Grade.FAILED)))
     assert not visibility(failed, None, 0.0).open
+
+
+def _python_312() -> str | None:
+    """A Python 3.12+ with pytest (sys.monitoring), if this machine has one."""
+    import shutil
+
+    candidates = [shutil.which(f"python3.{n}") for n in (14, 13, 12)]
+    candidates.append(str(ROOT / "bench" / ".cache" / "venv-3.12" / "bin" / "python"))
+    for c in candidates:
+        if c and Path(c).exists():
+            ok = subprocess.run([c, "-c", "import sys, pytest; assert sys.version_info >= (3, 12)"],
+                                capture_output=True, timeout=60)
+            if ok.returncode == 0:
+                return c
+    return None
+
+
+@pytest.mark.slow
+def test_changed_lines_are_recorded_with_sys_monitoring_too(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    python = _python_312()
+    if python is None:
+        pytest.skip("no Python 3.12+ with pytest on this machine")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    money = make_finance(project, f'test-command = "{python} -m pytest -q"\nmutants = 0\n')
+    store = Store(money)
+    v = _validator(money, store, coverage=None)
+    covered, uncovered = v.validate([suggestion(money, "money/finance.py", "return a + b", "return b + a"),
+                                     suggestion(money, "money/finance.py", "return x * 3", "return x * 4")])
+    assert covered.validation.status is ValidationStatus.PASSED, covered.validation.log
+    assert covered.validation.strength is not None
+    assert covered.validation.strength.covering_tests == ("tests/test_money.py::test_add",)
+    assert uncovered.validation.status is ValidationStatus.UNVERIFIED, uncovered.validation.log
