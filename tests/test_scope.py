@@ -117,6 +117,16 @@ def test_reading_globals_without_writing_it_keeps_the_module_static() -> None:
     assert _undefined(code) == ["missing"]
 
 
+def test_gettext_names_installed_into_builtins_are_not_reported() -> None:
+    assert _undefined("print(_('x'), ngettext)\n") == ["ngettext"]
+    assert (
+        _undefined(
+            "import gettext\ngettext.install('app', names=['ngettext'])\nprint(_('x'), ngettext)\n"
+        )
+        == []
+    )
+
+
 def test_noqa_f821_is_honoured() -> None:
     assert _undefined("print(name)  # noqa: F821\n") == []
 

@@ -7,6 +7,9 @@ from suggestions.analyze.rules._common import noqa
 from suggestions.analyze.rules._scope import model, node_at
 from suggestions.model import Applicability
 
+_UNDERSCORE = frozenset({"_"})
+_GETTEXT = _UNDERSCORE | {"gettext", "ngettext", "pgettext", "npgettext"}
+
 
 class UndefinedName(Rule):
     """Undefined name.
@@ -50,7 +53,9 @@ class UndefinedName(Rule):
         that defines ``__getattr__`` or touches ``globals()`` or calls ``exec`` at module
         level, a scope that calls ``locals()``/``vars()``/``exec``/``eval``, a file with
         syntax errors, or a read inside a ``try`` whose handler catches ``NameError``. Names
-        inside string annotations are not checked.
+        inside string annotations are not checked, and neither is ``_`` (the translation
+        function ``gettext.install()`` puts into builtins; ``ngettext``/``pgettext`` too in a
+        file that calls ``.install(``).
     """
 
     code = "KZ117"
@@ -64,11 +69,14 @@ class UndefinedName(Rule):
         m = model(ctx)
         if not m.valid or m.star_import:
             return
+        # ``_`` is what gettext.install() (or a program) puts into builtins for translations;
+        # the other gettext names only when this file installs them itself.
+        installed = _GETTEXT if b".install(" in ctx.source else _UNDERSCORE
         for scope in m.scopes:
             if scope.dynamic or not scope.loads:
                 continue
             for name, starts in scope.loads.items():
-                if m.dynamic_module or m.resolve(scope, name) is not None:
+                if m.dynamic_module or m.resolve(scope, name) is not None or name in installed:
                     continue
                 for start in starts:
                     node = node_at(ctx, start, name)
