@@ -55,7 +55,7 @@ class BroadAssertRaises(PrefilteredRule):
     prefilters = (
         (
             b"aises",
-            re.compile(rb"(?:assertRaises|raises)\s*\(\s*(?:builtins\.)?(?:Base)?Exception\b"),
+            re.compile(rb"aises\s*\(\s*(?:builtins\.)?(?:Base)?Exception\b"),
         ),
     )
     pattern = """

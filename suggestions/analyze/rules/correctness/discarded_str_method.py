@@ -24,9 +24,10 @@ _ARITY: dict[str, tuple[int, int]] = {
     "removesuffix": (1, 1),
     "expandtabs": (0, 1),
 }
-_ANY_STR = frozenset(
-    {"lower", "replace", "title", "center", "ljust", "rjust", "format", "join", "encode"}
-)
+_ANY_STR = frozenset({"lower", "replace", "title", "center", "ljust", "rjust", "format", "encode"})
+
+
+_RECEIVER = re.compile(rb"[\w.\[\]]*")
 
 
 class DiscardedStrMethod(PrefilteredRule):
@@ -67,10 +68,24 @@ class DiscardedStrMethod(PrefilteredRule):
     applicability = Applicability.DISPLAY_ONLY
     confidence = 0.9
     severity = 0.7
-    prefilters = tuple(
-        (f".{m}".encode(), re.compile(rf"\.{m}\s*\(".encode()))
-        for m in sorted(_ARITY.keys() | _ANY_STR)
+    # One regex with a literal prefix: a single fast pass (a needle per method is slower).
+    prefilters = (
+        (
+            b".",
+            re.compile(rb"\.(" + "|".join(sorted(_ARITY.keys() | _ANY_STR)).encode() + rb")\("),
+        ),
     )
+
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        # Only a statement's first expression: `name.strip(` or `"lit".replace(` opens it.
+        src = ctx.source
+        before = src[src.rfind(b"\n", 0, start) + 1 : start].strip()
+        if before[:1] in (b"'", b'"'):
+            return b"=" not in before and before[-1:] in (b"'", b'"')
+        if src[start + 1 : end - 1].decode() in _ANY_STR:
+            return False  # those count on a string literal only
+        return _RECEIVER.fullmatch(before) is not None
+
     pattern = """
     (expression_statement . (call function: (attribute object: (_) @obj attribute: (identifier) @method)
       arguments: (argument_list) @args) @call .)

@@ -80,7 +80,7 @@ class InvalidRegex(PrefilteredRule):
         (
             b"re.",
             re.compile(
-                rb"\bre\.(?:compile|search|match|fullmatch|split|findall|finditer|subn?)\s*\("
+                rb"re\.(?:compile|search|match|fullmatch|split|findall|finditer|subn?)\s*\("
             ),
         ),
     )

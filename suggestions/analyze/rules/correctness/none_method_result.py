@@ -52,10 +52,14 @@ class NoneMethodResult(PrefilteredRule):
     applicability = Applicability.DISPLAY_ONLY
     confidence = 0.85
     severity = 0.7
-    prefilters = tuple(
-        (needle.encode(), re.compile(re.escape(needle).encode() + rb"\s*\("))
-        for needle in (".sort", ".reverse", ".append", ".extend", ".shuffle")
-    )
+    prefilters = ((b".", re.compile(rb"\.(?:sort|reverse|append|extend|shuffle)\(")),)
+
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        # Only where a value is taken: an assignment or a `return` on the line before.
+        src = ctx.source
+        before = src[src.rfind(b"\n", 0, start) + 1 : start]
+        return b"=" in before or b"return" in before
+
     pattern = """
     (assignment right: (call function: (attribute attribute: (identifier) @method) @func) @call)
     (return_statement (call function: (attribute attribute: (identifier) @method) @func) @call)

@@ -52,7 +52,9 @@ class PercentFormatArgs(PrefilteredRule):
     applicability = Applicability.DISPLAY_ONLY
     confidence = 0.95
     severity = 0.8
-    prefilters = ((b"%", re.compile(rb"['\")]\s*%")),)
+    # The operator spaced as formatters write it (a literal prefix: a fast scan), right
+    # after a closing quote or parenthesis (``accept``); ``'%s'`` in a string is no hit.
+    prefilters = ((b" %", re.compile(rb" %[\s(]")),)
     pattern = """
     (binary_operator left: [(string) (concatenated_string)
                             (parenthesized_expression . [(string) (concatenated_string)] .)] @fmt
@@ -60,6 +62,9 @@ class PercentFormatArgs(PrefilteredRule):
       right: [(tuple) (dictionary) (string) (concatenated_string) (integer) (float)
               (true) (false) (none) (parenthesized_expression)] @args) @expr
     """
+
+    def accept(self, ctx: Context, start: int, end: int) -> bool:
+        return ctx.source[max(0, start - 40) : start + 1].rstrip().endswith((b"'", b'"', b")"))
 
     def on_match(
         self, ctx: Context, captures: dict[str, list[tree_sitter.Node]]

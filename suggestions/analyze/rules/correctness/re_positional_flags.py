@@ -59,7 +59,7 @@ class RePositionalFlags(PrefilteredRule):
     applicability = Applicability.UNSAFE
     confidence = 0.95
     severity = 0.8
-    prefilters = ((b"re.s", re.compile(rb"\bre\.(?:sub|subn|split)\s*\(")),)
+    prefilters = ((b"re.s", re.compile(rb"re\.(?:sub|subn|split)\s*\(")),)
     pattern = """
     (call function: (attribute object: (identifier) @module attribute: (identifier) @method)
       arguments: (argument_list) @args

@@ -52,7 +52,8 @@ class SelfAssignment(Rule):
     severity = 0.7
     query = """
     (assignment left: [(identifier) (attribute) (subscript) (pattern_list) (tuple)] @left
-      right: [(identifier) (attribute) (subscript) (expression_list) (tuple)] @right) @assign
+      right: [(identifier) (attribute) (subscript) (expression_list) (tuple)] @right
+      (#eq? @left @right)) @assign
     """
 
     def on_match(

@@ -48,7 +48,8 @@ class SelfComparison(Rule):
     query = """
     (comparison_operator . [(identifier) (attribute) (subscript)] @a
       . operators: ["==" "<" ">" "<=" ">=" "is" "is not"] @op
-      . [(identifier) (attribute) (subscript)] @b .) @cmp
+      . [(identifier) (attribute) (subscript)] @b .
+      (#eq? @a @b)) @cmp
     """
 
     def on_match(

@@ -49,7 +49,7 @@ class StripRepeatedChars(PrefilteredRule):
     applicability = Applicability.DISPLAY_ONLY
     confidence = 0.85
     severity = 0.6
-    prefilters = ((b"strip", re.compile(rb"strip\s*\(\s*[bru]*['\"]", re.I)),)
+    prefilters = ((b"strip", re.compile(rb"strip\(\s*[bruBRU]*['\"]")),)
     pattern = """
     (call function: (attribute attribute: (identifier) @method)
       arguments: (argument_list . [(string) (concatenated_string)] @arg .)
