@@ -55,6 +55,21 @@ def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
 
 
+class Temperature:
+    def __init__(self, celsius):
+        self._c = celsius
+
+    @property
+    def celsius(self):
+        return self._c
+
+    @celsius.setter
+    def celsius(self, value):
+        if value < -273.15:
+            raise ValueError("below absolute zero")
+        self._c = value
+
+
 def spin(n):
     i = 0
     while i < n:
@@ -64,7 +79,7 @@ def spin(n):
 
 STRONG = '''\
 import pytest
-from calc import Account, Savings, clamp, fib, spin
+from calc import Account, Savings, Temperature, clamp, fib, spin
 
 
 def test_clamp_inside():
@@ -96,6 +111,18 @@ def test_savings():
 def test_fib():
     assert fib(10) == 55
     assert fib(1) == 1
+
+
+def test_temperature():
+    t = Temperature(1)
+    t.celsius = 5
+    assert t.celsius == 5
+    with pytest.raises(ValueError):
+        t.celsius = -300
+
+
+def test_temperature_read():
+    assert Temperature(1).celsius == 1
 
 
 def test_spin():
@@ -214,6 +241,24 @@ def test_weak_assertion_leaves_survivors(calc: Path, tmp_path: Path) -> None:
     assert res.total >= 2, res.note
     assert res.survivors, res
     assert any("`*` → `/`" in s for s in res.survivors)  # 10 / 1.1 > 0 as well
+
+
+def test_a_property_setter_is_swapped_not_its_getter(calc: Path, tmp_path: Path) -> None:
+    lines = CALC.splitlines()
+    setter = lines.index("    @celsius.setter") + 1
+    ranges = [(setter, setter + 4)]
+    mutants, _ = generate_mutants(CALC.encode(), ranges, 8)
+    assert mutants and all(m.qualname == "Temperature.celsius" and m.lines == (setter, setter + 1) for m in mutants)
+    runs = Runs(calc)
+    res = mutation_score(calc, "calc.py", CALC.encode(), ranges, ["test_strong.py::test_temperature"], runs,
+                         limit=8, budget_s=60, work_dir=tmp_path)
+    assert res.total == len(mutants) and "not run" not in res.note, res
+    assert res.killed == res.total, res.survivors
+    # A test that only reads: the setter's mutants survive it. Had the getter's code been
+    # swapped for the mutated setter, reading would fail and "kill" them all.
+    res = mutation_score(calc, "calc.py", CALC.encode(), ranges, ["test_strong.py::test_temperature_read"], runs,
+                         limit=8, budget_s=60, work_dir=tmp_path)
+    assert res.total == len(mutants) and res.killed == 0, res
 
 
 def test_infinite_loop_mutant_is_killed_by_its_time_limit(calc: Path, tmp_path: Path) -> None:

@@ -199,6 +199,8 @@ def test_changed_functions_and_module_names() -> None:
     deposit = CALC.splitlines().index("    def deposit(self, amount):") + 1
     assert changed_functions(src, [(deposit + 2, deposit + 2)]) == ["Account.deposit"]
     assert changed_functions(src, [(1, 1)]) == []
+    prop = b"class T:\n    @property\n    def c(self):\n        return 1\n\n    @c.setter\n    def c(self, v):\n        pass\n"
+    assert changed_functions(prop, [(7, 8)]) == []  # getter and setter share the name: not told apart
     assert module_name("src/pkg/calc.py") == "pkg.calc"
     assert module_name("pkg/__init__.py") == "pkg"
 

@@ -70,6 +70,7 @@ class Mutant:
     unit_start: int  # byte offsets of that function's definition (without decorators)
     unit_end: int
     in_class: bool  # the function is a method (compiled inside a class, for super()'s cell)
+    lines: tuple[int, int] = (0, 0)  # its first decorator's line and its def line (what co_firstlineno may be)
 
     def apply(self, source: bytes) -> bytes:
         return source[: self.start] + self.replacement + source[self.end:]
@@ -291,10 +292,13 @@ def _candidates(tree: tree_sitter.Tree, source: bytes, lines: set[int]) -> tuple
             module_level += len(found)
             continue
         unit_node, qualname, in_class = unit
+        holder = unit_node.parent if unit_node.parent is not None and unit_node.parent.type == "decorated_definition" \
+            else unit_node
+        span = (holder.start_point[0] + 1, unit_node.start_point[0] + 1)
         for kind, start, end, rep, words in found:
             at = source.count(b"\n", 0, start) + 1
             out.append(Mutant(at, kind, f"line {at}: {words}", start, end, rep, qualname, unit_node.start_byte,
-                              unit_node.end_byte, in_class))
+                              unit_node.end_byte, in_class, span))
     return out, module_level
 
 
@@ -512,6 +516,7 @@ def mutation_score(
         "version": GENERATOR_VERSION, "file": str(Path(box_path) / rel), "results": str(results),
         "budget_s": budget_s, "timeout_factor": TIMEOUT_FACTOR, "timeout_min_s": TIMEOUT_MIN_S,
         "mutants": [{"id": i, "qualname": m.qualname, "in_class": m.in_class, "source": m.unit_source(original),
+                     "lines": list(m.lines),
                      "description": m.description} for i, m in enumerate(mutants)],
     }
     write_atomic(work / "plan.json", json.dumps(plan))

@@ -60,9 +60,11 @@ def changed_functions(original: bytes, ranges: Sequence[tuple[int, int]]) -> lis
 
     A change inside a nested function counts for the outermost function a qualified name
     reaches (``Class.method``; not ``f.<locals>.g``, which no trace can call from outside).
+    A name that two functions share (a property's getter and setter) is left out.
     """
     tree = parse("python", original)
     found: list[str] = []
+    seen: dict[str, int] = {}
 
     def visit(node: tree_sitter.Node, prefix: list[str]) -> None:
         for child in node.named_children:
@@ -72,21 +74,22 @@ def changed_functions(original: bytes, ranges: Sequence[tuple[int, int]]) -> lis
             first, last = child.start_point[0] + 1, child.end_point[0] + 1
             overlaps = any(a <= last and b >= first for a, b in ranges)
             if target.type == "function_definition":
-                if overlaps:
-                    q = ".".join([*prefix, _name(target)])
-                    if q not in found:
-                        found.append(q)
+                q = ".".join([*prefix, _name(target)])
+                seen[q] = seen.get(q, 0) + 1
+                if overlaps and q not in found:
+                    found.append(q)
             elif target.type == "class_definition":
-                if overlaps:
-                    body = target.child_by_field_name("body")
-                    if body is not None:
-                        visit(body, [*prefix, _name(target)])
+                body = target.child_by_field_name("body")
+                if body is not None:
+                    visit(body, [*prefix, _name(target)])
             elif child.type in ("if_statement", "try_statement", "block", "else_clause", "except_clause",
                                 "finally_clause", "elif_clause", "with_statement"):
                 visit(child, prefix)  # functions defined under a module-level if/try
 
     visit(tree.root_node, [])
-    return found
+    # Two functions of one name (a property's getter and setter, a redefinition): the trace
+    # keeps their calls under that one name, so they cannot be told apart.
+    return [q for q in found if seen[q] == 1]
 
 
 def module_name(rel: str) -> str:

@@ -101,7 +101,7 @@ def _modules(file: str) -> list[types.ModuleType]:
             and _same_file(m.__file__ or "", file)]
 
 
-def _unwrap(obj: Any, name: str, file: str, clear: list[Any]) -> types.FunctionType | None:
+def _unwrap(obj: Any, name: str, file: str, lines: tuple[int, int], clear: list[Any]) -> types.FunctionType | None:
     seen = 0
     todo = [obj]
     while todo and seen < 20:
@@ -111,7 +111,9 @@ def _unwrap(obj: Any, name: str, file: str, clear: list[Any]) -> types.FunctionT
             clear.append(cur)
         if isinstance(cur, types.FunctionType):
             code = cur.__code__
-            if code.co_name == name and _same_file(code.co_filename, file):
+            # By line too: a property's getter and setter share their name.
+            if (code.co_name == name and _same_file(code.co_filename, file)
+                    and (not lines[1] or lines[0] <= code.co_firstlineno <= lines[1])):
                 return cur
         if isinstance(cur, (staticmethod, classmethod)):
             todo.append(cur.__func__)
@@ -123,7 +125,7 @@ def _unwrap(obj: Any, name: str, file: str, clear: list[Any]) -> types.FunctionT
     return None
 
 
-def _targets(file: str, qualname: str) -> tuple[list[types.FunctionType], list[Any]]:
+def _targets(file: str, qualname: str, lines: tuple[int, int]) -> tuple[list[types.FunctionType], list[Any]]:
     """The function objects ``qualname`` names in every module loaded from ``file``."""
     found: list[types.FunctionType] = []
     clear: list[Any] = []
@@ -138,7 +140,7 @@ def _targets(file: str, qualname: str) -> tuple[list[types.FunctionType], list[A
         if obj is None:
             continue
         attr = vars(obj).get(parts[-1])
-        fn = _unwrap(attr, parts[-1], file, clear) if attr is not None else None
+        fn = _unwrap(attr, parts[-1], file, lines, clear) if attr is not None else None
         if fn is not None and fn not in found:
             found.append(fn)
     return found, clear
@@ -240,7 +242,8 @@ def _one(session: Any, mutant: dict[str, Any], file: str, items: list[Any], limi
     rec: dict[str, Any] = {"event": "mutant", "id": mutant["id"]}
     qualname = str(mutant["qualname"])
     name = qualname.rsplit(".", 1)[-1]
-    targets, caches = _targets(file, qualname)
+    span = [int(x) for x in mutant.get("lines") or (0, 0)]
+    targets, caches = _targets(file, qualname, (span[0], span[-1]))
     if not targets:
         return {**rec, "status": "not-run", "reason": f"{qualname} is not reachable in the loaded module"}
     try:
