@@ -194,10 +194,16 @@ class EvidenceSteps:
         work = Path(tempfile.mkdtemp(prefix="replay-", dir=self._runtime))
         try:
             for c in changes:
-                r = module.replay_change(
-                    ctx.box.path, c.rel, c.raw, c.new_raw, c.ranges, traces,
-                    lambda argv, env, dirs, timeout: self._run_python(ctx, argv, env, dirs, timeout),
-                    timeout=self.timeout, work_dir=work)
+                try:
+                    r = module.replay_change(
+                        ctx.box.path, c.rel, c.raw, c.new_raw, c.ranges, traces,
+                        lambda argv, env, dirs, timeout: self._run_python(ctx, argv, env, dirs, timeout),
+                        timeout=self.timeout, work_dir=work)
+                except Cancelled:
+                    raise
+                except Exception as exc:  # evidence that cannot be had is no verdict on the change
+                    ctx.notes.append(f"replay of {c.rel} could not run: {type(exc).__name__}: {exc}")
+                    continue
                 replayed += int(r.replayed)
                 mismatches += int(r.mismatches)
                 first = first or str(r.first_mismatch)
@@ -226,13 +232,19 @@ class EvidenceSteps:
         cache = state_dir(self.root) / "mutants"
         try:
             for c in changes:
-                r = module.mutation_score(
-                    ctx.box.path, c.rel, c.raw, c.ranges, strength.covering_tests,
-                    lambda tests, args, env, dirs, timeout: self._run(
-                        ctx.box, list(tests) or None, ctx.env, ctx.cancel, extra_args=args, extra_env=env,
-                        writable=dirs, timeout=timeout),
-                    limit=max(1, self.mutants // len(changes)), budget_s=self.mutant_budget / len(changes),
-                    work_dir=work, cache_dir=cache)
+                try:
+                    r = module.mutation_score(
+                        ctx.box.path, c.rel, c.raw, c.ranges, strength.covering_tests,
+                        lambda tests, args, env, dirs, timeout: self._run(
+                            ctx.box, list(tests) or None, ctx.env, ctx.cancel, extra_args=args, extra_env=env,
+                            writable=dirs, timeout=timeout),
+                        limit=max(1, self.mutants // len(changes)), budget_s=self.mutant_budget / len(changes),
+                        work_dir=work, cache_dir=cache, timeout=self.timeout)
+                except Cancelled:
+                    raise
+                except Exception as exc:  # evidence that cannot be had is no verdict on the change
+                    ctx.notes.append(f"mutants of {c.rel} could not run: {type(exc).__name__}: {exc}")
+                    continue
                 total += int(r.total)
                 killed += int(r.killed)
                 survivors += [f"{c.rel}: {x}" if len(changes) > 1 else str(x) for x in r.survivors]
