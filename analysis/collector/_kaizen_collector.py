@@ -93,7 +93,7 @@ _LSP_RETURNS = 32  # times _lsprof takes the timing back after threads ran (each
 _VALUE_LIMIT = 0  # distinct pickled calls kept per function for replay (0: none)
 _VALUE_BYTES = 2048  # the largest pickled call kept
 _NO_VALUES: tuple[str, ...] = ()  # path globs whose argument values are never kept
-_VALUE_TRIES = 32  # sampled calls of a function whose arguments would not pickle before giving up
+_VALUE_TRIES = 8  # sampled calls of a function whose arguments were not kept (or repeated) before giving up
 _EXCLUDED_DIRS = frozenset(
     {"site-packages", "dist-packages", ".venv", "venv", ".tox", ".nox", "__pypackages__", ".git",
      ".kaizen", "node_modules", ".eggs"}
@@ -455,6 +455,52 @@ class _Bounded:
         return len(data)
 
 
+_UNKEPT = frozenset({"module", "generator", "coroutine", "async_generator", "frame", "traceback", "code"})
+_CONTAINERS = (list, tuple, set, frozenset)
+
+
+def _small(values: list[Any]) -> bool:
+    """Whether the arguments are a small graph worth pickling: at most ``_VALUE_BYTES // 8``
+    objects, walked without running project code (``__dict__`` read directly). Pickling a
+    large object, or a big graph that ends in something unpicklable (a pytest fixture, a
+    connection), is what would cost: this refuses it after a few hundred steps."""
+    budget = max(16, _VALUE_BYTES // 8)
+    stack = list(values)
+    seen = 0
+    getattribute = object.__getattribute__
+    while stack:
+        v = stack.pop()
+        seen += 1
+        if seen > budget:
+            return False
+        t = type(v)
+        if t in _SIMPLE:
+            if (t is str or t is bytes) and len(v) > _VALUE_BYTES:
+                return False
+        elif t in _CONTAINERS:
+            if len(v) > budget:
+                return False
+            stack.extend(v)
+        elif t is dict:
+            if len(v) > budget:
+                return False
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif t.__name__ in _UNKEPT or isinstance(v, type):
+            if not isinstance(v, type):
+                return False  # classes pickle by reference: one step
+        else:
+            try:
+                d = getattribute(v, "__dict__")
+            except Exception:
+                continue  # __slots__ or a C object: pickling decides
+            if type(d) is dict:
+                if len(d) > budget:
+                    return False
+                stack.extend(d.values())
+    return True
+
+
 def _looks_secret(data: bytes) -> bool:
     global _secret_shapes
     if _secret_shapes is None:
@@ -481,10 +527,9 @@ def _sample_values(st: _Thread, key: Any, code: CodeType, values: list[Any], kep
     tries = st.value_tries.get(key, 0)
     if tries >= _VALUE_TRIES:
         return
-    for v in values:  # an obviously large argument is not pickled at all
-        if type(v) in (str, bytes, list, tuple, dict, set, frozenset, bytearray) and len(v) > _VALUE_BYTES:
-            st.value_tries[key] = tries + 1
-            return
+    if not _small(values):  # a large argument is not pickled at all
+        st.value_tries[key] = tries + 1
+        return
     st.pickling = True
     try:
         import _pickle
