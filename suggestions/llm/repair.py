@@ -84,6 +84,35 @@ def _is_apply_failure(why: str) -> bool:
     return any(w in why for w in _APPLY_WORDS)
 
 
+_ALREADY = "already failing without the patch (not blamed on it):"
+
+
+def _still_failing(s: Suggestion, test: object) -> Suggestion:
+    """A fix for a failing test whose test still fails has not fixed it, whatever else passed.
+
+    The validator does not blame a patch for tests that failed before it; for a candidate
+    asked to make one of them pass, that test still failing is the failure.
+    """
+    v = s.validation
+    if not isinstance(test, str) or not test or v.status is not ValidationStatus.PASSED:
+        return s
+    line = next((ln for ln in v.log.splitlines() if ln.startswith(_ALREADY)), "")
+    if test not in line.split(":", 1)[-1].replace(",", " ").split():
+        return s
+    log = f"the test this change was asked to fix still fails: {test}\n{v.log}"
+    return s.replace(validation=replace(v, status=ValidationStatus.FAILED, failed_tests=(test, *v.failed_tests),
+                                        log=log[:20000]))
+
+
+def _log_excerpt(log: str) -> str:
+    """The part of a test log that says what failed: from the failures section, else the end."""
+    at = log.find("= FAILURES =")
+    if at >= 0:
+        start = log.rfind("\n", 0, at) + 1
+        return log[start : start + LOG_TAIL]
+    return log[-LOG_TAIL:]
+
+
 def feedback(outcome: str, s: Suggestion | None, why: str, name: str) -> str:
     """What to tell the model about its last reply."""
     again = (f"{FORMAT_HINT}\n\"code\" must start with `def {name}(`." if name else FORMAT_HINT)
@@ -103,7 +132,7 @@ def feedback(outcome: str, s: Suggestion | None, why: str, name: str) -> str:
         lines.append("No test ran the lines you changed: change the code the failing test runs.")
     log = v.log.strip()
     if log:
-        lines.append("The test output ends with:\n" + log[-LOG_TAIL:])
+        lines.append("The test output:\n" + _log_excerpt(log))
     lines.append(again)
     return "\n".join(lines)
 
@@ -212,7 +241,7 @@ def _judge(live: list[_Chain], validator: _Validator | None, cancel: threading.E
     if validator is not None and made and not cancelled:
         checked = validator.validate([c.current for c in made if c.current is not None], cancel=cancel)
         for c, s in zip(made, checked, strict=True):
-            c.current = s
+            c.current = _still_failing(s, c.prompt.target.evidence.get("test"))
     nxt = []
     for c in live:
         if c.done and c.completion is None and c.current is None:
