@@ -239,3 +239,19 @@ def test_a_change_that_leaves_the_failing_test_failing_is_not_a_fix(tmp_path: Pa
     (s,) = run.offered
     assert s.validation.status.value == "failed"
     assert s.validation.log.startswith("the test this change was asked to fix still fails")
+
+
+def test_the_json_edit_object_is_read_tolerantly() -> None:
+    from suggestions.llm.replies import ReplyRejected
+    from suggestions.llm.structured import parse_structured, structured_block
+
+    raw = '{"code": "def f(x):\n\treturn x + 1", "explanation": "raw newline and tab in the string"}'
+    assert parse_structured(raw) == ("def f(x):\n\treturn x + 1", "raw newline and tab in the string")
+    fenced = 'Here it is:\n```json\n{"code": "def f(x):\\n    return x", "explanation": "e"}\n```'
+    assert parse_structured(fenced) == ("def f(x):\n    return x", "e")
+    assert parse_structured("def f(x):\n    return x") is None
+    assert parse_structured('{"explanation": "no code"}') is None
+    block = structured_block("def m(self):\n    return 1", "a.py", "    def m(self):\n        return 0", "m")
+    assert block.replace == "    def m(self):\n        return 1" and block.search.endswith("return 0")
+    with pytest.raises(ReplyRejected, match="does not start with the definition of `m`"):
+        structured_block("return 1", "a.py", "    def m(self):\n        return 0", "m")

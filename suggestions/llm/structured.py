@@ -56,7 +56,7 @@ def parse_structured(text: str) -> tuple[str, str] | None:
         candidates.append(m.group(0))
     for c in candidates:
         try:
-            obj = json.loads(c)
+            obj = json.loads(c, strict=False)  # a raw newline or tab inside the code string
         except ValueError:
             continue
         if isinstance(obj, dict) and isinstance(obj.get("code"), str):
