@@ -253,5 +253,7 @@ def test_the_json_edit_object_is_read_tolerantly() -> None:
     assert parse_structured('{"explanation": "no code"}') is None
     block = structured_block("def m(self):\n    return 1", "a.py", "    def m(self):\n        return 0", "m")
     assert block.replace == "    def m(self):\n        return 1" and block.search.endswith("return 0")
+    kept = structured_block("def m(self):\n    return 1", "a.py", "    @property\n    def m(self):\n        return 0", "m")
+    assert kept.replace == "    @property\n    def m(self):\n        return 1"
     with pytest.raises(ReplyRejected, match="does not start with the definition of `m`"):
         structured_block("return 1", "a.py", "    def m(self):\n        return 0", "m")

@@ -90,4 +90,12 @@ def structured_block(code: str, path: str, current: str, name: str) -> EditBlock
             moved.append(new + ln[len(old):])
         else:
             moved.append(new + ln.lstrip())
+    cur_lines = current.split("\n")
+    decorators = []
+    for ln in cur_lines:
+        if not ln.strip().startswith("@"):
+            break
+        decorators.append(ln)
+    if decorators and not any(m.strip().startswith("@") for m in moved):
+        moved = decorators + moved  # the model rewrote the function without its decorators: keep them
     return EditBlock(path, current, "\n".join(moved), None, "structured")
