@@ -81,7 +81,9 @@ def _load_watch() -> dict[str, set[int]]:
 _watch_files = _load_watch()
 _rel_of = {path: os.path.relpath(path, os.getcwd()).replace(os.sep, "/") for path in _watch_files}
 _hits: dict[str, dict[str, set[int]]] = {}  # test ("" outside tests) -> rel -> lines run
-_line_state: dict[str, Any] = {"test": ""}
+_line_state: dict[str, Any] = {"test": "", "seen": 0}  # seen: watched lines the current test ran
+_total_watched = sum(len(v) for v in _watch_files.values())
+_complete: list[Any] = [None]  # called when the current test ran every watched line
 _code_watch: dict[Any, tuple[str, frozenset[int]]] = {}  # code -> (rel, watched lines of it)
 _by_name: dict[str, tuple[str, set[int]] | None] = {}  # co_filename -> (rel, watched lines) or None
 
@@ -109,7 +111,11 @@ def _watched_code(code: Any) -> tuple[str, frozenset[int]] | None:
 def _hit(rel: str, line: int) -> set[int]:
     per_test = _hits.setdefault(_line_state["test"], {})
     got = per_test.setdefault(rel, set())
-    got.add(line)
+    if line not in got:
+        got.add(line)
+        _line_state["seen"] += 1
+        if _line_state["seen"] >= _total_watched and _complete[0] is not None:
+            _complete[0]()  # nothing left to learn in this test: stop paying for it
     return got
 
 
@@ -193,6 +199,7 @@ elif _watch_files:
 
     _settrace(_global)
     _threading.settrace(_global)
+    _complete[0] = lambda: _settrace(None)  # 3.11 runs everything slower while a tracer is set
 
     def _lines_restart() -> None:
         if _gettrace() is None:
@@ -314,13 +321,15 @@ def pytest_runtest_protocol(item: Any, nextitem: Any) -> Generator[None, None, N
         return
     test = _test_id(item.nodeid)
     _flush_lines("")  # what ran before this test (imports, collection, the previous teardown)
-    _line_state["test"] = test
+    _line_state.update(test=test, seen=0)
     _lines_restart()
     try:
         yield
     finally:
-        _line_state["test"] = ""
+        _line_state.update(test="", seen=sum(len(v) for v in _hits.get("", {}).values()))
         _flush_lines(test)
+        if _LINE_TOOL is None:
+            _lines_restart()  # settrace: tracing again for what runs between tests (module teardown)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
