@@ -219,6 +219,8 @@ def test_a_change_no_test_runs_is_unverified_and_never_applied(money: Path) -> N
     assert val.strength is not None and val.strength.grade is Grade.UNVERIFIED
     assert val.strength.changed_lines == (16,) and val.strength.changed_lines_run == ()
     assert val.strength.covering_tests == ()
+    stored = store.suggestion(s.id)  # the evidence survives the store's round trip
+    assert stored is not None and stored.validation.strength == val.strength
     # A rule that requires a passed validation does not apply it, and says why.
     write(money, {"kaizen.toml": RULE_PASSED})
     verdict = Policy.load(money, store).evaluate(v)
