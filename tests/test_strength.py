@@ -5,7 +5,6 @@ real pytest in the real sandbox, unverified / proven / failed-by-replay / touche
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -199,10 +198,6 @@ def _validator(root: Path, store: Store, **kw: object) -> Validator:
     return Validator(root, load_config(root), store, **kw)  # type: ignore[arg-type]
 
 
-def _has(module: str) -> bool:
-    return importlib.util.find_spec(f"suggestions.validate.{module}") is not None
-
-
 RULE_PASSED = ('[policy]\nquiet-seconds = 0\n\n[[policy.rules]]\nname = "any-validated"\ncodes = ["*"]\n'
                'min-confidence = 0.5\nrequire-validation = "passed"\n')
 
@@ -241,7 +236,6 @@ def test_a_change_its_tests_run_records_lines_and_tests(money: Path) -> None:
     assert val.strength.grade in (Grade.PROVEN, Grade.PASSED)
 
 
-@pytest.mark.skipif(not _has("mutants"), reason="suggestions.validate.mutants is not there yet")
 def test_a_covered_well_tested_change_is_proven(money: Path) -> None:
     store = Store(money)
     s = suggestion(money, "money/finance.py", "return a + b", "return b + a")
@@ -258,7 +252,6 @@ def test_a_covered_well_tested_change_is_proven(money: Path) -> None:
     assert verdict.eligible, verdict.reasons
 
 
-@pytest.mark.skipif(not _has("mutants"), reason="suggestions.validate.mutants is not there yet")
 def test_a_weakly_tested_change_is_only_passed(money: Path) -> None:
     # The only test of projected_growth asserts `> 0`: most mutants survive it.
     write(money, {"kaizen.toml": "[validation]\ntimeout = 60\n"})
@@ -342,7 +335,6 @@ def test_a_change_set_of_several_files_and_a_new_one(money: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _has("mutants"), reason="suggestions.validate.mutants is not there yet")
 def test_a_correct_memoization_is_proven_with_its_speedup_interval(money: Path) -> None:
     write(money, {"kaizen.toml": "[validation]\ntimeout = 60\nrepeats = 5\nmin-speedup = 1.1\n"})
     store = Store(money)
@@ -388,7 +380,6 @@ def _trace(root: Path, *, failing: bool = False) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _has("replay"), reason="suggestions.validate.replay is not there yet")
 def test_a_behaviour_change_behind_a_weak_assertion_fails_by_replay(money: Path) -> None:
     _trace(money)
     store = Store(money)
@@ -414,7 +405,6 @@ def test_a_behaviour_change_behind_a_weak_assertion_fails_by_replay(money: Path)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _has("replay"), reason="suggestions.validate.replay is not there yet")
 def test_a_fix_that_a_failing_test_asks_for_may_change_behaviour(money: Path) -> None:
     write(money, {"tests/test_exact.py": ("from money.finance import projected_growth\n\n\n"
                                           "def test_growth_exact():\n    assert projected_growth(1) == 106.0\n")})
