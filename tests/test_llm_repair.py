@@ -257,3 +257,13 @@ def test_the_json_edit_object_is_read_tolerantly() -> None:
     assert kept.replace == "    @property\n    def m(self):\n        return 1"
     with pytest.raises(ReplyRejected, match="does not start with the definition of `m`"):
         structured_block("return 1", "a.py", "    def m(self):\n        return 0", "m")
+
+
+def test_llm_stats_on_a_folder_without_runs_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "llm-stats", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.startswith("no LLM run recorded yet"), out
+    assert list(tmp_path.iterdir()) == []
+    bad = subprocess.run([sys.executable, str(ROOT / "main.py"), "llm-stats", str(tmp_path / "nope")],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr

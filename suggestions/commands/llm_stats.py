@@ -6,6 +6,7 @@ import argparse
 import json
 import time
 
+from analysis.store import STATE_DIR
 from suggestions.commands import add_path, project_root
 from suggestions.llm.funnel import Funnel, FunnelStore
 from suggestions.store import Store
@@ -35,12 +36,14 @@ def _table(title: str, f: Funnel) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     root = project_root(args.path)
-    store = Store(root)
-    try:
-        funnels = FunnelStore(store)
-        latest, totals = funnels.latest(), funnels.totals()
-    finally:
-        store.close()
+    latest = totals = None
+    if (root / STATE_DIR / "kaizen.db").is_file():  # a folder Kaizen never ran on gets no database
+        store = Store(root)
+        try:
+            funnels = FunnelStore(store)
+            latest, totals = funnels.latest(), funnels.totals()
+        finally:
+            store.close()
     if args.json:
         print(json.dumps({"latest": latest.to_dict() if latest else None,
                           "totals": totals.to_dict() if totals else None}, indent=2))
