@@ -1,8 +1,6 @@
 # --- will match
 def bump(counter, items, flag):
     counter + 1
-    items[0]
-    flag
     not flag
     counter and items
     42
@@ -19,6 +17,8 @@ def fine(counter, items, obj, pipeline):
     "a string as a comment"
     ...
     obj.attribute  # a property may run code
+    items[0]  # a defaultdict creates the key
+    flag  # "uses" a name
     counter == 1  # KZ113's
     items.append(counter)
     counter + compute()  # a call

@@ -18,4 +18,5 @@ def fine(scores, names, client, rng):
     typ, data = client.append(None, "msg")  # returns a tuple
     shuffled = rng.shuffle(names)  # not random.shuffle
     total = names.count("x")
+    chained = self.append(names)  # a class's own append (pyparsing returns self)
     return best, typ, data, shuffled, total

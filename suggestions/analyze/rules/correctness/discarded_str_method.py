@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import tree_sitter
 
 from suggestions.analyze.framework import Category, Context, Finding
+from suggestions.analyze.rules._common import enclosing_scope
 from suggestions.analyze.rules._exprs import call_args, expects_error, in_test_file
 from suggestions.analyze.rules._pyfix import PrefilteredRule
 from suggestions.model import Applicability
@@ -34,9 +35,11 @@ class DiscardedStrMethod(PrefilteredRule):
     """The result of a string method thrown away (``s.strip()`` as a statement).
 
     What it does:
-        Flags a statement that is only ``text.strip()``, ``.lower()``, ``.upper()``,
-        ``.removeprefix(p)`` and the other methods that exist only on strings and bytes
-        (called with the number of arguments they take), and ``.replace()``, ``.lower()``,
+        Flags a statement that is only ``text.strip()``, ``.upper()``, ``.removeprefix(p)``
+        and the other str/bytes methods (called with the number of arguments they take)
+        on a name known to hold a string in that function (annotated ``: str``, or
+        assigned a literal, ``str(...)`` or a str method's result before the call: rich's
+        ``Text.rstrip()`` works in place), and ``.replace()``, ``.lower()``,
         ``.title()``, ``.format()``... on a string literal (a Tk widget has ``.lower()``,
         ``plt.title()`` draws). Test modules are left alone: they call these for what
         they raise.
@@ -48,12 +51,12 @@ class DiscardedStrMethod(PrefilteredRule):
 
     Example:
         ```python bad
-        def clean(name):
+        def clean(name: str):
             name.strip()
             return name
         ```
         ```python good
-        def clean(name):
+        def clean(name: str):
             name = name.strip()
             return name
         ```
@@ -106,8 +109,29 @@ class DiscardedStrMethod(PrefilteredRule):
                 return
         elif not (literal and (name in _ARITY or name in _ANY_STR)):
             return
+        if not literal and not _known_str(ctx, obj, call):
+            return  # rich's Text.rstrip() works in place: only clear strings count
         if in_test_file(ctx) or expects_error(ctx, call):
             return
         yield Finding(
             call, f"Result of `.{name}()` is discarded: strings are immutable", target=call
         )
+
+
+# How a name is seen to hold a str (or bytes): annotated so, or assigned a literal, a
+# ``str()`` call or the result of a str method, earlier in the same function.
+_STR_SOURCES = (
+    rb"\s*:\s*(?:str|bytes)\b"
+    rb"|\s*(?::[^=\n]*)?=\s*(?:[rRbBuUfF]{0,2}['\"]|str\(|bytes\(|[\w.\[\]]+\.(?:strip|lstrip|rstrip"
+    rb"|lower|upper|replace|join|format|decode|encode)\()"
+)
+
+
+def _known_str(ctx: Context, obj: tree_sitter.Node, call: tree_sitter.Node) -> bool:
+    if obj.type != "identifier":
+        return False
+    scope = enclosing_scope(call)
+    start = scope.start_byte if scope is not None else 0
+    name = re.escape(ctx.text(obj).encode())
+    pattern = re.compile(rb"(?<![\w.])" + name + rb"(?:" + _STR_SOURCES + rb")")
+    return pattern.search(ctx.source, start, call.start_byte) is not None

@@ -22,7 +22,9 @@ class NoneMethodResult(PrefilteredRule):
         and ``random.shuffle(items)`` used as the value of an assignment to a name or an
         attribute, or of a ``return``. Unpacking assignments (``typ, data = imap.append(...)``:
         a method of that name that returns a tuple) and test modules (which check that
-        these return None) are left alone.
+        these return None) are left alone, and so are ``self.append(...)`` / ``cls`` /
+        ``super()`` receivers (a class's own method of that name: pyparsing's ``append``
+        returns ``self``).
 
     Why is this bad?
         These methods change the list in place and return ``None``: the variable gets
@@ -82,6 +84,9 @@ class NoneMethodResult(PrefilteredRule):
                 return
         elif name not in _IN_PLACE:
             return
+        receiver = func.child_by_field_name("object")
+        if receiver is not None and ctx.text(receiver).split("(", 1)[0] in ("self", "cls", "super"):
+            return  # a class's own `append` (pyparsing's returns self): not list.append
         yield Finding(
             call, f"`{ctx.text(func)}()` changes its list in place and returns None", target=call
         )

@@ -8,31 +8,29 @@ from suggestions.analyze.framework import Category, Context, Finding, Rule
 from suggestions.analyze.rules._exprs import has_side_effects, in_test_file, same_text
 from suggestions.model import Applicability
 
-_OPS = frozenset({"==", "<", ">", "<=", ">=", "is", "is not"})
-
 
 class SelfComparison(Rule):
     """An expression compared with itself.
 
     What it does:
-        Flags ``x == x``, ``a.b < a.b``, ``y is y`` and the like, where both operands are
-        spelled the same and contain no call. ``x != x`` is left alone (the NaN test
-        idiom), and so are test modules, where comparing an object with itself checks its
-        ``__eq__``.
+        Flags ``a.b < a.b``, ``x >= x``, ``y is y`` and the like, where both operands are
+        spelled the same and contain no call. ``x == x`` and ``x != x`` are left alone
+        (the NaN test idiom: hypothesis writes ``val == val``), and so are test modules,
+        where comparing an object with itself checks its operators.
 
     Why is this bad?
-        The result is fixed (or only tells whether a float is NaN), so the condition
-        does not test what it looks like it tests: usually one side was meant to be a
+        The result is fixed (``x < x`` is false even for NaN, ``x is x`` always true), so
+        the condition does not test what it looks like it tests: usually one side was meant to be a
         different name (``other.x == self.x``).
 
     Example:
         ```python bad
-        def same_size(a, b):
-            return a.size == a.size
+        def smaller(a, b):
+            return a.size < a.size
         ```
         ```python good
-        def same_size(a, b):
-            return a.size == b.size
+        def smaller(a, b):
+            return a.size < b.size
         ```
 
     Fix safety:
@@ -47,7 +45,7 @@ class SelfComparison(Rule):
     severity = 0.7
     query = """
     (comparison_operator . [(identifier) (attribute) (subscript)] @a
-      . operators: ["==" "<" ">" "<=" ">=" "is" "is not"] @op
+      . operators: ["<" ">" "<=" ">=" "is" "is not"] @op
       . [(identifier) (attribute) (subscript)] @b .
       (#eq? @a @b)) @cmp
     """

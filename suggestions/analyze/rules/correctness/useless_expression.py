@@ -18,10 +18,12 @@ class UselessExpression(Rule):
     """An expression statement that computes a value and throws it away.
 
     What it does:
-        Flags a statement that is only a name, a number, ``True``/``False``/``None``, an
-        arithmetic or boolean operation, a list/tuple/dict/set display, or a subscript,
-        with no call inside. String statements (docstrings, comments in quotes), ``...``,
-        attribute reads (a property may run code) and comparisons (KZ113) are left out,
+        Flags a statement that is only a number, ``True``/``False``/``None``, an
+        arithmetic or boolean operation, or a list/tuple/dict/set display, with no call
+        inside. String statements (docstrings, comments in quotes), ``...``, bare names
+        (``__builtins__`` to "use" a name), subscripts (``d[k]`` creates the key of a
+        defaultdict), attribute reads (a property may run code) and comparisons (KZ113)
+        are left out,
         as are lines run to see them fail (a ``try`` body, ``with assertRaises``, ``1/0``)
         and DSL operators (``a >> b``, ``a | b``). In test modules, which evaluate
         operators and names to see them raise, only displays of plain values are
@@ -54,9 +56,9 @@ class UselessExpression(Rule):
     confidence = 0.8
     severity = 0.6
     query = """
-    (expression_statement . [(identifier) (integer) (float) (true) (false) (none)
+    (expression_statement . [(integer) (float) (true) (false) (none)
       (binary_operator) (boolean_operator) (unary_operator) (not_operator)
-      (list) (tuple) (dictionary) (set) (subscript)] @expr .) @stmt
+      (list) (tuple) (dictionary) (set)] @expr .) @stmt
     """
 
     def on_match(
