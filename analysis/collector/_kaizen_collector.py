@@ -379,7 +379,6 @@ _PARAM_PLAIN = frozenset({"key", "keys", "pin"})
 _KEY_COMPOUNDS = ("apikey", "accesskey", "signingkey", "privatekey", "secretkey", "masterkey", "encryptionkey",
                   "sessionkey", "licensekey")
 _value_ok: dict[Any, bool] = {}  # function -> may its argument values be kept?
-_secret_shapes: Any = None  # compiled lazily: the collector does not import re up front
 
 
 def _words(text: str) -> list[str]:
@@ -501,19 +500,27 @@ def _small(values: list[Any]) -> bool:
     return True
 
 
+# Cheap literal gates (bytes.find, in C): the patterns run only when one of these occurs.
+_SECRET_HINTS = (b"private key", b"akia", b"asia", b"sk-", b"gh", b"github_pat_", b"glpat-", b"xox", b"aiza",
+                 b"_live_", b"_test_", b"eyj", b"://", b"bearer", b"basic", b"token", b"passw", b"secret", b"api",
+                 b"credential")
+_secret_re: list[Any] = []  # [shapes, hex]: compiled at the first check (the collector does not import re up front)
+
+
 def _looks_secret(data: bytes) -> bool:
-    global _secret_shapes
-    if _secret_shapes is None:
+    if not _secret_re:
         import re
 
-        _secret_shapes = re.compile(
+        _secret_re.append(re.compile(
             rb"PRIVATE KEY|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|sk-[A-Za-z0-9_\-]{16,}|\bgh[pousr]_[A-Za-z0-9]{30,}"
             rb"|github_pat_|glpat-[A-Za-z0-9_\-]{20,}|xox[abposr]-|AIza[0-9A-Za-z_\-]{35}|[sr]k_(?:live|test)_"
             rb"|eyJ[A-Za-z0-9_\-]{10,}\.eyJ|[a-z][a-z0-9+.-]*://[^\s:/@]+:[^\s@/]{3,}@"
-            rb"|(?i:bearer|basic|token)[ \t]+[A-Za-z0-9._~+/\-]{12,}|(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])"
-            rb"|(?i:passw|secret|api[_-]?key|credential)"
-        )
-    return _secret_shapes.search(data) is not None
+            rb"|(?i:bearer|basic|token)[ \t]+[A-Za-z0-9._~+/\-]{12,}|(?i:passw|secret|api[_-]?key|credential)"))
+        _secret_re.append(re.compile(rb"(?<![0-9A-Za-z])[0-9a-fA-F]{32,}(?![0-9A-Za-z])"))
+    low = data.lower()
+    if any(h in low for h in _SECRET_HINTS) and _secret_re[0].search(data) is not None:
+        return True
+    return _secret_re[1].search(data) is not None  # a long hex run: one character class, fast
 
 
 def _sample_values(st: _Thread, key: Any, code: CodeType, values: list[Any], kept: dict[bytes, None] | None) -> None:
