@@ -262,7 +262,9 @@ class EvidenceSteps:
               strength: Strength) -> tuple[ValidationStatus, Strength, dict[str, Any]]:
         """Time the claim (interleaved pairs); FAILED unless the interval clears the bar."""
         cmd = self.benchmark or self.command
-        tests = None if self.benchmark else ctx.selection
+        # The tests that ran the changed lines measure the change best (and cost least).
+        covering = list(strength.covering_tests) if len(strength.covering_tests) < MAX_LISTED else None
+        tests = None if self.benchmark else (covering or ctx.selection)
 
         def run(patched: bool, junit: Path | None) -> RunResult:
             if not patched:
@@ -271,7 +273,9 @@ class EvidenceSteps:
                 return self._run(ctx.box, tests, ctx.env, ctx.cancel, cmd, junit=junit)
 
         t = time_claim(run, self.repeats, benchmark=self.benchmark is not None, pytest_runs=cmd.is_pytest,
-                       work=self._runtime)
+                       work=self._runtime,
+                       tests=f"the {len(covering)} test(s) that run the changed lines" if covering
+                       else "the affected tests")
         if t.speedup is None:
             ctx.notes.append(f"{t.what} failed while being timed")
             if t.error:

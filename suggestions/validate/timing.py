@@ -38,10 +38,12 @@ class Timed:
     error: str = ""  # a run failed while being timed (its output)
 
 
-def time_claim(run: TimedRun, pairs: int, *, benchmark: bool, pytest_runs: bool, work: Path) -> Timed:
-    """Time ``max(MIN_PAIRS, pairs)`` interleaved pairs with ``run`` (see the module docstring)."""
+def time_claim(run: TimedRun, pairs: int, *, benchmark: bool, pytest_runs: bool, work: Path,
+               tests: str = "the affected tests") -> Timed:
+    """Time ``max(MIN_PAIRS, pairs)`` interleaved pairs with ``run`` (see the module docstring);
+    ``tests`` says which tests it runs, in words."""
     n = max(MIN_PAIRS, pairs)
-    what = "the benchmark command" if benchmark else "the affected tests"
+    what = "the benchmark command" if benchmark else tests
     junit = Path(tempfile.mkdtemp(prefix="timing-", dir=work)) / "report.xml" if pytest_runs else None
 
     def timed(patched: bool) -> tuple[float, float | None]:
