@@ -512,21 +512,21 @@ def report_grades(results: list[dict[str, object]]) -> None:
     print("|---|---|---|---|---|---|---|")
     for r in results:
         rows = r["rows"]  # type: ignore[assignment]
-        ratios, mut, rep, walls = [], [], [], []
-        for _s, _v, wall, t in rows:  # type: ignore[misc]
+        ratios, rep, walls, ran = [], [], [], []
+        for _s, v, wall, t in rows:  # type: ignore[misc]
             extra = t["mutants"] + t["replay"]
             # The plain run: the rest but the timing of a performance claim (pairs of runs, not evidence).
             plain = max(wall - extra - t["timing"], 1e-6)
             ratios.append(extra / plain)
-            mut.append(t["mutants"] / plain)
             rep.append(t["replay"] / plain)
             walls.append(wall)
+            if v.strength is not None and v.strength.mutants:
+                ran.append(extra / plain)
         if not rows:
             continue
         missed = r["missed"]
         verdict = (f"{len(missed)} of {r['checked']} checked" + (f": {'; '.join(missed)}" if missed else "")
                    + (f" (the unchanged suite fails {r['baseline_failures']})" if r["baseline_failures"] else ""))
-        ran = [x for x, m in zip(ratios, mut, strict=True) if m > 0]
         with_mutants = (f"{len(ran)}, x{statistics.median(ran):.2f}, x{max(ran):.2f}" if ran else "0")
         print(f"| {r['name']} | x{statistics.median(ratios):.2f}, x{max(ratios):.2f} | {with_mutants} | "
               f"x{statistics.median(rep):.2f}, x{max(rep):.2f} | {statistics.median(walls):.1f} s | "
