@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         s.watching_changed.connect(self._set_watch)
         s.busy_changed.connect(self._busy)
         s.reported.connect(self.show_message)
-        s.reported.connect(lambda text: text.startswith("The LLM") and self._show_llm_funnel(s))
+        s.reported.connect(lambda text: self._show_llm_funnel(s) if text.startswith("The LLM") else None)
         s.core_loaded.connect(lambda: self._show_llm_funnel(s))
         s.failed.connect(self.show_error)
         s.auto_applied.connect(self._auto_applied)
