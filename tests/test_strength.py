@@ -465,3 +465,15 @@ def test_changed_lines_are_recorded_with_sys_monitoring_too(project: Path, monke
     assert covered.validation.strength is not None
     assert covered.validation.strength.covering_tests == ("tests/test_money.py::test_add",)
     assert uncovered.validation.status is ValidationStatus.UNVERIFIED, uncovered.validation.log
+
+
+def test_a_whole_line_edit_at_a_functions_end_is_in_the_function() -> None:
+    from analysis.parsing import parse
+    from suggestions.validate.coverage import affected_region
+
+    start = SOURCE.index(b"    return a\n")
+    end = start + len(b"    return a\n")  # a diff's edit: the whole line, newline included
+    region = affected_region("python", parse("python", SOURCE), SOURCE, [(start, end)])
+    assert not region.module_level and region.functions == ((11, 13),)
+    gap = SOURCE.index(b"\n\n\ndef g")  # the blank lines between two functions are nobody's
+    assert affected_region("python", parse("python", SOURCE), SOURCE, [(gap + 1, gap + 3)]).module_level

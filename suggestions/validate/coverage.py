@@ -43,6 +43,10 @@ def affected_region(language: str | None, tree: tree_sitter.Tree | None, data: b
     inner: list[tuple[int, int]] = []
     outer: list[tuple[int, int]] = []
     for start, end in edits:
+        # Whole-line edits (a diff's) end past the function's last line with its newline; the
+        # whitespace after the code is nobody's.
+        while end > start and data[end - 1:end] in (b"\n", b"\r", b" ", b"\t"):
+            end -= 1
         node = tree.root_node.descendant_for_byte_range(start, max(start, end - 1) if end > start else start)
         found: list[tree_sitter.Node] = []
         while node is not None:
