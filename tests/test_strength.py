@@ -477,3 +477,54 @@ def test_a_whole_line_edit_at_a_functions_end_is_in_the_function() -> None:
     assert not region.module_level and region.functions == ((11, 13),)
     gap = SOURCE.index(b"\n\n\ndef g")  # the blank lines between two functions are nobody's
     assert affected_region("python", parse("python", SOURCE), SOURCE, [(gap + 1, gap + 3)]).module_level
+
+
+PLUGIN_PROJECT = {
+    "pkg/__init__.py": "",
+    "pkg/m.py": "def f(x):\n    y = x + 1\n    return y\n\n\ndef g(x):\n    return x * 2\n\n\nK = 3\n",
+    "tests/test_m.py": ("from pkg.m import f, g\n\n\ndef test_f():\n    assert f(1) == 2\n\n\n"
+                        "def test_g():\n    assert g(2) == 4\n\n\ndef test_both():\n    assert f(g(1)) == 3\n"
+                        "    assert f(0) == 1\n\n\ndef test_none():\n    assert True\n"),
+}
+
+
+@pytest.mark.parametrize("which", ["this", "3.12+"])
+def test_the_plugin_attributes_changed_lines_to_each_test(tmp_path: Path, which: str) -> None:
+    import json
+    import os
+
+    from suggestions.validate.outcomes import ENV_DIR, ENV_WATCH, PLUGIN_DIR, read_outcomes
+
+    python = sys.executable if which == "this" else _python_312()
+    if python is None:
+        pytest.skip("no Python 3.12+ with pytest on this machine")
+    root = write(tmp_path / "p", PLUGIN_PROJECT)
+    io = tmp_path / "io"
+    io.mkdir()
+    watch = tmp_path / "watch.json"
+    watch.write_text(json.dumps({"files": {"pkg/m.py": [1, 2, 3, 6, 7, 10]}}))
+    env = {**os.environ, ENV_DIR: str(io), ENV_WATCH: str(watch), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+           "PYTHONPATH": os.pathsep.join([str(PLUGIN_DIR), str(root)])}
+    env.pop("PYTEST_ADDOPTS", None)
+    out = subprocess.run([python, "-m", "pytest", "-q", "-p", "_kaizen_outcomes", "-p", "no:cacheprovider"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = read_outcomes(io).lines
+    # Entering a function counts for its def line; the module's own lines ran on import.
+    assert lines["tests/test_m.py::test_f"] == {"pkg/m.py": {1, 2, 3}}
+    assert lines["tests/test_m.py::test_g"] == {"pkg/m.py": {6, 7}}
+    assert lines["tests/test_m.py::test_both"] == {"pkg/m.py": {1, 2, 3, 6, 7}}
+    assert "tests/test_m.py::test_none" not in lines
+    assert lines[""]["pkg/m.py"] >= {1, 6, 10}
+    # Only f watched: test_f runs all of it (3.11 stops tracing for the rest of that test),
+    # and the next tests are recorded all the same.
+    watch.write_text(json.dumps({"files": {"pkg/m.py": [2, 3]}}))
+    for f in io.iterdir():
+        f.unlink()
+    out = subprocess.run([python, "-m", "pytest", "-q", "-p", "_kaizen_outcomes", "-p", "no:cacheprovider"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = read_outcomes(io).lines
+    assert lines["tests/test_m.py::test_f"] == {"pkg/m.py": {2, 3}}
+    assert lines["tests/test_m.py::test_both"] == {"pkg/m.py": {2, 3}}
+    assert "tests/test_m.py::test_g" not in lines
