@@ -92,15 +92,16 @@ def cases_bench(limit: int | None, attempts: list[int]) -> None:
 
     names = case_names()[:limit] if limit else case_names()
     engine = find_engine()
-    if engine is None:
+    if engine is None and attempts:
         print(f"skipped: {ENABLE}")
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        with ServerProcess(engine, Path(tmp) / "server.log") as real:
-            for n in attempts:
-                rows.append((f"{engine.alias}, attempts={n}", _cases(names, Path(tmp) / f"real{n}", real.base_url,
-                                                                     real.model, n, None)))
+        if engine is not None and attempts:
+            with ServerProcess(engine, Path(tmp) / "server.log") as real:
+                for n in attempts:
+                    rows.append((f"{engine.alias}, attempts={n}",
+                                 _cases(names, Path(tmp) / f"real{n}", real.base_url, real.model, n, None)))
         with ScriptedServer() as server:
             rows.append(("scripted (right answer), attempts=1",
                          _cases(names, Path(tmp) / "scripted", server.base_url, "scripted", 1, server)))
@@ -120,7 +121,7 @@ def _cases(names: list[str], base: Path, url: str, model: str, attempts: int,
     fixed, tokens, reply_s, wall = 0, 0, 0.0, 0.0
     for name in names:
         if scripted is not None:
-            scripted.push(*[Reply(answer_reply(name))] * 3)
+            scripted.push(Reply(answer_reply(name)))  # attempts = 1: one reply per case
         project = prepare(name, base / name, url, model, attempts=attempts, timeout=600)
         run = run_case(project, name)
         f = run.funnel
@@ -130,6 +131,9 @@ def _cases(names: list[str], base: Path, url: str, model: str, attempts: int,
         for k in total:
             total[k] += int(getattr(f, k))
         fixed += any(s.validation.status.value == "passed" for s in run.offered)
+        if scripted is not None and not any(s.validation.status.value == "passed" for s in run.offered):
+            why = [s.validation.log.splitlines()[:3] for s in run.offered] or run.notes
+            print(f"  {name}: the right answer did not pass: {why}", flush=True)
         tokens += f.completion_tokens
         reply_s += f.reply_seconds
         wall += run.seconds
@@ -145,7 +149,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=20)
     ap.add_argument("--cases", type=int, nargs="?", const=0, default=None,
                     help="run the bench/llm_cases through the real model (the first N; none: all)")
-    ap.add_argument("--attempts", default="1,3", help="attempts per candidate to compare, e.g. 1,3")
+    ap.add_argument("--attempts", default="1,3",
+                    help="attempts per candidate with the real model, e.g. 1,3 (\"\": the scripted run only)")
     args = ap.parse_args()
     if args.cases is not None:
         import signal
