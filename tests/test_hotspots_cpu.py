@@ -129,3 +129,20 @@ def test_hotspots_view_ranks_by_cpu_and_labels_waiting(project: Path, qtbot) -> 
     assert "waiter  (waiting)" in names
     header = view.table.headerItem()
     assert [header.text(c) for c in (4, 5, 6)] == ["CPU time", "Own time", "Waiting"]
+
+
+def test_llm_hotspot_targets_skip_waiting_functions(project: Path) -> None:
+    """A function blocked on a lock is no target for "make it faster": no algorithm helps it."""
+    from analysis.config import load_config
+    from suggestions.llm.engine import LLMEngine
+
+    write(project, {"prog.py": PROG})
+    result = run_traced(project, [sys.executable, "prog.py"], timeout=120)
+    assert result.exit_code == 0, result.errors
+    with Store(project) as store:
+        TraceStore(store).add(result)
+        assert _rows(project)["waiter"]["waiting"]
+        engine = LLMEngine(project, load_config(project), store, environ={})
+        names = [t.evidence.get("function") for t in engine.hotspot_targets(limit=10)]
+    assert "compute" in names
+    assert "waiter" not in names

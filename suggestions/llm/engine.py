@@ -273,6 +273,8 @@ class LLMEngine:
         for rec in records:
             path = str(_get(rec, "path", "file", default="") or "")
             line = int(_get(rec, "line", "start_line", "lineno", default=0) or 0)
+            if _get(rec, "waiting", default=False):
+                continue  # blocked on a lock, a sleep or I/O: a faster algorithm changes nothing
             share = _get(rec, "total_share", "own_share", "share", default=None)
             seconds = _get(rec, "total_s", "total", default=None)
             if (share is not None and float(share) < min_share) or (
