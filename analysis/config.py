@@ -105,7 +105,8 @@ SCHEMA: tuple[Section, ...] = (
             Option("memory-mb", "int", 4096, "Address-space limit of a test run in MiB (0: none).", minimum=0),
             Option("mutants", "int", 8, "Mutants of the changed code run against the tests that cover it "
                    "(0: none).", minimum=0),
-            Option("mutant-budget", "float", 60.0, "Seconds all mutants of one candidate may take.", minimum=1),
+            Option("mutant-budget", "float", 60.0, "Seconds all mutants of one candidate may take at most; never more "
+                   "than the plain test run took, so the evidence costs at most about 2x the tests.", minimum=1),
             Option("mutation-threshold", "float", 0.6, "Share of mutants the covering tests must kill "
                    "for a change to be proven.", minimum=0),
             Option("replay-min", "int", 3, "Replayed real calls, all matching, that prove a covered change.",

@@ -12,6 +12,7 @@ import dataclasses
 import importlib
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from suggestions.validate.guard import is_test_file
 from suggestions.validate.runner import FAILING, Cancel, RunResult, TestCommand, log_text
 from suggestions.validate.sandbox import Sandbox
 from suggestions.validate.timing import time_claim
+
+MIN_MUTANT_BUDGET_S = 2.0  # the mutants' share of a very quick run: a few in-process test re-runs
 
 __all__ = ["Cancelled", "EvidenceSteps", "RunContext"]
 
@@ -104,7 +107,12 @@ class EvidenceSteps:
                   strength: Strength) -> Validation:
         """The tests passed: which changed lines ran, replay, timing, mutants, the grade."""
         status, strength, lines_known = self._covered(ctx, run, tests_run, strength)
+        t0 = time.perf_counter()
         strength = self._replay(ctx, strength)
+        # Mutants may take what is left of an equal share of the plain run's time, so that the
+        # evidence costs at most about as much again as the tests did (the mutants' own pytest
+        # process runs the covering tests once more before it mutates anything).
+        budget = min(self.mutant_budget, max(MIN_MUTANT_BUDGET_S, run.duration - (time.perf_counter() - t0)))
         if strength.mismatches:
             fixed = self._fixed_tests(ctx, tests_run)
             if not fixed:
@@ -122,7 +130,7 @@ class EvidenceSteps:
             else:
                 status, strength, timing = self._time(ctx, status, strength)
         if status is ValidationStatus.PASSED:
-            strength = self._mutate(ctx, strength, lines_known)
+            strength = self._mutate(ctx, strength, lines_known, budget)
         return self._finish(Validation(status, tests_run, log=_log(ctx.notes, ""), **timing), strength, lines_known)
 
     def _fixed_tests(self, ctx: RunContext, tests_run: tuple[str, ...]) -> list[str]:
@@ -216,7 +224,7 @@ class EvidenceSteps:
                              f"{mismatches} behaved differently")
         return dataclasses.replace(strength, replayed=replayed, mismatches=mismatches, mismatch=first)
 
-    def _mutate(self, ctx: RunContext, strength: Strength, lines_known: bool) -> Strength:
+    def _mutate(self, ctx: RunContext, strength: Strength, lines_known: bool, budget: float) -> Strength:
         """Mutants of the changed code against the covering tests, when they can still make the
         change proven (every changed line ran, it does not touch the tests, replay did not
         already prove it)."""
@@ -238,7 +246,7 @@ class EvidenceSteps:
                         lambda tests, args, env, dirs, timeout: self._run(
                             ctx.box, list(tests) or None, ctx.env, ctx.cancel, extra_args=args, extra_env=env,
                             writable=dirs, timeout=timeout),
-                        limit=max(1, self.mutants // len(changes)), budget_s=self.mutant_budget / len(changes),
+                        limit=max(1, self.mutants // len(changes)), budget_s=budget / len(changes),
                         work_dir=work, cache_dir=cache, timeout=self.timeout)
                 except Cancelled:
                     raise
