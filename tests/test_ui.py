@@ -584,8 +584,10 @@ def test_hotspots_mark_estimated_times(qtbot) -> None:
     ]
     view._show(({"command": "pytest", "started": 0, "duration": 1.0}, rows, []))
     shown = {view.table.topLevelItem(i).text(0): view.table.topLevelItem(i) for i in range(2)}
-    assert shown["hot"].text(4) == "~200.0 ms" and shown["hot"].toolTip(4)
-    assert shown["cold"].text(4) == "1.0 ms" and not shown["cold"].toolTip(4)
+    # Own time is column 5 (4 is CPU time: not measured in these rows, so "-").
+    assert shown["hot"].text(5) == "~200.0 ms" and shown["hot"].toolTip(5)
+    assert shown["cold"].text(5) == "1.0 ms" and not shown["cold"].toolTip(5)
+    assert shown["hot"].text(4) == shown["cold"].text(4) == "-"
 
 
 def test_first_look_shows_a_diff_and_keeps_the_automatic_change_in_view(window: MainWindow, qtbot) -> None:
