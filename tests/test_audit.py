@@ -118,3 +118,25 @@ def test_listing(logged: tuple[Path, Store], capsys: pytest.CaptureFixture[str])
     assert main(["audit", str(root)]) == 0
     out = capsys.readouterr().out
     assert out.count("apply") == 4 and "scale n8" in out
+
+
+def test_an_llm_candidates_attempts_are_in_its_audit_entry(project: Path) -> None:
+    """Issue 20: the audit entry of an applied LLM change names every attempt (hashes, outcome)."""
+    write(project, {"m.py": LINES})
+    store = Store(project)
+    attempts = [
+        {"target": "t", "candidate": 1, "attempt": 1, "prompt_hash": "aa11", "reply_hash": "bb22",
+         "outcome": "parse", "reason": "no edit in the reply", "tokens": 90},
+        {"target": "t", "candidate": 1, "attempt": 2, "prompt_hash": "cc33", "reply_hash": "dd44",
+         "outcome": "passed", "reason": "", "tokens": 120},
+    ]
+    s = suggestion(project, "m.py", "n2 = 2", "n2 = 20", title="scale n2")
+    s = s.replace(evidence={"llm_attempts": attempts},
+                  validation=Validation(ValidationStatus.PASSED, ("tests/test_m.py::test_n",), log="1 passed"))
+    assert apply_suggestions(project, store, [s]).ok
+    log = AuditLog(store)
+    (entry,) = log.entries()
+    assert [(a["attempt"], a["prompt_hash"], a["reply_hash"], a["outcome"]) for a in entry.validation["llm_attempts"]] \
+        == [(1, "aa11", "bb22", "parse"), (2, "cc33", "dd44", "passed")]
+    assert log.verify().ok  # signed with the rest
+    store.close()

@@ -391,6 +391,9 @@ def test_json_and_sarif_carry_the_grade_and_counts(calc: Path) -> None:
     out = kaizen("show", str(calc), fid, "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["validation"]["strength"]["grade"] == "proven"
+    text = kaizen("show", str(calc), fid).stdout  # the evidence in words, as in the details pane
+    assert "grade: proven" in text
+    assert "evidence: 1 of 1 changed line ran in 1 test" in text and "3 of 4 mutants" in text
     listed = json.loads(kaizen("suggest", str(calc), "--json", "--limit", "0").stdout)
     assert next(x for x in listed if x["id"] == fid)["validation"]["strength"]["mutants_killed"] == 3
 

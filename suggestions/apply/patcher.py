@@ -339,9 +339,18 @@ def _apply_target(t: _Target, log: AuditLog, group: list[Suggestion], actor: str
     result.paths.append(t.real)
 
 
+_ATTEMPT_KEYS = ("candidate", "attempt", "prompt_hash", "reply_hash", "outcome", "reason")
+
+
 def _validation(s: Suggestion) -> dict[str, object]:
     v = s.to_dict()["validation"]
     v["log"] = str(v.get("log", ""))[-2000:]
+    attempts = s.evidence.get("llm_attempts")
+    if isinstance(attempts, list) and attempts:
+        # How an LLM candidate came to be: every attempt (prompt and reply hashes, outcome),
+        # signed with the rest of the entry.
+        v["llm_attempts"] = [{k: a.get(k) for k in _ATTEMPT_KEYS if k in a}
+                             for a in attempts[:20] if isinstance(a, dict)]
     return dict(v)
 
 

@@ -10,7 +10,7 @@ from suggestions.commands import CommandError, add_path, project_root
 from suggestions.commands.suggest import current
 from suggestions.model import Suggestion
 from suggestions.rank.ranking import Ranker
-from suggestions.report import evidence_rows
+from suggestions.report import evidence_rows, evidence_words, grade_words
 
 NAME = "show"
 HELP = "one suggestion: diff, rationale, evidence, validation and why it ranks where it does"
@@ -102,7 +102,8 @@ def render(s: Suggestion, ranker: Ranker, position: int | None, hidden: str,
 def _validation_lines(s: Suggestion) -> list[str]:
     """The Validation section: status, confinement, tests, timings, staleness, the log."""
     v = s.validation
-    out = ["", "Validation", f"  status: {v.status.value}"]
+    out = ["", "Validation", f"  status: {v.status.value}", f"  grade: {grade_words(v)}"]
+    out += [f"  evidence: {w}" for w in evidence_words(v.strength)]
     if v.confined is not None:
         out.append("  confined: " + ("yes (sandboxed test runs)" if v.confined else "NO (tests ran unconfined)"))
     if v.tests_run:
