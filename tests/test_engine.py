@@ -116,6 +116,7 @@ def test_suppression_by_code_and_bare() -> None:
         "w = y == None  # kaizen: ignore\n"
         "v = y == None and d in m.keys()  # kaizen: ignore[KZ207, KZ103]\n"
         "u = y == None and d in m.keys()  # kaizen:ignore[KZ207]\n"
+        "y = d = m = None\n"  # defined (later: the module's names are all bound at run time)
     )
     found = analyze(source)
     assert [(s.line, s.code) for s in found] == [(2, "KZ103"), (5, "KZ103")]
@@ -177,7 +178,7 @@ def test_fingerprints_survive_lines_inserted_above() -> None:
 
 
 def test_identical_findings_get_distinct_stable_fingerprints() -> None:
-    source = "a = x == None\nb = x == None\n"
+    source = "a = x == None\nb = x == None\nx = None\n"
     first = analyze(source)
     assert len({s.fingerprint for s in first}) == 2
     again = analyze("\n\n" + source)
