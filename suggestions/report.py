@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from suggestions.analyze.framework import all_rules
@@ -133,6 +134,13 @@ def grade_of(v: Validation) -> Grade | None:
     if v.strength is not None and v.strength.grade is not None:
         return v.strength.grade
     return _STATUS_GRADES.get(v.status)
+
+
+def grade_summary(validations: Iterable[Validation]) -> str:
+    """How many earned each grade, strongest first ("1 proven, 3 passed"; "none judged")."""
+    counts = Counter(grade_of(v) for v in validations)
+    parts = [f"{counts[g]} {g.value}" for g in Grade if counts[g]]
+    return ", ".join(parts) or "none judged"
 
 
 def grade_words(v: Validation) -> str:

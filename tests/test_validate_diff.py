@@ -437,3 +437,14 @@ def test_new_files_in_the_working_tree_are_validated_and_a_test_change_is_flagge
     assert "tests/test_extra.py::test_triple" in data["validation"]["tests_run"]
     assert any(w.startswith("touches the tests:") for w in data["evidence"])
     assert snapshot(calc) == before
+
+
+def test_grade_summary_counts_grades_strongest_first() -> None:
+    from suggestions.report import grade_summary
+
+    vs = [Validation(ValidationStatus.PASSED, strength=Strength(grade=Grade.PROVEN)),
+          Validation(ValidationStatus.UNVERIFIED, strength=Strength(grade=Grade.UNVERIFIED)),
+          Validation(ValidationStatus.PASSED),  # from before grades: passed, never proven
+          Validation(ValidationStatus.FAILED), Validation(ValidationStatus.ERROR)]
+    assert grade_summary(vs) == "1 proven, 1 passed, 1 unverified, 1 failed"
+    assert grade_summary([Validation(ValidationStatus.SKIPPED)]) == "none judged"

@@ -26,6 +26,7 @@ from analysis.config import Config, ConfigError, defaults, load_config
 from suggestions.decide.visibility import REJECT_CHOICES
 from suggestions.model import Suggestion
 from suggestions.project.actions import ActionError, Project
+from suggestions.report import grade_summary
 from suggestions.store import Store
 from ui.workers import Worker, run_in_background
 
@@ -535,9 +536,9 @@ class Session(QObject):
                                            cancel=lambda: w.cancelled or self.closed)
 
         def done(result: Any) -> None:
-            passed = sum(1 for s in result or [] if s.validation.status.value == "passed")
             self.validated.emit(list(result or []))
-            self.reported.emit(f"Validated {len(result or [])}: {passed} passed")
+            self.reported.emit(f"Validated {len(result or [])}: "
+                               f"{grade_summary(s.validation for s in result or [])}")
             self.refresh()
 
         self._run(f"Validating {len(items)}", job, done)
