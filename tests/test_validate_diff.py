@@ -440,6 +440,7 @@ def test_new_files_in_the_working_tree_are_validated_and_a_test_change_is_flagge
 
 
 def test_grade_summary_counts_grades_strongest_first() -> None:
+    from suggestions.model import Grade, Strength, Validation, ValidationStatus
     from suggestions.report import grade_summary
 
     vs = [Validation(ValidationStatus.PASSED, strength=Strength(grade=Grade.PROVEN)),
