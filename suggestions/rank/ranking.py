@@ -475,7 +475,7 @@ class Ranker:
             scope = "test time" if ev.get("workload", "tests") == "tests" else "run time"
             words.append(f"{share:.0%} of {scope} is in this function")
         if calls >= 1:
-            words.append(f"called {int(calls):,} times")
+            words.append("called once" if int(calls) == 1 else f"called {int(calls):,} times")
         if exceptions >= 1:
             words.append(f"raised {int(exceptions):,} exception{'s' if exceptions != 1 else ''}")
         if ev.get("executed") is False and "trace_id" in ev:
