@@ -137,10 +137,12 @@ def grade_of(v: Validation) -> Grade | None:
 
 
 def grade_summary(validations: Iterable[Validation]) -> str:
-    """How many earned each grade, strongest first ("1 proven, 3 passed"; "none judged")."""
-    counts = Counter(grade_of(v) for v in validations)
+    """How many earned each grade, strongest first, then the ones not judged by their status
+    ("1 proven, 3 passed, 1 skipped")."""
+    counts = Counter(grade_of(v) or v.status.value for v in validations)
     parts = [f"{counts[g]} {g.value}" for g in Grade if counts[g]]
-    return ", ".join(parts) or "none judged"
+    parts += [f"{n} {status}" for status, n in sorted(counts.items(), key=str) if not isinstance(status, Grade)]
+    return ", ".join(parts) or "nothing to validate"
 
 
 def grade_words(v: Validation) -> str:

@@ -447,5 +447,6 @@ def test_grade_summary_counts_grades_strongest_first() -> None:
           Validation(ValidationStatus.UNVERIFIED, strength=Strength(grade=Grade.UNVERIFIED)),
           Validation(ValidationStatus.PASSED),  # from before grades: passed, never proven
           Validation(ValidationStatus.FAILED), Validation(ValidationStatus.ERROR)]
-    assert grade_summary(vs) == "1 proven, 1 passed, 1 unverified, 1 failed"
-    assert grade_summary([Validation(ValidationStatus.SKIPPED)]) == "none judged"
+    assert grade_summary(vs) == "1 proven, 1 passed, 1 unverified, 1 failed, 1 error"
+    assert grade_summary([Validation(ValidationStatus.SKIPPED)]) == "1 skipped"
+    assert grade_summary([]) == "nothing to validate"
