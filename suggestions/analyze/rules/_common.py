@@ -204,3 +204,24 @@ def noqa(ctx: Context, node: tree_sitter.Node, code: str) -> bool:
         if codes is None or code.encode() in codes.upper().replace(b" ", b"").split(b","):
             return True
     return False
+
+
+def overwriting_assignment(ctx: Context, body: tree_sitter.Node, pos: int, name: str) -> tree_sitter.Node | None:
+    """The ``name = value`` assignment whose target is the identifier at ``pos``, when it is a
+    statement directly in ``body``, not chained (``a = b = …``), and ``value`` does not read
+    ``name``: a statement that throws the name's earlier value away."""
+    node = ctx.root.descendant_for_byte_range(pos, pos + len(name.encode()))
+    if node is None or node.type != "identifier":
+        return None
+    assign = node.parent
+    if assign is None or assign.type != "assignment" or assign.child_by_field_name("left") != node:
+        return None
+    stmt = assign.parent
+    if stmt is None or stmt.type != "expression_statement" or stmt.parent != body:
+        return None
+    right = assign.child_by_field_name("right")
+    if right is None or right.type == "assignment":
+        return None
+    if next(word_positions(ctx.source, name, right.start_byte, right.end_byte), None) is not None:
+        return None
+    return assign

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import tree_sitter
 
 from suggestions.analyze.framework import Category, Context, Finding, Rule
-from suggestions.analyze.rules._common import noqa, word_positions
+from suggestions.analyze.rules._common import noqa, overwriting_assignment, word_positions
 from suggestions.analyze.rules._scope import model
 from suggestions.model import Applicability
 
@@ -87,22 +87,10 @@ class ArgumentOverwritten(Rule):
 def _overwrite(
     ctx: Context, body: tree_sitter.Node, pos: int, name: str
 ) -> tree_sitter.Node | None:
-    """The ``name = value`` assignment at ``pos`` if it is a direct statement of ``body``."""
-    node = ctx.root.descendant_for_byte_range(pos, pos + len(name.encode()))
-    if node is None or node.type != "identifier":
-        return None
-    assign = node.parent
-    if assign is None or assign.type != "assignment" or assign.child_by_field_name("left") != node:
-        return None
-    stmt = assign.parent
-    if stmt is None or stmt.type != "expression_statement" or stmt.parent != body:
-        return None
-    right = assign.child_by_field_name("right")
-    if right is None or right.type in ("assignment", "none"):
-        return None  # ``x = None``: dropping a reference on purpose
-    if next(word_positions(ctx.source, name, right.start_byte, right.end_byte), None) is not None:
-        return None
-    return assign
+    """The overwriting ``name = value`` at ``pos``; not ``x = None`` (a reference dropped on purpose)."""
+    assign = overwriting_assignment(ctx, body, pos, name)
+    right = assign.child_by_field_name("right") if assign is not None else None
+    return None if right is None or right.type == "none" else assign
 
 
 def _def_name(ctx: Context, fn: tree_sitter.Node) -> str:

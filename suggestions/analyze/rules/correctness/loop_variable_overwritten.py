@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import tree_sitter
-
 from suggestions.analyze.framework import Category, Context, Finding, Rule
-from suggestions.analyze.rules._common import noqa, word_positions
+from suggestions.analyze.rules._common import noqa, overwriting_assignment, word_positions
 from suggestions.analyze.rules._scope import model
 from suggestions.model import Applicability
 
@@ -69,7 +67,7 @@ class LoopVariableOverwritten(Rule):
             first = next(word_positions(src, name, body.start_byte, body.end_byte), None)
             if first is None:
                 continue
-            assign = _plain_assignment(ctx, body, first, name)
+            assign = overwriting_assignment(ctx, body, first, name)
             if assign is None:
                 continue
             if next(word_positions(src, name, assign.end_byte, body.end_byte), None) is None:
@@ -82,23 +80,3 @@ class LoopVariableOverwritten(Rule):
                 target=assign,
                 evidence={"name": name},
             )
-
-
-def _plain_assignment(
-    ctx: Context, body: tree_sitter.Node, pos: int, name: str
-) -> tree_sitter.Node | None:
-    node = ctx.root.descendant_for_byte_range(pos, pos + len(name.encode()))
-    if node is None or node.type != "identifier":
-        return None
-    assign = node.parent
-    if assign is None or assign.type != "assignment" or assign.child_by_field_name("left") != node:
-        return None
-    stmt = assign.parent
-    if stmt is None or stmt.type != "expression_statement" or stmt.parent != body:
-        return None
-    right = assign.child_by_field_name("right")
-    if right is None or right.type == "assignment":
-        return None
-    if next(word_positions(ctx.source, name, right.start_byte, right.end_byte), None) is not None:
-        return None
-    return assign
