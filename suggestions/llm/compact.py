@@ -23,8 +23,9 @@ from suggestions.llm.prompts import (
     estimate_tokens,
     fenced,
     symbol_map,
+    target_source,
 )
-from suggestions.llm.secrets import Redactor, is_secret_file
+from suggestions.llm.secrets import Redactor
 from suggestions.llm.structured import FORMAT_HINT
 from suggestions.llm.targets import Target, is_test_file
 
@@ -77,17 +78,7 @@ def _callers(target: Target, files: _Files, symbols: Callable[..., Sequence[Any]
 def build_compact_prompt(root: Path, target: Target, *, context_tokens: int = 6000,
                          symbols: Callable[..., Sequence[Any]] | None = None) -> Prompt:
     """The short chat messages for ``target``; raises :class:`PromptError` when it cannot be built."""
-    root = Path(root)
-    if Path(target.path).is_absolute() or ".." in Path(target.path).parts:
-        raise PromptError(f"{target.path} is outside the project")
-    if is_secret_file(target.path):
-        raise PromptError(f"{target.path} is a secrets file; Kaizen never sends it")
-    files = _Files(root)
-    lines = files.lines(target.path)
-    if lines is None:
-        raise PromptError(f"{target.path} cannot be read")
-    start = max(1, min(target.start_line, len(lines) or 1))
-    end = max(start, min(target.end_line, len(lines)))
+    files, lines, start, end = target_source(root, target)
     body = "\n".join(lines[start - 1 : end])
     head = (f"Fix the bug in `{target.name}` ({target.path}, lines {start}-{end}):\n"
             f"{fenced(body, _fence(target.path))}")

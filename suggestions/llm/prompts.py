@@ -174,6 +174,23 @@ def symbol_map(target: Target, files: _Files, symbols: Callable[..., Sequence[An
     return "\n".join(entries)
 
 
+def target_source(root: Path, target: Target) -> tuple[_Files, list[str], int, int]:
+    """The project's files, the target file's lines and the target's line range clamped to
+    them; raises :class:`PromptError` for a path outside the project, a secrets file (never
+    sent) or a file that cannot be read."""
+    if Path(target.path).is_absolute() or ".." in Path(target.path).parts:
+        raise PromptError(f"{target.path} is outside the project")
+    if is_secret_file(target.path):
+        raise PromptError(f"{target.path} is a secrets file; Kaizen never sends it")
+    files = _Files(Path(root))
+    lines = files.lines(target.path)
+    if lines is None:
+        raise PromptError(f"{target.path} cannot be read")
+    start = max(1, min(target.start_line, len(lines) or 1))
+    end = max(start, min(target.end_line, len(lines)))
+    return files, lines, start, end
+
+
 def build_prompt(
     root: Path,
     target: Target,
@@ -182,17 +199,7 @@ def build_prompt(
     symbols: Callable[..., Sequence[Any]] | None = None,
 ) -> Prompt:
     """The chat messages for ``target``; raises :class:`PromptError` when it cannot be built."""
-    root = Path(root)
-    if Path(target.path).is_absolute() or ".." in Path(target.path).parts:
-        raise PromptError(f"{target.path} is outside the project")
-    if is_secret_file(target.path):
-        raise PromptError(f"{target.path} is a secrets file; Kaizen never sends it")
-    files = _Files(root)
-    lines = files.lines(target.path)
-    if lines is None:
-        raise PromptError(f"{target.path} cannot be read")
-    start = max(1, min(target.start_line, len(lines) or 1))
-    end = max(start, min(target.end_line, len(lines)))
+    files, lines, start, end = target_source(root, target)
     target_block = _code_block(target.path, lines, start, end)
     system = load_template("system")
     template = string.Template(load_template(target.kind))
