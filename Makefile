@@ -90,8 +90,10 @@ test-slow: setup-test
 	@rc=0; $(PYTEST) -m slow $(ARGS) || rc=$$?; \
 	if [ $$rc = 5 ]; then echo "no slow test selected"; exit 0; fi; exit $$rc
 
+# The whole suite on every core (pytest-xdist): 6:40 on 2 cores against 11:30 in one process.
+JOBS ?= 2
 test-all: setup-test
-	@rc=0; $(PYTEST) $(ARGS) || rc=$$?; \
+	@rc=0; $(PYTEST) -n $(JOBS) $(ARGS) || rc=$$?; \
 	if [ $$rc = 5 ]; then echo "pytest selected no test at all" >&2; fi; exit $$rc
 
 lint: setup
