@@ -562,7 +562,10 @@ def test_trace_then_llm_suggestion_is_validated_and_listed(qtbot, tmp_path: Path
                     for i in range(w.hotspots.failures.topLevelItemCount())]
         assert any("test_total" in f for f in failures)
         server.push(Reply(GOOD_FIX))
-        s.ask_llm()
+        with qtbot.waitSignal(s.llm_answered, timeout=240_000):
+            s.ask_llm()
+        assert w.status_bar.llm_funnel.isVisible()  # the run's funnel, shown when the LLM answered
+        assert w.status_bar.llm_funnel.text().startswith("LLM 1 → 1 → 1 → 1 → 1")
         qtbot.waitUntil(lambda: any(x.source.value == "llm" for x in w.model.suggestions()), timeout=240_000)
         (fix,) = [x for x in w.model.suggestions() if x.source.value == "llm"]
         assert fix.validation.status.value == "passed"

@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         s.watching_changed.connect(self._set_watch)
         s.busy_changed.connect(self._busy)
         s.reported.connect(self.show_message)
-        s.reported.connect(lambda text: self._show_llm_funnel(s) if text.startswith("The LLM") else None)
+        s.llm_answered.connect(lambda _found: self._show_llm_funnel(s))
         s.core_loaded.connect(lambda: self._show_llm_funnel(s))
         s.failed.connect(self.show_error)
         s.auto_applied.connect(self._auto_applied)

@@ -88,6 +88,7 @@ class Session(QObject):
     paused_changed = Signal(bool)
     audit_changed = Signal()
     trace_changed = Signal()
+    llm_answered = Signal(object)  # the LLM's validated candidates (a run's funnel is stored)
     opened = Signal()  # the first up-to-date list after the service opened
     core_loaded = Signal()  # the core modules are loaded (policy, ranking, audit...)
     refreshed = Signal()  # the list was brought up to date (a re-rank or a change set)
@@ -569,16 +570,15 @@ class Session(QObject):
 
         def done(result: Any) -> None:
             from ui import endpoint_trust
-
             if isinstance(result, endpoint_trust.TrustNeeded):
                 if endpoint_trust.confirm(result.confirmation):
                     self.ask_llm()
                 else:
                     self.reported.emit(f"The LLM was not asked: {result.confirmation.origin} is not trusted")
                 return
-            n = len(result or [])
-            passed = sum(1 for s in result or [] if s.validation.status.value == "passed")
-            self.reported.emit(f"The LLM proposed {n} change{'s' if n != 1 else ''}; {passed} passed validation")
+            found = list(result or [])
+            self.reported.emit(f"The LLM proposed {len(found)}: {grade_summary(s.validation for s in found)}")
+            self.llm_answered.emit(found)
             self.refresh()
 
         return self._run("Asking the LLM", job, done)

@@ -270,6 +270,8 @@ def test_window_asks_before_the_key_goes_to_the_projects_host(qtbot: Any, projec
     session = Session(project)
     messages: list[str] = []
     session.reported.connect(messages.append)
+    answered: list[object] = []
+    session.llm_answered.connect(answered.append)
     try:
         with qtbot.waitSignal(session.opened, timeout=120_000):
             session.open(watch=False)  # the analysis finds the long function: an LLM target
@@ -277,7 +279,8 @@ def test_window_asks_before_the_key_goes_to_the_projects_host(qtbot: Any, projec
         qtbot.waitUntil(lambda: bool(asked) and (bool(remote.requests) if answer else bool(messages)),
                         timeout=60_000)
         if answer:
-            qtbot.waitUntil(lambda: any("The LLM proposed" in m for m in messages), timeout=120_000)
+            qtbot.waitUntil(lambda: bool(answered), timeout=120_000)
+            assert any(m.startswith("The LLM proposed") for m in messages)
     finally:
         session.close()
     assert asked == [origin_of(remote.base_url)]
